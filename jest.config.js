@@ -1,0 +1,14 @@
+// Workflow code is bundled by the Temporal SDK's own webpack, never by Jest: Jest only
+// transforms tests and activity code (swc: fast, no type-check; `tsc --noEmit` does that).
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['@swc/jest'] },
+  // One test file at a time: time skipping is global per test server, and the
+  // real servers share the machine's two cores.
+  maxWorkers: 1,
+  setupFiles: ['<rootDir>/test/harness/setup.ts'],
+  testTimeout: 60_000,
+};

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests and the sandbox need, only those missing.
+# Package scripts must not leave system daemons on ports 53/143: a policy-rc.d that
+# denies service starts is put in place for the install (and an existing one kept).
+set -euo pipefail
+
+packages=(
+  dovecot-imapd          # host1 and host2 (IMAP)
+  knot                   # authoritative DNS taking TSIG-signed RFC 2136 updates
+  bind9 bind9-dnsutils   # the most common production DNS server; nsupdate/dig
+  pdns-server pdns-backend-sqlite3 sqlite3  # the second DNS provider (HTTP API)
+  socat                  # forwards the test server's port to one shared JVM
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "installing Debian packages: ${missing[*]}" >&2
+
+policy=/usr/sbin/policy-rc.d
+placed=""
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+  $sudo chmod +x "$policy"
+  placed=1
+fi
+trap '[ -n "$placed" ] && $sudo rm -f "$policy"' EXIT
+
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+
+# Where no policy stopped them (a machine with a service manager), stop the daemons
+# the packages started: the tests run their own instances on free loopback ports.
+for svc in dovecot knot named bind9 pdns; do
+  $sudo service "$svc" stop >/dev/null 2>&1 || true
+done

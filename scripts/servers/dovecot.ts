@@ -1,0 +1,214 @@
+// A real Dovecot IMAP server on a loopback port, in its own directory: passwd-file users
+// with maildir storage, a master-user passdb (admin login for many mailboxes), a deny
+// list that cutting access writes to, and per-user quotas. Two layouts give the classic
+// migration mismatch: `INBOX.` prefix with `.` separator, or `/` with no prefix.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, closeSync, openSync, mkdirSync, writeFileSync, appendFileSync, readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { freePort, readPid, stopPid, waitFor, isAlive } from './process';
+import { connect } from 'node:net';
+
+export type DovecotLayout = 'inbox-prefix-dot' | 'slash-no-prefix';
+
+export interface MailUser {
+  user: string;
+  password: string;
+  /** Dovecot quota rule, e.g. `*:storage=10M`. */
+  quota?: string;
+}
+
+export interface DovecotOptions {
+  /** Short name used in the instance name and logs (host1, host2). */
+  name: string;
+  /** A fresh directory owned by this instance. */
+  dir: string;
+  layout: DovecotLayout;
+  users: MailUser[];
+  /** Master users: log in as `user*master` with the master's password. */
+  masters?: { user: string; password: string }[];
+  port?: number;
+}
+
+export interface DovecotServer {
+  name: string;
+  host: string;
+  port: number;
+  dir: string;
+  conf: string;
+  layout: DovecotLayout;
+  /** The file listing users whose logins are refused (one name a line). */
+  denyFile: string;
+  pid(): number | undefined;
+  addUser(user: MailUser): void;
+  /** Close every session of a user (doveadm kick). */
+  kick(user: string): void;
+  stop(): Promise<void>;
+}
+
+/** Dovecot refuses mail access as root: the mail processes run as a system user. */
+function mailOwner(): { uid: number; gid: number; internalUser: string; loginUser: string } {
+  if (process.getuid?.() !== 0) {
+    const name = execFileSync('id', ['-un']).toString().trim();
+    return { uid: process.getuid!(), gid: process.getgid!(), internalUser: name, loginUser: name };
+  }
+  const uid = Number(execFileSync('id', ['-u', 'mail']).toString());
+  const gid = Number(execFileSync('id', ['-g', 'mail']).toString());
+  return { uid, gid, internalUser: 'dovecot', loginUser: 'dovenull' };
+}
+
+function passwdLine(u: MailUser): string {
+  if (/[:\n]/.test(u.user) || /\n/.test(u.password)) throw new Error(`invalid test user ${u.user}`);
+  const extra = u.quota ? `userdb_quota_rule=${u.quota}` : '';
+  return `${u.user}:{PLAIN}${u.password}::::::${extra}\n`;
+}
+
+function namespaceBlock(layout: DovecotLayout): string {
+  const [separator, prefix] = layout === 'inbox-prefix-dot' ? ['.', 'INBOX.'] : ['/', ''];
+  return `namespace inbox {
+  inbox = yes
+  separator = ${separator}
+  prefix = ${prefix}
+${['Drafts', 'Sent', 'Trash', 'Junk']
+    .map((m) => `  mailbox ${m} {\n    special_use = \\${m}\n    auto = subscribe\n  }`)
+    .join('\n')}
+}`;
+}
+
+export function dovecotConfig(o: Required<Pick<DovecotOptions, 'name' | 'dir' | 'layout'>> & { port: number }): string {
+  const owner = mailOwner();
+  const d = o.dir;
+  // LAYOUT=fs lets `/` be the real hierarchy separator (Maildir++ stores `.` itself).
+  const location = o.layout === 'slash-no-prefix' ? `maildir:${d}/mail/%u:LAYOUT=fs` : `maildir:${d}/mail/%u`;
+  return `# mailshift test server ${o.name}
+instance_name = mailshift-${o.name}-${o.port}
+base_dir = ${d}/run
+state_dir = ${d}/state
+log_path = ${d}/dovecot.log
+info_log_path = ${d}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_master_user_separator = *
+default_internal_user = ${owner.internalUser}
+default_login_user = ${owner.loginUser}
+mail_location = ${location}
+mail_uid = ${owner.uid}
+mail_gid = ${owner.gid}
+first_valid_uid = ${owner.uid}
+last_valid_uid = ${owner.uid}
+first_valid_gid = ${owner.gid}
+last_valid_gid = ${owner.gid}
+mail_plugins = $mail_plugins quota
+plugin {
+  quota = maildir:User quota
+}
+${namespaceBlock(o.layout)}
+passdb {
+  driver = passwd-file
+  args = ${d}/deny
+  deny = yes
+}
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN ${d}/masters
+  master = yes
+  pass = yes
+}
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN ${d}/users
+}
+userdb {
+  driver = passwd-file
+  args = ${d}/users
+  default_fields = uid=${owner.uid} gid=${owner.gid} home=${d}/home/%u
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = ${o.port}
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service stats {
+  inet_listener http {
+    port = 0
+  }
+}
+protocol imap {
+  mail_plugins = $mail_plugins imap_quota
+  mail_max_userip_connections = 50
+}
+`;
+}
+
+function imapGreets(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect(port, '127.0.0.1');
+    sock.setTimeout(1000);
+    sock.once('data', (b) => {
+      sock.destroy();
+      resolve(b.toString().startsWith('* OK'));
+    });
+    sock.once('error', () => resolve(false));
+    sock.once('close', () => resolve(false));
+    sock.once('timeout', () => {
+      sock.destroy();
+      resolve(false);
+    });
+  });
+}
+
+export async function startDovecot(options: DovecotOptions): Promise<DovecotServer> {
+  const port = options.port ?? (await freePort());
+  const dir = options.dir;
+  const owner = mailOwner();
+  // The login and mail processes run as other users: they must reach base_dir.
+  chmodSync(dir, 0o755);
+  for (const sub of ['run', 'state', 'mail', 'home']) mkdirSync(path.join(dir, sub), { recursive: true });
+  for (const sub of ['mail', 'home']) chownSync(path.join(dir, sub), owner.uid, owner.gid);
+  const conf = path.join(dir, 'dovecot.conf');
+  writeFileSync(conf, dovecotConfig({ name: options.name, dir, layout: options.layout, port }));
+  writeFileSync(path.join(dir, 'users'), options.users.map(passwdLine).join(''));
+  writeFileSync(path.join(dir, 'masters'), (options.masters ?? []).map((m) => passwdLine(m)).join(''));
+  const denyFile = path.join(dir, 'deny');
+  if (!existsSync(denyFile)) writeFileSync(denyFile, '');
+
+  const pidFile = path.join(dir, 'run', 'master.pid');
+  // The daemon forks and keeps the stdio it was given: a file, not a pipe we wait on.
+  const startLog = path.join(dir, 'start.log');
+  const out = openSync(startLog, 'w');
+  const res = spawnSync('dovecot', ['-c', conf], { stdio: ['ignore', out, out] });
+  closeSync(out);
+  if (res.status !== 0) throw new Error(`dovecot ${options.name} did not start: ${readFileSync(startLog, 'utf8')}`);
+  try {
+    await waitFor(`dovecot ${options.name} on port ${port}`, () => imapGreets(port));
+  } catch (err) {
+    const log = existsSync(path.join(dir, 'dovecot.log')) ? readFileSync(path.join(dir, 'dovecot.log'), 'utf8') : '';
+    throw new Error(`${(err as Error).message}\n${log.slice(-2000)}`);
+  }
+
+  return {
+    name: options.name,
+    host: '127.0.0.1',
+    port,
+    dir,
+    conf,
+    layout: options.layout,
+    denyFile,
+    pid: () => readPid(pidFile),
+    addUser: (u) => appendFileSync(path.join(dir, 'users'), passwdLine(u)),
+    kick: (user) => {
+      spawnSync('doveadm', ['-c', conf, 'kick', user], { encoding: 'utf8' });
+    },
+    stop: async () => {
+      const pid = readPid(pidFile);
+      await stopPid(pid);
+      if (pid) await waitFor(`dovecot ${options.name} to stop`, async () => !isAlive(pid), 10_000);
+    },
+  };
+}

@@ -1,0 +1,104 @@
+// A real authoritative DNS server (Knot) on a loopback port, in its own directory,
+// serving one zone that accepts RFC 2136 updates signed with a TSIG key.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { Resolver } from 'node:dns/promises';
+import path from 'node:path';
+import { freePort, stopPid, waitFor } from './process';
+
+export interface TsigKey {
+  name: string;
+  algorithm: 'hmac-sha256';
+  /** base64 */
+  secret: string;
+}
+
+export interface KnotOptions {
+  dir: string;
+  zone: string;
+  /** Zone file body after $ORIGIN/$TTL (SOA and NS are added). */
+  records: string;
+  port?: number;
+  key?: TsigKey;
+}
+
+export interface KnotServer {
+  host: string;
+  port: number;
+  zone: string;
+  key: TsigKey;
+  /** The key in BIND's format (`nsupdate -k`), mode 0600. */
+  keyFile: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+export function knotConfig(dir: string, port: number, zone: string, key: TsigKey): string {
+  return `server:
+    rundir: "${dir}/run"
+    pidfile: "${dir}/run/knot.pid"
+    listen: 127.0.0.1@${port}
+database:
+    storage: "${dir}/db"
+control:
+    listen: "${dir}/run/knot.sock"
+log:
+  - target: stderr
+    any: info
+key:
+  - id: ${key.name}
+    algorithm: ${key.algorithm}
+    secret: ${key.secret}
+acl:
+  - id: update-acl
+    key: ${key.name}
+    action: update
+template:
+  - id: default
+    storage: "${dir}/zones"
+    file: "%s.zone"
+zone:
+  - domain: ${zone}
+    acl: update-acl
+`;
+}
+
+export async function startKnot(options: KnotOptions): Promise<KnotServer> {
+  const { dir, zone } = options;
+  const port = options.port ?? (await freePort());
+  const key: TsigKey = options.key ?? {
+    name: 'mailshift-key',
+    algorithm: 'hmac-sha256',
+    secret: randomBytes(32).toString('base64'),
+  };
+  for (const sub of ['run', 'db', 'zones']) mkdirSync(path.join(dir, sub), { recursive: true });
+  writeFileSync(
+    path.join(dir, 'zones', `${zone}.zone`),
+    `$ORIGIN ${zone}.\n$TTL 3600\n@ 3600 IN SOA ns1.${zone}. hostmaster.${zone}. 1 3600 900 604800 300\n` +
+      `@ 3600 IN NS ns1.${zone}.\nns1 3600 IN A 127.0.0.1\n${options.records}\n`,
+  );
+  const conf = path.join(dir, 'knot.conf');
+  writeFileSync(conf, knotConfig(dir, port, zone, key));
+  const keyFile = path.join(dir, 'tsig.key');
+  writeFileSync(keyFile, `key "${key.name}" {\n  algorithm ${key.algorithm};\n  secret "${key.secret}";\n};\n`, {
+    mode: 0o600,
+  });
+
+  const log = openSync(path.join(dir, 'knot.log'), 'a');
+  const child = spawn('knotd', ['-c', conf], { stdio: ['ignore', log, log], detached: true });
+  closeSync(log);
+  child.unref();
+  const pid = child.pid!;
+  const resolver = new Resolver({ timeout: 300, tries: 1 });
+  resolver.setServers([`127.0.0.1:${port}`]);
+  try {
+    await waitFor(`knot on port ${port}`, async () => {
+      if (child.exitCode !== null) throw new Error('knotd exited');
+      return (await resolver.resolveSoa(zone)).nsname === `ns1.${zone}`;
+    });
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n${readFileSync(path.join(dir, 'knot.log'), 'utf8').slice(-2000)}`);
+  }
+  return { host: '127.0.0.1', port, zone, key, keyFile, pid, stop: () => stopPid(pid) };
+}
