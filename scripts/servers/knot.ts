@@ -2,7 +2,7 @@
 // serving one zone that accepts RFC 2136 updates signed with a TSIG key.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { Resolver } from 'node:dns/promises';
 import path from 'node:path';
 import { freePort, stopPid, waitFor } from './process';
@@ -64,23 +64,33 @@ zone:
 `;
 }
 
+function readKeyFile(file: string): TsigKey | undefined {
+  if (!existsSync(file)) return undefined;
+  const text = readFileSync(file, 'utf8');
+  const name = /key "([^"]+)"/.exec(text)?.[1];
+  const secret = /secret "([^"]+)"/.exec(text)?.[1];
+  return name && secret ? { name, algorithm: 'hmac-sha256', secret } : undefined;
+}
+
 export async function startKnot(options: KnotOptions): Promise<KnotServer> {
   const { dir, zone } = options;
   const port = options.port ?? (await freePort());
-  const key: TsigKey = options.key ?? {
-    name: 'mailshift-key',
-    algorithm: 'hmac-sha256',
-    secret: randomBytes(32).toString('base64'),
-  };
+  const keyFile = path.join(dir, 'tsig.key');
+  // Restarted in the same directory (the sandbox), Knot keeps its key and the zone as
+  // the updates left it; a fresh directory gets a new key and the given records.
+  const key: TsigKey = options.key ??
+    readKeyFile(keyFile) ?? { name: 'mailshift-key', algorithm: 'hmac-sha256', secret: randomBytes(32).toString('base64') };
   for (const sub of ['run', 'db', 'zones']) mkdirSync(path.join(dir, sub), { recursive: true });
-  writeFileSync(
-    path.join(dir, 'zones', `${zone}.zone`),
-    `$ORIGIN ${zone}.\n$TTL 3600\n@ 3600 IN SOA ns1.${zone}. hostmaster.${zone}. 1 3600 900 604800 300\n` +
-      `@ 3600 IN NS ns1.${zone}.\nns1 3600 IN A 127.0.0.1\n${options.records}\n`,
-  );
+  const zoneFile = path.join(dir, 'zones', `${zone}.zone`);
+  if (!existsSync(zoneFile)) {
+    writeFileSync(
+      zoneFile,
+      `$ORIGIN ${zone}.\n$TTL 3600\n@ 3600 IN SOA ns1.${zone}. hostmaster.${zone}. 1 3600 900 604800 300\n` +
+        `@ 3600 IN NS ns1.${zone}.\nns1 3600 IN A 127.0.0.1\n${options.records}\n`,
+    );
+  }
   const conf = path.join(dir, 'knot.conf');
   writeFileSync(conf, knotConfig(dir, port, zone, key));
-  const keyFile = path.join(dir, 'tsig.key');
   writeFileSync(keyFile, `key "${key.name}" {\n  algorithm ${key.algorithm};\n  secret "${key.secret}";\n};\n`, {
     mode: 0o600,
   });

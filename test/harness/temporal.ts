@@ -1,6 +1,7 @@
 // Temporal test environments started from the binaries our installers cached (or the
 // TEMPORAL_*_PATH overrides): never a download at test time on these machines.
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { temporal } from '@temporalio/proto';
 import { temporalCliPath, temporalTestServerPath } from '../../scripts/tools';
 import { searchAttributes } from '../../workflows/search-attributes';
 
@@ -10,10 +11,16 @@ function required(path: string | undefined, what: string): string {
 }
 
 /** The Java time-skipping test server: timers fire as soon as nothing else can happen. */
-export function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
-  return TestWorkflowEnvironment.createTimeSkipping({
+export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: required(temporalTestServerPath(), 'The test server') } },
   });
+  // The test server takes no --search-attribute flag: register ours through its API.
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(searchAttributes.map((k) => [k.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
+  });
+  return env;
 }
 
 /** A real dev server (`temporal server start-dev`) with our search attributes. */

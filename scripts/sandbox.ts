@@ -1,0 +1,140 @@
+// `npm start`: the local sandbox. Starts (or reuses, when already running) the Temporal
+// dev server with its Web UI, host1 and host2 Dovecot with demo mailboxes, Knot serving
+// the demo zone, and an SMTP receiver; then runs the worker in the foreground.
+// Ctrl-C stops the worker and what this run started; `npm run sandbox:stop` stops all.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { startDovecot } from './servers/dovecot';
+import { startKnot } from './servers/knot';
+import { isAlive, readPid, stopPid, waitFor } from './servers/process';
+import { devServerAnswers, startDevServer } from './servers/temporal-dev';
+import { demoUsers, seedDemoMailbox } from './sandbox/demo-mailboxes';
+import { demoZoneRecords, sandbox, type SandboxState } from './sandbox/layout';
+import { projectRoot } from './tools';
+import { connect } from 'node:net';
+
+const started: (() => Promise<void>)[] = [];
+
+function readState(): SandboxState {
+  return existsSync(sandbox.stateFile) ? (JSON.parse(readFileSync(sandbox.stateFile, 'utf8')) as SandboxState) : {};
+}
+function saveState(state: SandboxState): void {
+  writeFileSync(sandbox.stateFile, JSON.stringify(state, null, 2));
+}
+const portOpen = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+
+/** A demo password per user and side, kept in .sandbox/secrets (mode 0600). */
+function demoSecret(name: string): { file: string; value: string } {
+  mkdirSync(sandbox.secretsDir, { recursive: true, mode: 0o700 });
+  const file = path.join(sandbox.secretsDir, name);
+  if (!existsSync(file)) writeFileSync(file, randomBytes(12).toString('base64url'), { mode: 0o600 });
+  return { file, value: readFileSync(file, 'utf8').trim() };
+}
+
+async function ensureTemporal(state: SandboxState): Promise<void> {
+  const { port, uiPort, dbFile, logFile } = sandbox.temporal;
+  if (await devServerAnswers(`127.0.0.1:${port}`)) return console.log(`Temporal dev server: reusing 127.0.0.1:${port}`);
+  state.temporal = await startDevServer({ port, uiPort, dbFile, logFile });
+  started.push(() => stopPid(state.temporal));
+  console.log(`Temporal dev server: started on 127.0.0.1:${port} (db ${path.relative(projectRoot, dbFile)})`);
+}
+
+async function ensureDovecot(side: 'host1' | 'host2'): Promise<void> {
+  const { port, dir } = sandbox[side];
+  const pid = readPid(path.join(dir, 'run', 'master.pid'));
+  if (pid && isAlive(pid) && (await portOpen(port))) return console.log(`${side} Dovecot: reusing 127.0.0.1:${port}`);
+  const users = demoUsers.map((user) => ({ user, password: demoSecret(`${side}-${user}`).value }));
+  const layout = side === 'host1' ? 'inbox-prefix-dot' : 'slash-no-prefix';
+  const server = await startDovecot({ name: `sandbox-${side}`, dir, layout, users, port });
+  started.push(() => server.stop());
+  const seeded = path.join(dir, 'seeded');
+  if (side === 'host1' && !existsSync(seeded)) {
+    let count = 0;
+    for (const u of users) count += await seedDemoMailbox(server, u.user, u.password);
+    writeFileSync(seeded, new Date().toISOString());
+    console.log(`host1 Dovecot: seeded ${count} demo messages for ${demoUsers.join(', ')}`);
+  }
+  console.log(`${side} Dovecot: started on 127.0.0.1:${port} (${layout})`);
+}
+
+async function ensureDns(state: SandboxState): Promise<void> {
+  const { port, dir, zone } = sandbox.dns;
+  if (state.dns && isAlive(state.dns) && (await portOpen(port))) return console.log(`Knot DNS: reusing 127.0.0.1:${port}`);
+  const knot = await startKnot({ dir, zone, records: demoZoneRecords, port });
+  state.dns = knot.pid;
+  started.push(() => knot.stop());
+  console.log(`Knot DNS: zone ${zone} on 127.0.0.1:${port}, TSIG key in ${path.relative(projectRoot, knot.keyFile)}`);
+}
+
+async function ensureSmtp(state: SandboxState): Promise<void> {
+  const { port, outbox, logFile } = sandbox.smtp;
+  if (state.smtp && isAlive(state.smtp) && (await portOpen(port))) return console.log(`SMTP receiver: reusing 127.0.0.1:${port}`);
+  const log = openSync(logFile, 'a');
+  const tsx = path.join(projectRoot, 'node_modules', '.bin', 'tsx');
+  const child = spawn(tsx, [path.join(__dirname, 'sandbox', 'smtp-receiver.ts'), String(port), outbox], {
+    stdio: ['ignore', log, log],
+    detached: true,
+  });
+  closeSync(log);
+  child.unref();
+  state.smtp = child.pid;
+  started.push(() => stopPid(state.smtp));
+  await waitFor('the SMTP receiver', () => portOpen(port));
+  console.log(`SMTP receiver: 127.0.0.1:${port}, notices saved in ${path.relative(projectRoot, outbox)}/`);
+}
+
+function runWorker(): ChildProcess {
+  const tsx = path.join(projectRoot, 'node_modules', '.bin', 'tsx');
+  return spawn(tsx, [path.join(projectRoot, 'workers', 'main.ts')], {
+    stdio: 'inherit',
+    env: { ...process.env, TEMPORAL_ADDRESS: `127.0.0.1:${sandbox.temporal.port}`, TEMPORAL_NAMESPACE: 'default' },
+  });
+}
+
+async function main(): Promise<void> {
+  mkdirSync(sandbox.dir, { recursive: true });
+  const state = readState();
+  await ensureTemporal(state);
+  saveState(state);
+  await ensureDovecot('host1');
+  await ensureDovecot('host2');
+  await ensureDns(state);
+  saveState(state);
+  await ensureSmtp(state);
+  saveState(state);
+
+  const ui = `http://127.0.0.1:${sandbox.temporal.uiPort}`;
+  console.log(`\nTemporal Web UI: ${ui}\nThe worker polls task queue "mailshift". Ctrl-C stops it and what this run started.\n`);
+
+  const worker = runWorker();
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    if (worker.exitCode === null) await new Promise((r) => worker.once('exit', r));
+    for (const s of started.reverse()) await s().catch((e: unknown) => console.error(e));
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => {
+    worker.kill('SIGTERM');
+    void stop();
+  });
+  worker.once('exit', (code) => {
+    if (!stopping) console.error(`the worker exited (code ${code})`);
+    void stop();
+  });
+}
+
+main().catch(async (err: unknown) => {
+  console.error(err);
+  for (const s of started.reverse()) await s().catch(() => undefined);
+  process.exit(1);
+});

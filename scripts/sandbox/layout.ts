@@ -1,0 +1,30 @@
+// Where the sandbox keeps its servers, and on which loopback ports they listen.
+import path from 'node:path';
+import { projectRoot } from '../tools';
+
+export const sandboxDir = path.join(projectRoot, '.sandbox');
+
+export const sandbox = {
+  dir: sandboxDir,
+  stateFile: path.join(sandboxDir, 'state.json'),
+  temporal: { port: 7233, uiPort: 8233, dbFile: path.join(sandboxDir, 'temporal.db'), logFile: path.join(sandboxDir, 'temporal.log') },
+  host1: { port: 1143, dir: path.join(sandboxDir, 'host1') },
+  host2: { port: 2143, dir: path.join(sandboxDir, 'host2') },
+  dns: { port: 5300, dir: path.join(sandboxDir, 'dns'), zone: 'example.test' },
+  smtp: { port: 2525, outbox: path.join(sandboxDir, 'outbox'), logFile: path.join(sandboxDir, 'smtp.log') },
+  secretsDir: path.join(sandboxDir, 'secrets'),
+};
+
+/** The demo zone: the MX and the IMAP host name point to host1 (127.0.0.1) for now. */
+export const demoZoneRecords = `@ 86400 IN MX 10 mail1.example.test.
+mail1 86400 IN A 127.0.0.1
+mail2 86400 IN A 127.0.0.2
+imap 86400 IN A 127.0.0.1
+`;
+
+/** PIDs of the servers the sandbox started (Dovecot keeps its own master.pid). */
+export interface SandboxState {
+  temporal?: number;
+  dns?: number;
+  smtp?: number;
+}

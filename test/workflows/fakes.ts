@@ -1,0 +1,80 @@
+// Recording fakes of the runbook's activities, for workflow tests on the time-skipping
+// server (Temporal's own way to test workflows). Every activity is also tested against
+// the real servers in test/imap, test/dns, test/notify and test/access.
+import type * as activities from '../../activities';
+import type { DnsRecordSet } from '../../workflows/audit';
+import type { SyncRequest } from '../../activities/imap/types';
+
+export interface Call {
+  name: string;
+  input: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+export interface FakeWorld {
+  calls: Call[];
+  records: Map<string, DnsRecordSet>;
+  /** Messages verification reports missing on host2, by mailbox. */
+  missing: Map<string, number>;
+  /** Messages each post-sync round copies (then 0): mail still arriving on host1. */
+  postsyncArrivals: number[];
+}
+
+export function fakeWorld(initial: DnsRecordSet[]): FakeWorld {
+  return { calls: [], records: new Map(initial.map((r) => [`${r.name}/${r.type}`, r])), missing: new Map(), postsyncArrivals: [] };
+}
+
+const totals = (copied: number) => ({
+  sourceMessages: copied,
+  destinationMessages: 0,
+  copied,
+  flagsUpdated: 0,
+  deletedOnDestination: 0,
+  deletedOnSource: 0,
+  skipped: 0,
+  bytesCopied: copied * 1000,
+});
+
+export function fakeActivities(world: FakeWorld): typeof activities {
+  const record = (name: string, input: unknown) => world.calls.push({ name, input });
+  const fakes: Partial<Record<keyof typeof activities, (input: any) => Promise<unknown>>> = {
+    async verifyMailbox(req: SyncRequest) {
+      record('verifyMailbox', req);
+      const missing = world.missing.get(req.mailbox) ?? 0;
+      return { mailbox: req.mailbox, ok: missing === 0, folders: [], excludedFolders: [], destinationOnlyFolders: [], missing, extra: 0, flagMismatches: 0, durationMs: 1 };
+    },
+    async syncMailbox(req: SyncRequest) {
+      record('syncMailbox', req);
+      const postsync = req.maxAgeDays === 1;
+      const copied = postsync ? (world.postsyncArrivals.shift() ?? 0) : 3;
+      return { mailbox: req.mailbox, dryRun: false, folders: [], excludedFolders: [], totals: totals(copied), durationMs: 1 };
+    },
+    async readRecords(input: { name: string; type: string }) {
+      record('readRecords', input);
+      return world.records.get(`${input.name}/${input.type}`) ?? null;
+    },
+    async replaceRecords(input: { next: DnsRecordSet }) {
+      record('replaceRecords', input);
+      const key = `${input.next.name}/${input.next.type}`;
+      const before = world.records.get(key) ?? null;
+      world.records.set(key, input.next);
+      return { before, after: input.next };
+    },
+    async checkPropagation(input: unknown) {
+      record('checkPropagation', input);
+      return { ok: true, summary: 'all servers answer the new records' };
+    },
+    async cutAccess(input: { users: string[] }) {
+      record('cutAccess', input);
+      return input.users.map((user) => ({ user, result: 'cut' }));
+    },
+    async restoreAccess(input: { users: string[] }) {
+      record('restoreAccess', input);
+      return input.users.map((user) => ({ user, result: 'restored' }));
+    },
+    async sendNotice(input: unknown) {
+      record('sendNotice', input);
+      return { sent: true };
+    },
+  };
+  return fakes as unknown as typeof activities;
+}

@@ -1,0 +1,48 @@
+// Drives a migration workflow on the time-skipping server as an operator would: waits
+// (skipping time) until a gate opens, then approves it.
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowHandle } from '@temporalio/client';
+import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import { statusQuery, type MigrationStatus } from '../../workflows/runbook';
+import { approveUpdate } from '../../workflows/gates';
+import type { GateName } from '../../workflows/spec';
+import { fakeActivities, type FakeWorld } from './fakes';
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+export const workflowBundle = () => (bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows') }));
+
+export async function startWorker(env: TestWorkflowEnvironment, world: FakeWorld) {
+  const taskQueue = `wf-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: fakeActivities(world),
+  });
+  const running = worker.run();
+  return { taskQueue, stop: async () => (worker.shutdown(), await running) };
+}
+
+/** Skips time an hour at a time until `ready(status)`; fails after `maxHours`. */
+export async function until(
+  env: TestWorkflowEnvironment,
+  handle: WorkflowHandle,
+  ready: (s: MigrationStatus) => boolean,
+  maxHours = 24 * 30,
+): Promise<MigrationStatus> {
+  let s: MigrationStatus | undefined;
+  for (let h = 0; h <= maxHours; h++) {
+    s = await handle.query(statusQuery).catch(() => undefined);
+    if (s && ready(s)) return s;
+    await env.sleep(s ? '1 hour' : '100 milliseconds');
+  }
+  const { status } = await handle.describe();
+  throw new Error(`condition not reached in ${maxHours} hours; workflow ${status.name}, phase ${s?.phase}, gate ${s?.openGate}`);
+}
+
+/** Waits until `gate` is open (in the phase naming `wave`, when given) and approves it. */
+export async function approveWhenOpen(env: TestWorkflowEnvironment, handle: WorkflowHandle, gate: GateName, wave?: string, by = 'operator') {
+  await until(env, handle, (s) => s.openGate === gate && (!wave || s.phase.includes(`(${wave})`)));
+  return handle.executeUpdate(approveUpdate, { args: [{ gate, by, comment: `test approves ${gate}` }] });
+}

@@ -1,0 +1,33 @@
+// The mailshift worker: runs the runbook workflows and their activities. Production runs
+// this same entry against any Temporal cluster or Temporal Cloud, as many copies as
+// needed. The connection follows Temporal's environment configuration conventions
+// (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*, TEMPORAL_PROFILE
+// or ~/.config/temporalio/temporal.toml); without any, localhost:7233, namespace default.
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import * as activities from '../activities';
+import { TASK_QUEUE } from '../workflows/task-queue';
+
+async function run(): Promise<void> {
+  const { connectionOptions, namespace = 'default' } = loadClientConnectConfig();
+  const connection = await NativeConnection.connect(connectionOptions);
+  try {
+    const worker = await Worker.create({
+      connection,
+      namespace,
+      taskQueue: process.env.MAILSHIFT_TASK_QUEUE ?? TASK_QUEUE,
+      workflowsPath: require.resolve('../workflows'),
+      activities,
+    });
+    // Worker.run() drains and stops on SIGINT/SIGTERM (the SDK's default shutdown
+    // signals): running activities get their grace time, nothing is lost.
+    await worker.run();
+  } finally {
+    await connection.close();
+  }
+}
+
+run().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,17 @@
+// The audit log: every approval (taken or refused), every DNS change with the records
+// before and after, every access cut and every destructive sync, in order.
+export interface DnsRecordSet {
+  name: string;
+  type: string;
+  ttl: number;
+  values: string[];
+}
+
+export type AuditEntry =
+  | { at: string; kind: 'approval'; gate: string; by: string; comment?: string; via: 'signal' | 'update' | 'automatic' }
+  | { at: string; kind: 'refused'; what: string; by: string; reason: string; via: 'signal' | 'update' }
+  | { at: string; kind: 'dns'; step: string; before: (DnsRecordSet | null)[]; after: (DnsRecordSet | null)[] }
+  | { at: string; kind: 'access'; step: 'cut' | 'restore'; users: string[] }
+  | { at: string; kind: 'destructive-sync'; round: string; deleteOnDestination: boolean; deleteOnSource: boolean; deleted: number }
+  | { at: string; kind: 'control'; action: 'pause' | 'resume' | 'rollback'; by: string; comment?: string }
+  | { at: string; kind: 'notice'; notice: string; to: number };

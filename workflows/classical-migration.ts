@@ -1,0 +1,26 @@
+// The classical scenario of imapsync's FAQ.Migration_Plan: users get a new host name,
+// user and password on host2.
+import { runScenario, type MigrationReport } from './runbook';
+import type { MigrationSpecInput } from './spec';
+
+export async function classicalMigration(spec: MigrationSpecInput): Promise<MigrationReport> {
+  return runScenario(spec, async (run) => {
+    await run.preflight();
+    await run.gate('start');
+    await run.notifyUsers('advance-notice', run.spec.mailboxes.map((m) => m.source.user));
+    await run.lowerTtl();
+    await run.presyncUntilMigrationHour();
+    for (const wave of run.waves) {
+      await run.gate('cutover', wave);
+      await run.cutAccessAndFinalSync(wave);
+    }
+    await run.gate('switch-mx');
+    await run.switchMx();
+    await run.waitTtl();
+    await run.notifyUsers('host1-gone', run.spec.mailboxes.map((m) => m.source.user));
+    await run.postSync();
+    await run.handOverToHost2('new-credentials');
+    await run.postSyncUntilQuiet();
+    await run.restoreTtl();
+  });
+}

@@ -1,0 +1,176 @@
+// Approval gates and the operator's controls. Approvers send `approve` as a Signal (the
+// Temporal UI's Signal dialog: one JSON object) or as an Update (the CLI: an immediate
+// yes/no). Only the open gate can be approved, only by an allowed approver; anything
+// else is refused: the Update's validator rejects it before anything is written, and a
+// refused Signal is recorded in the audit log. Never silently taken.
+import { condition, defineSignal, defineUpdate, log, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { AuditEntry } from './audit';
+import type { GateName } from './spec';
+
+export interface Approval {
+  gate: GateName;
+  by: string;
+  comment?: string;
+}
+export interface ControlRequest {
+  by: string;
+  comment?: string;
+}
+export interface ControlAnswer {
+  accepted: true;
+  message: string;
+}
+
+export const approveSignal = defineSignal<[Approval]>('approve');
+export const approveUpdate = defineUpdate<ControlAnswer, [Approval]>('approve');
+export const rollbackSignal = defineSignal<[ControlRequest]>('rollback');
+export const rollbackUpdate = defineUpdate<ControlAnswer, [ControlRequest]>('rollback');
+export const pauseSignal = defineSignal<[ControlRequest]>('pause');
+export const resumeSignal = defineSignal<[ControlRequest]>('resume');
+
+export class RefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RefusedError';
+  }
+}
+
+export interface GateOptions {
+  approvers: string[];
+  automaticGates: GateName[];
+  /** Appends to the runbook's audit log. */
+  audit: (entry: AuditEntry) => void;
+  /** Whether rollback is still possible, and why not when it is not. */
+  rollbackRefusal: () => string | undefined;
+  /** Called when the open gate changes (search attribute, UI details). */
+  onChange: () => void;
+}
+
+const now = () => new Date().toISOString();
+
+export class Gates {
+  openGate: GateName | undefined;
+  paused = false;
+  rollbackRequested: ControlRequest | undefined;
+  private approved = new Set<GateName>();
+
+  constructor(private readonly o: GateOptions) {
+    setHandler(approveSignal, (a) => this.viaSignal('approve', a, () => this.approve(a, 'signal')), {
+      description: 'Approve the open gate: {"gate":"cutover","by":"<approver>","comment":"…"}',
+    });
+    setHandler(approveUpdate, (a) => this.approve(a, 'update'), {
+      validator: (a) => this.checkApproval(a),
+      description: 'Approve the open gate, answering at once whether it was taken',
+    });
+    setHandler(rollbackSignal, (r) => this.viaSignal('rollback', r, () => this.rollback(r)), {
+      description: 'Roll back before the point of no return: {"by":"<approver>","comment":"why"}',
+    });
+    setHandler(rollbackUpdate, (r) => this.rollback(r), {
+      validator: (r) => this.checkControl('rollback', r),
+      description: 'Roll back before the point of no return, answering at once',
+    });
+    setHandler(pauseSignal, (r) => this.viaSignal('pause', r, () => this.setPaused(true, r)), {
+      description: 'Pause before the next step: {"by":"<approver>"}',
+    });
+    setHandler(resumeSignal, (r) => this.viaSignal('resume', r, () => this.setPaused(false, r)), {
+      description: 'Resume a paused migration: {"by":"<approver>"}',
+    });
+  }
+
+  /** Waits for the gate's approval (or passes an automatic gate), reminding on a cadence. */
+  async pass(gate: GateName, remindAfterMs: number, remind: (gate: GateName, waitedMs: number) => Promise<void>): Promise<void> {
+    this.open(gate);
+    const opened = Date.now();
+    while (!(await condition(() => this.isApproved(gate) || !!this.rollbackRequested, remindAfterMs))) {
+      await remind(gate, Date.now() - opened);
+    }
+    this.close();
+  }
+
+  /** Opens a gate without waiting on it (e.g. `done` ends the post-syncs when approved). */
+  open(gate: GateName): void {
+    if (this.o.automaticGates.includes(gate)) {
+      this.approved.add(gate);
+      this.o.audit({ at: now(), kind: 'approval', gate, by: 'spec', via: 'automatic' });
+      return;
+    }
+    // A gate that opens again (cutover, once per wave) needs a new approval each time.
+    this.approved.delete(gate);
+    this.openGate = gate;
+    this.o.onChange();
+  }
+
+  close(): void {
+    this.openGate = undefined;
+    this.o.onChange();
+  }
+
+  isApproved(gate: GateName): boolean {
+    return this.approved.has(gate);
+  }
+
+  /** Holds the runbook between steps while an approver has paused it. */
+  async whilePaused(): Promise<void> {
+    await condition(() => !this.paused || !!this.rollbackRequested);
+  }
+
+  checkApproval(a: Approval): void {
+    if (!a || typeof a !== 'object') throw new RefusedError('an approval is an object: {"gate":"…","by":"…"}');
+    this.checkApprover(a.by);
+    if (typeof a.gate !== 'string' || !a.gate) throw new RefusedError('the approval names no gate');
+    if (a.gate !== this.openGate) {
+      throw new RefusedError(
+        this.openGate ? `gate "${a.gate}" is not open; the open gate is "${this.openGate}"` : `gate "${a.gate}" is not open; no gate is open now`,
+      );
+    }
+  }
+
+  private checkApprover(by: unknown): void {
+    if (typeof by !== 'string' || !by.trim()) throw new RefusedError('"by" must name the approver');
+    if (!this.o.approvers.includes(by.trim())) throw new RefusedError(`"${by}" is not an allowed approver of this migration`);
+  }
+
+  private checkControl(action: 'rollback' | 'pause' | 'resume', r: ControlRequest): void {
+    if (!r || typeof r !== 'object') throw new RefusedError(`${action} takes an object: {"by":"…"}`);
+    this.checkApprover(r.by);
+    if (action === 'rollback') {
+      const refusal = this.o.rollbackRefusal();
+      if (refusal) throw new RefusedError(`rollback refused: ${refusal}`);
+      if (this.rollbackRequested) throw new RefusedError('a rollback is already under way');
+    }
+  }
+
+  private approve(a: Approval, via: 'signal' | 'update'): ControlAnswer {
+    this.checkApproval(a); // an update's validator ran already; a signal's did not
+    this.approved.add(a.gate);
+    this.o.audit({ at: now(), kind: 'approval', gate: a.gate, by: a.by.trim(), comment: a.comment, via });
+    return { accepted: true, message: `gate "${a.gate}" approved by ${a.by.trim()}` };
+  }
+
+  private rollback(r: ControlRequest): ControlAnswer {
+    this.checkControl('rollback', r);
+    this.rollbackRequested = r;
+    this.o.audit({ at: now(), kind: 'control', action: 'rollback', by: r.by.trim(), comment: r.comment });
+    return { accepted: true, message: 'rollback started: DNS is restored, host1 re-opened and users told' };
+  }
+
+  private setPaused(paused: boolean, r: ControlRequest): ControlAnswer {
+    this.checkControl(paused ? 'pause' : 'resume', r);
+    this.paused = paused;
+    this.o.audit({ at: now(), kind: 'control', action: paused ? 'pause' : 'resume', by: r.by.trim(), comment: r.comment });
+    this.o.onChange();
+    return { accepted: true, message: paused ? 'paused before the next step' : 'resumed' };
+  }
+
+  /** A refused signal cannot answer its sender: it is recorded and logged instead. */
+  private viaSignal(what: string, payload: unknown, act: () => unknown): void {
+    try {
+      act();
+    } catch (err) {
+      if (!(err instanceof RefusedError)) throw err;
+      const by = typeof (payload as { by?: unknown })?.by === 'string' ? (payload as { by: string }).by : '(unknown)';
+      this.o.audit({ at: now(), kind: 'refused', what, by, reason: err.message, via: 'signal' });
+      log.warn('refused signal', { workflowId: workflowInfo().workflowId, what, by, reason: err.message });
+    }
+  }
+}

@@ -1,0 +1,4 @@
+// Every workflow the mailshift worker runs.
+export { classicalMigration } from './classical-migration';
+export { luckyMigration } from './lucky-migration';
+export { mailboxRound } from './mailbox-round';

@@ -1,0 +1,28 @@
+// The lucky scenario of imapsync's FAQ.Migration_Plan: same host name, user and password
+// on host2. Syncs go by address; at the end the IMAP host name itself moves to host2.
+import { runScenario, type MigrationReport } from './runbook';
+import type { MigrationSpecInput } from './spec';
+
+export async function luckyMigration(spec: MigrationSpecInput): Promise<MigrationReport> {
+  return runScenario(spec, async (run) => {
+    const imap = run.spec.dns.imapHost!;
+    await run.preflight();
+    await run.gate('start');
+    await run.notifyUsers('advance-notice', run.spec.mailboxes.map((m) => m.source.user));
+    await run.lowerTtl();
+    await run.presyncUntilMigrationHour();
+    await run.gate('cutover');
+    if (run.spec.access.method === 'dns') await run.pointImapHost('park the IMAP host name', imap.parkedAddresses!);
+    for (const wave of run.waves) await run.cutAccessAndFinalSync(wave);
+    await run.gate('switch-mx');
+    await run.switchMx();
+    await run.waitTtl();
+    await run.postSync();
+    await run.gate('shutdown-old');
+    await run.pointImapHost('move the IMAP host name to host2', imap.host2Addresses);
+    // Mail clients see new UIDs on host2 and download their mail again: say it is normal.
+    await run.handOverToHost2('imap-host-moved');
+    await run.postSyncUntilQuiet();
+    await run.restoreTtl();
+  });
+}

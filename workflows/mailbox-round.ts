@@ -1,0 +1,86 @@
+// One round over every mailbox (a pre-sync, the final sync, a post-sync, a verification)
+// as a child workflow: mailboxes run as activities in a sliding window capped by the
+// spec's concurrency, one mailbox's failure never stops the others, and the round
+// continues-as-new before its history grows large (thousands of mailboxes).
+import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type * as activities from '../activities';
+import { deletePermissions, type SyncKind } from './phase-rules';
+import { syncRequest } from './requests';
+import type { MigrationSpec } from './spec';
+
+export type RoundKind = SyncKind | 'verify';
+
+export interface MailboxOutcome {
+  mailbox: string;
+  ok: boolean;
+  copied: number;
+  deleted: number;
+  /** verify / final: messages on host1 not found on host2. */
+  missing: number;
+  error?: string;
+}
+
+export interface RoundInput {
+  spec: MigrationSpec;
+  kind: RoundKind;
+  /** Source users of the mailboxes in this round, in order. */
+  mailboxes: string[];
+  usersOnHost2: string[];
+  mxOnHost2: boolean;
+  /** Carried across continue-as-new. */
+  done?: MailboxOutcome[];
+}
+
+const { syncMailbox, verifyMailbox } = proxyActivities<typeof activities>({
+  startToCloseTimeout: '12 hours',
+  heartbeatTimeout: '2 minutes',
+  retry: { maximumAttempts: 5, initialInterval: '30 seconds', backoffCoefficient: 2 },
+});
+
+/** Above this many events the round hands over to a fresh run of itself. */
+const HISTORY_BUDGET = 8_000;
+
+export async function mailboxRound(input: RoundInput): Promise<MailboxOutcome[]> {
+  const { spec, kind } = input;
+  const done = [...(input.done ?? [])];
+  const pending = input.mailboxes.slice(done.length);
+  const byUser = new Map(spec.mailboxes.map((m) => [m.source.user, m]));
+
+  const runOne = async (user: string): Promise<MailboxOutcome> => {
+    const mailbox = byUser.get(user)!;
+    try {
+      if (kind === 'verify') {
+        const v = await verifyMailbox(syncRequest(spec, mailbox, 'final', { deleteOnDestination: false, deleteOnSource: false }));
+        return { mailbox: user, ok: v.missing === 0, copied: 0, deleted: 0, missing: v.missing };
+      }
+      const permissions = deletePermissions(kind, { usersOnHost2: input.usersOnHost2.includes(user) }, { mxOnHost2: input.mxOnHost2 });
+      const r = await syncMailbox(syncRequest(spec, mailbox, kind, permissions));
+      return { mailbox: user, ok: true, copied: r.totals.copied, deleted: r.totals.deletedOnDestination + r.totals.deletedOnSource, missing: 0 };
+    } catch (err) {
+      return { mailbox: user, ok: false, copied: 0, deleted: 0, missing: 0, error: (err as Error).message };
+    }
+  };
+
+  // Sliding window: as soon as one mailbox finishes, the next one starts.
+  const results: MailboxOutcome[] = [];
+  let next = 0;
+  const lane = async () => {
+    while (next < pending.length && workflowInfo().historyLength < HISTORY_BUDGET) {
+      const user = pending[next++];
+      results.push(await runOne(user));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(spec.sync.concurrency, pending.length) }, lane));
+
+  const all = [...done, ...orderLike(pending, results)];
+  if (all.length < input.mailboxes.length) {
+    await continueAsNew<typeof mailboxRound>({ ...input, done: all });
+  }
+  return all;
+}
+
+/** Results in the order of the mailboxes list (lanes finish in any order). */
+function orderLike(users: string[], results: MailboxOutcome[]): MailboxOutcome[] {
+  const found = new Map(results.map((r) => [r.mailbox, r]));
+  return users.filter((u) => found.has(u)).map((u) => found.get(u)!);
+}

@@ -1,0 +1,436 @@
+// The runbook's steps (imapsync's FAQ.Migration_Plan), its state and what an operator
+// sees of it: the `status` query, the phase search attributes and the UI's details.
+// classicalMigration and luckyMigration put these steps in the FAQ's order.
+import {
+  ApplicationFailure,
+  condition,
+  defineQuery,
+  executeChild,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type * as activities from '../activities';
+import type { AuditEntry, DnsRecordSet } from './audit';
+import { Gates } from './gates';
+import { mailboxRound, type MailboxOutcome, type RoundKind } from './mailbox-round';
+import { assertMxMayMove, type FinalSyncOutcome } from './phase-rules';
+import { MIGRATION_OPEN_GATE, MIGRATION_PHASE, MIGRATION_SCENARIO } from './search-attributes';
+import { parseSpec, type GateName, type MigrationSpec, type MigrationSpecInput } from './spec';
+
+export interface RoundSummary {
+  kind: RoundKind;
+  wave?: string;
+  startedAt: string;
+  durationMs: number;
+  mailboxes: number;
+  failed: string[];
+  copied: number;
+  deleted: number;
+}
+
+export interface MigrationStatus {
+  name: string;
+  scenario: string;
+  phase: string;
+  openGate?: GateName;
+  paused: boolean;
+  nextTimer?: { what: string; at: string };
+  mailboxes: Record<string, { wave: string; usersOnHost2: boolean; last?: MailboxOutcome & { kind: RoundKind } }>;
+  rounds: RoundSummary[];
+  /** The last pre-sync round's duration: what the final sync should take. */
+  finalSyncEstimateMs?: number;
+  audit: AuditEntry[];
+}
+
+export interface MigrationReport extends MigrationStatus {
+  outcome: 'completed' | 'rolled-back';
+}
+
+export const statusQuery = defineQuery<MigrationStatus>('status');
+
+const act = proxyActivities<typeof activities>({
+  startToCloseTimeout: '10 minutes',
+  retry: { maximumAttempts: 10, initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+const HOUR = 3_600_000;
+const nowIso = () => new Date().toISOString();
+
+export class RollbackRequested extends Error {}
+
+export class Runbook {
+  readonly spec: MigrationSpec;
+  phase = 'starting';
+  nextTimer: MigrationStatus['nextTimer'];
+  readonly audit: AuditEntry[] = [];
+  readonly rounds: RoundSummary[] = [];
+  readonly mailboxes: MigrationStatus['mailboxes'] = {};
+  readonly gates: Gates;
+  /** The records as they were before the first change: what rollback and the end restore. */
+  originalRecords: DnsRecordSet[] = [];
+  /** The records as they are now (after our last change). */
+  private currentRecords = new Map<string, DnsRecordSet | null>();
+  private mxOnHost2 = false;
+  private accessCut: string[] = [];
+  private finalSync: FinalSyncOutcome | undefined;
+
+  constructor(input: MigrationSpecInput) {
+    try {
+      this.spec = parseSpec(input, new Date());
+    } catch (err) {
+      throw ApplicationFailure.nonRetryable((err as Error).message, 'InvalidSpec');
+    }
+    for (const m of this.spec.mailboxes) this.mailboxes[m.source.user] = { wave: m.wave, usersOnHost2: false };
+    this.gates = new Gates({
+      approvers: this.spec.approvals.approvers,
+      automaticGates: this.spec.approvals.automaticGates,
+      audit: (e) => this.audit.push(e),
+      rollbackRefusal: () => this.rollbackRefusal(),
+      onChange: () => this.show(),
+    });
+    setHandler(statusQuery, () => this.status(), { description: 'Phase, open gate, progress, estimates and the audit log' });
+    upsertSearchAttributes([{ key: MIGRATION_SCENARIO, value: this.spec.scenario }]);
+  }
+
+  /** Rollback is possible until users were given host2: after that, their new mail is there. */
+  private rollbackRefusal(): string | undefined {
+    const given = Object.entries(this.mailboxes).filter(([, m]) => m.usersOnHost2).map(([u]) => u);
+    return given.length ? `users already work on host2 (${given.slice(0, 5).join(', ')}${given.length > 5 ? ', …' : ''})` : undefined;
+  }
+
+  status(): MigrationStatus {
+    const presyncs = this.rounds.filter((r) => r.kind === 'presync');
+    return {
+      name: this.spec.name,
+      scenario: this.spec.scenario,
+      phase: this.phase,
+      openGate: this.gates.openGate,
+      paused: this.gates.paused,
+      nextTimer: this.nextTimer,
+      mailboxes: this.mailboxes,
+      rounds: this.rounds,
+      finalSyncEstimateMs: presyncs.at(-1)?.durationMs,
+      audit: this.audit,
+    };
+  }
+
+  report(outcome: MigrationReport['outcome']): MigrationReport {
+    this.enter(outcome === 'completed' ? 'completed' : 'rolled-back');
+    return { ...this.status(), outcome };
+  }
+
+  /** Keeps the UI (details, search attributes) in step with the runbook. */
+  private show(): void {
+    upsertSearchAttributes([
+      { key: MIGRATION_PHASE, value: this.phase },
+      { key: MIGRATION_OPEN_GATE, value: this.gates.openGate ?? 'none' },
+    ]);
+    const total = this.spec.mailboxes.length;
+    const last = this.rounds.at(-1);
+    setCurrentDetails(
+      [
+        `**${this.spec.name}** (${this.spec.scenario}): **${this.phase}**${this.gates.paused ? ' — paused' : ''}`,
+        this.gates.openGate
+          ? `Waiting for approval of gate **${this.gates.openGate}**: Signal \`approve\` with \`{"gate":"${this.gates.openGate}","by":"<approver>"}\``
+          : '',
+        last ? `Last round: ${last.kind}, ${last.mailboxes - last.failed.length}/${total} mailboxes ok, ${last.copied} copied` : '',
+        this.nextTimer ? `Next: ${this.nextTimer.what} at ${this.nextTimer.at}` : '',
+      ]
+        .filter(Boolean)
+        .join('\n\n'),
+    );
+  }
+
+  private enter(phase: string): void {
+    this.phase = phase;
+    this.show();
+  }
+
+  /** Between steps: hold while paused; turn a requested rollback into the rollback path. */
+  private async step(phase: string): Promise<void> {
+    await this.gates.whilePaused();
+    if (this.gates.rollbackRequested) throw new RollbackRequested();
+    this.enter(phase);
+  }
+
+  private async wait(what: string, ms: number): Promise<void> {
+    this.nextTimer = { what, at: new Date(Date.now() + ms).toISOString() };
+    this.show();
+    await sleep(ms);
+    this.nextTimer = undefined;
+  }
+
+  async gate(gate: GateName, wave?: string): Promise<void> {
+    await this.step(`waiting for ${gate}${wave ? ` (${wave})` : ''}`);
+    await this.gates.pass(gate, this.spec.schedule.remindAfterHours * HOUR, async (g, waitedMs) => {
+      await this.notifyApprovers('gate-reminder', { gate: g, waitedHours: String(Math.round(waitedMs / HOUR)) });
+    });
+    if (this.gates.rollbackRequested) throw new RollbackRequested();
+  }
+
+  // ---- mailbox rounds -------------------------------------------------------------
+
+  private usersOf(wave?: string): string[] {
+    return this.spec.mailboxes.filter((m) => !wave || m.wave === wave).map((m) => m.source.user);
+  }
+
+  get waves(): string[] {
+    return [...new Set(this.spec.mailboxes.map((m) => m.wave))];
+  }
+
+  private async round(kind: RoundKind, wave?: string): Promise<MailboxOutcome[]> {
+    const started = Date.now();
+    const users = this.usersOf(wave);
+    const outcomes = await executeChild(mailboxRound, {
+      workflowId: `${workflowInfo().workflowId}/${kind}-${this.rounds.length + 1}${wave ? `-${wave}` : ''}`,
+      args: [
+        {
+          spec: this.spec,
+          kind,
+          mailboxes: users,
+          usersOnHost2: Object.entries(this.mailboxes).filter(([, m]) => m.usersOnHost2).map(([u]) => u),
+          mxOnHost2: this.mxOnHost2,
+        },
+      ],
+    });
+    for (const o of outcomes) this.mailboxes[o.mailbox].last = { ...o, kind };
+    const summary: RoundSummary = {
+      kind,
+      wave,
+      startedAt: new Date(started).toISOString(),
+      durationMs: Date.now() - started,
+      mailboxes: outcomes.length,
+      failed: outcomes.filter((o) => !o.ok).map((o) => o.mailbox),
+      copied: outcomes.reduce((n, o) => n + o.copied, 0),
+      deleted: outcomes.reduce((n, o) => n + o.deleted, 0),
+    };
+    this.rounds.push(summary);
+    if (summary.deleted > 0) {
+      const any = this.usersOf(wave)[0];
+      const onHost2 = this.mailboxes[any]?.usersOnHost2 ?? false;
+      this.audit.push({
+        at: nowIso(),
+        kind: 'destructive-sync',
+        round: `${kind}${wave ? ` (${wave})` : ''}`,
+        deleteOnDestination: kind !== 'postsync' && !onHost2 && !this.mxOnHost2,
+        deleteOnSource: kind === 'postsync',
+        deleted: summary.deleted,
+      });
+    }
+    this.show();
+    return outcomes;
+  }
+
+  /** Step 1: log in on both sides and compare what is there; stop on failures. */
+  async preflight(): Promise<void> {
+    await this.step('preflight');
+    const outcomes = await this.round('verify');
+    const failed = outcomes.filter((o) => o.error);
+    if (failed.length) {
+      throw ApplicationFailure.nonRetryable(
+        `preflight failed for ${failed.length} mailbox(es): ${failed.map((o) => `${o.mailbox}: ${o.error}`).join('; ')}`,
+        'PreflightFailed',
+      );
+    }
+  }
+
+  /** Step 4: pre-sync every mailbox on the cadence until the migration hour. */
+  async presyncUntilMigrationHour(): Promise<void> {
+    const migrationAt = Date.parse(this.spec.schedule.migrationAt);
+    const cadence = this.spec.schedule.presyncEveryHours * HOUR;
+    do {
+      await this.step('pre-sync');
+      await this.round('presync');
+      const left = migrationAt - Date.now();
+      if (left > 0) await this.wait('next pre-sync or the migration hour', Math.min(cadence, left));
+    } while (Date.now() < migrationAt);
+  }
+
+  /** Steps 6-7 for one wave: cut users' access to host1, then the final sync and its verification. */
+  async cutAccessAndFinalSync(wave: string): Promise<void> {
+    await this.step(`cut-over: ${wave}`);
+    const users = this.usersOf(wave);
+    await this.notifyUsers('cutover', users);
+    if (this.spec.access.method !== 'dns') {
+      await act.cutAccess({ method: this.spec.access, users, phase: 'cutover' });
+      this.accessCut.push(...users);
+      this.audit.push({ at: nowIso(), kind: 'access', step: 'cut', users });
+    }
+    await this.step(`final sync: ${wave}`);
+    const synced = await this.round('final', wave);
+    const verified = await this.round('verify', wave);
+    const previous = this.finalSync ?? { completed: true, missing: 0, failedMailboxes: [] };
+    this.finalSync = {
+      completed: previous.completed,
+      missing: previous.missing + verified.reduce((n, o) => n + o.missing, 0),
+      failedMailboxes: [...previous.failedMailboxes, ...synced.filter((o) => !o.ok).map((o) => o.mailbox)],
+    };
+  }
+
+  // ---- DNS --------------------------------------------------------------------------
+
+  private recordNames(): { name: string; type: 'MX' | 'A' }[] {
+    const names: { name: string; type: 'MX' | 'A' }[] = [{ name: this.spec.dns.mx.name, type: 'MX' }];
+    if (this.spec.dns.imapHost) names.push({ name: this.spec.dns.imapHost.name, type: 'A' });
+    return names;
+  }
+
+  private async change(step: string, next: DnsRecordSet): Promise<void> {
+    const key = `${next.name}/${next.type}`;
+    const expected = this.currentRecords.get(key) ?? null;
+    const { before, after } = await act.replaceRecords({ provider: this.spec.dns.provider, zone: this.spec.dns.zone, expected, next });
+    this.currentRecords.set(key, after);
+    this.audit.push({ at: nowIso(), kind: 'dns', step, before: [before], after: [after] });
+    const propagation = await act.checkPropagation({
+      provider: this.spec.dns.provider,
+      zone: this.spec.dns.zone,
+      expected: next,
+      resolvers: this.spec.dns.checkResolvers,
+    });
+    if (!propagation.ok) {
+      throw ApplicationFailure.retryable(`${next.name} ${next.type} has not propagated: ${propagation.summary}`, 'NotPropagated');
+    }
+  }
+
+  /** Step 3: lower the TTLs, remembering the old records, and wait out the old TTL. */
+  async lowerTtl(): Promise<void> {
+    await this.step('lowering TTL');
+    let longest = 0;
+    for (const { name, type } of this.recordNames()) {
+      const rrset = await act.readRecords({ provider: this.spec.dns.provider, zone: this.spec.dns.zone, name, type });
+      if (!rrset) throw ApplicationFailure.nonRetryable(`${name} has no ${type} record in ${this.spec.dns.zone}`, 'DnsMissing');
+      this.originalRecords.push(rrset);
+      this.currentRecords.set(`${rrset.name}/${rrset.type}`, rrset);
+      longest = Math.max(longest, rrset.ttl);
+      if (rrset.ttl > this.spec.dns.lowTtl) await this.change('lower TTL', { ...rrset, ttl: this.spec.dns.lowTtl });
+    }
+    await this.wait('the old TTL to run out', longest * 1000);
+  }
+
+  /** Step 8: the MX to host2, only after a completed and verified final sync. */
+  async switchMx(): Promise<void> {
+    await this.step('switching MX');
+    assertMxMayMove(this.finalSync);
+    const { name } = this.spec.dns.mx;
+    const current = [...this.currentRecords.values()].find((r) => r?.type === 'MX');
+    await this.change('switch MX', { name: current?.name ?? name, type: 'MX', ttl: this.spec.dns.lowTtl, values: this.spec.dns.mx.host2 });
+    this.mxOnHost2 = true;
+  }
+
+  /** Step 9: wait the low TTL, so that no server still sends to host1. */
+  async waitTtl(): Promise<void> {
+    await this.step('waiting the low TTL');
+    await this.wait('the low TTL to run out', this.spec.dns.lowTtl * 1000);
+  }
+
+  /** Lucky scenario: the IMAP host name to host2 (or parked at cut-over). */
+  async pointImapHost(step: string, addresses: string[]): Promise<void> {
+    const imap = this.spec.dns.imapHost!;
+    const current = [...this.currentRecords.values()].find((r) => r?.type === 'A');
+    await this.change(step, { name: current?.name ?? imap.name, type: 'A', ttl: this.spec.dns.lowTtl, values: addresses });
+  }
+
+  /** Step 12: the TTLs back to their long value (also after a rollback). */
+  async restoreTtl(): Promise<void> {
+    await this.step('restoring TTL');
+    for (const rrset of this.currentRecords.values()) {
+      if (rrset && rrset.ttl !== this.spec.dns.restoreTtl) await this.change('restore TTL', { ...rrset, ttl: this.spec.dns.restoreTtl });
+    }
+  }
+
+  // ---- users --------------------------------------------------------------------------
+
+  /** Step 10: post-sync the INBOX: max age 1 day, delete on host1 only what host2 has. */
+  async postSync(): Promise<MailboxOutcome[]> {
+    await this.step('post-sync');
+    return this.round('postsync');
+  }
+
+  /**
+   * Step 11: keep post-syncing on the cadence while mail still arrives on host1, until
+   * enough quiet rounds in a row, or until an approver approves gate `done`.
+   */
+  async postSyncUntilQuiet(): Promise<void> {
+    this.gates.open('done');
+    let quiet = 0;
+    while (quiet < this.spec.schedule.quietRoundsToFinish && !this.gates.isApproved('done')) {
+      const waitMs = this.spec.schedule.postsyncEveryHours * HOUR;
+      this.nextTimer = { what: 'next post-sync (or approve gate done)', at: new Date(Date.now() + waitMs).toISOString() };
+      this.show();
+      if (await condition(() => this.gates.isApproved('done') || !!this.gates.rollbackRequested, waitMs)) break;
+      this.nextTimer = undefined;
+      const outcomes = await this.postSync();
+      quiet = outcomes.some((o) => o.copied > 0) ? 0 : quiet + 1;
+    }
+    this.nextTimer = undefined;
+    if (this.gates.openGate === 'done') this.gates.close();
+  }
+
+  /** Users now work on host2: from here, deleting on host2 is forbidden and rollback too. */
+  async handOverToHost2(notice: 'new-credentials' | 'imap-host-moved', wave?: string): Promise<void> {
+    await this.step('handing out host2');
+    const users = this.usersOf(wave);
+    await this.notifyUsers(notice, users);
+    for (const u of users) this.mailboxes[u].usersOnHost2 = true;
+  }
+
+  async notifyUsers(notice: string, users: string[]): Promise<void> {
+    const byUser = new Map(this.spec.mailboxes.map((m) => [m.source.user, m]));
+    const to = users.map((u) => byUser.get(u)?.contact).filter((c): c is string => !!c);
+    if (!to.length) return;
+    await this.send(notice, to);
+  }
+
+  private async notifyApprovers(notice: string, data: Record<string, string> = {}): Promise<void> {
+    if (this.spec.notifications.approverEmails.length) await this.send(notice, this.spec.notifications.approverEmails, data);
+  }
+
+  private async send(notice: string, to: string[], data: Record<string, string> = {}): Promise<void> {
+    const n = this.audit.filter((e) => e.kind === 'notice').length;
+    await act.sendNotice({
+      notice,
+      to,
+      data: { migration: this.spec.name, migrationAt: this.spec.schedule.migrationAt, host2: this.spec.host2.host, ...data },
+      notifications: this.spec.notifications,
+      idempotencyKey: `${workflowInfo().workflowId}/${notice}/${n}`,
+    });
+    this.audit.push({ at: nowIso(), kind: 'notice', notice, to: to.length });
+  }
+
+  // ---- back-out -----------------------------------------------------------------------
+
+  /** Rollback: DNS back to the recorded records (TTL restored too), host1 re-opened, users told. */
+  async rollback(): Promise<MigrationReport> {
+    this.enter('rolling back');
+    for (const original of this.originalRecords) {
+      const key = `${original.name}/${original.type}`;
+      const current = this.currentRecords.get(key);
+      if (JSON.stringify(current) !== JSON.stringify(original)) {
+        await this.change('rollback', original);
+      }
+    }
+    if (this.accessCut.length) {
+      await act.restoreAccess({ method: this.spec.access, users: this.accessCut, phase: 'rollback' });
+      this.audit.push({ at: nowIso(), kind: 'access', step: 'restore', users: this.accessCut });
+    }
+    await this.notifyUsers('rollback', this.usersOf());
+    await this.notifyApprovers('rollback');
+    return this.report('rolled-back');
+  }
+}
+
+/** Runs a scenario's steps; a rollback requested at any step takes the back-out path. */
+export async function runScenario(input: MigrationSpecInput, steps: (run: Runbook) => Promise<void>): Promise<MigrationReport> {
+  const run = new Runbook(input);
+  try {
+    await steps(run);
+    return run.report('completed');
+  } catch (err) {
+    if (err instanceof RollbackRequested) return run.rollback();
+    throw err;
+  }
+}
