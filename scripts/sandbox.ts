@@ -13,6 +13,8 @@ import { devServerAnswers, startDevServer } from './servers/temporal-dev';
 import { demoUsers, seedDemoMailbox } from './sandbox/demo-mailboxes';
 import { demoZoneRecords, sandbox, type SandboxState } from './sandbox/layout';
 import { projectRoot } from './tools';
+import { demoSpec } from './sandbox/demo-spec';
+import { TASK_QUEUE } from '../workflows/task-queue';
 import { connect } from 'node:net';
 
 const started: (() => Promise<void>)[] = [];
@@ -90,6 +92,30 @@ async function ensureSmtp(state: SandboxState): Promise<void> {
   console.log(`SMTP receiver: 127.0.0.1:${port}, notices saved in ${path.relative(projectRoot, outbox)}/`);
 }
 
+/** What to paste into the UI's Start Workflow form (also saved in .sandbox/). */
+function printStartForm(): void {
+  const ui = `http://127.0.0.1:${sandbox.temporal.uiPort}`;
+  // The migration hour two days ahead: enough for pre-syncs, and time skips nowhere here.
+  const migrationAt = new Date(Date.now() + 2 * 86_400_000);
+  const spec = demoSpec('classical', migrationAt);
+  const specFile = path.join(sandbox.dir, 'demo-classical.json');
+  writeFileSync(specFile, JSON.stringify(spec, null, 2));
+  writeFileSync(path.join(sandbox.dir, 'demo-lucky.json'), JSON.stringify(demoSpec('lucky', migrationAt), null, 2));
+  const workflowId = `sandbox-classical-${new Date().toISOString().slice(0, 16).replace(/[-:T]/g, '')}`;
+  const link = `${ui}/namespaces/default/workflows/start-workflow?workflowType=classicalMigration&taskQueue=${TASK_QUEUE}&workflowId=${workflowId}`;
+  console.log(`
+Temporal Web UI: ${ui}
+
+Start a migration: open ${link}
+  Workflow Type: classicalMigration   Task Queue: ${TASK_QUEUE}   Workflow ID: ${workflowId}
+  Input (JSON, also in ${path.relative(projectRoot, specFile)}):
+${JSON.stringify(spec)}
+
+Approve a gate from the workflow's page: Send a Signal, name "approve", input {"gate":"start","by":"operator"}.
+Notices arrive in ${path.relative(projectRoot, sandbox.smtp.outbox)}/. The worker polls "${TASK_QUEUE}"; Ctrl-C stops it and what this run started.
+`);
+}
+
 function runWorker(): ChildProcess {
   const tsx = path.join(projectRoot, 'node_modules', '.bin', 'tsx');
   return spawn(tsx, [path.join(projectRoot, 'workers', 'main.ts')], {
@@ -110,8 +136,7 @@ async function main(): Promise<void> {
   await ensureSmtp(state);
   saveState(state);
 
-  const ui = `http://127.0.0.1:${sandbox.temporal.uiPort}`;
-  console.log(`\nTemporal Web UI: ${ui}\nThe worker polls task queue "mailshift". Ctrl-C stops it and what this run started.\n`);
+  printStartForm();
 
   const worker = runWorker();
   let stopping = false;
