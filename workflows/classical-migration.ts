@@ -7,7 +7,7 @@ export async function classicalMigration(spec: MigrationSpecInput): Promise<Migr
   return runScenario(spec, async (run) => {
     await run.preflight();
     await run.gate('start');
-    await run.notifyUsers('advance-notice', run.spec.mailboxes.map((m) => m.source.user));
+    await run.notifyUsers('users-advance', run.spec.mailboxes.map((m) => m.source.user));
     await run.lowerTtl();
     await run.presyncUntilMigrationHour();
     for (const wave of run.waves) {
@@ -17,10 +17,11 @@ export async function classicalMigration(spec: MigrationSpecInput): Promise<Migr
     await run.gate('switch-mx');
     await run.switchMx();
     await run.waitTtl();
-    await run.notifyUsers('host1-gone', run.spec.mailboxes.map((m) => m.source.user));
+    await run.notifyUsers('users-old-server-gone', run.spec.mailboxes.map((m) => m.source.user));
     await run.postSync();
-    await run.handOverToHost2('new-credentials');
+    await run.handOverToHost2();
     await run.postSyncUntilQuiet();
+    await run.notifyUsers('users-done', run.spec.mailboxes.map((m) => m.source.user));
     await run.restoreTtl();
   });
 }

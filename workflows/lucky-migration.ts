@@ -8,7 +8,7 @@ export async function luckyMigration(spec: MigrationSpecInput): Promise<Migratio
     const imap = run.spec.dns.imapHost!;
     await run.preflight();
     await run.gate('start');
-    await run.notifyUsers('advance-notice', run.spec.mailboxes.map((m) => m.source.user));
+    await run.notifyUsers('users-advance-lucky', run.spec.mailboxes.map((m) => m.source.user));
     await run.lowerTtl();
     await run.presyncUntilMigrationHour();
     await run.gate('cutover');
@@ -20,9 +20,9 @@ export async function luckyMigration(spec: MigrationSpecInput): Promise<Migratio
     await run.postSync();
     await run.gate('shutdown-old');
     await run.pointImapHost('move the IMAP host name to host2', imap.host2Addresses);
-    // Mail clients see new UIDs on host2 and download their mail again: say it is normal.
-    await run.handOverToHost2('imap-host-moved');
+    await run.handOverToHost2();
     await run.postSyncUntilQuiet();
+    await run.notifyUsers('users-done', run.spec.mailboxes.map((m) => m.source.user));
     await run.restoreTtl();
   });
 }

@@ -20,6 +20,16 @@ import { mailboxRound, type MailboxOutcome, type RoundKind } from './mailbox-rou
 import { assertMxMayMove, type FinalSyncOutcome } from './phase-rules';
 import { MIGRATION_OPEN_GATE, MIGRATION_PHASE, MIGRATION_SCENARIO } from './search-attributes';
 import { parseSpec, type GateName, type MigrationSpec, type MigrationSpecInput } from './spec';
+import type { NoticeKind } from '../activities/notify/schema';
+
+/** What approving each gate lets happen, in the approver's notices. */
+const GATE_MEANING: Record<GateName, string> = {
+  start: 'the migration starts: TTLs are lowered and the daily pre-syncs begin',
+  cutover: "users lose access to the old server and the final sync runs",
+  'switch-mx': 'new mail goes to the new server (the MX records change)',
+  'shutdown-old': 'the IMAP host name moves to the new server',
+  done: 'the post-syncs end and the TTLs go back to normal',
+};
 
 export interface RoundSummary {
   kind: RoundKind;
@@ -166,10 +176,21 @@ export class Runbook {
 
   async gate(gate: GateName, wave?: string): Promise<void> {
     await this.step(`waiting for ${gate}${wave ? ` (${wave})` : ''}`);
+    if (!this.spec.approvals.automaticGates.includes(gate)) {
+      await this.notifyApprovers('approver-gate-waiting', { gate, gateMeaning: GATE_MEANING[gate], checks: this.checksSoFar() });
+    }
     await this.gates.pass(gate, this.spec.schedule.remindAfterHours * HOUR, async (g, waitedMs) => {
-      await this.notifyApprovers('gate-reminder', { gate: g, waitedHours: String(Math.round(waitedMs / HOUR)) });
+      await this.notifyApprovers('approver-gate-reminder', { gate: g, gateMeaning: GATE_MEANING[g], waitedHours: String(Math.round(waitedMs / HOUR)) });
     });
     if (this.gates.rollbackRequested) throw new RollbackRequested();
+  }
+
+  /** What an approver should know before approving: the last round's results. */
+  private checksSoFar(): string {
+    const last = this.rounds.at(-1);
+    if (!last) return 'No mailbox round has run yet.';
+    const failed = last.failed.length ? `; failed: ${last.failed.join(', ')}` : '';
+    return `Last round (${last.kind}${last.wave ? `, ${last.wave}` : ''}): ${last.mailboxes - last.failed.length}/${last.mailboxes} mailboxes ok, ${last.copied} messages copied${failed}.`;
   }
 
   // ---- mailbox rounds -------------------------------------------------------------
@@ -254,7 +275,7 @@ export class Runbook {
   async cutAccessAndFinalSync(wave: string): Promise<void> {
     await this.step(`cut-over: ${wave}`);
     const users = this.usersOf(wave);
-    await this.notifyUsers('cutover', users);
+    await this.notifyUsers('users-cutover', users);
     if (this.spec.access.method !== 'dns') {
       await act.cutAccess({ method: this.spec.access, users, phase: 'cutover' });
       this.accessCut.push(...users);
@@ -371,32 +392,61 @@ export class Runbook {
   }
 
   /** Users now work on host2: from here, deleting on host2 is forbidden and rollback too. */
-  async handOverToHost2(notice: 'new-credentials' | 'imap-host-moved', wave?: string): Promise<void> {
+  async handOverToHost2(): Promise<void> {
     await this.step('handing out host2');
-    const users = this.usersOf(wave);
-    await this.notifyUsers(notice, users);
+    const users = this.usersOf();
+    if (this.spec.scenario === 'classical') await this.notifyNewCredentials(users);
+    // Lucky: mail clients see new UIDs on host2 and download their mail again; say it is normal.
+    else await this.notifyUsers('users-mail-app-redownload', users);
     for (const u of users) this.mailboxes[u].usersOnHost2 = true;
   }
 
-  async notifyUsers(notice: string, users: string[]): Promise<void> {
+  async notifyUsers(notice: NoticeKind, users: string[], data: Record<string, string> = {}): Promise<void> {
     const byUser = new Map(this.spec.mailboxes.map((m) => [m.source.user, m]));
     const to = users.map((u) => byUser.get(u)?.contact).filter((c): c is string => !!c);
-    if (!to.length) return;
-    await this.send(notice, to);
+    if (to.length) await this.send(notice, to, data);
   }
 
-  private async notifyApprovers(notice: string, data: Record<string, string> = {}): Promise<void> {
-    if (this.spec.notifications.approverEmails.length) await this.send(notice, this.spec.notifications.approverEmails, data);
+  /** The new credentials triplet, one message per user: host name, user, where the password is. */
+  async notifyNewCredentials(users: string[]): Promise<void> {
+    for (const m of this.spec.mailboxes.filter((mb) => users.includes(mb.source.user) && mb.contact)) {
+      const server = m.destination.server ?? this.spec.host2;
+      await this.send('users-new-credentials', [m.contact!], {
+        user: m.destination.user,
+        imapHost: server.host,
+        imapPort: String(server.port),
+        imapSecurity: { implicit: 'SSL/TLS', starttls: 'STARTTLS', none: 'None' }[server.tls],
+        passwordInstructions: this.spec.notifications.passwordInstructions,
+      });
+    }
   }
 
-  private async send(notice: string, to: string[], data: Record<string, string> = {}): Promise<void> {
+  async notifyApprovers(notice: NoticeKind, data: Record<string, string> = {}): Promise<void> {
+    const to = this.spec.notifications.approverEmails;
+    if (to.length) await this.send(notice, to, { approvers: this.spec.approvals.approvers.join(', '), ...data });
+  }
+
+  private async send(notice: NoticeKind, to: string[], data: Record<string, string>): Promise<void> {
     const n = this.audit.filter((e) => e.kind === 'notice').length;
+    const { workflowId, namespace } = workflowInfo();
+    const estimate = this.rounds.filter((r) => r.kind === 'presync').at(-1)?.durationMs;
     await act.sendNotice({
       notice,
       to,
-      data: { migration: this.spec.name, migrationAt: this.spec.schedule.migrationAt, host2: this.spec.host2.host, ...data },
-      notifications: this.spec.notifications,
-      idempotencyKey: `${workflowInfo().workflowId}/${notice}/${n}`,
+      from: this.spec.notifications.from,
+      smtp: this.spec.notifications.smtp,
+      data: {
+        migrationName: this.spec.name,
+        migrationAt: this.spec.schedule.migrationAt,
+        expectedDuration: estimate ? `${Math.max(1, Math.ceil(estimate / 60_000))} minutes` : 'a few hours',
+        helpContact: this.spec.notifications.helpContact,
+        oldServerName: this.spec.host1.host,
+        waitBeforeCalling: '30 minutes',
+        workflowId,
+        namespace,
+        ...data,
+      },
+      idempotencyKey: `${workflowId}/${notice}/${n}`,
     });
     this.audit.push({ at: nowIso(), kind: 'notice', notice, to: to.length });
   }
@@ -417,8 +467,13 @@ export class Runbook {
       await act.restoreAccess({ method: this.spec.access, users: this.accessCut, phase: 'rollback' });
       this.audit.push({ at: nowIso(), kind: 'access', step: 'restore', users: this.accessCut });
     }
-    await this.notifyUsers('rollback', this.usersOf());
-    await this.notifyApprovers('rollback');
+    const by = this.gates.rollbackRequested;
+    await this.notifyUsers('users-rollback', this.usersOf());
+    await this.notifyApprovers('approver-rollback-done', {
+      by: by?.by ?? 'the runbook',
+      comment: by?.comment ?? '',
+      restored: `DNS records: ${this.originalRecords.map((r) => `${r.name} ${r.type}`).join(', ') || 'none changed'}; host1 access: ${this.accessCut.length} user(s)`,
+    });
     return this.report('rolled-back');
   }
 }

@@ -152,6 +152,8 @@ export const migrationSpec = z
         user: z.string().optional(),
         credential: secretRef.optional(),
       }),
+      /** Who users call for help, named in every notice. */
+      helpContact: z.string().min(1).default('your IT desk'),
       /** Where users find their new password: told in the credentials notice, never the password. */
       passwordInstructions: z.string().default('Your IT desk will give you your new password.'),
     }),

@@ -156,7 +156,8 @@ describe('classical migration', () => {
       expect(world.records.get('example.test./MX')).toEqual(mx); // exactly as recorded, TTL included
       expect(world.calls.filter((c) => c.name === 'restoreAccess').map((c) => c.input.users)).toEqual([['alice']]);
       const notices = world.calls.filter((c) => c.name === 'sendNotice').map((c) => c.input.notice);
-      expect(notices).toContain('rollback');
+      expect(notices).toContain('users-rollback');
+      expect(notices).toContain('approver-rollback-done');
     } finally {
       await worker.stop();
     }

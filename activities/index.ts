@@ -1,0 +1,5 @@
+// Every activity the mailshift worker registers. Workflows import these as types only.
+export * from './imap';
+export * from './dns';
+export * from './notify';
+export * from './access';
