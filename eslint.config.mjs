@@ -43,5 +43,6 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
+    languageOptions: { globals: { module: 'writable', require: 'readonly', __dirname: 'readonly' } },
   },
 );

@@ -1,7 +1,7 @@
 // The DNS activities against a real Knot taking TSIG-signed RFC 2136 updates.
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startKnot, type KnotServer } from '../../scripts/servers/knot';
