@@ -8,6 +8,7 @@ import { sandbox, type SandboxState } from './sandbox/layout';
 
 async function main(): Promise<void> {
   const state: SandboxState = existsSync(sandbox.stateFile) ? JSON.parse(readFileSync(sandbox.stateFile, 'utf8')) : {};
+  await stopPid(state.worker, 30_000); // first: it drains its tasks while the servers are still up
   for (const side of ['host1', 'host2'] as const) {
     const conf = path.join(sandbox[side].dir, 'dovecot.conf');
     if (existsSync(conf)) spawnSync('doveadm', ['-c', conf, 'stop'], { stdio: 'ignore' });

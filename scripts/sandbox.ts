@@ -139,6 +139,8 @@ async function main(): Promise<void> {
   printStartForm();
 
   const worker = runWorker();
+  state.worker = worker.pid;
+  saveState(state);
   let stopping = false;
   const stop = async () => {
     if (stopping) return;

@@ -24,6 +24,7 @@ imap 86400 IN A 127.0.0.1
 
 /** PIDs of the servers the sandbox started (Dovecot keeps its own master.pid). */
 export interface SandboxState {
+  worker?: number;
   temporal?: number;
   dns?: number;
   smtp?: number;

@@ -168,6 +168,7 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotServ
   const dir = options.dir;
   const owner = mailOwner();
   // The login and mail processes run as other users: they must reach base_dir.
+  mkdirSync(dir, { recursive: true });
   chmodSync(dir, 0o755);
   for (const sub of ['run', 'state', 'mail', 'home']) mkdirSync(path.join(dir, sub), { recursive: true });
   for (const sub of ['mail', 'home']) chownSync(path.join(dir, sub), owner.uid, owner.gid);

@@ -1,0 +1,68 @@
+// Progress goes two ways: Temporal heartbeats when running as an activity (so a stuck sync
+// times out, the UI shows where it is, and cancellation reaches us), and an optional
+// callback for callers outside Temporal (CLI, tests). Heartbeat details hold counts and
+// folder names only.
+import { Context } from '@temporalio/activity';
+import { CancelledFailure } from '@temporalio/common';
+import type { SyncProgress } from './types';
+
+export type ProgressListener = (progress: SyncProgress) => void;
+
+/** The activity context, or undefined when called as a plain function. */
+function activityContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
+  }
+}
+
+export class ProgressReporter {
+  private readonly context = activityContext();
+  private lastBeat = 0;
+  readonly state: SyncProgress;
+
+  constructor(
+    mailbox: string,
+    private readonly listener?: ProgressListener,
+    /** Heartbeats closer than this are skipped (the SDK throttles too; this saves the work). */
+    private readonly minIntervalMs = 1000,
+  ) {
+    this.state = {
+      mailbox,
+      phase: 'folders',
+      foldersDone: 0,
+      foldersTotal: 0,
+      copied: 0,
+      flagsUpdated: 0,
+      deletedOnDestination: 0,
+      deletedOnSource: 0,
+      bytesCopied: 0,
+    };
+  }
+
+  /** Applies a change and reports it; throws if the activity was cancelled. */
+  update(change: Partial<SyncProgress>, force = false): void {
+    Object.assign(this.state, change);
+    this.add({}, force);
+  }
+
+  /** Adds to the counters and reports; throws if the activity was cancelled. */
+  add(delta: Partial<Pick<SyncProgress, 'copied' | 'flagsUpdated' | 'deletedOnDestination' | 'deletedOnSource' | 'bytesCopied' | 'foldersDone'>>, force = false): void {
+    for (const [k, v] of Object.entries(delta) as [keyof typeof delta, number][]) this.state[k] += v;
+    const now = Date.now();
+    if (force || now - this.lastBeat >= this.minIntervalMs) {
+      this.lastBeat = now;
+      const snapshot = { ...this.state };
+      this.context?.heartbeat(snapshot);
+      this.listener?.(snapshot);
+    }
+    this.throwIfCancelled();
+  }
+
+  /** Stops between batches when Temporal asked the activity to stop. */
+  throwIfCancelled(): void {
+    const signal = this.context?.cancellationSignal;
+    if (signal?.aborted) throw signal.reason instanceof CancelledFailure ? signal.reason : new CancelledFailure('activity cancelled');
+  }
+}

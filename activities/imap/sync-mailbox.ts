@@ -1,0 +1,199 @@
+// The activities: syncMailbox copies one mailbox from host1 to host2 (imapsync's job: a
+// pre-sync, the final sync or a post-sync, depending on the options the workflow passes);
+// verifyMailbox compares both sides without changing anything. Both are safe to retry:
+// messages are recognised by identity, so a second run copies only what is missing.
+import { invalidRequest } from './errors';
+import { checkFolderRules, planFolders, type FolderPair, type FolderPlan } from './folder-plan';
+import { listFolders } from './folders';
+import { prepareDestinationFolders, type FolderChanges } from './prepare-folders';
+import { ProgressReporter, type ProgressListener } from './progress';
+import { openSession, type ImapSession } from './session';
+import { syncFolder, verifyFolder, type FolderSettings } from './sync-folder';
+import type { FolderSyncResult, FolderVerifyResult, SyncRequest, SyncResult, SyncTotals, VerifyResult } from './types';
+
+const DEFAULTS = { batchMessages: 50, batchBytes: 8 * 1024 * 1024, parallelFolders: 2 };
+
+function checkRequest(req: SyncRequest): void {
+  if (!req.mailbox) throw invalidRequest('sync request without a mailbox label');
+  for (const [name, value] of [
+    ['maxAgeDays', req.maxAgeDays],
+    ['minAgeDays', req.minAgeDays],
+    ['maxSizeBytes', req.maxSizeBytes],
+  ] as const) {
+    if (value !== undefined && !(Number.isFinite(value) && value >= 0)) throw invalidRequest(`${req.mailbox}: ${name} must be a number >= 0`);
+  }
+  checkFolderRules(req.folders);
+  const t = req.tuning ?? {};
+  for (const [name, value, max] of [
+    ['batchMessages', t.batchMessages, 1000],
+    ['batchBytes', t.batchBytes, 1024 ** 3],
+    ['parallelFolders', t.parallelFolders, 8],
+  ] as const) {
+    if (value !== undefined && !(Number.isInteger(value) && value >= 1 && value <= max)) {
+      throw invalidRequest(`${req.mailbox}: tuning.${name} must be an integer from 1 to ${max}`);
+    }
+  }
+}
+
+function folderSettings(req: SyncRequest, now: number): FolderSettings {
+  return {
+    filters: { maxAgeDays: req.maxAgeDays, minAgeDays: req.minAgeDays, maxSizeBytes: req.maxSizeBytes, now },
+    deleteOnDestination: req.deleteOnDestination,
+    deleteOnSource: req.deleteOnSource,
+    dryRun: !!req.dryRun,
+    batchMessages: req.tuning?.batchMessages ?? DEFAULTS.batchMessages,
+    batchBytes: req.tuning?.batchBytes ?? DEFAULTS.batchBytes,
+    multiappend: req.tuning?.multiappend ?? true,
+  };
+}
+
+interface Connection {
+  src: ImapSession;
+  dst: ImapSession;
+}
+
+async function connectPair(req: SyncRequest): Promise<Connection> {
+  const [src, dst] = await Promise.allSettled([
+    openSession('host1', req.source, req.mailbox),
+    openSession('host2', req.destination, req.mailbox),
+  ]);
+  if (src.status === 'fulfilled' && dst.status === 'fulfilled') return { src: src.value, dst: dst.value };
+  if (src.status === 'fulfilled') await src.value.close();
+  if (dst.status === 'fulfilled') await dst.value.close();
+  throw src.status === 'rejected' ? src.reason : (dst as PromiseRejectedResult).reason;
+}
+
+/**
+ * Runs `work` over the folders with up to `parallel` connection pairs, each taking the next
+ * folder when done (parallel writes help only into different folders). On the first
+ * failure the others finish their folder and stop; that failure is thrown.
+ */
+async function forEachFolder<T>(
+  req: SyncRequest,
+  first: Connection,
+  pairs: FolderPair[],
+  parallel: number,
+  work: (pair: FolderPair, conn: Connection) => Promise<T>,
+): Promise<T[]> {
+  const results: T[] = new Array(pairs.length);
+  const extra: Connection[] = [];
+  let next = 0;
+  let failure: { err: unknown } | undefined;
+  const worker = async (conn: Connection) => {
+    while (!failure && next < pairs.length) {
+      const i = next++;
+      try {
+        results[i] = await work(pairs[i], conn);
+      } catch (err) {
+        failure ??= { err };
+      }
+    }
+  };
+  const workers = [worker(first)];
+  for (let w = 1; w < Math.min(parallel, pairs.length); w++) {
+    workers.push(
+      connectPair(req).then(
+        (conn) => (extra.push(conn), worker(conn)),
+        (err) => void (failure ??= { err }),
+      ),
+    );
+  }
+  await Promise.allSettled(workers);
+  await Promise.all(extra.flatMap((c) => [c.src.close(), c.dst.close()]));
+  if (failure) throw failure.err;
+  return results;
+}
+
+async function planMailbox(req: SyncRequest, conn: Connection): Promise<FolderPlan> {
+  const [source, destination] = await Promise.all([listFolders(conn.src), listFolders(conn.dst)]);
+  return planFolders(source, destination, conn.dst.namespace, req.folders);
+}
+
+function totalsOf(folders: FolderSyncResult[]): SyncTotals {
+  const t: SyncTotals = { sourceMessages: 0, destinationMessages: 0, copied: 0, flagsUpdated: 0, deletedOnDestination: 0, deletedOnSource: 0, skipped: 0, bytesCopied: 0 };
+  for (const f of folders) {
+    t.sourceMessages += f.sourceMessages;
+    t.destinationMessages += f.destinationMessages;
+    t.copied += f.copied;
+    t.flagsUpdated += f.flagsUpdated;
+    t.deletedOnDestination += f.deletedOnDestination;
+    t.deletedOnSource += f.deletedOnSource;
+    t.skipped += Object.values(f.skipped).reduce((n, v) => n + (v ?? 0), 0);
+    t.bytesCopied += f.bytesCopied;
+  }
+  return t;
+}
+
+/**
+ * Copies a mailbox from host1 (`req.source`) to host2 (`req.destination`). Heartbeats its
+ * progress when run as an activity; `onProgress` receives the same outside one.
+ */
+export async function syncMailbox(req: SyncRequest, onProgress?: ProgressListener): Promise<SyncResult> {
+  const started = Date.now();
+  checkRequest(req);
+  const settings = folderSettings(req, started);
+  const progress = new ProgressReporter(req.mailbox, onProgress);
+  progress.update({ phase: 'folders' }, true);
+  const first = await connectPair(req);
+  try {
+    const plan = await planMailbox(req, first);
+    const changes: Map<FolderPair, FolderChanges> = await prepareDestinationFolders(first.dst, plan.pairs, {
+      dryRun: settings.dryRun,
+      subscribe: req.subscribe ?? true,
+    });
+    progress.update({ foldersTotal: plan.pairs.length });
+    const folders = await forEachFolder(req, first, plan.pairs, req.tuning?.parallelFolders ?? DEFAULTS.parallelFolders, async (pair, conn) => {
+      const result = await syncFolder(pair, conn.src, conn.dst, settings, changes.get(pair)!, progress);
+      progress.add({ foldersDone: 1 });
+      return result;
+    });
+    progress.update({ phase: 'done', folder: undefined }, true);
+    return {
+      mailbox: req.mailbox,
+      dryRun: settings.dryRun,
+      folders,
+      excludedFolders: plan.excluded,
+      totals: totalsOf(folders),
+      durationMs: Date.now() - started,
+    };
+  } finally {
+    await Promise.all([first.src.close(), first.dst.close()]);
+  }
+}
+
+/**
+ * Compares host1 and host2 folder by folder, by message identity, within the request's
+ * folder rules and filters. Changes nothing; the deletion and dry-run options are ignored.
+ */
+export async function verifyMailbox(req: SyncRequest, onProgress?: ProgressListener): Promise<VerifyResult> {
+  const started = Date.now();
+  checkRequest(req);
+  const settings = folderSettings(req, started);
+  const progress = new ProgressReporter(req.mailbox, onProgress);
+  progress.update({ phase: 'folders' }, true);
+  const first = await connectPair(req);
+  try {
+    const plan = await planMailbox(req, first);
+    progress.update({ foldersTotal: plan.pairs.length });
+    const folders: FolderVerifyResult[] = await forEachFolder(req, first, plan.pairs, req.tuning?.parallelFolders ?? DEFAULTS.parallelFolders, async (pair, conn) => {
+      const result = await verifyFolder(pair, conn.src, conn.dst, settings, progress);
+      progress.add({ foldersDone: 1 });
+      return result;
+    });
+    progress.update({ phase: 'done', folder: undefined }, true);
+    const sum = (k: 'missing' | 'extra' | 'flagMismatches') => folders.reduce((n, f) => n + f[k], 0);
+    return {
+      mailbox: req.mailbox,
+      ok: sum('missing') === 0 && folders.every((f) => f.existsOnDestination),
+      folders,
+      excludedFolders: plan.excluded,
+      destinationOnlyFolders: plan.destinationOnly,
+      missing: sum('missing'),
+      extra: sum('extra'),
+      flagMismatches: sum('flagMismatches'),
+      durationMs: Date.now() - started,
+    };
+  } finally {
+    await Promise.all([first.src.close(), first.dst.close()]);
+  }
+}
