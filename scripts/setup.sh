@@ -5,8 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# `npm install`, not `npm ci`: npm 11.19 leaves other platforms' optional packages
+# (@swc/core-darwin-*, …) out of the lockfile and then refuses its own lock in `npm ci`.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  npm install --no-audit --no-fund
 fi
 bash scripts/install/debian-packages.sh
 bash scripts/install/temporal-cli.sh
