@@ -13,7 +13,7 @@ let knot: KnotServer;
 let provider: DnsProvider;
 const zone = 'example.test';
 const mxOld = { name: 'example.test.', type: 'MX', ttl: 86400, values: ['10 mail1.example.test.'] };
-const run = <T>(fn: () => Promise<T>) => new MockActivityEnvironment().run(fn);
+const run = <T>(fn: () => Promise<T>) => new MockActivityEnvironment().run(fn) as Promise<T>;
 
 beforeAll(async () => {
   knot = await startKnot({
