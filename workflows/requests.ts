@@ -40,7 +40,7 @@ export function syncRequest(spec: MigrationSpec, m: Mailbox, kind: SyncKind, per
       login: login(destination),
     },
     folders: postsync
-      ? { include: ['INBOX'], exclude: [], rename: {} }
+      ? { include: ['^INBOX$'], exclude: [], rename: {} }
       : { include: spec.sync.include, exclude: spec.sync.exclude, rename: spec.sync.rename },
     ...(postsync && { maxAgeDays: 1 }),
     ...(spec.sync.maxSizeBytes && { maxSizeBytes: spec.sync.maxSizeBytes }),

@@ -63,7 +63,7 @@ describe('classical migration', () => {
       const post = syncs(world).filter((r) => r.maxAgeDays === 1);
       expect(post.length).toBe(3 * 5); // 2 rounds with new mail, then 3 quiet rounds in a row
       for (const r of post) {
-        expect(r.folders?.include).toEqual(['INBOX']);
+        expect(r.folders?.include).toEqual(['^INBOX$']);
         expect(r.deleteOnDestination).toBe(false);
         expect(r.deleteOnSource).toBe(true);
       }
