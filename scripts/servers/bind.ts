@@ -6,8 +6,15 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { Resolver } from 'node:dns/promises';
 import path from 'node:path';
-import type { TsigKey } from './knot';
 import { freePort, stopPid, waitFor } from './process';
+
+/** As Knot's TsigKey, with the stronger HMACs BIND also offers. */
+export interface BindKey {
+  name: string;
+  algorithm: 'hmac-sha256' | 'hmac-sha384' | 'hmac-sha512';
+  /** base64 */
+  secret: string;
+}
 
 export interface BindOptions {
   /** A fresh directory owned by this instance (named journals updates next to the zone file). */
@@ -16,21 +23,21 @@ export interface BindOptions {
   /** Zone file body after $ORIGIN/$TTL (SOA and NS are added), as for Knot. */
   records: string;
   port?: number;
-  key?: TsigKey;
+  key?: BindKey;
 }
 
 export interface BindServer {
   host: string;
   port: number;
   zone: string;
-  key: TsigKey;
+  key: BindKey;
   /** The key in BIND's format (`nsupdate -k`), mode 0600. */
   keyFile: string;
   pid: number;
   stop(): Promise<void>;
 }
 
-export function bindConfig(dir: string, port: number, zone: string, key: TsigKey): string {
+export function bindConfig(dir: string, port: number, zone: string, key: BindKey): string {
   // `controls { };` keeps named from opening rndc on port 953; everything it writes
   // (pid, session key, journal, managed keys) stays inside the directory.
   return `options {
@@ -61,7 +68,7 @@ zone "${zone}" {
 export async function startBind(options: BindOptions): Promise<BindServer> {
   const { dir, zone } = options;
   const port = options.port ?? (await freePort());
-  const key: TsigKey = options.key ?? { name: 'mailshift-key', algorithm: 'hmac-sha256', secret: randomBytes(32).toString('base64') };
+  const key: BindKey = options.key ?? { name: 'mailshift-key', algorithm: 'hmac-sha256', secret: randomBytes(32).toString('base64') };
   mkdirSync(dir, { recursive: true });
   const zoneFile = path.join(dir, `${zone}.zone`);
   if (!existsSync(zoneFile)) {
