@@ -1,0 +1,59 @@
+// Replays recorded histories of whole migrations against today's workflow code: a change
+// that would break the determinism of running migrations fails here, not in production.
+// Re-record after an intended, versioned change: RECORD_HISTORIES=1 npx jest test/workflows/replay
+import { Worker } from '@temporalio/worker';
+import { temporal } from '@temporalio/proto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { createTimeSkippingEnv } from '../harness/temporal';
+import { demoSpec } from '../../scripts/sandbox/demo-spec';
+import { classicalMigration } from '../../workflows/classical-migration';
+import { luckyMigration } from '../../workflows/lucky-migration';
+import { fakeWorld } from './fakes';
+import { approveWhenOpen, startWorker, workflowBundle } from './harness';
+
+const dir = path.join(__dirname, 'histories');
+const mx = { name: 'example.test.', type: 'MX', ttl: 86400, values: ['10 mail1.example.test.'] };
+const imapA = { name: 'imap.example.test.', type: 'A', ttl: 86400, values: ['127.0.0.1'] };
+
+(process.env.RECORD_HISTORIES ? describe : describe.skip)('recording histories', () => {
+  let env: TestWorkflowEnvironment;
+  beforeAll(async () => {
+    env = await createTimeSkippingEnv();
+  });
+  afterAll(() => env?.teardown());
+
+  it.each([
+    ['classical', classicalMigration, ['start', 'cutover', 'cutover', 'switch-mx']],
+    ['lucky', luckyMigration, ['start', 'cutover', 'switch-mx', 'shutdown-old']],
+  ] as const)('records a whole %s migration', async (scenario, workflow, gates) => {
+    const world = fakeWorld([mx, imapA]);
+    const worker = await startWorker(env, world);
+    try {
+      const spec = demoSpec(scenario, new Date((await env.currentTimeMs()) + 3 * 86_400_000));
+      const handle = await env.client.workflow.start(workflow, { taskQueue: worker.taskQueue, workflowId: `replay-${scenario}`, args: [spec] });
+      const waves = ['friendly-users', 'everyone'];
+      for (const gate of gates) await approveWhenOpen(env, handle, gate, gate === 'cutover' && scenario === 'classical' ? waves.shift() : undefined);
+      await handle.result();
+      writeFileSync(path.join(dir, `${scenario}.history`), temporal.api.history.v1.History.encode(await handle.fetchHistory()).finish());
+    } finally {
+      await worker.stop();
+    }
+  });
+});
+
+describe('replay of recorded migrations', () => {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.history'));
+
+  it('has histories of both scenarios', () => {
+    expect(files.sort()).toEqual(['classical.history', 'lucky.history']);
+  });
+
+  it.each(files)('%s replays without a determinism error', async (file) => {
+    // Histories are stored as the protobuf History message the server returned.
+    const history = temporal.api.history.v1.History.decode(readFileSync(path.join(dir, file)));
+    expect(history.events?.length).toBeGreaterThan(50);
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, `replay-${path.basename(file, '.history')}`);
+  });
+});
