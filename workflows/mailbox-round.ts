@@ -37,8 +37,15 @@ const { syncMailbox, verifyMailbox } = proxyActivities<typeof activities>({
   retry: { maximumAttempts: 5, initialInterval: '30 seconds', backoffCoefficient: 2 },
 });
 
-/** Above this many events the round hands over to a fresh run of itself. */
+/** Above this many events (or this size) the round hands over to a fresh run of itself. */
 const HISTORY_BUDGET = 8_000;
+const HISTORY_BYTES_BUDGET = 3 * 1024 * 1024;
+
+/** The server also suggests it (4,096 events or 4 MB by default); every request is in history. */
+const historyRoomLeft = () => {
+  const info = workflowInfo();
+  return info.historyLength < HISTORY_BUDGET && info.historySize < HISTORY_BYTES_BUDGET && !info.continueAsNewSuggested;
+};
 
 export async function mailboxRound(input: RoundInput): Promise<MailboxOutcome[]> {
   const { spec, kind } = input;
@@ -65,7 +72,7 @@ export async function mailboxRound(input: RoundInput): Promise<MailboxOutcome[]>
   const results: MailboxOutcome[] = [];
   let next = 0;
   const lane = async () => {
-    while (next < pending.length && workflowInfo().historyLength < HISTORY_BUDGET) {
+    while (next < pending.length && historyRoomLeft()) {
       const user = pending[next++];
       results.push(await runOne(user));
     }
