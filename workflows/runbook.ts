@@ -87,6 +87,7 @@ export class Runbook {
   private mxOnHost2 = false;
   private accessCut: string[] = [];
   private finalSync: FinalSyncOutcome | undefined;
+  private shownAttributes = '';
 
   constructor(input: MigrationSpecInput) {
     try {
@@ -135,10 +136,15 @@ export class Runbook {
 
   /** Keeps the UI (details, search attributes) in step with the runbook. */
   private show(): void {
-    upsertSearchAttributes([
-      { key: MIGRATION_PHASE, value: this.phase },
-      { key: MIGRATION_OPEN_GATE, value: this.gates.openGate ?? 'none' },
-    ]);
+    // Each upsert is a history event: only when the phase or the open gate changed.
+    const shown = `${this.phase}|${this.gates.openGate ?? 'none'}`;
+    if (shown !== this.shownAttributes) {
+      this.shownAttributes = shown;
+      upsertSearchAttributes([
+        { key: MIGRATION_PHASE, value: this.phase },
+        { key: MIGRATION_OPEN_GATE, value: this.gates.openGate ?? 'none' },
+      ]);
+    }
     const total = this.spec.mailboxes.length;
     const last = this.rounds.at(-1);
     setCurrentDetails(
