@@ -105,10 +105,13 @@ plugin {
   quota = maildir:User quota
 }
 ${namespaceBlock(o.layout)}
+# Users on the deny list cannot log in (access cut at cut-over); an admin who already
+# authenticated as master user still can, so the final sync and post-syncs reach host1.
 passdb {
   driver = passwd-file
   args = ${d}/deny
   deny = yes
+  skip = authenticated
 }
 passdb {
   driver = passwd-file
