@@ -54,7 +54,9 @@ async function ensureDovecot(side: 'host1' | 'host2'): Promise<void> {
   if (pid && isAlive(pid) && (await portOpen(port))) return console.log(`${side} Dovecot: reusing 127.0.0.1:${port}`);
   const users = demoUsers.map((user) => ({ user, password: demoSecret(`${side}-${user}`).value }));
   const layout = side === 'host1' ? 'inbox-prefix-dot' : 'slash-no-prefix';
-  const server = await startDovecot({ name: `sandbox-${side}`, dir, layout, users, port });
+  // mailshift reaches host1 as its admin (master user): users get locked out at cut-over.
+  const masters = side === 'host1' ? [{ user: 'admin', password: demoSecret('host1-admin').value }] : [];
+  const server = await startDovecot({ name: `sandbox-${side}`, dir, layout, users, masters, port });
   started.push(() => server.stop());
   const seeded = path.join(dir, 'seeded');
   if (side === 'host1' && !existsSync(seeded)) {

@@ -445,6 +445,8 @@ export class Runbook {
         migrationName: this.spec.name,
         migrationAt: this.spec.schedule.migrationAt,
         expectedDuration: estimate ? `${Math.max(1, Math.ceil(estimate / 60_000))} minutes` : 'a few hours',
+        // The final sync takes about as long as the last pre-sync (4 hours when none ran yet).
+        expectedEnd: new Date(Math.max(Date.now(), Date.parse(this.spec.schedule.migrationAt)) + (estimate ?? 4 * HOUR)).toISOString(),
         helpContact: this.spec.notifications.helpContact,
         oldServerName: this.spec.host1.host,
         waitBeforeCalling: '30 minutes',
