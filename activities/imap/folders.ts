@@ -7,6 +7,8 @@
 import { specialUseFromFlags, specialUseFromName, type SpecialUse } from './special-use';
 import type { ImapSession } from './session';
 import { commandFailure } from './errors';
+import { snapshotOf } from './sync-state';
+import type { MailboxSnapshot } from './types';
 
 export interface Namespace {
   prefix: string;
@@ -27,6 +29,8 @@ export interface MailFolder {
   /** False for \Noselect / \NonExistent containers: they hold no messages. */
   selectable: boolean;
   subscribed: boolean;
+  /** STATUS counters from the listing, when asked for and complete (CONDSTORE). */
+  status?: MailboxSnapshot;
 }
 
 function isInbox(name: string): boolean {
@@ -63,10 +67,16 @@ export function serverPath(levels: readonly string[], ns: Namespace): string {
   return ns.prefix + parts.map((p) => p.split(ns.delimiter).join('_')).join(ns.delimiter);
 }
 
-export async function listFolders(session: ImapSession): Promise<MailFolder[]> {
+/**
+ * The personal folders. With `status`, also each folder's UIDVALIDITY, UIDNEXT, MESSAGES and
+ * HIGHESTMODSEQ: one LIST-STATUS command (RFC 5819) where offered, else one STATUS each.
+ */
+export async function listFolders(session: ImapSession, options: { status?: boolean } = {}): Promise<MailFolder[]> {
   let listed;
   try {
-    listed = await session.client.list();
+    listed = await session.client.list(
+      options.status ? { statusQuery: { messages: true, uidNext: true, uidValidity: true, highestModseq: true } } : undefined,
+    );
   } catch (err) {
     throw commandFailure(err, session.ctx, 'listing folders');
   }
@@ -86,6 +96,7 @@ export async function listFolders(session: ImapSession): Promise<MailFolder[]> {
       specialUseFromServer: !!fromServer,
       selectable: !flags.includes('\\noselect') && !flags.includes('\\nonexistent'),
       subscribed: !!entry.subscribed,
+      status: snapshotOf(entry.status as Parameters<typeof snapshotOf>[0]),
     });
   }
   return folders;

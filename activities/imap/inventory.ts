@@ -5,6 +5,8 @@ import type { MailboxObject } from 'imapflow';
 import { commandFailure } from './errors';
 import { contentDigest, IDENTITY_HEADERS, messageIdentity } from './message-identity';
 import type { ImapSession } from './session';
+import { snapshotOf } from './sync-state';
+import type { MailboxSnapshot } from './types';
 
 export interface MessageSummary {
   uid: number;
@@ -27,6 +29,8 @@ export interface FolderListing {
   messages: MessageSummary[];
   /** Messages left out by the server-side SEARCH SINCE: all older than the age window. */
   olderNotListed: number;
+  /** The folder's STATUS taken before the listing (when asked for and the server has CONDSTORE). */
+  snapshot?: MailboxSnapshot;
 }
 
 const SYSTEM_FLAGS = new Map(['\\Seen', '\\Answered', '\\Flagged', '\\Deleted', '\\Draft'].map((f) => [f.toLowerCase(), f]));
@@ -51,33 +55,74 @@ export async function selectFolder(session: ImapSession, path: string, mode: 're
   }
 }
 
+/** STATUS of a folder (allowed on the selected one too), when it has HIGHESTMODSEQ. */
+export async function statusSnapshot(session: ImapSession, path: string): Promise<MailboxSnapshot | undefined> {
+  if (!hasCondstore(session)) return undefined;
+  try {
+    const status = await session.client.status(path, { messages: true, uidNext: true, uidValidity: true, highestModseq: true });
+    return snapshotOf(status || undefined);
+  } catch (err) {
+    throw commandFailure(err, session.ctx, `reading the status of folder "${path}"`);
+  }
+}
+
+/** CONDSTORE is on for this connection (imapflow ENABLEs it when offered). */
+export function hasCondstore(session: ImapSession): boolean {
+  const c = session.client;
+  return c.capabilities.has('CONDSTORE') || c.capabilities.has('QRESYNC');
+}
+
 /**
  * Lists a folder's messages. `since` (epoch ms) narrows the listing on the server first
  * (SEARCH SINCE, by day, with a day's margin for time zones); callers filter exactly.
+ * With `snapshot`, the folder's STATUS is read first (before the listing: whatever arrives
+ * later is newer than the snapshot).
  */
 export async function listMessages(
   session: ImapSession,
   path: string,
-  options: { mode: 'read-only' | 'read-write'; since?: number; origin?: number; tick?: () => void },
+  options: { mode: 'read-only' | 'read-write'; since?: number; origin?: number; tick?: () => void; snapshot?: boolean },
 ): Promise<FolderListing> {
   const mailbox = await selectFolder(session, path, options.mode);
   const listing: FolderListing = { uidValidity: mailbox.uidValidity.toString(), messages: [], olderNotListed: 0 };
+  if (options.snapshot) listing.snapshot = await statusSnapshot(session, path);
   if (!mailbox.exists) return listing;
-  try {
-    let range: string | number[] = '1:*';
-    let byUid = false;
-    if (options.since !== undefined) {
-      const found = (await session.client.search({ since: new Date(options.since - 24 * 3600 * 1000) }, { uid: true })) || [];
-      listing.olderNotListed = Math.max(0, mailbox.exists - found.length);
-      if (!found.length) return listing;
-      range = found;
-      byUid = true;
+  let range: string | number[] = '1:*';
+  let byUid = false;
+  if (options.since !== undefined) {
+    let found: number[];
+    try {
+      found = (await session.client.search({ since: new Date(options.since - 24 * 3600 * 1000) }, { uid: true })) || [];
+    } catch (err) {
+      throw commandFailure(err, session.ctx, `listing messages of folder "${path}"`);
     }
+    listing.olderNotListed = Math.max(0, mailbox.exists - found.length);
+    if (!found.length) return listing;
+    range = found;
+    byUid = true;
+  }
+  listing.messages = await fetchSummaries(session, path, range, { byUid, origin: options.origin, tick: options.tick });
+  return listing;
+}
+
+/**
+ * Summaries (no bodies) of the messages in `range` of the selected folder; with
+ * `changedSince` (CONDSTORE), only those whose MODSEQ is higher.
+ */
+export async function fetchSummaries(
+  session: ImapSession,
+  path: string,
+  range: string | number[],
+  options: { byUid: boolean; origin?: number; tick?: () => void; changedSince?: bigint },
+): Promise<MessageSummary[]> {
+  const out: MessageSummary[] = [];
+  try {
     const query = { uid: true, flags: true, size: true, internalDate: true, headers: [...IDENTITY_HEADERS] };
-    for await (const m of session.client.fetch(range, query, { uid: byUid })) {
+    const fetchOptions = { uid: options.byUid, ...(options.changedSince !== undefined && { changedSince: options.changedSince }) };
+    for await (const m of session.client.fetch(range, query, fetchOptions)) {
       const size = m.size ?? 0;
       const { key, messageId } = messageIdentity(m.headers, size);
-      listing.messages.push({
+      out.push({
         uid: m.uid,
         size,
         internalDate: m.internalDate ? new Date(m.internalDate).getTime() : 0,
@@ -87,12 +132,12 @@ export async function listMessages(
         origin: options.origin ?? 0,
       });
       // A folder of 100,000 messages takes a while: keep the activity's heartbeat going.
-      if (listing.messages.length % 1000 === 0) options.tick?.();
+      if (out.length % 1000 === 0) options.tick?.();
     }
   } catch (err) {
     throw commandFailure(err, session.ctx, `listing messages of folder "${path}"`);
   }
-  return listing;
+  return out;
 }
 
 /**

@@ -4,12 +4,12 @@
 // folder names only.
 import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
-import type { SyncProgress } from './types';
+import type { SyncCheckpoint, SyncHeartbeat, SyncProgress } from './types';
 
 export type ProgressListener = (progress: SyncProgress) => void;
 
 /** The activity context, or undefined when called as a plain function. */
-function activityContext(): Context | undefined {
+export function activityContext(): Context | undefined {
   try {
     return Context.current();
   } catch {
@@ -21,6 +21,8 @@ export class ProgressReporter {
   private readonly context = activityContext();
   private lastBeat = 0;
   readonly state: SyncProgress;
+  /** Sent with every heartbeat (not to the listener): what a retried attempt resumes from. */
+  checkpoint?: SyncCheckpoint;
 
   constructor(
     mailbox: string,
@@ -38,6 +40,8 @@ export class ProgressReporter {
       deletedOnDestination: 0,
       deletedOnSource: 0,
       bytesCopied: 0,
+      toCopy: 0,
+      bytesToCopy: 0,
     };
   }
 
@@ -48,13 +52,16 @@ export class ProgressReporter {
   }
 
   /** Adds to the counters and reports; throws if the activity was cancelled. */
-  add(delta: Partial<Pick<SyncProgress, 'copied' | 'flagsUpdated' | 'deletedOnDestination' | 'deletedOnSource' | 'bytesCopied' | 'foldersDone'>>, force = false): void {
+  add(delta: Partial<Pick<SyncProgress, 'copied' | 'flagsUpdated' | 'deletedOnDestination' | 'deletedOnSource' | 'bytesCopied' | 'foldersDone' | 'toCopy' | 'bytesToCopy'>>, force = false): void {
     for (const [k, v] of Object.entries(delta) as [keyof typeof delta, number][]) this.state[k] += v;
     const now = Date.now();
     if (force || now - this.lastBeat >= this.minIntervalMs) {
       this.lastBeat = now;
       const snapshot = { ...this.state };
-      this.context?.heartbeat(snapshot);
+      if (this.context) {
+        const details: SyncHeartbeat = this.checkpoint ? { ...snapshot, checkpoint: this.checkpoint } : snapshot;
+        this.context.heartbeat(details);
+      }
       this.listener?.(snapshot);
     }
     this.throwIfCancelled();

@@ -5,12 +5,22 @@
 import { commandFailure } from './errors';
 import { copyMessages } from './copy-messages';
 import type { FolderPair } from './folder-plan';
-import { addContentDigests, listMessages, selectFolder, type FolderListing, type MessageSummary } from './inventory';
+import {
+  addContentDigests,
+  fetchSummaries,
+  hasCondstore,
+  listMessages,
+  selectFolder,
+  statusSnapshot,
+  type FolderListing,
+  type MessageSummary,
+} from './inventory';
 import { oldestInScope, skipReason, type MessageFilters } from './message-filters';
-import { ambiguousKeys, matchMessages, type MessagePlan } from './message-plan';
+import { ambiguousKeys, matchMessages, sameFlags, type MessagePlan } from './message-plan';
 import type { ProgressReporter } from './progress';
 import type { ImapSession } from './session';
-import type { FolderSyncResult, FolderVerifyResult, MessageRef, SkipReason } from './types';
+import type { FolderDecision } from './sync-state';
+import type { FolderSyncResult, FolderSyncState, FolderVerifyResult, MailboxSnapshot, MessageRef, SkipReason } from './types';
 
 export interface FolderSettings {
   filters: MessageFilters;
@@ -28,6 +38,8 @@ interface FolderState {
   source: MessageSummary[];
   destination: MessageSummary[];
   skipped: Partial<Record<SkipReason, number>>;
+  /** host2's STATUS before its listing (when snapshots were asked for). */
+  destinationSnapshot?: MailboxSnapshot;
 }
 
 const WARNINGS_KEPT = 20;
@@ -66,11 +78,12 @@ async function readState(
   settings: FolderSettings,
   destinationExists: boolean,
   tick: () => void,
+  snapshot = false,
 ): Promise<FolderState> {
   const since = oldestInScope(settings.filters);
   const sources: FolderListing[] = [];
   for (const [origin, folder] of pair.sources.entries()) {
-    sources.push(await listMessages(src, folder.path, { mode: 'read-only', since, origin, tick }));
+    sources.push(await listMessages(src, folder.path, { mode: 'read-only', since, origin, tick, snapshot }));
   }
   const skipped: Partial<Record<SkipReason, number>> = {};
   const olderNotListed = sources.reduce((n, l) => n + l.olderNotListed, 0);
@@ -81,11 +94,56 @@ async function readState(
     skipped,
   );
   const mode = settings.dryRun ? 'read-only' : 'read-write';
-  const destination = destinationExists
-    ? inScope((await listMessages(dst, pair.path, { mode, since, tick })).messages, settings.filters)
-    : [];
+  const listing = destinationExists ? await listMessages(dst, pair.path, { mode, since, tick, snapshot }) : undefined;
+  const destination = listing ? inScope(listing.messages, settings.filters) : [];
   await resolveAmbiguity(pair, src, dst, source, destination, settings, tick);
-  return { sources, source, destination, skipped };
+  return { sources, source, destination, skipped, destinationSnapshot: listing?.snapshot };
+}
+
+/** How this folder may use the previous state, decided from LIST-STATUS (see sync-state.ts). */
+export interface FolderIncremental {
+  decision: Exclude<FolderDecision, { mode: 'unchanged' }>;
+  previous?: FolderSyncState;
+  scope: string;
+  /** Record a state for this folder when the run proves it in step. */
+  keepState: boolean;
+  /** host1 snapshots from LIST-STATUS, per source folder (for `incremental`). */
+  sourcesNow: (MailboxSnapshot | undefined)[];
+}
+
+export interface FolderOutcome {
+  result: FolderSyncResult;
+  /** Set when the folder is known in step after this run. */
+  state?: FolderSyncState;
+}
+
+function emptyResult(pair: FolderPair, folderChanges: { created: boolean; subscribed: boolean }, mode: FolderSyncResult['mode']): FolderSyncResult {
+  return {
+    source: pair.sources.map((s) => s.logical),
+    destination: pair.logical,
+    destinationPath: pair.path,
+    created: folderChanges.created,
+    subscribed: folderChanges.subscribed,
+    sourceMessages: 0,
+    destinationMessages: 0,
+    copied: 0,
+    flagsUpdated: 0,
+    deletedOnDestination: 0,
+    deletedOnSource: 0,
+    skipped: {},
+    bytesCopied: 0,
+    durationMs: 0,
+    mode,
+  };
+}
+
+/** A folder both sides left as the previous state recorded: nothing to list, nothing to do. */
+export function unchangedFolder(pair: FolderPair, folderChanges: { created: boolean; subscribed: boolean }, previous: FolderSyncState): FolderSyncResult {
+  const result = emptyResult(pair, folderChanges, 'unchanged');
+  result.sourceMessages = previous.messages;
+  result.destinationMessages = previous.messages;
+  result.skipped = { ...(previous.skipped ?? {}) };
+  return result;
 }
 
 export async function syncFolder(
@@ -95,30 +153,106 @@ export async function syncFolder(
   settings: FolderSettings,
   folderChanges: { created: boolean; subscribed: boolean },
   progress: ProgressReporter,
-): Promise<FolderSyncResult> {
+  incremental: FolderIncremental = { decision: { mode: 'full' }, scope: '', keepState: false, sourcesNow: [] },
+): Promise<FolderOutcome> {
   const started = Date.now();
   progress.update({ phase: 'messages', folder: pair.logical }, true);
+  let fullReason = incremental.decision.mode === 'full' ? incremental.decision.reason : undefined;
+  if (incremental.decision.mode === 'incremental' && incremental.previous) {
+    const outcome = await syncNewMessages(pair, src, dst, settings, folderChanges, progress, incremental, incremental.decision.grown);
+    if (typeof outcome !== 'string') {
+      outcome.result.durationMs = Date.now() - started;
+      return outcome;
+    }
+    fullReason = outcome;
+  }
+  const outcome = await syncFolderFully(pair, src, dst, settings, folderChanges, progress, incremental);
+  if (fullReason) outcome.result.fullReason = fullReason;
+  outcome.result.durationMs = Date.now() - started;
+  return outcome;
+}
+
+/**
+ * host1 only received messages since the folder was last in step, host2 did not change:
+ * read what changed on host1 since the recorded HIGHESTMODSEQ. When that is only new
+ * messages (and MESSAGES grew by their number: nothing was expunged), they are exactly
+ * what a full comparison would copy. Otherwise returns why the full comparison is needed.
+ */
+async function syncNewMessages(
+  pair: FolderPair,
+  src: ImapSession,
+  dst: ImapSession,
+  settings: FolderSettings,
+  folderChanges: { created: boolean; subscribed: boolean },
+  progress: ProgressReporter,
+  incremental: FolderIncremental,
+  grown: boolean[],
+): Promise<FolderOutcome | string> {
+  const previous = incremental.previous!;
+  const tick = () => progress.add({});
+  const fresh: MessageSummary[] = [];
+  const sources: FolderSyncState['sources'] = [];
+  for (const [origin, folder] of pair.sources.entries()) {
+    const before = previous.sources[origin].at;
+    const now = incremental.sourcesNow[origin]!;
+    sources.push({ path: folder.path, at: now });
+    if (!grown[origin]) continue;
+    if (!hasCondstore(src)) return 'no CONDSTORE on host1';
+    await selectFolder(src, folder.path, 'read-only');
+    // Up to the UIDNEXT the snapshot saw: later arrivals are the next run's (the snapshot says so).
+    const changed = await fetchSummaries(src, folder.path, `1:${now.uidNext - 1}`, {
+      byUid: true,
+      origin,
+      tick,
+      changedSince: BigInt(before.highestModseq),
+    });
+    if (changed.some((m) => m.uid < before.uidNext)) return 'flags changed on host1';
+    if (now.messages !== before.messages + changed.length) return 'messages removed on host1';
+    fresh.push(...changed);
+  }
+  const skipped = { ...(previous.skipped ?? {}) };
+  const toCopy = inScope(fresh, settings.filters, skipped);
+  const result = emptyResult(pair, folderChanges, 'incremental');
+  result.sourceMessages = previous.messages + toCopy.length;
+  result.destinationMessages = previous.messages;
+  result.skipped = skipped;
+  progress.add({ toCopy: toCopy.length, bytesToCopy: toCopy.reduce((n, m) => n + m.size, 0) });
+  if (settings.dryRun) {
+    result.copied = toCopy.length;
+    result.bytesCopied = toCopy.reduce((n, m) => n + m.size, 0);
+    return { result };
+  }
+  const warnings: string[] = [];
+  const copy = await copyToDestination(pair, src, dst, toCopy, settings, progress, result, warnings);
+  if (warnings.length) result.warnings = warnings.slice(0, WARNINGS_KEPT);
+  let state: FolderSyncState | undefined;
+  if (incremental.keepState && copy.inStep) {
+    const after = await destinationInStep(dst, pair, previous.destinationAt, result.copied, 0, new Map());
+    if (after) state = { destination: pair.path, destinationAt: after, sources, scope: incremental.scope, messages: result.sourceMessages, skipped };
+  }
+  return { result, state };
+}
+
+async function syncFolderFully(
+  pair: FolderPair,
+  src: ImapSession,
+  dst: ImapSession,
+  settings: FolderSettings,
+  folderChanges: { created: boolean; subscribed: boolean },
+  progress: ProgressReporter,
+  incremental: FolderIncremental,
+): Promise<FolderOutcome> {
   // In a dry run a folder that would be created does not exist yet: it is empty.
   const destinationExists = !!pair.existing || (folderChanges.created && !settings.dryRun);
   const tick = () => progress.add({});
-  const state = await readState(pair, src, dst, settings, destinationExists, tick);
+  const keepState = incremental.keepState && !settings.dryRun;
+  const state = await readState(pair, src, dst, settings, destinationExists, tick, keepState);
   const plan = matchMessages(state.source, state.destination);
-  const result: FolderSyncResult = {
-    source: pair.sources.map((s) => s.logical),
-    destination: pair.logical,
-    destinationPath: pair.path,
-    created: folderChanges.created,
-    subscribed: folderChanges.subscribed,
-    sourceMessages: state.source.length,
-    destinationMessages: state.destination.length,
-    copied: 0,
-    flagsUpdated: 0,
-    deletedOnDestination: 0,
-    deletedOnSource: 0,
-    skipped: state.skipped,
-    bytesCopied: 0,
-    durationMs: 0,
-  };
+  const result = emptyResult(pair, folderChanges, 'full');
+  result.sourceMessages = state.source.length;
+  result.destinationMessages = state.destination.length;
+  result.skipped = state.skipped;
+  progress.add({ toCopy: plan.toCopy.length, bytesToCopy: plan.toCopy.reduce((n, m) => n + m.size, 0) });
 
   if (settings.dryRun) {
     // Exactly what a real run would do, assuming every copy succeeds.
@@ -127,8 +261,7 @@ export async function syncFolder(
     result.flagsUpdated = plan.flagUpdates.length;
     result.deletedOnDestination = settings.deleteOnDestination ? plan.extra.length : 0;
     result.deletedOnSource = settings.deleteOnSource ? plan.pairs.length + plan.toCopy.length : 0;
-    result.durationMs = Date.now() - started;
-    return result;
+    return { result };
   }
 
   if (settings.deleteOnDestination && plan.extra.length) {
@@ -141,25 +274,7 @@ export async function syncFolder(
   progress.add({ flagsUpdated: result.flagsUpdated });
 
   const warnings: string[] = [];
-  for (const [origin, folder] of pair.sources.entries()) {
-    const toCopy = plan.toCopy.filter((m) => m.origin === origin);
-    if (!toCopy.length) continue;
-    const outcome = await copyMessages(
-      { session: src, path: folder.path, logical: folder.logical },
-      { session: dst, path: pair.path, logical: pair.logical },
-      toCopy,
-      settings,
-      (copied, bytes) => progress.add({ copied, bytesCopied: bytes }),
-    );
-    result.copied += outcome.copied;
-    result.bytesCopied += outcome.bytes;
-    if (outcome.rejected.length) {
-      result.skipped['rejected-by-destination'] = (result.skipped['rejected-by-destination'] ?? 0) + outcome.rejected.length;
-      for (const r of outcome.rejected) {
-        warnings.push(`host2 refused message UID ${r.message.uid} of "${folder.logical}" (${r.message.size} bytes${r.message.messageId ? `, ${r.message.messageId}` : ''}): ${r.reason}`);
-      }
-    }
-  }
+  const copy = await copyToDestination(pair, src, dst, plan.toCopy, settings, progress, result, warnings);
 
   if (settings.deleteOnSource) {
     const deleted = await deleteVerifiedFromSource(pair, src, dst, settings, state, warnings, tick);
@@ -167,8 +282,90 @@ export async function syncFolder(
     progress.add({ deletedOnSource: deleted });
   }
   if (warnings.length) result.warnings = warnings.slice(0, WARNINGS_KEPT);
-  result.durationMs = Date.now() - started;
-  return result;
+
+  // In step: nothing in scope left extra on host2, nothing refused, and neither side moved
+  // under us (checked against the snapshots taken before the listings).
+  let folderState: FolderSyncState | undefined;
+  const snapshots = state.sources.map((l) => l.snapshot);
+  const listedBeforeSnapshots = state.sources.every((l) => !!l.snapshot && l.messages.every((m) => m.uid < l.snapshot!.uidNext));
+  if (keepState && copy.inStep && listedBeforeSnapshots && state.destinationSnapshot && (!plan.extra.length || settings.deleteOnDestination)) {
+    const ours = new Map(plan.flagUpdates.map((p) => [p.destination.uid, p.source.flags]));
+    const after = await destinationInStep(dst, pair, state.destinationSnapshot, result.copied, result.deletedOnDestination, ours);
+    if (after) {
+      folderState = {
+        destination: pair.path,
+        destinationAt: after,
+        sources: pair.sources.map((f, i) => ({ path: f.path, at: snapshots[i]! })),
+        scope: incremental.scope,
+        messages: result.sourceMessages,
+        ...(Object.keys(result.skipped).length && { skipped: result.skipped }),
+      };
+    }
+  }
+  return { result, state: folderState };
+}
+
+/** Copies `toCopy` (from any of the pair's source folders) into the destination folder. */
+async function copyToDestination(
+  pair: FolderPair,
+  src: ImapSession,
+  dst: ImapSession,
+  toCopy: MessageSummary[],
+  settings: FolderSettings,
+  progress: ProgressReporter,
+  result: FolderSyncResult,
+  warnings: string[],
+): Promise<{ inStep: boolean }> {
+  let inStep = true;
+  for (const [origin, folder] of pair.sources.entries()) {
+    const mine = toCopy.filter((m) => m.origin === origin);
+    if (!mine.length) continue;
+    const outcome = await copyMessages(
+      { session: src, path: folder.path, logical: folder.logical },
+      { session: dst, path: pair.path, logical: pair.logical },
+      mine,
+      settings,
+      (copied, bytes) => progress.add({ copied, bytesCopied: bytes }),
+    );
+    result.copied += outcome.copied;
+    result.bytesCopied += outcome.bytes;
+    if (outcome.vanished) inStep = false;
+    if (outcome.rejected.length) {
+      inStep = false;
+      result.skipped['rejected-by-destination'] = (result.skipped['rejected-by-destination'] ?? 0) + outcome.rejected.length;
+      for (const r of outcome.rejected) {
+        warnings.push(`host2 refused message UID ${r.message.uid} of "${folder.logical}" (${r.message.size} bytes${r.message.messageId ? `, ${r.message.messageId}` : ''}): ${r.reason}`);
+      }
+    }
+  }
+  return { inStep };
+}
+
+/**
+ * host2's folder after our changes, if nobody else changed it since `before`: MESSAGES and
+ * UIDNEXT moved by exactly what we did, and the only older messages with a newer MODSEQ
+ * are those whose flags we set, with the flags we set. Otherwise undefined (no state kept).
+ */
+async function destinationInStep(
+  dst: ImapSession,
+  pair: FolderPair,
+  before: MailboxSnapshot,
+  copied: number,
+  deleted: number,
+  flagsWeSet: Map<number, string[]>,
+): Promise<MailboxSnapshot | undefined> {
+  const after = await statusSnapshot(dst, pair.path);
+  if (!after || after.uidValidity !== before.uidValidity) return undefined;
+  if (after.messages !== before.messages - deleted + copied || after.uidNext !== before.uidNext + copied) return undefined;
+  if (before.uidNext > 1 && after.highestModseq !== before.highestModseq) {
+    await selectFolder(dst, pair.path, 'read-only');
+    const changed = await fetchSummaries(dst, pair.path, `1:${before.uidNext - 1}`, { byUid: true, changedSince: BigInt(before.highestModseq) });
+    for (const m of changed) {
+      const ours = flagsWeSet.get(m.uid);
+      if (!ours || !sameFlags(ours, m.flags)) return undefined;
+    }
+  }
+  return after;
 }
 
 /** host2 takes host1's flags (system flags and keywords); one STORE per distinct flag set. */

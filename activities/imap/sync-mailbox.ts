@@ -6,10 +6,12 @@ import { invalidRequest } from './errors';
 import { checkFolderRules, planFolders, type FolderPair, type FolderPlan } from './folder-plan';
 import { listFolders } from './folders';
 import { prepareDestinationFolders, type FolderChanges } from './prepare-folders';
-import { ProgressReporter, type ProgressListener } from './progress';
+import { hasCondstore } from './inventory';
+import { activityContext, ProgressReporter, type ProgressListener } from './progress';
 import { openSession, type ImapSession } from './session';
-import { syncFolder, verifyFolder, type FolderSettings } from './sync-folder';
-import type { FolderSyncResult, FolderVerifyResult, SyncRequest, SyncResult, SyncTotals, VerifyResult } from './types';
+import { syncFolder, unchangedFolder, verifyFolder, type FolderIncremental, type FolderSettings } from './sync-folder';
+import { checkpointOf, decideFolder, emptyState, pairKey, scopeKey, usableFolders } from './sync-state';
+import type { FolderSyncResult, FolderSyncState, FolderVerifyResult, SyncRequest, SyncResult, SyncTotals, VerifyResult } from './types';
 
 const DEFAULTS = { batchMessages: 50, batchBytes: 8 * 1024 * 1024, parallelFolders: 2 };
 
@@ -68,12 +70,12 @@ async function connectPair(req: SyncRequest): Promise<Connection> {
  * folder when done (parallel writes help only into different folders). On the first
  * failure the others finish their folder and stop; that failure is thrown.
  */
-async function forEachFolder<T>(
+async function forEachFolder<P, T>(
   req: SyncRequest,
   first: Connection,
-  pairs: FolderPair[],
+  pairs: P[],
   parallel: number,
-  work: (pair: FolderPair, conn: Connection) => Promise<T>,
+  work: (pair: P, conn: Connection) => Promise<T>,
 ): Promise<T[]> {
   const results: T[] = new Array(pairs.length);
   const extra: Connection[] = [];
@@ -104,8 +106,8 @@ async function forEachFolder<T>(
   return results;
 }
 
-async function planMailbox(req: SyncRequest, conn: Connection): Promise<FolderPlan> {
-  const [source, destination] = await Promise.all([listFolders(conn.src), listFolders(conn.dst)]);
+async function planMailbox(req: SyncRequest, conn: Connection, withStatus = false): Promise<FolderPlan> {
+  const [source, destination] = await Promise.all([listFolders(conn.src, { status: withStatus }), listFolders(conn.dst, { status: withStatus })]);
   return planFolders(source, destination, conn.dst.namespace, req.folders);
 }
 
@@ -127,34 +129,108 @@ function totalsOf(folders: FolderSyncResult[]): SyncTotals {
 /**
  * Copies a mailbox from host1 (`req.source`) to host2 (`req.destination`). Heartbeats its
  * progress when run as an activity; `onProgress` receives the same outside one.
+ *
+ * Incremental: with `req.previous` (the last run's `result.state`), folders unchanged on
+ * both sides are not listed at all, and folders that only received new mail on host1 copy
+ * just that (see sync-state.ts). Resumable: the heartbeat carries a checkpoint (the state
+ * of the folders finished so far); a retried attempt skips those that have not changed
+ * since and reports them as they were.
  */
 export async function syncMailbox(req: SyncRequest, onProgress?: ProgressListener): Promise<SyncResult> {
   const started = Date.now();
   checkRequest(req);
   const settings = folderSettings(req, started);
+  const pair = pairKey(req);
+  const checkpoint = checkpointOf(activityContext()?.info.heartbeatDetails);
+  const usableCheckpoint = checkpoint?.state.pair === pair ? checkpoint : undefined;
+  const previous = usableFolders(pair, req.previous, usableCheckpoint?.state);
+  const resumed = new Map((usableCheckpoint?.folders ?? []).map((f) => [f.destinationPath, f]));
   const progress = new ProgressReporter(req.mailbox, onProgress);
   progress.update({ phase: 'folders' }, true);
   const first = await connectPair(req);
   try {
-    const plan = await planMailbox(req, first);
+    const plan = await planMailbox(req, first, previous.size > 0);
     const changes: Map<FolderPair, FolderChanges> = await prepareDestinationFolders(first.dst, plan.pairs, {
       dryRun: settings.dryRun,
       subscribe: req.subscribe ?? true,
     });
     progress.update({ foldersTotal: plan.pairs.length });
-    const folders = await forEachFolder(req, first, plan.pairs, req.tuning?.parallelFolders ?? DEFAULTS.parallelFolders, async (pair, conn) => {
-      const result = await syncFolder(pair, conn.src, conn.dst, settings, changes.get(pair)!, progress);
-      progress.add({ foldersDone: 1 });
-      return result;
+    // A state is kept only where it can be proved and reused: CONDSTORE on both sides, and
+    // not with options whose effect does not depend on changes (delete1, min-age).
+    const stateless = !!req.deleteOnSource || req.minAgeDays !== undefined;
+    const keepState = !stateless && !settings.dryRun && hasCondstore(first.src) && hasCondstore(first.dst);
+
+    const results: FolderSyncResult[] = new Array(plan.pairs.length);
+    const states: (FolderSyncState | undefined)[] = new Array(plan.pairs.length);
+    const todo: { index: number; incremental: FolderIncremental }[] = [];
+    const checkpointFolders: FolderSyncResult[] = [];
+    const saveCheckpoint = () => {
+      progress.checkpoint = {
+        state: { ...emptyState(pair, started), folders: states.filter((s): s is FolderSyncState => !!s) },
+        folders: checkpointFolders,
+      };
+    };
+    plan.pairs.forEach((p, index) => {
+      const sourcePaths = p.sources.map((s) => s.path);
+      const scope = scopeKey(req, sourcePaths, p.path);
+      const before = previous.get(p.path);
+      const decision = decideFolder(
+        before,
+        { sourcePaths, destinationPath: p.path, sources: p.sources.map((s) => s.status), destination: p.existing?.status, scope },
+        keepState,
+      );
+      if (decision.mode === 'unchanged' && !stateless) {
+        const done = resumed.get(p.path);
+        results[index] = done ? { ...done, resumed: true } : unchangedFolder(p, changes.get(p)!, before!);
+        if (done) checkpointFolders.push(done);
+        states[index] = before;
+        progress.add({
+          foldersDone: 1,
+          copied: done?.copied ?? 0,
+          bytesCopied: done?.bytesCopied ?? 0,
+          toCopy: done?.copied ?? 0,
+          bytesToCopy: done?.bytesCopied ?? 0,
+          flagsUpdated: done?.flagsUpdated ?? 0,
+          deletedOnDestination: done?.deletedOnDestination ?? 0,
+        });
+        return;
+      }
+      todo.push({
+        index,
+        incremental: {
+          decision: decision.mode === 'unchanged' ? { mode: 'full' } : decision,
+          previous: before,
+          scope,
+          keepState,
+          sourcesNow: p.sources.map((s) => s.status),
+        },
+      });
+    });
+    saveCheckpoint();
+
+    await forEachFolder(req, first, todo, req.tuning?.parallelFolders ?? DEFAULTS.parallelFolders, async ({ index, incremental }, conn) => {
+      const p = plan.pairs[index];
+      const outcome = await syncFolder(p, conn.src, conn.dst, settings, changes.get(p)!, progress, incremental);
+      results[index] = outcome.result;
+      states[index] = outcome.state;
+      if (outcome.state) {
+        checkpointFolders.push(outcome.result);
+        saveCheckpoint();
+      }
+      progress.add({ foldersDone: 1 }, true);
     });
     progress.update({ phase: 'done', folder: undefined }, true);
+    const state = settings.dryRun
+      ? (req.previous ?? emptyState(pair, started))
+      : { ...emptyState(pair, started), folders: states.filter((s): s is FolderSyncState => !!s) };
     return {
       mailbox: req.mailbox,
       dryRun: settings.dryRun,
-      folders,
+      folders: results,
       excludedFolders: plan.excluded,
-      totals: totalsOf(folders),
+      totals: totalsOf(results),
       durationMs: Date.now() - started,
+      state,
     };
   } finally {
     await Promise.all([first.src.close(), first.dst.close()]);

@@ -82,6 +82,68 @@ export interface SyncRequest {
   /** Subscribe on host2 the folders subscribed on host1 (default true). */
   subscribe?: boolean;
   tuning?: SyncTuning;
+  /**
+   * What the previous run of this mailbox returned as `SyncResult.state`. With it, folders
+   * unchanged on both sides since then are skipped after one LIST-STATUS per server, and
+   * folders where host1 only received new messages copy just those. Anything else (flags
+   * changed, messages removed, UIDVALIDITY changed, different filters, a server without
+   * CONDSTORE) falls back to the full comparison of that folder. Always safe to pass: a
+   * state from another mailbox pair or another folder scope is ignored.
+   */
+  previous?: SyncState;
+}
+
+/** A folder's counters as STATUS reports them (RFC 3501 + CONDSTORE, RFC 7162). */
+export interface MailboxSnapshot {
+  /** UIDVALIDITY, a bigint as a decimal string. */
+  uidValidity: string;
+  uidNext: number;
+  /** HIGHESTMODSEQ, a bigint as a decimal string. */
+  highestModseq: string;
+  messages: number;
+}
+
+/**
+ * One destination folder known to be in step with its source folder(s): every in-scope
+ * host1 message has its copy on host2 with the same flags, and host2 holds nothing else in
+ * scope. Recorded only when the run proved it (and both servers have CONDSTORE).
+ */
+export interface FolderSyncState {
+  /** host2's folder name. */
+  destination: string;
+  destinationAt: MailboxSnapshot;
+  /** host1 folder(s) feeding it, in order, with their snapshots. */
+  sources: { path: string; at: MailboxSnapshot }[];
+  /** Digest of the settings that decide which messages are in scope (filters, folders). */
+  scope: string;
+  /** In-scope messages on each side (equal: in step) when the state was taken. */
+  messages: number;
+  /** Messages left out by the filters then. */
+  skipped?: Partial<Record<SkipReason, number>>;
+}
+
+/**
+ * The incremental state of one mailbox pair: plain JSON, a few hundred bytes per folder
+ * and no per-message lists. Workers keep nothing on disk: the workflow carries it from one
+ * round to the next (`SyncResult.state` → the next `SyncRequest.previous`).
+ */
+export interface SyncState {
+  version: 1;
+  /** Digest of host1/host2 endpoints and logins (no secret): a state of another pair is ignored. */
+  pair: string;
+  /** When the run that produced it started (ISO 8601). */
+  takenAt: string;
+  folders: FolderSyncState[];
+}
+
+/**
+ * What an interrupted attempt leaves in its last heartbeat, so the retry skips the folders
+ * it had finished (when they have not changed since) and reports them as done.
+ */
+export interface SyncCheckpoint {
+  state: SyncState;
+  /** Results of the folders finished in step, by destination path. */
+  folders: FolderSyncResult[];
 }
 
 /** Why an in-folder message was left out (filters apply to both sides alike). */
@@ -115,6 +177,15 @@ export interface FolderSyncResult {
   durationMs: number;
   /** What went wrong without stopping the sync (a message host2 refused...), at most 20. */
   warnings?: string[];
+  /**
+   * How the folder was compared: `unchanged` (both sides as the previous state left them:
+   * nothing listed), `incremental` (only host1's new messages were read), `full`.
+   */
+  mode: 'unchanged' | 'incremental' | 'full';
+  /** Why a previous state could not be used for this folder (when one was given). */
+  fullReason?: string;
+  /** Finished by an earlier attempt of this activity (taken from its heartbeat checkpoint). */
+  resumed?: boolean;
 }
 
 export interface SyncTotals {
@@ -136,6 +207,8 @@ export interface SyncResult {
   excludedFolders: string[];
   totals: SyncTotals;
   durationMs: number;
+  /** Pass it as the next run's `previous` (a dry run returns the previous state as it was). */
+  state: SyncState;
 }
 
 /** Enough to find a message by hand; no content. */
@@ -191,4 +264,12 @@ export interface SyncProgress {
   deletedOnDestination: number;
   deletedOnSource: number;
   bytesCopied: number;
+  /** Messages and bytes to copy in the folders compared so far (for an ETA; grows as folders are compared). */
+  toCopy: number;
+  bytesToCopy: number;
+}
+
+/** Heartbeat details: the progress, plus the checkpoint a retried attempt resumes from. */
+export interface SyncHeartbeat extends SyncProgress {
+  checkpoint?: SyncCheckpoint;
 }

@@ -1,0 +1,162 @@
+// How the CLI shows a migration to a person: the status screen (phase, open gate,
+// timers, a progress bar per mailbox, the final-sync estimate, the recent audit log) and
+// the final report as Markdown.
+import type { AuditEntry } from '../../workflows/audit';
+import type { MigrationReport, MigrationStatus, RoundSummary } from '../../workflows/runbook';
+
+/** 3 d 4 h, 2 h 05 min, 12 min, 45 s, 800 ms. */
+export function duration(ms: number): string {
+  const s = Math.round(Math.abs(ms) / 1000);
+  if (Math.abs(ms) < 1000) return `${Math.round(Math.abs(ms))} ms`;
+  if (s < 60) return `${s} s`;
+  const min = Math.floor(s / 60);
+  if (min < 60) return `${min} min`;
+  const h = Math.floor(min / 60);
+  if (h < 48) return `${h} h ${String(min % 60).padStart(2, '0')} min`;
+  return `${Math.floor(h / 24)} d ${h % 24} h`;
+}
+
+/** `[####------]` for done/total. */
+export function bar(done: number, total: number, width = 10): string {
+  const n = total > 0 ? Math.max(0, Math.min(width, Math.round((done / total) * width))) : 0;
+  return `[${'#'.repeat(n)}${'-'.repeat(width - n)}]`;
+}
+
+/** A mailbox's way through the runbook, in order: what its progress bar counts. */
+export const MAILBOX_STAGES = ['preflight', 'pre-synced', 'final-synced', 'on host2', 'post-synced'] as const;
+
+const roundIncludes = (r: RoundSummary, wave: string) => !r.wave || r.wave === wave;
+
+/** How many of MAILBOX_STAGES a mailbox has passed, from the rounds it took part in without failing. */
+export function mailboxStage(status: MigrationStatus, user: string): number {
+  const m = status.mailboxes[user];
+  if (!m) return 0;
+  let stage = 0;
+  for (const r of status.rounds) {
+    if (!roundIncludes(r, m.wave) || r.failed.includes(user)) continue;
+    const reached = { verify: 1, presync: 2, final: 3, postsync: m.usersOnHost2 ? 5 : 3 }[r.kind] ?? 0;
+    stage = Math.max(stage, reached);
+  }
+  if (m.usersOnHost2) stage = Math.max(stage, 4);
+  return stage;
+}
+
+export function auditLine(e: AuditEntry): string {
+  const at = e.at.replace(/\.\d{3}Z$/, 'Z');
+  const comment = (c?: string) => (c ? `: "${c}"` : '');
+  switch (e.kind) {
+    case 'approval':
+      return `${at}  approval   gate ${e.gate} by ${e.by} (${e.via})${comment(e.comment)}`;
+    case 'refused':
+      return `${at}  REFUSED    ${e.what} by ${e.by} (${e.via}): ${e.reason}`;
+    case 'dns': {
+      const rr = (r: { name: string; type: string; ttl: number; values: string[] } | null) =>
+        r ? `${r.name} ${r.type} ttl ${r.ttl} ${r.values.join(', ')}` : '(none)';
+      return `${at}  dns        ${e.step}: ${e.before.map(rr).join('; ')} -> ${e.after.map(rr).join('; ')}`;
+    }
+    case 'access':
+      return `${at}  access     ${e.step} for ${e.users.length} user(s): ${e.users.slice(0, 5).join(', ')}${e.users.length > 5 ? ', …' : ''}`;
+    case 'destructive-sync':
+      return `${at}  deletes    ${e.round}: ${e.deleted} deleted on ${e.deleteOnSource ? 'host1 (source)' : 'host2 (destination)'}`;
+    case 'control':
+      return `${at}  ${e.action.padEnd(10)} by ${e.by}${comment(e.comment)}`;
+    case 'notice':
+      return `${at}  notice     ${e.notice} to ${e.to} recipient(s)`;
+    default:
+      return `${(e as { at: string }).at}  ${JSON.stringify(e)}`;
+  }
+}
+
+const roundLine = (r: RoundSummary, total: number) =>
+  `${r.kind}${r.wave ? ` (${r.wave})` : ''}: ${r.mailboxes - r.failed.length}/${r.mailboxes} mailboxes ok ${bar(r.mailboxes - r.failed.length, total)}, ` +
+  `${r.copied} copied, ${r.deleted} deleted, took ${duration(r.durationMs)}${r.failed.length ? `; FAILED: ${r.failed.join(', ')}` : ''}`;
+
+export interface StatusView {
+  workflowId: string;
+  /** The workflow execution's status: RUNNING, COMPLETED, FAILED… */
+  execution: string;
+  status: MigrationStatus;
+}
+
+/** The `mailshift status` screen. `now` gives the next timer's "in …". */
+export function renderStatus(v: StatusView, now: Date, auditCount = 8): string {
+  const s = v.status;
+  const users = Object.keys(s.mailboxes);
+  const lines = [
+    `migration ${s.name} (${s.scenario}), workflow ${v.workflowId}: ${v.execution}`,
+    `phase:       ${s.phase}${s.paused ? ' (PAUSED)' : ''}`,
+    `open gate:   ${s.openGate ? `${s.openGate}  -> mailshift approve ${v.workflowId} ${s.openGate} --by <approver>` : 'none'}`,
+    `paused:      ${s.paused ? `yes  -> mailshift resume ${v.workflowId} --by <approver>` : 'no'}`,
+    `next timer:  ${s.nextTimer ? `${s.nextTimer.what} at ${s.nextTimer.at} (${Date.parse(s.nextTimer.at) >= now.getTime() ? 'in ' : ''}${duration(Date.parse(s.nextTimer.at) - now.getTime())}${Date.parse(s.nextTimer.at) < now.getTime() ? ' ago' : ''})` : 'none'}`,
+    `last round:  ${s.rounds.length ? roundLine(s.rounds.at(-1)!, users.length) : 'none yet'}`,
+    `final sync:  ${s.finalSyncEstimateMs !== undefined ? `about ${duration(s.finalSyncEstimateMs)} (the last pre-sync's duration)` : 'no estimate yet (no pre-sync has run)'}`,
+    '',
+    `mailboxes (${users.length}), progress through: ${MAILBOX_STAGES.join(' > ')}`,
+  ];
+  const width = Math.min(40, Math.max(8, ...users.map((u) => u.length)));
+  const waveWidth = Math.min(24, Math.max(4, ...users.map((u) => s.mailboxes[u].wave.length)));
+  for (const u of users) {
+    const m = s.mailboxes[u];
+    const stage = mailboxStage(s, u);
+    const last = m.last
+      ? `last ${m.last.kind} ${m.last.ok ? 'ok' : 'FAILED'}, ${m.last.copied} copied${m.last.missing ? `, ${m.last.missing} MISSING` : ''}${m.last.error ? `: ${m.last.error}` : ''}`
+      : 'no round yet';
+    lines.push(`  ${u.padEnd(width)}  ${bar(stage, MAILBOX_STAGES.length, MAILBOX_STAGES.length)} ${(MAILBOX_STAGES[stage - 1] ?? 'waiting').padEnd(12)}  ${m.wave.padEnd(waveWidth)}  ${last}`);
+  }
+  const audit = s.audit.slice(-auditCount);
+  lines.push('', `audit log (last ${audit.length} of ${s.audit.length}):`, ...(audit.length ? audit.map((e) => `  ${auditLine(e)}`) : ['  (empty)']));
+  return lines.join('\n');
+}
+
+const cell = (v: unknown) => String(v ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const table = (head: string[], rows: unknown[][]) =>
+  [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
+
+/** The final report as Markdown: outcome, rounds, mailboxes, DNS changes, approvals, the whole audit log. */
+export function renderReport(workflowId: string, r: MigrationReport): string {
+  const users = Object.keys(r.mailboxes);
+  const dns = r.audit.filter((e): e is Extract<AuditEntry, { kind: 'dns' }> => e.kind === 'dns');
+  const approvals = r.audit.filter((e) => e.kind === 'approval' || e.kind === 'refused' || e.kind === 'control');
+  const rr = (x: { ttl: number; values: string[] } | null) => (x ? `ttl ${x.ttl}: ${x.values.join(', ')}` : '(none)');
+  return [
+    `# Migration ${r.name}: ${r.outcome}`,
+    '',
+    `- workflow: \`${workflowId}\``,
+    `- scenario: ${r.scenario}`,
+    `- outcome: **${r.outcome}** (final phase: ${r.phase})`,
+    `- mailboxes: ${users.length}, on host2: ${users.filter((u) => r.mailboxes[u].usersOnHost2).length}`,
+    `- final sync estimate (last pre-sync): ${r.finalSyncEstimateMs !== undefined ? duration(r.finalSyncEstimateMs) : 'n/a'}`,
+    '',
+    '## Rounds',
+    '',
+    r.rounds.length
+      ? table(
+          ['round', 'wave', 'started', 'duration', 'ok', 'copied', 'deleted', 'failed'],
+          r.rounds.map((x) => [x.kind, x.wave ?? 'all', x.startedAt, duration(x.durationMs), `${x.mailboxes - x.failed.length}/${x.mailboxes}`, x.copied, x.deleted, x.failed.join(', ')]),
+        )
+      : 'No round ran.',
+    '',
+    '## Mailboxes',
+    '',
+    table(
+      ['mailbox', 'wave', 'progress', 'last round', 'ok', 'copied', 'missing', 'on host2'],
+      users.map((u) => {
+        const m = r.mailboxes[u];
+        return [u, m.wave, MAILBOX_STAGES[mailboxStage(r, u) - 1] ?? 'waiting', m.last?.kind ?? '', m.last ? (m.last.ok ? 'yes' : `no${m.last.error ? `: ${m.last.error}` : ''}`) : '', m.last?.copied ?? '', m.last?.missing ?? '', m.usersOnHost2 ? 'yes' : 'no'];
+      }),
+    ),
+    '',
+    '## DNS changes',
+    '',
+    dns.length ? table(['at', 'step', 'name', 'before', 'after'], dns.map((e) => [e.at, e.step, e.after[0]?.name ?? e.before[0]?.name ?? '', rr(e.before[0]), rr(e.after[0])])) : 'No DNS change.',
+    '',
+    '## Approvals and controls',
+    '',
+    approvals.length ? approvals.map((e) => `- ${auditLine(e)}`).join('\n') : 'None.',
+    '',
+    '## Audit log',
+    '',
+    r.audit.length ? r.audit.map((e) => `- ${auditLine(e)}`).join('\n') : 'Empty.',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,49 @@
+// `mailshift report <id>`: waits for the migration's end (or, with --no-wait, only takes
+// a finished one) and prints its report as Markdown, or as JSON.
+import { WorkflowFailedError } from '@temporalio/client';
+import type { MigrationReport } from '../../workflows/runbook';
+import { EXIT, json, parse, type CliIo } from './io';
+import { renderReport } from './format';
+import { connect, explain } from './temporal';
+
+export const reportHelp = `mailshift report <workflowId> [--json] [--no-wait]
+
+Waits until the migration ends and prints its report: outcome (completed or rolled-back),
+every round, each mailbox, the DNS changes, approvals and the whole audit log, as
+Markdown (default) or JSON (--json). With --no-wait, a migration still running is not
+waited for (exit 1). Exit 1 when the workflow does not exist or failed.`;
+
+export async function reportCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values, args } = parse(argv, { json: { type: 'boolean' }, 'no-wait': { type: 'boolean' } }, ['workflowId']);
+  if (values.help) {
+    io.out(reportHelp);
+    return EXIT.ok;
+  }
+  const [workflowId] = args;
+  const t = await connect(io);
+  try {
+    const handle = t.client.workflow.getHandle(workflowId);
+    if (values['no-wait']) {
+      const { status } = await handle.describe();
+      if (status.name === 'RUNNING') {
+        io.err(`workflow ${workflowId} is still running: see mailshift status ${workflowId}`);
+        return EXIT.failed;
+      }
+    }
+    const report = (await handle.result()) as MigrationReport;
+    io.out(values.json ? json({ workflowId, ...report }) : renderReport(workflowId, report));
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof WorkflowFailedError) {
+      const cause = err.cause?.message ?? err.message;
+      io.err(`migration ${workflowId} failed: ${cause}`);
+      if (values.json) io.out(json({ workflowId, outcome: 'failed', failure: cause }));
+      return EXIT.failed;
+    }
+    const { code, message } = explain(err, workflowId);
+    io.err(message);
+    return code;
+  } finally {
+    await t.close();
+  }
+}

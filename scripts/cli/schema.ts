@@ -1,0 +1,277 @@
+// The spec's JSON Schema (from the zod schema in workflows/spec.ts, as an operator writes
+// it: defaults may be left out) and the field reference generated from it. `mailshift
+// schema` prints the schema; `mailshift schema --write-docs` regenerates
+// docs/spec.schema.json and docs/spec.md, which a test keeps equal to this output.
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { imapServer, migrationSpec, secretRef } from '../../workflows/spec';
+import { EXIT, parse, type CliIo } from './io';
+
+type Schema = {
+  type?: string | string[];
+  description?: string;
+  default?: unknown;
+  properties?: Record<string, Schema>;
+  required?: string[];
+  items?: Schema;
+  oneOf?: Schema[];
+  anyOf?: Schema[];
+  enum?: unknown[];
+  const?: unknown;
+  format?: string;
+  pattern?: string;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  minLength?: number;
+  maxLength?: number;
+  minItems?: number;
+  additionalProperties?: boolean | Schema;
+  [key: string]: unknown;
+};
+
+const imapServerDocs = (p: string): Record<string, string> => ({
+  [`${p}.host`]: 'the IMAP host name users know',
+  [`${p}.port`]: 'IMAP port',
+  [`${p}.tls`]: 'implicit TLS (993), STARTTLS (143), or none',
+  [`${p}.verifyCertificate`]: "verify the server's TLS certificate; off only for a self-signed certificate you trust",
+  [`${p}.syncAddress`]: 'lucky scenario: sync through this address, since the host name will move',
+});
+const loginDocs = (p: string): Record<string, string> => ({
+  [p]: p.endsWith('source') ? 'the login on host1' : 'the login on host2',
+  [`${p}.user`]: 'IMAP user name',
+  [`${p}.credential`]: 'the password or XOAUTH2 token, by reference: env:NAME or file:/path (never the secret itself)',
+  [`${p}.mechanism`]: 'password login, or XOAUTH2 with an access token',
+  [`${p}.masterUser`]: 'admin/master login: authenticate as this user with its credential, for `user`',
+  [`${p}.masterUserSeparator`]: 'Dovecot-style master login `user*admin` (this separator); without it, SASL PLAIN authzid',
+});
+
+/**
+ * Descriptions of the fields whose zod schema has none (their comments in
+ * workflows/spec.ts); a `.describe()` in the zod schema takes precedence.
+ */
+export const FIELD_DOCS: Record<string, string> = {
+  name: 'the migration\'s name: the workflow id is migration-<name>',
+  scenario: 'classical: users get a new host name, user and password on host2; lucky: same host name and credentials, the host name moves',
+  host1: 'the old IMAP server',
+  host2: 'the new IMAP server',
+  ...imapServerDocs('host1'),
+  ...imapServerDocs('host2'),
+  mailboxes: 'every mailbox to move',
+  ...loginDocs('mailboxes[].source'),
+  ...loginDocs('mailboxes[].destination'),
+  ...imapServerDocs('mailboxes[].destination.server'),
+  'mailboxes[].wave': 'waves run their cut-over one after the other, in the order they first appear (friendly users first)',
+  'mailboxes[].contact': "where this user's notices go (the old address may be the one being moved)",
+  dns: 'the DNS records the runbook changes: TTLs, the MX, and (lucky) the IMAP host name',
+  'dns.provider': 'how DNS records are changed',
+  'dns.provider.kind': 'rfc2136: dynamic updates signed with TSIG (BIND, Knot); powerdns: the PowerDNS HTTP API',
+  'dns.provider.server': 'the authoritative server taking the updates',
+  'dns.provider.port': 'its DNS port',
+  'dns.provider.apiUrl': 'the PowerDNS API base URL',
+  'dns.provider.serverId': 'the PowerDNS server id',
+  'dns.provider.apiKey': 'the PowerDNS API key, by reference',
+  'dns.mx': 'the MX records',
+  'dns.mx.host2': 'the MX records once the mail goes to host2, e.g. ["10 mx.new.example.com."]',
+  'dns.imapHost': "the IMAP host name's address records (required by the lucky scenario)",
+  'dns.imapHost.name': 'the IMAP host name',
+  'dns.imapHost.host2Addresses': "lucky scenario: host2's addresses, which the IMAP host name finally points to",
+  'dns.imapHost.parkedAddresses': 'cut-over by DNS: where the name points while no IMAP server should answer',
+  'dns.lowTtl': 'the TTL (seconds) during the migration, set days before the cut-over',
+  'dns.restoreTtl': 'the TTL (seconds) set back at the end',
+  'dns.checkResolvers': 'resolvers that must also answer the new records before the runbook goes on',
+  schedule: 'when things happen',
+  'schedule.migrationAt': 'the migration hour, with its zone, e.g. 2026-12-05T22:00:00+01:00; must be in the future',
+  'schedule.presyncEveryHours': 'pre-sync cadence until the migration hour',
+  'schedule.postsyncEveryHours': 'post-sync cadence after the MX switch',
+  'schedule.quietRoundsToFinish': 'post-syncs end after this many rounds in a row that found nothing new on host1',
+  'schedule.remindAfterHours': 'an approver is reminded when a gate has waited this long',
+  sync: 'what the syncs copy',
+  'sync.include': 'folders to sync (regular expressions); empty: all',
+  'sync.exclude': 'folders to leave out (regular expressions)',
+  'sync.rename': 'folder renames, host1 name to host2 name',
+  'sync.maxSizeBytes': 'messages larger than this are not copied',
+  'sync.concurrency': 'mailboxes synced at once',
+  access: "how users lose access to host1 at cut-over (and get it back on rollback)",
+  'access.method':
+    "notify-only: users are told, nothing enforced; command: `<path> cut|restore <user>`; http: an endpoint receiving {action, user, phase}; dovecot-deny-list: a deny list host1's passdb consults; dns: (lucky) the IMAP host name points to a host that answers no IMAP",
+  'access.path': 'the program, an absolute path',
+  'access.timeoutSeconds': 'how long the program may run',
+  'access.url': 'the endpoint',
+  'access.token': 'a bearer token, by reference',
+  'access.denyFile': 'the deny list file, an absolute path',
+  'access.doveadmConfig': 'doveadm configuration used to kick open sessions',
+  approvals: 'who approves the gates',
+  'approvals.approvers': 'names allowed to approve gates, roll back, pause and resume',
+  'approvals.automaticGates': 'gates passed without a person (e.g. start in a rehearsal)',
+  notifications: 'notices to users and approvers',
+  'notifications.from': 'sender address of every notice',
+  'notifications.approverEmails': 'approvers told when a gate waits, reminded, and told of a rollback',
+  'notifications.smtp': 'the SMTP server that sends the notices',
+  'notifications.smtp.host': 'SMTP host',
+  'notifications.smtp.port': 'SMTP port',
+  'notifications.smtp.tls': 'implicit TLS, STARTTLS, or none',
+  'notifications.smtp.verifyCertificate': "verify the SMTP server's TLS certificate",
+  'notifications.smtp.user': 'SMTP login',
+  'notifications.smtp.credential': 'SMTP password, by reference',
+  'notifications.helpContact': 'who users call for help, named in every notice',
+  'notifications.passwordInstructions': 'where users find their new password: told in the credentials notice, never the password itself',
+};
+
+/** The rules beyond the schema (workflows/spec.ts superRefine and parseSpec). */
+export const CROSS_FIELD_RULES = [
+  'each `mailboxes[].source.user` appears once (case-insensitive), and each destination user once per destination host;',
+  'lucky scenario: `dns.imapHost` is given, `host1.syncAddress` and `host2.syncAddress` are given, and `host1.host` equals `host2.host`;',
+  '`access.method: dns` needs `dns.imapHost.parkedAddresses`;',
+  '`dns.lowTtl` is lower than `dns.restoreTtl`;',
+  '`dns.mx.name` and `dns.imapHost.name` are in `dns.zone`;',
+  '`schedule.migrationAt` is in the future (checked again by the workflow when it starts).',
+];
+
+type Visit = (path: string, s: Schema, required: boolean, variant?: string) => void;
+
+/** Visits every field, depth first: its path (`mailboxes[].source.user`), schema, whether required, and union variant. */
+function walk(s: Schema, p: string, visit: Visit, required = true, variant?: string): void {
+  if (p) visit(p, s, required, variant);
+  children(s, p, visit, variant);
+}
+
+function children(s: Schema, p: string, visit: Visit, variant?: string): void {
+  const variants = s.oneOf ?? s.anyOf;
+  if (variants && variants.every((v) => v.type === 'object')) {
+    const key = Object.entries(variants[0].properties ?? {}).find(([, f]) => f.const !== undefined)?.[0];
+    if (key) {
+      const consts = variants.map((v) => v.properties?.[key]?.const);
+      visit(`${p}.${key}`, { enum: consts, description: variants[0].properties?.[key]?.description ?? FIELD_DOCS[`${p}.${key}`] }, true);
+    }
+    for (const v of variants) {
+      const disc = Object.entries(v.properties ?? {}).find(([, f]) => f.const !== undefined);
+      const label = disc ? `${disc[0]}: ${String(disc[1].const)}` : undefined;
+      for (const [k, f] of Object.entries(v.properties ?? {})) {
+        if (disc && k === disc[0]) continue;
+        walk(f, `${p}.${k}`, visit, (v.required ?? []).includes(k), label);
+      }
+    }
+  }
+  for (const [k, f] of Object.entries(s.properties ?? {})) walk(f, p ? `${p}.${k}` : k, visit, (s.required ?? []).includes(k), variant);
+  if (s.items) children(s.items, `${p}[]`, visit, variant);
+}
+
+/** The spec's JSON Schema (input side: fields with defaults are optional), with field descriptions. */
+export function specJsonSchema(): Schema {
+  const schema = z.toJSONSchema(migrationSpec, { io: 'input' }) as Schema;
+  const visitAll = (s: Schema, p: string) => {
+    if (p && !s.description && FIELD_DOCS[p]) s.description = FIELD_DOCS[p];
+    const variants = s.oneOf ?? s.anyOf;
+    for (const v of variants ?? []) {
+      for (const [k, f] of Object.entries(v.properties ?? {})) visitAll(f, `${p}.${k}`);
+    }
+    for (const [k, f] of Object.entries(s.properties ?? {})) visitAll(f, p ? `${p}.${k}` : k);
+    if (s.items) visitAll(s.items, `${p}[]`);
+  };
+  visitAll(schema, '');
+  return {
+    $schema: schema.$schema,
+    title: 'mailshift migration spec',
+    description:
+      'The JSON document that starts a migration (classicalMigration or luckyMigration). Secrets are references: env:NAME or file:/path. ' +
+      'Rules across fields are checked by `mailshift validate` and the workflow: ' +
+      CROSS_FIELD_RULES.join(' '),
+    ...Object.fromEntries(Object.entries(schema).filter(([k]) => k !== '$schema')),
+  };
+}
+
+const HOSTNAME_PATTERN = (z.toJSONSchema(imapServer) as Schema).properties!.host.pattern;
+const SECRET_PATTERN = (z.toJSONSchema(secretRef) as Schema).pattern;
+
+function typeOf(s: Schema): string {
+  if (s.const !== undefined) return `\`${JSON.stringify(s.const)}\``;
+  if (s.enum) return s.enum.map((e) => `\`${JSON.stringify(e)}\``).join(' \\| ');
+  const variants = s.oneOf ?? s.anyOf;
+  if (variants) {
+    if (variants.every((v) => v.type === 'object')) return 'object, one of the variants below';
+    return variants.map(typeOf).join(' or ');
+  }
+  let t = Array.isArray(s.type) ? s.type.join(' or ') : (s.type ?? 'any');
+  if (t === 'array' && s.items) t = `array of ${typeOf(s.items)}`;
+  if (t === 'object' && s.additionalProperties && typeof s.additionalProperties === 'object') t = `map of ${typeOf(s.additionalProperties)}`;
+  if (s.format === 'email') t = 'email address';
+  else if (s.format === 'uri') t = 'URL';
+  else if (s.format === 'date-time') t = 'date-time with offset (RFC 3339)';
+  else if (s.format === 'ipv4' || s.format === 'ipv6') t = `${s.format} address`;
+  else if (s.pattern === SECRET_PATTERN) t = 'secret reference (`env:NAME` or `file:/path`)';
+  else if (s.pattern === HOSTNAME_PATTERN) t = 'host name or IP address';
+  else if (s.pattern && s.pattern.length <= 40) t += ` matching \`${s.pattern.replace(/\|/g, '\\|')}\``;
+  const range: string[] = [];
+  if (s.minimum !== undefined) range.push(`≥ ${s.minimum}`);
+  if (s.exclusiveMinimum !== undefined) range.push(`> ${s.exclusiveMinimum}`);
+  if (s.maximum !== undefined && s.maximum < Number.MAX_SAFE_INTEGER) range.push(`≤ ${s.maximum}`);
+  if (s.minLength !== undefined && s.minLength > 0) range.push(`length ≥ ${s.minLength}`);
+  if (s.maxLength !== undefined) range.push(`length ≤ ${s.maxLength}`);
+  if (s.minItems !== undefined && s.minItems > 0) range.push(`at least ${s.minItems}`);
+  return range.length ? `${t} (${range.join(', ')})` : t;
+}
+
+const mdCell = (s: string) => s.replace(/\n/g, ' ');
+
+/** docs/spec.md: every field with its type, whether required, its default and description. */
+export function specMarkdown(schema: Schema = specJsonSchema()): string {
+  const rows: string[] = [];
+  walk(schema, '', (p, s, req, variant) => {
+    const def = s.default !== undefined ? `\`${JSON.stringify(s.default)}\`` : '';
+    const field = `\`${p}\`${variant ? ` (${variant.replace(/^(\w+): (.*)$/, '$1 `$2`')})` : ''}`;
+    rows.push(`| ${field} | ${mdCell(typeOf(s))} | ${req && s.default === undefined ? 'yes' : ''} | ${def} | ${mdCell(s.description ?? '').replace(/\|/g, '\\|')} |`);
+  });
+  return [
+    '# The migration spec: field reference',
+    '',
+    '<!-- Generated by `mailshift schema --write-docs` from workflows/spec.ts; do not edit by hand. -->',
+    '',
+    'A migration spec is the one JSON (or YAML, for the CLI) document that starts a migration:',
+    'the input of `classicalMigration` / `luckyMigration` in the Temporal UI, or the file given to',
+    '`mailshift validate` and `mailshift start`. Fields with a default may be left out; no other',
+    'field is allowed. Secrets are never written in a spec, only referenced: `env:NAME` (a',
+    "variable of the worker's environment) or `file:/absolute/path`. The JSON Schema is",
+    '[spec.schema.json](spec.schema.json) (`mailshift schema`).',
+    '',
+    '| field | type | required | default | description |',
+    '|---|---|---|---|---|',
+    ...rows,
+    '',
+    '## Rules across fields',
+    '',
+    ...CROSS_FIELD_RULES.map((r) => `- ${r}`),
+    '',
+  ].join('\n');
+}
+
+/** The generated documentation files, by path relative to the project root. */
+export function docFiles(): Record<string, string> {
+  const schema = specJsonSchema();
+  return { 'docs/spec.schema.json': `${JSON.stringify(schema, null, 2)}\n`, 'docs/spec.md': specMarkdown(schema) };
+}
+
+export const PROJECT_ROOT = path.resolve(__dirname, '../..');
+
+export const schemaHelp = `mailshift schema [--write-docs]
+
+Prints the JSON Schema of the migration spec. With --write-docs, writes
+docs/spec.schema.json and docs/spec.md (the field reference) instead.`;
+
+export async function schemaCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parse(argv, { 'write-docs': { type: 'boolean' } }, []);
+  if (values.help) {
+    io.out(schemaHelp);
+    return EXIT.ok;
+  }
+  if (values['write-docs']) {
+    for (const [file, text] of Object.entries(docFiles())) {
+      writeFileSync(path.join(PROJECT_ROOT, file), text);
+      io.out(`wrote ${file}`);
+    }
+    return EXIT.ok;
+  }
+  io.out(JSON.stringify(specJsonSchema(), null, 2));
+  return EXIT.ok;
+}
