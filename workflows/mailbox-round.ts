@@ -4,6 +4,7 @@
 // continues-as-new before its history grows large (thousands of mailboxes).
 import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type * as activities from '../activities';
+import type { SyncState } from '../activities/imap/types';
 import { deletePermissions, type SyncKind } from './phase-rules';
 import { syncRequest } from './requests';
 import type { MigrationSpec } from './spec';
@@ -19,6 +20,8 @@ export interface MailboxOutcome {
   /** verify / final: messages on host1 not found on host2. */
   missing: number;
   error?: string;
+  /** What the next round needs to skip unchanged folders (absent past the state budget). */
+  state?: SyncState;
 }
 
 export interface RoundInput {
@@ -28,6 +31,8 @@ export interface RoundInput {
   mailboxes: string[];
   usersOnHost2: string[];
   mxOnHost2: boolean;
+  /** Each mailbox's state from its last sync: incremental re-syncs. */
+  previousStates?: Record<string, SyncState>;
   /** Carried across continue-as-new. */
   done?: MailboxOutcome[];
 }
@@ -42,6 +47,12 @@ const { syncMailbox, verifyMailbox } = proxyActivities<typeof activities>({
 const HISTORY_BUDGET = 8_000;
 const HISTORY_BYTES_BUDGET = 3 * 1024 * 1024;
 
+/**
+ * Sync states travel through history (payloads are limited to 2 MB): past this many
+ * bytes per round, mailboxes get no state and their next sync compares in full.
+ */
+const STATE_BUDGET_BYTES = 1_000_000;
+
 /** The server also suggests it (4,096 events or 4 MB by default); every request is in history. */
 const historyRoomLeft = () => {
   const info = workflowInfo();
@@ -53,6 +64,7 @@ export async function mailboxRound(input: RoundInput): Promise<MailboxOutcome[]>
   const done = [...(input.done ?? [])];
   const pending = input.mailboxes.slice(done.length);
   const byUser = new Map(spec.mailboxes.map((m) => [m.source.user, m]));
+  let stateBytes = done.reduce((n, o) => n + (o.state ? JSON.stringify(o.state).length : 0), 0);
 
   const runOne = async (user: string): Promise<MailboxOutcome> => {
     const mailbox = byUser.get(user)!;
@@ -63,8 +75,15 @@ export async function mailboxRound(input: RoundInput): Promise<MailboxOutcome[]>
         return { mailbox: user, ok: true, copied: 0, deleted: 0, missing: v.missing };
       }
       const permissions = deletePermissions(kind, { usersOnHost2: input.usersOnHost2.includes(user) }, { mxOnHost2: input.mxOnHost2 });
-      const r = await syncMailbox(syncRequest(spec, mailbox, kind, permissions));
-      return { mailbox: user, ok: true, copied: r.totals.copied, deleted: r.totals.deletedOnDestination + r.totals.deletedOnSource, missing: 0 };
+      const previous = input.previousStates?.[user];
+      const r = await syncMailbox({ ...syncRequest(spec, mailbox, kind, permissions), ...(previous && { previous }) });
+      const outcome: MailboxOutcome = { mailbox: user, ok: true, copied: r.totals.copied, deleted: r.totals.deletedOnDestination + r.totals.deletedOnSource, missing: 0 };
+      const size = JSON.stringify(r.state).length;
+      if (stateBytes + size <= STATE_BUDGET_BYTES) {
+        stateBytes += size;
+        outcome.state = r.state;
+      }
+      return outcome;
     } catch (err) {
       return { mailbox: user, ok: false, copied: 0, deleted: 0, missing: 0, error: (err as Error).message };
     }

@@ -21,6 +21,7 @@ import { assertMxMayMove, type FinalSyncOutcome } from './phase-rules';
 import { MIGRATION_OPEN_GATE, MIGRATION_PHASE, MIGRATION_SCENARIO } from './search-attributes';
 import { parseSpec, type GateName, type MigrationSpec, type MigrationSpecInput } from './spec';
 import type { NoticeKind } from '../activities/notify/schema';
+import type { SyncState } from '../activities/imap/types';
 
 /** What approving each gate lets happen, in the approver's notices. */
 const GATE_MEANING: Record<GateName, string> = {
@@ -88,6 +89,8 @@ export class Runbook {
   private accessCut: string[] = [];
   private finalSync: FinalSyncOutcome | undefined;
   private shownAttributes = '';
+  /** Each mailbox's sync state from its last sync round, handed to the next one. */
+  private syncStates: Record<string, SyncState> = {};
 
   constructor(input: MigrationSpecInput) {
     try {
@@ -221,10 +224,15 @@ export class Runbook {
           mailboxes: users,
           usersOnHost2: Object.entries(this.mailboxes).filter(([, m]) => m.usersOnHost2).map(([u]) => u),
           mxOnHost2: this.mxOnHost2,
+          previousStates: Object.fromEntries(users.filter((u) => this.syncStates[u]).map((u) => [u, this.syncStates[u]])),
         },
       ],
     });
-    for (const o of outcomes) this.mailboxes[o.mailbox].last = { ...o, kind };
+    for (const { state, ...o } of outcomes) {
+      this.mailboxes[o.mailbox].last = { ...o, kind };
+      if (state) this.syncStates[o.mailbox] = state;
+      else if (kind !== 'verify') delete this.syncStates[o.mailbox];
+    }
     const summary: RoundSummary = {
       kind,
       wave,

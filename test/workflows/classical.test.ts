@@ -73,6 +73,10 @@ describe('classical migration', () => {
         'cutover',
         'switch-mx',
       ]);
+      // Each sync is handed the state its mailbox's previous sync returned (incremental re-syncs).
+      const alice = world.calls.map((c, i) => ({ ...c, i })).filter((c) => c.name === 'syncMailbox' && c.input.mailbox === 'alice');
+      expect(alice[0].input.previous).toBeUndefined();
+      for (let k = 1; k < alice.length; k++) expect(alice[k].input.previous?.takenAt).toBe(`sync-${alice[k - 1].i + 1}`);
       const cut = world.calls.filter((c) => c.name === 'cutAccess').map((c) => c.input.users);
       expect(cut).toEqual([['alice'], ['bob', 'carol']]);
     } finally {

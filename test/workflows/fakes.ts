@@ -47,7 +47,9 @@ export function fakeActivities(world: FakeWorld): typeof activities {
       record('syncMailbox', req);
       const postsync = req.maxAgeDays === 1;
       const copied = postsync ? (world.postsyncArrivals.shift() ?? 0) : 3;
-      return { mailbox: req.mailbox, dryRun: false, folders: [], excludedFolders: [], totals: totals(copied), durationMs: 1 };
+      // A state that names the sync it came from: the next sync must be handed it.
+      const state = { version: 1, pair: req.mailbox, takenAt: `sync-${world.calls.length}`, folders: [] };
+      return { mailbox: req.mailbox, dryRun: false, folders: [], excludedFolders: [], totals: totals(copied), durationMs: 1, state };
     },
     async readRecords(input: { name: string; type: string }) {
       record('readRecords', input);
