@@ -10,6 +10,7 @@ packages=(
   bind9 bind9-dnsutils   # the most common production DNS server; nsupdate/dig
   pdns-server pdns-backend-sqlite3 sqlite3  # the second DNS provider (HTTP API)
   socat                  # forwards the test server's port to one shared JVM
+  chromium               # the browser test drives the Temporal Web UI (playwright-core)
   isync                  # mbsync: the reference the sync benchmark compares with (npm run bench:sync)
 )
 

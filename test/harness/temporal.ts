@@ -23,13 +23,14 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   return env;
 }
 
-/** A real dev server (`temporal server start-dev`) with our search attributes. */
-export function createLocalEnv(options: { dbFilename?: string } = {}): Promise<TestWorkflowEnvironment> {
+/** A real dev server (`temporal server start-dev`) with our search attributes (and the Web UI on `uiPort`). */
+export function createLocalEnv(options: { dbFilename?: string; uiPort?: number } = {}): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: required(temporalCliPath(), 'The Temporal CLI') },
       ip: '127.0.0.1',
       dbFilename: options.dbFilename,
+      ...(options.uiPort && { ui: true, uiPort: options.uiPort }),
       searchAttributes,
       log: { format: 'pretty', level: 'warn' },
     },

@@ -1,0 +1,93 @@
+// The operator's way in, in a real browser: Debian's chromium (driven by playwright-core;
+// no browser is ever downloaded) opens the dev server's Web UI, starts a classical
+// migration through the Start Workflow form with the JSON the README and the sandbox
+// give, approves gate `start` from the workflow page's Signal dialog, and the workflow
+// passes that gate. Activities are faked here: the UI path is what is under test.
+import { chromium, type Browser, type Page } from 'playwright-core';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { createLocalEnv } from '../harness/temporal';
+import { freePort } from '../../scripts/servers/process';
+import { demoSpec } from '../../scripts/sandbox/demo-spec';
+import { statusQuery, type MigrationStatus } from '../../workflows/runbook';
+import { fakeWorld } from '../workflows/fakes';
+import { startWorker } from '../workflows/harness';
+
+jest.setTimeout(180_000);
+const screenshots = path.join(__dirname, 'screenshots');
+let env: TestWorkflowEnvironment;
+let ui: string;
+let browser: Browser;
+
+beforeAll(async () => {
+  const uiPort = await freePort();
+  env = await createLocalEnv({ uiPort });
+  ui = `http://127.0.0.1:${uiPort}`;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    // This machine's network is closed: no background connections, no updates.
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+  mkdirSync(screenshots, { recursive: true });
+});
+afterAll(async () => {
+  await browser?.close();
+  await env?.teardown();
+});
+
+/** Fills a CodeMirror JSON editor of the UI (inserted as text: no auto-closed brackets). */
+async function fillJson(page: Page, json: unknown) {
+  await page.locator('.cm-content >> visible=true').first().click();
+  await page.keyboard.insertText(JSON.stringify(json));
+}
+
+async function waitForStatus(workflowId: string, ready: (s: MigrationStatus) => boolean): Promise<MigrationStatus> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const s = await env.client.workflow.getHandle(workflowId).query(statusQuery).catch(() => undefined);
+    if (s && ready(s)) return s;
+    if (Date.now() > deadline) throw new Error(`workflow ${workflowId} never reached the expected state; last phase ${s?.phase}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+it('starts a migration from the Start Workflow form and approves a gate from the Signal dialog', async () => {
+  const worker = await startWorker(env, fakeWorld([{ name: 'example.test.', type: 'MX', ttl: 86400, values: ['10 mail1.example.test.'] }]));
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  try {
+    const workflowId = `ui-${Date.now()}`;
+    const spec = demoSpec('classical', new Date(Date.now() + 86_400_000));
+    // The deep link the sandbox prints fills in the form.
+    await page.goto(`${ui}/namespaces/default/workflows/start-workflow?workflowType=classicalMigration&taskQueue=${worker.taskQueue}&workflowId=${workflowId}`);
+    await fillJson(page, spec);
+    await page.locator('button:has-text("Start Workflow") >> visible=true').first().click();
+    const opened = await waitForStatus(workflowId, (s) => s.openGate === 'start');
+    expect(opened.name).toBe('sandbox-classical');
+
+    await page.goto(`${ui}/namespaces/default/workflows/${workflowId}`);
+    await page.locator('button:has-text("More Actions") >> visible=true').first().click();
+    await page.locator('text=Send a Signal >> visible=true').first().click();
+    await page.locator('[data-testid=signal-select-button] >> visible=true').first().click();
+    const offered = await page.locator('[role=option] >> visible=true').allInnerTexts();
+    expect(offered.map((o) => o.split('\n')[0])).toEqual(expect.arrayContaining(['approve', 'rollback', 'pause', 'resume']));
+    await page.locator('[role=option] >> visible=true', { hasText: 'approve' }).first().click();
+    await fillJson(page, { gate: 'start', by: 'operator', comment: 'approved in the Web UI' });
+    // The first click may only leave the editor (it reformats the JSON); then it submits.
+    const submit = page.locator('button:has-text("Submit") >> visible=true').first();
+    for (let i = 0; i < 3 && (await submit.isVisible()); i++) {
+      await submit.click({ force: true });
+      await page.waitForTimeout(700);
+    }
+    const passed = await waitForStatus(workflowId, (s) => s.audit.some((e) => e.kind === 'approval' && e.gate === 'start'));
+    expect(passed.audit.find((e) => e.kind === 'approval')).toMatchObject({ gate: 'start', by: 'operator', via: 'signal', comment: 'approved in the Web UI' });
+    expect(passed.openGate).not.toBe('start');
+    await page.reload();
+    await page.waitForTimeout(1500);
+    await page.screenshot({ path: path.join(screenshots, 'gate-start-approved.png') });
+    await env.client.workflow.getHandle(workflowId).terminate('browser test done');
+  } finally {
+    await page.close();
+    await worker.stop();
+  }
+});
