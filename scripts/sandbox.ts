@@ -97,8 +97,9 @@ async function ensureSmtp(state: SandboxState): Promise<void> {
 /** What to paste into the UI's Start Workflow form (also saved in .sandbox/). */
 function printStartForm(): void {
   const ui = `http://127.0.0.1:${sandbox.temporal.uiPort}`;
-  // The migration hour two days ahead: enough for pre-syncs, and time skips nowhere here.
-  const migrationAt = new Date(Date.now() + 2 * 86_400_000);
+  // The migration hour 25 minutes ahead: the TTL wait (10 min), a pre-sync or two, then
+  // the cut-over gate. Time skips nowhere here: this is a real run.
+  const migrationAt = new Date(Date.now() + 25 * 60_000);
   const spec = demoSpec('classical', migrationAt);
   const specFile = path.join(sandbox.dir, 'demo-classical.json');
   writeFileSync(specFile, JSON.stringify(spec, null, 2));

@@ -15,11 +15,15 @@ export const sandbox = {
   secretsDir: path.join(sandboxDir, 'secrets'),
 };
 
-/** The demo zone: the MX and the IMAP host name point to host1 (127.0.0.1) for now. */
-export const demoZoneRecords = `@ 86400 IN MX 10 mail1.example.test.
-mail1 86400 IN A 127.0.0.1
-mail2 86400 IN A 127.0.0.2
-imap 86400 IN A 127.0.0.1
+/**
+ * The demo zone: the MX and the IMAP host name point to host1 (127.0.0.1) for now. Its
+ * TTL is 10 minutes (not a day) so that a sandbox migration reaches its cut-over while
+ * the operator watches; the runbook's own defaults (300 s low, 86400 s restored) stand.
+ */
+export const demoZoneRecords = `@ 600 IN MX 10 mail1.example.test.
+mail1 600 IN A 127.0.0.1
+mail2 600 IN A 127.0.0.2
+imap 600 IN A 127.0.0.1
 `;
 
 /** PIDs of the servers the sandbox started (Dovecot keeps its own master.pid). */
