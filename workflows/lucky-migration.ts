@@ -1,28 +1,34 @@
 // The lucky scenario of imapsync's FAQ.Migration_Plan: same host name, user and password
 // on host2. Syncs go by address; at the end the IMAP host name itself moves to host2.
-import { runScenario, type MigrationReport } from './runbook';
+// `resume` is only given by the runbook itself when a long loop continues-as-new.
+import { runScenario, type MigrationReport, type RunbookSnapshot } from './runbook';
 import type { MigrationSpecInput } from './spec';
 
-export async function luckyMigration(spec: MigrationSpecInput): Promise<MigrationReport> {
-  return runScenario(spec, async (run) => {
+export async function luckyMigration(spec: MigrationSpecInput, resume?: RunbookSnapshot): Promise<MigrationReport> {
+  return runScenario(spec, resume, async (run) => {
     const imap = run.spec.dns.imapHost!;
-    await run.preflight();
-    await run.gate('start');
-    await run.notifyUsers('users-advance-lucky', run.spec.mailboxes.map((m) => m.source.user));
-    await run.lowerTtl();
-    await run.presyncUntilMigrationHour();
-    await run.gate('cutover');
-    if (run.spec.access.method === 'dns') await run.pointImapHost('park the IMAP host name', imap.parkedAddresses!);
-    for (const wave of run.waves) await run.cutAccessAndFinalSync(wave);
-    await run.gate('switch-mx');
-    await run.switchMx();
-    await run.waitTtl();
-    await run.postSync();
-    await run.gate('shutdown-old');
-    await run.pointImapHost('move the IMAP host name to host2', imap.host2Addresses);
-    await run.handOverToHost2();
+    const everyone = run.spec.mailboxes.map((m) => m.source.user);
+    if (run.before('presync')) {
+      await run.preflight();
+      await run.gate('start');
+      await run.notifyUsers('users-advance-lucky', everyone);
+      await run.lowerTtl();
+    }
+    if (run.before('postsync')) {
+      await run.presyncUntilMigrationHour();
+      await run.gate('cutover');
+      if (run.spec.access.method === 'dns') await run.pointImapHost('park the IMAP host name', imap.parkedAddresses!);
+      for (const wave of run.waves) await run.cutAccessAndFinalSync(wave);
+      await run.gate('switch-mx');
+      await run.switchMx();
+      await run.waitTtl();
+      await run.postSync();
+      await run.gate('shutdown-old');
+      await run.pointImapHost('move the IMAP host name to host2', imap.host2Addresses);
+      await run.handOverToHost2();
+    }
     await run.postSyncUntilQuiet();
-    await run.notifyUsers('users-done', run.spec.mailboxes.map((m) => m.source.user));
+    await run.notifyUsers('users-done', everyone);
     await run.restoreTtl();
   });
 }

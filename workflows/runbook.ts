@@ -2,8 +2,10 @@
 // sees of it: the `status` query, the phase search attributes and the UI's details.
 // classicalMigration and luckyMigration put these steps in the FAQ's order.
 import {
+  allHandlersFinished,
   ApplicationFailure,
   condition,
+  continueAsNew,
   defineQuery,
   executeChild,
   proxyActivities,
@@ -61,6 +63,28 @@ export interface MigrationReport extends MigrationStatus {
   outcome: 'completed' | 'rolled-back';
 }
 
+/** Where the runbook's long loops hand over to a fresh run: they are the only places it does. */
+export type ResumeStage = 'presync' | 'postsync';
+
+/** What a continued run carries over, so that its history starts small again. */
+export interface RunbookSnapshot {
+  stage: ResumeStage;
+  audit: AuditEntry[];
+  rounds: RoundSummary[];
+  mailboxes: MigrationStatus['mailboxes'];
+  originalRecords: DnsRecordSet[];
+  currentRecords: [string, DnsRecordSet | null][];
+  mxOnHost2: boolean;
+  accessCut: string[];
+  finalSync?: FinalSyncOutcome;
+  syncStates: Record<string, SyncState>;
+  quietRounds: number;
+  paused: boolean;
+}
+
+/** Past this many events a loop of the runbook continues-as-new (a day of pre-sync is ~15). */
+const RUNBOOK_HISTORY_BUDGET = 2_000;
+
 export const statusQuery = defineQuery<MigrationStatus>('status');
 
 const act = proxyActivities<typeof activities>({
@@ -92,13 +116,31 @@ export class Runbook {
   /** Each mailbox's sync state from its last sync round, handed to the next one. */
   private syncStates: Record<string, SyncState> = {};
 
-  constructor(input: MigrationSpecInput) {
+  private quietRounds = 0;
+
+  constructor(
+    private readonly input: MigrationSpecInput,
+    private readonly resumed?: RunbookSnapshot,
+  ) {
     try {
-      this.spec = parseSpec(input, new Date());
+      // A continued run's migration hour may be past: that was checked when it started.
+      this.spec = parseSpec(input, resumed ? new Date(0) : new Date());
     } catch (err) {
       throw ApplicationFailure.nonRetryable((err as Error).message, 'InvalidSpec');
     }
     for (const m of this.spec.mailboxes) this.mailboxes[m.source.user] = { wave: m.wave, usersOnHost2: false };
+    if (resumed) {
+      this.audit.push(...resumed.audit);
+      this.rounds.push(...resumed.rounds);
+      Object.assign(this.mailboxes, resumed.mailboxes);
+      this.originalRecords = resumed.originalRecords;
+      this.currentRecords = new Map(resumed.currentRecords);
+      this.mxOnHost2 = resumed.mxOnHost2;
+      this.accessCut = resumed.accessCut;
+      this.finalSync = resumed.finalSync;
+      this.syncStates = resumed.syncStates;
+      this.quietRounds = resumed.quietRounds;
+    }
     this.gates = new Gates({
       approvers: this.spec.approvals.approvers,
       automaticGates: this.spec.approvals.automaticGates,
@@ -106,6 +148,7 @@ export class Runbook {
       rollbackRefusal: () => this.rollbackRefusal(),
       onChange: () => this.show(),
     });
+    this.gates.paused = resumed?.paused ?? false;
     setHandler(statusQuery, () => this.status(), { description: 'Phase, open gate, progress, estimates and the audit log' });
     upsertSearchAttributes([{ key: MIGRATION_SCENARIO, value: this.spec.scenario }]);
   }
@@ -174,6 +217,34 @@ export class Runbook {
     await this.gates.whilePaused();
     if (this.gates.rollbackRequested) throw new RollbackRequested();
     this.enter(phase);
+  }
+
+  /** Whether this run still has to do the stages before `stage` (false once resumed at or past it). */
+  before(stage: ResumeStage): boolean {
+    const order = ['start', 'presync', 'postsync'];
+    return order.indexOf(this.resumed?.stage ?? 'start') < order.indexOf(stage);
+  }
+
+  /** Between two rounds of a long loop: hand over to a fresh run when history has grown. */
+  private async continueAsNewIfLong(stage: ResumeStage): Promise<void> {
+    const info = workflowInfo();
+    if (!info.continueAsNewSuggested && info.historyLength < RUNBOOK_HISTORY_BUDGET) return;
+    await condition(allHandlersFinished); // no approval or update is cut off half-way
+    const snapshot: RunbookSnapshot = {
+      stage,
+      audit: this.audit,
+      rounds: this.rounds,
+      mailboxes: this.mailboxes,
+      originalRecords: this.originalRecords,
+      currentRecords: [...this.currentRecords],
+      mxOnHost2: this.mxOnHost2,
+      accessCut: this.accessCut,
+      finalSync: this.finalSync,
+      syncStates: this.syncStates,
+      quietRounds: this.quietRounds,
+      paused: this.gates.paused,
+    };
+    await continueAsNew<(spec: MigrationSpecInput, resume?: RunbookSnapshot) => Promise<MigrationReport>>(this.input, snapshot);
   }
 
   private async wait(what: string, ms: number): Promise<void> {
@@ -282,6 +353,7 @@ export class Runbook {
       await this.round('presync');
       const left = migrationAt - Date.now();
       if (left > 0) await this.wait('next pre-sync or the migration hour', Math.min(cadence, left));
+      if (Date.now() < migrationAt) await this.continueAsNewIfLong('presync');
     } while (Date.now() < migrationAt);
   }
 
@@ -391,15 +463,15 @@ export class Runbook {
    */
   async postSyncUntilQuiet(): Promise<void> {
     this.gates.open('done');
-    let quiet = 0;
-    while (quiet < this.spec.schedule.quietRoundsToFinish && !this.gates.isApproved('done')) {
+    while (this.quietRounds < this.spec.schedule.quietRoundsToFinish && !this.gates.isApproved('done')) {
       const waitMs = this.spec.schedule.postsyncEveryHours * HOUR;
       this.nextTimer = { what: 'next post-sync (or approve gate done)', at: new Date(Date.now() + waitMs).toISOString() };
       this.show();
       if (await condition(() => this.gates.isApproved('done') || !!this.gates.rollbackRequested, waitMs)) break;
       this.nextTimer = undefined;
+      await this.continueAsNewIfLong('postsync');
       const outcomes = await this.postSync();
-      quiet = outcomes.some((o) => o.copied > 0) ? 0 : quiet + 1;
+      this.quietRounds = outcomes.some((o) => o.copied > 0) ? 0 : this.quietRounds + 1;
     }
     this.nextTimer = undefined;
     if (this.gates.openGate === 'done') this.gates.close();
@@ -495,8 +567,12 @@ export class Runbook {
 }
 
 /** Runs a scenario's steps; a rollback requested at any step takes the back-out path. */
-export async function runScenario(input: MigrationSpecInput, steps: (run: Runbook) => Promise<void>): Promise<MigrationReport> {
-  const run = new Runbook(input);
+export async function runScenario(
+  input: MigrationSpecInput,
+  resume: RunbookSnapshot | undefined,
+  steps: (run: Runbook) => Promise<void>,
+): Promise<MigrationReport> {
+  const run = new Runbook(input, resume);
   try {
     await steps(run);
     return run.report('completed');

@@ -1,0 +1,52 @@
+// Long loops of the runbook continue-as-new and the migration carries on where it was:
+// hourly pre-syncs for 9 days pass the runbook's history budget.
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { randomUUID } from 'node:crypto';
+import { createTimeSkippingEnv } from '../harness/temporal';
+import { demoSpec } from '../../scripts/sandbox/demo-spec';
+import { classicalMigration } from '../../workflows/classical-migration';
+import { fakeWorld } from './fakes';
+import { approveWhenOpen, startWorker } from './harness';
+
+jest.setTimeout(240_000);
+const mx = { name: 'example.test.', type: 'MX', ttl: 86400, values: ['10 mail1.example.test.'] };
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  env = await createTimeSkippingEnv();
+});
+afterAll(() => env?.teardown());
+
+it('hands the pre-sync loop over to a fresh run and finishes the migration from there', async () => {
+  const world = fakeWorld([mx]);
+  const worker = await startWorker(env, world);
+  try {
+    const spec = demoSpec('classical', new Date((await env.currentTimeMs()) + 9 * 86_400_000));
+    spec.schedule.presyncEveryHours = 1;
+    const handle = await env.client.workflow.start(classicalMigration, { taskQueue: worker.taskQueue, workflowId: `can-${randomUUID()}`, args: [spec] });
+    await approveWhenOpen(env, handle, 'start');
+    await approveWhenOpen(env, handle, 'cutover', 'friendly-users');
+    await approveWhenOpen(env, handle, 'cutover', 'everyone');
+    await approveWhenOpen(env, handle, 'switch-mx');
+    const report = await handle.result();
+
+    // The first run ended by continuing as new, and it was short.
+    const first = await env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId).fetchHistory();
+    const events = first.events ?? [];
+    expect(events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
+    expect(events.length).toBeLessThan(2_100);
+    const current = await handle.describe();
+    expect(current.runId).not.toBe(handle.firstExecutionRunId);
+
+    // Nothing was lost or done twice across the runs.
+    expect(report.outcome).toBe('completed');
+    const presyncs = report.rounds.filter((r) => r.kind === 'presync');
+    expect(presyncs.length).toBeGreaterThan(180); // ~8 days of hourly rounds after the 1-day TTL wait
+    const hours = presyncs.map((r) => Date.parse(r.startedAt) / 3_600_000);
+    for (let i = 1; i < hours.length; i++) expect(Math.round(hours[i] - hours[i - 1])).toBe(1);
+    expect(report.audit.filter((e) => e.kind === 'approval').map((e) => (e as { gate: string }).gate)).toEqual(['start', 'cutover', 'cutover', 'switch-mx']);
+    expect(report.audit.filter((e) => e.kind === 'dns').map((e) => e.step)).toEqual(['lower TTL', 'switch MX', 'restore TTL']);
+    expect(world.records.get('example.test./MX')).toEqual({ ...mx, values: ['10 mail2.example.test.'] });
+  } finally {
+    await worker.stop();
+  }
+});
