@@ -60,3 +60,21 @@ it('pause holds the runbook before its next step; resume lets it go on', async (
     await worker.stop();
   }
 });
+
+it('a bad spec started from the UI (no CLI validation) fails at once, listing its problems, before any activity', async () => {
+  const world = fakeWorld([mx]);
+  const worker = await startWorker(env, world);
+  try {
+    const spec = demoSpec('classical', new Date((await env.currentTimeMs()) - 3_600_000)); // an hour ago
+    spec.mailboxes[0].source.credential = 'hunter2';
+    const handle = await env.client.workflow.start(classicalMigration, { taskQueue: worker.taskQueue, workflowId: `bad-${randomUUID()}`, args: [spec] });
+    const err = (await handle.result().catch((e: unknown) => e)) as { cause?: { message?: string; type?: string } };
+    expect(err.cause?.type).toBe('InvalidSpec');
+    expect(err.cause?.message).toContain('mailboxes[0].source.credential');
+    expect(err.cause?.message).toContain('schedule.migrationAt');
+    expect(err.cause?.message).not.toContain('hunter2');
+    expect(world.calls).toEqual([]);
+  } finally {
+    await worker.stop();
+  }
+});

@@ -1,0 +1,116 @@
+// Bad input never starts a migration: a generated set of malformed specs, each refused
+// with the field path of what is wrong (and never an echoed secret).
+import { demoSpec } from '../../scripts/sandbox/demo-spec';
+import { parseSpec, SpecError, type MigrationSpecInput } from '../../workflows/spec';
+
+const now = new Date('2026-11-23T12:00:00Z');
+const valid = (): MigrationSpecInput => JSON.parse(JSON.stringify(demoSpec('classical', new Date('2026-12-05T21:00:00Z'))));
+type Json = Record<string, unknown>;
+
+/** Sets (or deletes, with undefined) the value at a dotted path like `mailboxes.0.source.user`. */
+function mutate(path: string, value: unknown, base: MigrationSpecInput = valid()): unknown {
+  const keys = path.split('.');
+  let node = base as unknown as Json;
+  for (const k of keys.slice(0, -1)) node = node[k] as Json;
+  const last = keys.at(-1)!;
+  if (value === undefined) delete node[last];
+  else node[last] = value;
+  return base;
+}
+
+/** Every leaf path of the valid spec with its value. */
+function leaves(node: unknown, prefix = ''): [string, unknown][] {
+  if (node && typeof node === 'object') {
+    return Object.entries(node).flatMap(([k, v]) => leaves(v, prefix ? `${prefix}.${k}` : k));
+  }
+  return [[prefix, node]];
+}
+
+const display = (path: string) => path.replace(/\.(\d+)/g, '[$1]');
+const cases: [string, unknown, string][] = []; // description, spec, expected field path in the message
+
+// 1. A wrong type at every leaf.
+for (const [path, value] of leaves(valid())) {
+  const wrong = typeof value === 'number' ? 'seven' : typeof value === 'boolean' ? 'yes' : 42;
+  cases.push([`${path}: wrong type`, mutate(path, wrong), display(path)]);
+}
+// 2. Every required field missing.
+for (const path of ['name', 'scenario', 'host1', 'host2', 'host1.host', 'host2.host', 'mailboxes', 'mailboxes.0.source', 'mailboxes.0.destination', 'mailboxes.0.source.user', 'mailboxes.0.source.credential', 'mailboxes.0.destination.user', 'mailboxes.0.destination.credential', 'dns', 'dns.provider', 'dns.zone', 'dns.mx', 'dns.mx.name', 'dns.mx.host2', 'dns.provider.server', 'dns.provider.tsigKey', 'schedule', 'schedule.migrationAt', 'approvals', 'approvals.approvers', 'notifications', 'notifications.from', 'notifications.smtp', 'notifications.smtp.host']) {
+  cases.push([`${path}: missing`, mutate(path, undefined), display(path)]);
+}
+// 3. An unknown field at every object level (typos must not be ignored).
+for (const path of ['', 'host1', 'host2', 'mailboxes.0', 'mailboxes.0.source', 'mailboxes.0.destination', 'dns', 'dns.provider', 'dns.mx', 'schedule', 'approvals', 'notifications', 'notifications.smtp', 'access']) {
+  cases.push([`${path || '(top)'}: unknown field`, mutate(path ? `${path}.colour` : 'colour', 'blue'), display(path ? `${path}.colour` : 'colour')]);
+}
+// 4. Bad host names and ports.
+for (const [i, host] of ['', 'imap..example.com', '-imap.example.com', 'imap_example.com', 'a'.repeat(64) + '.com', 'imap example.com'].entries()) {
+  cases.push([`host1.host bad #${i}`, mutate('host1.host', host), 'host1.host']);
+}
+for (const port of [0, -1, 65536, 1.5, '143']) {
+  cases.push([`host2.port ${port}`, mutate('host2.port', port), 'host2.port']);
+  cases.push([`dns.provider.port ${port}`, mutate('dns.provider.port', port), 'dns.provider.port']);
+}
+// 5. Credentials that are not references (or unknown schemes): refused, never echoed.
+for (const cred of ['hunter2', 'vault:secret/alice', 'env:', 'env:1BAD', 'file:relative/path', 'ENV:HOST1', '']) {
+  cases.push([`credential ${JSON.stringify(cred)}`, mutate('mailboxes.1.source.credential', cred), 'mailboxes[1].source.credential']);
+}
+cases.push(['tsig key given as a value', mutate('dns.provider.tsigKey', 'c2VjcmV0LXRzaWcta2V5'), 'dns.provider.tsigKey']);
+// 6. Values out of range or of the wrong shape.
+for (const [path, value] of [
+  ['name', 'Has Spaces'], ['name', ''], ['scenario', 'optimistic'], ['host1.tls', 'ssl'], ['dns.lowTtl', 5], ['dns.lowTtl', 7200],
+  ['dns.restoreTtl', 10], ['dns.mx.host2', []], ['dns.mx.host2', ['mail2.example.test.']], ['dns.provider.kind', 'route53'],
+  ['schedule.migrationAt', '5 December, 10 pm'], ['schedule.migrationAt', '2026-12-05T21:00:00'], ['schedule.presyncEveryHours', 0],
+  ['schedule.quietRoundsToFinish', 0], ['approvals.approvers', []], ['approvals.automaticGates', ['launch']],
+  ['notifications.from', 'not-an-address'], ['mailboxes.0.contact', 'alice at home'], ['mailboxes', []],
+  ['sync', { concurrency: 0 }], ['access', { method: 'telepathy' }], ['access', { method: 'command', path: 'relative/cut.sh' }],
+] as const) {
+  cases.push([`${path} = ${JSON.stringify(value)}`, mutate(path, value), display(path)]);
+}
+// 7. Contradictions.
+cases.push(['migration hour in the past', mutate('schedule.migrationAt', '2026-11-01T09:00:00Z'), 'schedule.migrationAt']);
+{
+  const s = valid();
+  s.mailboxes.push(JSON.parse(JSON.stringify(s.mailboxes[0])));
+  cases.push(['duplicate mailbox', s, 'mailboxes[3].source.user']);
+}
+{
+  const s = valid();
+  s.mailboxes[2].source.user = 'ALICE';
+  cases.push(['duplicate mailbox, other case', s, 'mailboxes[2].source.user']);
+}
+cases.push(['lowTtl not below restoreTtl', mutate('dns.restoreTtl', 300, mutate('dns.lowTtl', 600) as MigrationSpecInput), 'dns.lowTtl']);
+cases.push(['MX name outside the zone', mutate('dns.mx.name', 'example.org.'), 'dns.mx.name']);
+{
+  const lucky = JSON.parse(JSON.stringify(demoSpec('lucky', new Date('2026-12-05T21:00:00Z')))) as MigrationSpecInput;
+  cases.push(['lucky without the IMAP host record', mutate('dns.imapHost', undefined, JSON.parse(JSON.stringify(lucky))), 'dns.imapHost']);
+  cases.push(['lucky without sync addresses', mutate('host1.syncAddress', undefined, JSON.parse(JSON.stringify(lucky))), 'host1.syncAddress']);
+  cases.push(['lucky with two host names', mutate('host2.host', 'imap2.example.test', JSON.parse(JSON.stringify(lucky))), 'host2.host']);
+  const parkless = JSON.parse(JSON.stringify(lucky)) as MigrationSpecInput;
+  parkless.access = { method: 'dns' };
+  cases.push(['cut by DNS without a parking address', parkless, 'dns.imapHost.parkedAddresses']);
+}
+
+describe('malformed specs', () => {
+  it('the valid spec they are derived from passes', () => {
+    expect(parseSpec(valid(), now).name).toBe('sandbox-classical');
+  });
+
+  it('are at least 100 distinct cases', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(100);
+    expect(new Set(cases.map(([d]) => d)).size).toBe(cases.length);
+  });
+
+  it.each(cases)('%s is refused, naming the field', (_d, spec, path) => {
+    let error: unknown;
+    try {
+      parseSpec(spec, now);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SpecError);
+    const problems = (error as SpecError).problems;
+    expect(problems.some((p) => p.startsWith(`${path}:`) || p.startsWith(`${path}.`) || p.startsWith(`${path}[`))).toBe(true);
+    // A value pasted where a reference belongs is never repeated back.
+    for (const secret of ['hunter2', 'c2VjcmV0LXRzaWcta2V5', 'vault:secret/alice']) expect((error as Error).message).not.toContain(secret);
+  });
+});
