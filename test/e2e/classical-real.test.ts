@@ -3,104 +3,28 @@
 // Temporal's time-skipping server skips the TTL waits and the days of pre- and
 // post-syncs; every IMAP, DNS, SMTP and deny-list operation happens for real.
 import { Worker } from '@temporalio/worker';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { ImapFlow } from 'imapflow';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import * as activities from '../../activities';
-import { startDovecot, type DovecotServer } from '../../scripts/servers/dovecot';
-import { startKnot, type KnotServer } from '../../scripts/servers/knot';
-import { startSmtpReceiver, type SmtpReceiver } from '../../scripts/servers/smtp';
-import { demoUsers, seedDemoMailbox } from '../../scripts/sandbox/demo-mailboxes';
+import { demoUsers } from '../../scripts/sandbox/demo-mailboxes';
 import { demoSpec } from '../../scripts/sandbox/demo-spec';
-import { demoZoneRecords } from '../../scripts/sandbox/layout';
 import { classicalMigration } from '../../workflows/classical-migration';
 import { dig } from '../dns/dig';
-import { createTimeSkippingEnv } from '../harness/temporal';
 import { approveWhenOpen, workflowBundle } from '../workflows/harness';
+import { canLogIn, messages, startRealWorld, type RealWorld } from './real-world';
 
 jest.setTimeout(240_000);
-
-const dir = mkdtempSync(path.join(tmpdir(), 'mailshift-e2e-'));
-const secretsDir = path.join(dir, 'secrets');
-const passwords: Record<string, string> = { 'host1-admin': 'Adm1n-Secret-9f3' };
-for (const u of demoUsers) {
-  passwords[`host1-${u}`] = `h1-${u}-Pw-71c`;
-  passwords[`host2-${u}`] = `h2-${u}-Pw-0ab`;
-}
-let host1: DovecotServer;
-let host2: DovecotServer;
-let knot: KnotServer;
-let smtp: SmtpReceiver;
-let env: TestWorkflowEnvironment;
-
+let w: RealWorld;
 beforeAll(async () => {
-  chmodSync(dir, 0o755); // Dovecot's auth process (another user) reads host1/users below it
-  mkdirSync(secretsDir, { mode: 0o700 });
-  for (const [name, value] of Object.entries(passwords)) writeFileSync(path.join(secretsDir, name), `${value}\n`, { mode: 0o600 });
-  const users = (side: string) => demoUsers.map((user) => ({ user, password: passwords[`${side}-${user}`] }));
-  host1 = await startDovecot({ name: 'host1', dir: path.join(dir, 'host1'), layout: 'inbox-prefix-dot', users: users('host1'), masters: [{ user: 'admin', password: passwords['host1-admin'] }] });
-  host2 = await startDovecot({ name: 'host2', dir: path.join(dir, 'host2'), layout: 'slash-no-prefix', users: users('host2') });
-  for (const u of demoUsers) await seedDemoMailbox(host1, u, passwords[`host1-${u}`]);
-  knot = await startKnot({ dir: path.join(dir, 'dns'), zone: 'example.test', records: demoZoneRecords });
-  smtp = await startSmtpReceiver();
-  env = await createTimeSkippingEnv();
+  w = await startRealWorld();
 });
-afterAll(async () => {
-  await env?.teardown();
-  await smtp?.close();
-  await knot?.stop();
-  await host1?.stop();
-  await host2?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function messages(server: DovecotServer, user: string, pass: string) {
-  const client = new ImapFlow({ host: server.host, port: server.port, secure: false, auth: { user, pass }, logger: false });
-  await client.connect();
-  try {
-    const found: { folder: string; id: string; flags: string[]; date: number; size: number }[] = [];
-    for (const box of await client.list()) {
-      if (box.flags.has('\\Noselect') || box.flags.has('\\NonExistent')) continue;
-      const lock = await client.getMailboxLock(box.path).catch((e: Error) => {
-        throw new Error(`${user}: cannot open ${box.path} (${[...box.flags].join(' ')}): ${e.message}`);
-      });
-      try {
-        for await (const m of client.fetch('1:*', { envelope: true, flags: true, internalDate: true, size: true })) {
-          const folder = box.path.replace(/^INBOX\./, '').replace(/\./g, '/');
-          found.push({ folder, id: m.envelope?.messageId ?? `(none) ${m.envelope?.subject}`, flags: [...(m.flags ?? [])].filter((f) => f !== '\\Recent').sort(), date: new Date(m.internalDate!).getTime(), size: m.size! });
-        }
-      } catch {
-        // an empty folder has no 1:*
-      } finally {
-        lock.release();
-      }
-    }
-    return found.sort((a, b) => `${a.folder}${a.id}`.localeCompare(`${b.folder}${b.id}`));
-  } finally {
-    await client.logout();
-  }
-}
-
-const canLogIn = async (server: DovecotServer, user: string, pass: string) => {
-  const client = new ImapFlow({ host: server.host, port: server.port, secure: false, auth: { user, pass }, logger: false });
-  try {
-    await client.connect();
-    await client.logout();
-    return true;
-  } catch {
-    return false;
-  }
-};
+afterAll(() => w?.stop());
 
 it('moves every mailbox, switches the MX, locks users out of host1 and tells everyone', async () => {
+  const { host1, host2, knot, smtp, env, passwords, servers } = w;
   const before = Object.fromEntries(await Promise.all(demoUsers.map(async (u) => [u, await messages(host1, u, passwords[`host1-${u}`])] as const)));
   expect(before.alice.length).toBe(8);
 
   const taskQueue = 'e2e-classical';
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
-  const servers = { host1Port: host1.port, host2Port: host2.port, host1Dir: host1.dir, dnsPort: knot.port, tsigKeyFile: knot.keyFile, smtpPort: smtp.port, secretsDir };
   const spec = demoSpec('classical', new Date((await env.currentTimeMs()) + 2 * 86_400_000), servers);
 
   await worker.runUntil(async () => {

@@ -1,0 +1,49 @@
+// A whole lucky migration with the REAL activities against real servers: same host name
+// and credentials on both sides, syncs by address, and at the end the IMAP host name's
+// A record moves to host2 in Knot. Time skipped by the test server.
+import { Worker } from '@temporalio/worker';
+import * as activities from '../../activities';
+import { demoUsers } from '../../scripts/sandbox/demo-mailboxes';
+import { demoSpec } from '../../scripts/sandbox/demo-spec';
+import { luckyMigration } from '../../workflows/lucky-migration';
+import { dig } from '../dns/dig';
+import { approveWhenOpen, workflowBundle } from '../workflows/harness';
+import { canLogIn, messages, startRealWorld, type RealWorld } from './real-world';
+
+jest.setTimeout(240_000);
+let w: RealWorld;
+beforeAll(async () => {
+  w = await startRealWorld();
+});
+afterAll(() => w?.stop());
+
+it('moves the mail and then the IMAP host name, and tells users their mail app will re-download', async () => {
+  const { host1, host2, knot, smtp, env, passwords, servers } = w;
+  const before = Object.fromEntries(await Promise.all(demoUsers.map(async (u) => [u, await messages(host1, u, passwords[`host1-${u}`])] as const)));
+  const taskQueue = 'e2e-lucky';
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
+  const spec = demoSpec('lucky', new Date((await env.currentTimeMs()) + 2 * 86_400_000), servers);
+
+  await worker.runUntil(async () => {
+    const handle = await env.client.workflow.start(luckyMigration, { taskQueue, workflowId: 'e2e-lucky', args: [spec] });
+    await approveWhenOpen(env, handle, 'start');
+    await approveWhenOpen(env, handle, 'cutover');
+    await approveWhenOpen(env, handle, 'switch-mx');
+    expect((await dig(knot.port, 'imap.example.test', 'A')).values).toEqual(['127.0.0.1']); // not moved before shutdown-old
+    await approveWhenOpen(env, handle, 'shutdown-old');
+    const report = await handle.result();
+
+    expect(report.outcome).toBe('completed');
+    expect(report.rounds.flatMap((r) => r.failed)).toEqual([]);
+    for (const u of demoUsers) {
+      expect(await messages(host2, u, passwords[`host2-${u}`])).toEqual(before[u]);
+      expect(await canLogIn(host1, u, passwords[`host1-${u}`])).toBe(false);
+    }
+    expect(await dig(knot.port, 'imap.example.test', 'A')).toMatchObject({ ttl: 86400, values: ['127.0.0.2'] });
+    expect(await dig(knot.port, 'example.test', 'MX')).toMatchObject({ ttl: 86400, values: [expect.stringMatching(/^10 mail2\.example\.test\.?$/)] });
+    const steps = report.audit.filter((e) => e.kind === 'dns').map((e) => e.step);
+    expect(steps.indexOf('switch MX')).toBeLessThan(steps.indexOf('move the IMAP host name to host2'));
+    const redownload = smtp.received.filter((m) => /home\.example\.test/.test(m.envelope.to.join()) && /download/i.test(m.parsed.text ?? ''));
+    expect(redownload.length).toBeGreaterThanOrEqual(1);
+  });
+});
