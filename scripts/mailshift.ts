@@ -5,6 +5,7 @@
 //
 // Commands:
 //   validate <spec>            every problem with its field path (JSON or YAML spec)
+//   plan <spec>                preflight logins and folder comparison, DNS records, the steps and timers; changes nothing
 //   start <spec> [--id <id>]   validate, then start classicalMigration / luckyMigration
 //   status <id>                phase, open gate, paused, next timer, per-mailbox progress, audit
 //   approve <id> <gate> --by <name> [--comment …]   the `approve` Update: immediate answer
@@ -29,6 +30,7 @@
 // http://127.0.0.1:8233, for the links `start` prints).
 import { approveCommand, approveHelp, pauseHelp, pauseResumeCommand, rollbackCommand, rollbackHelp } from './cli/control';
 import { EXIT, processIo, UsageError, type CliIo } from './cli/io';
+import { planCommand, planHelp } from './cli/plan';
 import { reportCommand, reportHelp } from './cli/report';
 import { schemaCommand, schemaHelp } from './cli/schema';
 import { startCommand, startHelp } from './cli/start';
@@ -44,6 +46,7 @@ export const HELP = `mailshift: move mailboxes from host1 to host2 with imapsync
 usage: mailshift <command> [arguments] [--help]
 
   validate <spec.json|yaml> [--json]          check a spec: every problem with its field path
+  plan <spec> [--json]                        what the migration will find and do; changes nothing
   start <spec> [--id <workflowId>] [--json]   validate, then start the migration workflow
   status <workflowId> [--json]                phase, open gate, timers, mailbox progress, audit log
   approve <workflowId> <gate> --by <name> [--comment <text>]
@@ -95,6 +98,7 @@ const syncCommand: Command = async (argv, io) => {
 
 const COMMANDS: Record<string, { run: Command; help?: string }> = {
   validate: { run: validateCommand, help: validateHelp },
+  plan: { run: planCommand, help: planHelp },
   start: { run: startCommand, help: startHelp },
   status: { run: statusCommand, help: statusHelp },
   approve: { run: approveCommand, help: approveHelp },

@@ -1,0 +1,124 @@
+// `mailshift plan <spec>`: what the migration will find and do, changing nothing. It logs
+// in to both sides of every mailbox and compares them (the preflight, run here on the
+// operator's machine with the spec's credential references), reads the DNS records the
+// runbook will change, and lists the steps and timers in order.
+import { readRecords } from '../../activities/dns';
+import { verifyMailbox } from '../../activities/imap';
+import type { VerifyResult } from '../../activities/imap/types';
+import { syncRequest } from '../../workflows/requests';
+import type { MigrationSpec } from '../../workflows/spec';
+import { EXIT, json, parse, type CliIo } from './io';
+import { checkSpecFile } from './spec-file';
+import { describeCheck } from './validate';
+
+export const planHelp = `mailshift plan <spec.json|spec.yaml> [--json]
+
+Validates the spec, then, changing nothing: logs in to host1 and host2 for every mailbox
+and compares them folder by folder; reads the DNS records the runbook will change; lists
+the steps, gates and timers the migration will run. Exit 0 when every login and DNS read
+worked, 1 when some did not (each is named), 2 for a spec with problems.`;
+
+interface MailboxPlan {
+  mailbox: string;
+  wave: string;
+  ok: boolean;
+  error?: string;
+  folders?: { source: string; destination: string; messages: number; onHost2: number; missing: number }[];
+  messages?: number;
+  missing?: number;
+}
+
+const hours = (h: number) => (h % 24 === 0 ? `${h / 24} day(s)` : `${h} h`);
+
+/** The runbook's steps for this spec, in order, with their gates and timers. */
+export function plannedSteps(spec: MigrationSpec, ttls: number[], now: Date): string[] {
+  const { dns, schedule } = spec;
+  const oldTtl = Math.max(0, ...ttls);
+  const untilMigration = (Date.parse(schedule.migrationAt) - now.getTime()) / 3_600_000;
+  const rounds = Math.max(1, Math.ceil((untilMigration - oldTtl / 3600) / schedule.presyncEveryHours));
+  const waves = [...new Set(spec.mailboxes.map((m) => m.wave))];
+  const lucky = spec.scenario === 'lucky';
+  const gate = (g: string) => (spec.approvals.automaticGates.includes(g as never) ? `gate ${g} (automatic)` : `gate ${g}: an approver (${spec.approvals.approvers.join(', ')}) approves`);
+  return [
+    'preflight: log in to every mailbox on both sides, compare folders and counts',
+    gate('start'),
+    'notice to users: the move is coming, with the migration hour',
+    `lower the TTL of the MX${lucky ? ' and the IMAP host name' : ''} to ${dns.lowTtl} s, then wait the old TTL (${oldTtl} s)`,
+    `pre-sync every mailbox (delete on host2 allowed) every ${hours(schedule.presyncEveryHours)} until ${schedule.migrationAt}: about ${rounds} round(s)`,
+    ...waves.flatMap((w) => [
+      ...(lucky && w !== waves[0] ? [] : [`${gate('cutover')}${lucky ? '' : ` (wave ${w})`}`]),
+      `wave ${w}: users told to stop using host1; access cut (${spec.access.method}); final sync and verification`,
+    ]),
+    `${gate('switch-mx')}; only after a final sync that left nothing missing`,
+    `switch the MX of ${dns.mx.name} to ${dns.mx.host2.join(', ')}, and wait until the servers answer it`,
+    `wait the low TTL (${dns.lowTtl} s)`,
+    'post-sync the INBOX (max age 1 day; delete on host1 only what host2 has; never delete on host2)',
+    ...(lucky
+      ? [gate('shutdown-old'), `move ${dns.imapHost?.name} to ${dns.imapHost?.host2Addresses.join(', ')}; users told their mail app will download its mail again`]
+      : ['users get their new credentials (host name, user, where to get the password)']),
+    `post-sync every ${hours(schedule.postsyncEveryHours)} until ${schedule.quietRoundsToFinish} quiet round(s) in a row, or gate done is approved`,
+    `restore the TTL to ${dns.restoreTtl} s; the report`,
+  ];
+}
+
+export async function planCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values, args } = parse(argv, { json: { type: 'boolean' } }, ['spec']);
+  if (values.help) {
+    io.out(planHelp);
+    return EXIT.ok;
+  }
+  const now = io.now?.() ?? new Date();
+  const checked = checkSpecFile(args[0], now, io.cwd);
+  if (!checked.ok) {
+    describeCheck(checked, io);
+    return EXIT.usage;
+  }
+  const spec = checked.spec;
+
+  const mailboxes: MailboxPlan[] = [];
+  for (const m of spec.mailboxes) {
+    try {
+      const v: VerifyResult = await verifyMailbox(syncRequest(spec, m, 'presync', { deleteOnDestination: false, deleteOnSource: false }));
+      mailboxes.push({
+        mailbox: m.source.user,
+        wave: m.wave,
+        ok: true,
+        messages: v.folders.reduce((n, f) => n + f.sourceMessages, 0),
+        missing: v.missing,
+        folders: v.folders.map((f) => ({ source: f.source.join(' + '), destination: f.destinationPath, messages: f.sourceMessages, onHost2: f.destinationMessages, missing: f.missing })),
+      });
+    } catch (err) {
+      mailboxes.push({ mailbox: m.source.user, wave: m.wave, ok: false, error: (err as Error).message });
+    }
+  }
+
+  const names = [{ name: spec.dns.mx.name, type: 'MX' }, ...(spec.dns.imapHost ? [{ name: spec.dns.imapHost.name, type: 'A' }] : [])];
+  const records: { name: string; type: string; ttl?: number; values?: string[]; error?: string }[] = [];
+  for (const r of names) {
+    try {
+      const found = await readRecords({ provider: spec.dns.provider, zone: spec.dns.zone, ...r });
+      records.push(found ? { name: r.name, type: r.type, ttl: found.ttl, values: found.values } : { ...r, error: 'no such record in the zone' });
+    } catch (err) {
+      records.push({ ...r, error: (err as Error).message });
+    }
+  }
+  const steps = plannedSteps(spec, records.map((r) => r.ttl ?? 0), now);
+  const ok = mailboxes.every((m) => m.ok) && records.every((r) => !r.error);
+
+  if (values.json) {
+    io.out(json({ ok, name: spec.name, scenario: spec.scenario, mailboxes, records, steps }));
+  } else {
+    io.out(`plan for "${spec.name}" (${spec.scenario}); nothing was changed\n\nmailboxes:`);
+    for (const m of mailboxes) {
+      if (!m.ok) io.out(`  ${m.mailbox.padEnd(20)} ${m.wave.padEnd(16)} PROBLEM: ${m.error}`);
+      else io.out(`  ${m.mailbox.padEnd(20)} ${m.wave.padEnd(16)} ${m.messages} message(s) in ${m.folders!.length} folder(s), ${m.missing} not yet on host2`);
+      for (const f of m.folders ?? []) io.out(`      ${f.source} -> ${f.destination}: ${f.messages} (host2 has ${f.onHost2})`);
+    }
+    io.out('\nDNS records the runbook will change:');
+    for (const r of records) io.out(`  ${r.name} ${r.type}: ${r.error ? `PROBLEM: ${r.error}` : `${r.values!.join(', ')} (TTL ${r.ttl} s)`}`);
+    io.out('\nsteps:');
+    steps.forEach((s, i) => io.out(`  ${String(i + 1).padStart(2)}. ${s}`));
+    if (!ok) io.err('\nsome mailboxes or records could not be read: fix them before starting');
+  }
+  return ok ? EXIT.ok : EXIT.failed;
+}
