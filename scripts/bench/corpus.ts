@@ -25,7 +25,8 @@ export const BENCH_FOLDERS = [
 /** Share of the messages per folder (same order as BENCH_FOLDERS). */
 const WEIGHTS = [30, 10, 1, 3, 3, 8, 10, 10, 3, 5, 3, 7, 4, 3];
 
-function prng(seed: number): () => number {
+/** Mulberry32: the same corpus on every run. */
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -1,12 +1,11 @@
 // A real BIND 9 (named) on a loopback port, in its own directory, serving one zone that
 // accepts RFC 2136 updates signed with a TSIG key: the most common production server,
 // and stricter than Knot (it refuses an MX whose in-zone target has no address).
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { Resolver } from 'node:dns/promises';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { freePort, stopPid, waitFor } from './process';
+import { spawnAuthoritative, writeKeyFile, zoneFileText } from './dns-daemon';
+import { freePort, stopPid } from './process';
 
 /** As Knot's TsigKey, with the stronger HMACs BIND also offers. */
 export interface BindKey {
@@ -72,34 +71,14 @@ export async function startBind(options: BindOptions): Promise<BindServer> {
   mkdirSync(dir, { recursive: true });
   const zoneFile = path.join(dir, `${zone}.zone`);
   if (!existsSync(zoneFile)) {
-    writeFileSync(
-      zoneFile,
-      `$ORIGIN ${zone}.\n$TTL 3600\n@ 3600 IN SOA ns1.${zone}. hostmaster.${zone}. 1 3600 900 604800 300\n` +
-        `@ 3600 IN NS ns1.${zone}.\nns1 3600 IN A 127.0.0.1\n${options.records}\n`,
-    );
+    writeFileSync(zoneFile, zoneFileText(zone, options.records));
   }
   const conf = path.join(dir, 'named.conf');
   writeFileSync(conf, bindConfig(dir, port, zone, key), { mode: 0o600 });
   const keyFile = path.join(dir, 'tsig.key');
-  writeFileSync(keyFile, `key "${key.name}" {\n  algorithm ${key.algorithm};\n  secret "${key.secret}";\n};\n`, { mode: 0o600 });
+  writeKeyFile(keyFile, key);
 
-  const logFile = path.join(dir, 'named.log');
-  const log = openSync(logFile, 'a');
   // -g: foreground, logging to stderr; -n 1: one worker thread (the machine is shared).
-  const child = spawn('named', ['-g', '-c', conf, '-n', '1'], { stdio: ['ignore', log, log], detached: true });
-  closeSync(log);
-  child.unref();
-  const pid = child.pid!;
-  const resolver = new Resolver({ timeout: 300, tries: 1 });
-  resolver.setServers([`127.0.0.1:${port}`]);
-  try {
-    await waitFor(`named on port ${port}`, async () => {
-      if (child.exitCode !== null) throw new Error('named exited');
-      return (await resolver.resolveSoa(zone)).nsname === `ns1.${zone}`;
-    });
-  } catch (err) {
-    await stopPid(pid);
-    throw new Error(`${(err as Error).message}\n${readFileSync(logFile, 'utf8').slice(-2000)}`);
-  }
+  const pid = await spawnAuthoritative({ what: 'named', command: 'named', args: ['-g', '-c', conf, '-n', '1'], logFile: path.join(dir, 'named.log'), port, zone });
   return { host: '127.0.0.1', port, zone, key, keyFile, pid, stop: () => stopPid(pid) };
 }

@@ -1,11 +1,10 @@
 // A real authoritative DNS server (Knot) on a loopback port, in its own directory,
 // serving one zone that accepts RFC 2136 updates signed with a TSIG key.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync, openSync, closeSync, readFileSync } from 'node:fs';
-import { Resolver } from 'node:dns/promises';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { freePort, stopPid, waitFor } from './process';
+import { spawnAuthoritative, writeKeyFile, zoneFileText } from './dns-daemon';
+import { freePort, stopPid } from './process';
 
 export interface TsigKey {
   name: string;
@@ -83,32 +82,12 @@ export async function startKnot(options: KnotOptions): Promise<KnotServer> {
   for (const sub of ['run', 'db', 'zones']) mkdirSync(path.join(dir, sub), { recursive: true });
   const zoneFile = path.join(dir, 'zones', `${zone}.zone`);
   if (!existsSync(zoneFile)) {
-    writeFileSync(
-      zoneFile,
-      `$ORIGIN ${zone}.\n$TTL 3600\n@ 3600 IN SOA ns1.${zone}. hostmaster.${zone}. 1 3600 900 604800 300\n` +
-        `@ 3600 IN NS ns1.${zone}.\nns1 3600 IN A 127.0.0.1\n${options.records}\n`,
-    );
+    writeFileSync(zoneFile, zoneFileText(zone, options.records));
   }
   const conf = path.join(dir, 'knot.conf');
   writeFileSync(conf, knotConfig(dir, port, zone, key));
-  writeFileSync(keyFile, `key "${key.name}" {\n  algorithm ${key.algorithm};\n  secret "${key.secret}";\n};\n`, {
-    mode: 0o600,
-  });
+  writeKeyFile(keyFile, key);
 
-  const log = openSync(path.join(dir, 'knot.log'), 'a');
-  const child = spawn('knotd', ['-c', conf], { stdio: ['ignore', log, log], detached: true });
-  closeSync(log);
-  child.unref();
-  const pid = child.pid!;
-  const resolver = new Resolver({ timeout: 300, tries: 1 });
-  resolver.setServers([`127.0.0.1:${port}`]);
-  try {
-    await waitFor(`knot on port ${port}`, async () => {
-      if (child.exitCode !== null) throw new Error('knotd exited');
-      return (await resolver.resolveSoa(zone)).nsname === `ns1.${zone}`;
-    });
-  } catch (err) {
-    throw new Error(`${(err as Error).message}\n${readFileSync(path.join(dir, 'knot.log'), 'utf8').slice(-2000)}`);
-  }
+  const pid = await spawnAuthoritative({ what: 'knot', command: 'knotd', args: ['-c', conf], logFile: path.join(dir, 'knot.log'), port, zone });
   return { host: '127.0.0.1', port, zone, key, keyFile, pid, stop: () => stopPid(pid) };
 }

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { ImapFlow } from 'imapflow';
 import type { DovecotServer } from '../../scripts/servers/dovecot';
+import { prng } from '../../scripts/bench/corpus';
 
 export interface CorpusMessage {
   /** Logical folder (levels joined by `/`, no namespace prefix). */
@@ -16,18 +17,6 @@ export interface CorpusMessage {
   internalDate: Date;
   /** What the message is for, in assertion messages. */
   label: string;
-}
-
-/** Mulberry32: the same corpus on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const DAY = 24 * 3600 * 1000;
