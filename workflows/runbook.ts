@@ -463,6 +463,7 @@ export class Runbook {
    */
   async postSyncUntilQuiet(): Promise<void> {
     this.gates.open('done');
+    this.enter('post-syncing until quiet');
     while (this.quietRounds < this.spec.schedule.quietRoundsToFinish && !this.gates.isApproved('done')) {
       const waitMs = this.spec.schedule.postsyncEveryHours * HOUR;
       this.nextTimer = { what: 'next post-sync (or approve gate done)', at: new Date(Date.now() + waitMs).toISOString() };
