@@ -2,6 +2,8 @@
 // dev server with its Web UI, host1 and host2 Dovecot with demo mailboxes, Knot serving
 // the demo zone, and an SMTP receiver; then runs the worker in the foreground.
 // Ctrl-C stops the worker and what this run started; `npm run sandbox:stop` stops all.
+// With MAILSHIFT_CODEC_KEY set, payloads are encrypted and this run also serves the codec
+// server the Web UI decodes them with (scripts/codec-server.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,6 +18,9 @@ import { projectRoot } from './tools';
 import { demoSpec } from './sandbox/demo-spec';
 import { TASK_QUEUE } from '../workflows/task-queue';
 import { connect } from 'node:net';
+import type { PayloadCodec } from '@temporalio/common';
+import { codecFromEnv } from '../workers/codec';
+import { DEFAULT_CODEC_PORT, startCodecServer } from './codec-server';
 
 const started: (() => Promise<void>)[] = [];
 
@@ -40,10 +45,48 @@ function demoSecret(name: string): { file: string; value: string } {
   return { file, value: readFileSync(file, 'utf8').trim() };
 }
 
-async function ensureTemporal(state: SandboxState): Promise<void> {
+/** The codec server for the Web UI (in this process), or the one another `npm start` serves. */
+async function ensureCodecServer(codec: PayloadCodec): Promise<string> {
+  const port = Number(process.env.MAILSHIFT_CODEC_PORT ?? DEFAULT_CODEC_PORT);
+  const url = `http://127.0.0.1:${port}`;
+  if (await portOpen(port)) {
+    console.log(`Codec server: reusing ${url} (it must hold the same MAILSHIFT_CODEC_KEY)`);
+    return url;
+  }
+  // The dev server prints its UI as localhost; the README says 127.0.0.1: both are the UI.
+  const ui = process.env.MAILSHIFT_UI_URL ?? `http://127.0.0.1:${sandbox.temporal.uiPort},http://localhost:${sandbox.temporal.uiPort}`;
+  const uiOrigin = ui.split(',').map((u) => u.trim()).filter(Boolean);
+  const server = await startCodecServer({ port, uiOrigin, codec });
+  started.push(() => server.close());
+  console.log(`Codec server: ${server.url}, for the Web UI at ${uiOrigin.join(', ')}`);
+  return server.url;
+}
+
+/** The codec endpoint a running dev server's UI was started with (its settings API), when it says. */
+async function uiCodecEndpoint(): Promise<string | undefined> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${sandbox.temporal.uiPort}/api/v1/settings`, { signal: AbortSignal.timeout(2000) });
+    const settings = (await res.json()) as { Codec?: { Endpoint?: string } };
+    return settings.Codec?.Endpoint ?? '';
+  } catch {
+    return undefined;
+  }
+}
+
+async function ensureTemporal(state: SandboxState, codecEndpoint?: string): Promise<void> {
   const { port, uiPort, dbFile, logFile } = sandbox.temporal;
-  if (await devServerAnswers(`127.0.0.1:${port}`)) return console.log(`Temporal dev server: reusing 127.0.0.1:${port}`);
-  state.temporal = await startDevServer({ port, uiPort, dbFile, logFile });
+  if (await devServerAnswers(`127.0.0.1:${port}`)) {
+    console.log(`Temporal dev server: reusing 127.0.0.1:${port}`);
+    const current = codecEndpoint && (await uiCodecEndpoint());
+    if (codecEndpoint && current !== undefined && current !== codecEndpoint) {
+      console.log(
+        `  its Web UI was started without the codec endpoint ${codecEndpoint} (it has "${current}"): it shows encrypted payloads. ` +
+          'Run `npm run sandbox:stop` and `npm start` again, or set the endpoint in the UI (Codec Server, top right).',
+      );
+    }
+    return;
+  }
+  state.temporal = await startDevServer({ port, uiPort, dbFile, logFile, uiCodecEndpoint: codecEndpoint });
   started.push(() => stopPid(state.temporal));
   console.log(`Temporal dev server: started on 127.0.0.1:${port} (db ${path.relative(projectRoot, dbFile)})`);
 }
@@ -130,7 +173,10 @@ function runWorker(): ChildProcess {
 async function main(): Promise<void> {
   mkdirSync(sandbox.dir, { recursive: true });
   const state = readState();
-  await ensureTemporal(state);
+  // A bad key stops here, before anything starts.
+  const codec = codecFromEnv();
+  const codecEndpoint = codec && (await ensureCodecServer(codec));
+  await ensureTemporal(state, codecEndpoint);
   saveState(state);
   await ensureDovecot('host1');
   await ensureDovecot('host2');
@@ -140,6 +186,12 @@ async function main(): Promise<void> {
   saveState(state);
 
   printStartForm();
+  if (codecEndpoint) {
+    console.log(
+      `Payloads are encrypted (MAILSHIFT_CODEC_KEY, key id "${process.env.MAILSHIFT_CODEC_KEY_ID?.trim() || 'default'}"): ` +
+        `the Web UI decodes them through the codec server ${codecEndpoint}. Export the same MAILSHIFT_CODEC_* variables for \`npx mailshift\`.\n`,
+    );
+  }
 
   const worker = runWorker();
   state.worker = worker.pid;

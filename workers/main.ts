@@ -3,13 +3,17 @@
 // needed. The connection follows Temporal's environment configuration conventions
 // (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*, TEMPORAL_PROFILE
 // or ~/.config/temporalio/temporal.toml); without any, localhost:7233, namespace default.
+// With MAILSHIFT_CODEC_KEY set, every payload is encrypted (workers/codec.ts).
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import * as activities from '../activities';
+import { dataConverterFromEnv } from './codec';
 import { TASK_QUEUE } from '../workflows/task-queue';
 
 async function run(): Promise<void> {
   const { connectionOptions, namespace = 'default' } = loadClientConnectConfig();
+  const dataConverter = dataConverterFromEnv();
+  if (dataConverter) console.log(`mailshift worker: payloads encrypted (key id "${process.env.MAILSHIFT_CODEC_KEY_ID?.trim() || 'default'}")`);
   const connection = await NativeConnection.connect(connectionOptions);
   try {
     const worker = await Worker.create({
@@ -18,6 +22,7 @@ async function run(): Promise<void> {
       taskQueue: process.env.MAILSHIFT_TASK_QUEUE ?? TASK_QUEUE,
       workflowsPath: require.resolve('../workflows'),
       activities,
+      dataConverter,
     });
     // Worker.run() drains and stops on SIGINT/SIGTERM (the SDK's default shutdown
     // signals): running activities get their grace time, nothing is lost.

@@ -4,6 +4,7 @@
 // and the errors that map to the CLI's exit codes.
 import { Client, Connection, isGrpcServiceError, ServiceError, WorkflowNotFoundError } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { dataConverterFromEnv } from '../../workers/codec';
 import { EXIT, type CliIo } from './io';
 
 export class Unreachable extends Error {}
@@ -27,13 +28,20 @@ export async function connect(io: CliIo): Promise<Temporal> {
     throw new Unreachable(`cannot read the Temporal connection settings: ${(err as Error).message}`);
   }
   const { connectionOptions, namespace = 'default' } = config;
+  // The worker's payload codec (MAILSHIFT_CODEC_KEY): the CLI reads and writes the same payloads.
+  let dataConverter;
+  try {
+    dataConverter = dataConverterFromEnv(env);
+  } catch (err) {
+    throw new Unreachable(`cannot read the payload codec settings: ${(err as Error).message}`);
+  }
   let connection: Connection;
   try {
     connection = await Connection.connect({ connectTimeout: io.connectTimeoutMs ?? 10_000, ...connectionOptions });
   } catch (err) {
     throw new Unreachable(`cannot reach Temporal at ${connectionOptions.address ?? 'localhost:7233'}: ${(err as Error).message}`);
   }
-  return { client: new Client({ connection, namespace }), namespace, close: () => connection.close() };
+  return { client: new Client({ connection, namespace, dataConverter }), namespace, close: () => connection.close() };
 }
 
 const grpcCode = (err: unknown): number | undefined => {

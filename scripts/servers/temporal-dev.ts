@@ -14,6 +14,8 @@ export interface DevServerOptions {
   dbFile: string;
   logFile: string;
   namespace?: string;
+  /** The codec server the Web UI calls to decode payloads (`--ui-codec-endpoint`). */
+  uiCodecEndpoint?: string;
 }
 
 const saType = { KEYWORD: 'Keyword', TEXT: 'Text', INT: 'Int', DOUBLE: 'Double', BOOL: 'Bool', DATETIME: 'Datetime', KEYWORD_LIST: 'KeywordList' } as const;
@@ -36,6 +38,7 @@ export async function startDevServer(o: DevServerOptions): Promise<number> {
   if (!cli) throw new Error('The Temporal CLI is not installed: run `npm run setup`');
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(o.port), '--ui-port', String(o.uiPort)];
   args.push('--db-filename', o.dbFile, '--namespace', o.namespace ?? 'default', '--log-level', 'warn');
+  if (o.uiCodecEndpoint) args.push('--ui-codec-endpoint', o.uiCodecEndpoint);
   for (const key of searchAttributes) args.push('--search-attribute', `${key.name}=${saType[key.type]}`);
   const log = openSync(o.logFile, 'a');
   const child = spawn(cli, args, { stdio: ['ignore', log, log], detached: true });
