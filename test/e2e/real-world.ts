@@ -12,7 +12,7 @@ import { startSmtpReceiver, type SmtpReceiver } from '../../scripts/servers/smtp
 import { demoUsers, seedDemoMailbox } from '../../scripts/sandbox/demo-mailboxes';
 import type { DemoServers } from '../../scripts/sandbox/demo-spec';
 import { demoZoneRecords } from '../../scripts/sandbox/layout';
-import { createTimeSkippingEnv } from '../harness/temporal';
+import { createLocalEnv, createTimeSkippingEnv } from '../harness/temporal';
 
 export interface RealWorld {
   host1: DovecotServer;
@@ -26,7 +26,14 @@ export interface RealWorld {
   stop(): Promise<void>;
 }
 
-export async function startRealWorld(): Promise<RealWorld> {
+export interface RealWorldOptions {
+  /** The time-skipping test server (default), or a real dev server where time runs. */
+  temporal?: 'time-skipping' | 'dev-server';
+  /** The demo zone's records (default: the sandbox's demo zone). */
+  zoneRecords?: string;
+}
+
+export async function startRealWorld(options: RealWorldOptions = {}): Promise<RealWorld> {
   const dir = mkdtempSync(path.join(tmpdir(), 'mailshift-e2e-'));
   chmodSync(dir, 0o755); // Dovecot's auth process (another user) reads host1/users below it
   const secretsDir = path.join(dir, 'secrets');
@@ -41,9 +48,9 @@ export async function startRealWorld(): Promise<RealWorld> {
   const host1 = await startDovecot({ name: 'host1', dir: path.join(dir, 'host1'), layout: 'inbox-prefix-dot', users: users('host1'), masters: [{ user: 'admin', password: passwords['host1-admin'] }] });
   const host2 = await startDovecot({ name: 'host2', dir: path.join(dir, 'host2'), layout: 'slash-no-prefix', users: users('host2') });
   for (const u of demoUsers) await seedDemoMailbox(host1, u, passwords[`host1-${u}`]);
-  const knot = await startKnot({ dir: path.join(dir, 'dns'), zone: 'example.test', records: demoZoneRecords });
+  const knot = await startKnot({ dir: path.join(dir, 'dns'), zone: 'example.test', records: options.zoneRecords ?? demoZoneRecords });
   const smtp = await startSmtpReceiver();
-  const env = await createTimeSkippingEnv();
+  const env = options.temporal === 'dev-server' ? await createLocalEnv() : await createTimeSkippingEnv();
   const servers: DemoServers = { host1Port: host1.port, host2Port: host2.port, host1Dir: host1.dir, dnsPort: knot.port, tsigKeyFile: knot.keyFile, smtpPort: smtp.port, secretsDir };
   return {
     host1, host2, knot, smtp, env, passwords, servers,
