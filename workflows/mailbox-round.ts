@@ -2,7 +2,7 @@
 // as a child workflow: mailboxes run as activities in a sliding window capped by the
 // spec's concurrency, one mailbox's failure never stops the others, and the round
 // continues-as-new before its history grows large (thousands of mailboxes).
-import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import type { SyncState } from '../activities/imap/types';
 import { deletePermissions, type SyncKind } from './phase-rules';
@@ -85,7 +85,9 @@ export async function mailboxRound(input: RoundInput): Promise<MailboxOutcome[]>
       }
       return outcome;
     } catch (err) {
-      return { mailbox: user, ok: false, copied: 0, deleted: 0, missing: 0, error: (err as Error).message };
+      // "Activity task failed" says nothing: the activity's own failure names the side and mailbox.
+      const reason = err instanceof ActivityFailure && err.cause ? err.cause.message : (err as Error).message;
+      return { mailbox: user, ok: false, copied: 0, deleted: 0, missing: 0, error: reason };
     }
   };
 

@@ -1,0 +1,65 @@
+// The real worker (workers/main.ts) as a child process in its own process group, so a
+// SIGKILL takes tsx and the node process it runs together, as a crashed machine would.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { isAlive } from '../../scripts/servers/process';
+
+const root = path.resolve(__dirname, '../..');
+
+export interface WorkerProcess {
+  pid: number;
+  log: string;
+  /** SIGKILL to the whole group; resolves when the tsx process is gone. */
+  kill(): Promise<void>;
+  /** SIGTERM (a graceful shutdown), then SIGKILL after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+  output(): string;
+}
+
+export function startWorkerProcess(o: { address: string; namespace?: string; taskQueue: string; log: string }): WorkerProcess {
+  const env: NodeJS.ProcessEnv = { ...process.env, TEMPORAL_ADDRESS: o.address, TEMPORAL_NAMESPACE: o.namespace ?? 'default', MAILSHIFT_TASK_QUEUE: o.taskQueue };
+  // The test client sends plain payloads.
+  delete env.MAILSHIFT_CODEC_KEY;
+  delete env.TEMPORAL_PROFILE;
+  const out = openSync(o.log, 'a');
+  const child: ChildProcess = spawn(path.join(root, 'node_modules/.bin/tsx'), ['workers/main.ts'], { cwd: root, env, stdio: ['ignore', out, out], detached: true });
+  closeSync(out);
+  const pid = child.pid!;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const group = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // already gone
+    }
+  };
+  const groupAlive = () => {
+    try {
+      process.kill(-pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const gone = async (ms: number) => {
+    const deadline = Date.now() + ms;
+    while ((isAlive(pid) || groupAlive()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  };
+  return {
+    pid,
+    log: o.log,
+    async kill() {
+      group('SIGKILL');
+      await exited;
+      await gone(5_000);
+    },
+    async stop(graceMs = 10_000) {
+      group('SIGTERM');
+      await gone(graceMs);
+      group('SIGKILL');
+      await gone(5_000);
+    },
+    output: () => readFileSync(o.log, 'utf8'),
+  };
+}
