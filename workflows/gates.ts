@@ -77,11 +77,14 @@ export class Gates {
     });
   }
 
-  /** Waits for the gate's approval (or passes an automatic gate), reminding on a cadence. */
-  async pass(gate: GateName, remindAfterMs: number, remind: (gate: GateName, waitedMs: number) => Promise<void>): Promise<void> {
+  /**
+   * Waits for the gate's approval (or passes an automatic gate), reminding on a cadence.
+   * A rollback request ends the wait too, unless `endsOnRollback` is false.
+   */
+  async pass(gate: GateName, remindAfterMs: number, remind: (gate: GateName, waitedMs: number) => Promise<void>, endsOnRollback = true): Promise<void> {
     this.open(gate);
     const opened = Date.now();
-    while (!(await condition(() => this.isApproved(gate) || !!this.rollbackRequested, remindAfterMs))) {
+    while (!(await condition(() => this.isApproved(gate) || (endsOnRollback && !!this.rollbackRequested), remindAfterMs))) {
       await remind(gate, Date.now() - opened);
     }
     this.close();

@@ -2,6 +2,7 @@
 // sees of it: the `status` query, the phase search attributes and the UI's details.
 // classicalMigration and luckyMigration put these steps in the FAQ's order.
 import {
+  ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
   condition,
@@ -32,6 +33,7 @@ const GATE_MEANING: Record<GateName, string> = {
   'switch-mx': 'new mail goes to the new server (the MX records change)',
   'shutdown-old': 'the IMAP host name moves to the new server',
   done: 'the post-syncs end and the TTLs go back to normal',
+  'dns-conflict': 'mailshift makes its change over the record as it is now (put the record back yourself first, or roll back, if it must stay)',
 };
 
 export interface RoundSummary {
@@ -50,6 +52,8 @@ export interface MigrationStatus {
   scenario: string;
   phase: string;
   openGate?: GateName;
+  /** Why the runbook waits at gate `dns-conflict`: the record, what was expected and found. */
+  conflict?: string;
   paused: boolean;
   nextTimer?: { what: string; at: string };
   mailboxes: Record<string, { wave: string; usersOnHost2: boolean; last?: MailboxOutcome & { kind: RoundKind } }>;
@@ -117,6 +121,7 @@ export class Runbook {
   private syncStates: Record<string, SyncState> = {};
 
   private quietRounds = 0;
+  private conflict: string | undefined;
 
   constructor(
     private readonly input: MigrationSpecInput,
@@ -166,6 +171,7 @@ export class Runbook {
       scenario: this.spec.scenario,
       phase: this.phase,
       openGate: this.gates.openGate,
+      conflict: this.conflict,
       paused: this.gates.paused,
       nextTimer: this.nextTimer,
       mailboxes: this.mailboxes,
@@ -199,6 +205,7 @@ export class Runbook {
         this.gates.openGate
           ? `Waiting for approval of gate **${this.gates.openGate}**: Signal \`approve\` with \`{"gate":"${this.gates.openGate}","by":"<approver>"}\``
           : '',
+        this.conflict ?? '',
         last ? `Last round: ${last.kind}, ${last.mailboxes - last.failed.length}/${total} mailboxes ok, ${last.copied} copied` : '',
         this.nextTimer ? `Next: ${this.nextTimer.what} at ${this.nextTimer.at}` : '',
       ]
@@ -256,13 +263,18 @@ export class Runbook {
 
   async gate(gate: GateName, wave?: string): Promise<void> {
     await this.step(`waiting for ${gate}${wave ? ` (${wave})` : ''}`);
-    if (!this.spec.approvals.automaticGates.includes(gate)) {
-      await this.notifyApprovers('approver-gate-waiting', { gate, gateMeaning: GATE_MEANING[gate], checks: this.checksSoFar() });
-    }
-    await this.gates.pass(gate, this.spec.schedule.remindAfterHours * HOUR, async (g, waitedMs) => {
-      await this.notifyApprovers('approver-gate-reminder', { gate: g, gateMeaning: GATE_MEANING[g], waitedHours: String(Math.round(waitedMs / HOUR)) });
-    });
+    await this.waitAtGate(gate, this.checksSoFar());
     if (this.gates.rollbackRequested) throw new RollbackRequested();
+  }
+
+  /** Tells the approvers what the gate opens and what was checked, then waits, reminding them. */
+  private async waitAtGate(gate: GateName, checks: string, endsOnRollback = true): Promise<void> {
+    const automatic: GateName[] = this.spec.approvals.automaticGates;
+    if (!automatic.includes(gate)) await this.notifyApprovers('approver-gate-waiting', { gate, gateMeaning: GATE_MEANING[gate], checks });
+    const remind = async (g: GateName, waitedMs: number) => {
+      await this.notifyApprovers('approver-gate-reminder', { gate: g, gateMeaning: GATE_MEANING[g], waitedHours: String(Math.round(waitedMs / HOUR)) });
+    };
+    await this.gates.pass(gate, this.spec.schedule.remindAfterHours * HOUR, remind, endsOnRollback);
   }
 
   /** What an approver should know before approving: the last round's results. */
@@ -388,10 +400,19 @@ export class Runbook {
 
   private async change(step: string, next: DnsRecordSet): Promise<void> {
     const key = `${next.name}/${next.type}`;
-    const expected = this.currentRecords.get(key) ?? null;
-    const { before, after } = await act.replaceRecords({ provider: this.spec.dns.provider, zone: this.spec.dns.zone, expected, next });
-    this.currentRecords.set(key, after);
-    this.audit.push({ at: nowIso(), kind: 'dns', step, before: [before], after: [after] });
+    for (;;) {
+      const expected = this.currentRecords.get(key) ?? null;
+      try {
+        const { before, after } = await act.replaceRecords({ provider: this.spec.dns.provider, zone: this.spec.dns.zone, expected, next });
+        this.currentRecords.set(key, after);
+        this.audit.push({ at: nowIso(), kind: 'dns', step, before: [before], after: [after] });
+        break;
+      } catch (err) {
+        const conflict = dnsConflictOf(err);
+        if (!conflict) throw err;
+        await this.holdOnConflict(step, key, conflict);
+      }
+    }
     const propagation = await act.checkPropagation({
       provider: this.spec.dns.provider,
       zone: this.spec.dns.zone,
@@ -401,6 +422,27 @@ export class Runbook {
     if (!propagation.ok) {
       throw ApplicationFailure.retryable(`${next.name} ${next.type} has not propagated: ${propagation.summary}`, 'NotPropagated');
     }
+  }
+
+  /**
+   * Someone else changed a record mailshift is about to change: never overwrite it
+   * unasked. Wait at gate `dns-conflict` with the conflict explained; once approved, the
+   * record as it is then is what the change replaces (a rollback is possible instead).
+   */
+  private async holdOnConflict(step: string, key: string, conflict: ApplicationFailure): Promise<void> {
+    const [found] = (conflict.details ?? []) as { expected: DnsRecordSet | null; actual: DnsRecordSet | null }[];
+    this.audit.push({ at: nowIso(), kind: 'dns-conflict', step, expected: found?.expected ?? null, found: found?.actual ?? null });
+    this.conflict = `DNS conflict at "${step}": ${conflict.message}`;
+    const phase = this.phase;
+    this.enter(`waiting for dns-conflict (${step})`);
+    // During a rollback the rollback request must not count as the approval.
+    const rollingBack = phase === 'rolling back';
+    await this.waitAtGate('dns-conflict', this.conflict, !rollingBack);
+    this.conflict = undefined;
+    if (this.gates.rollbackRequested && !rollingBack) throw new RollbackRequested();
+    const [name, type] = key.split('/');
+    this.currentRecords.set(key, await act.readRecords({ provider: this.spec.dns.provider, zone: this.spec.dns.zone, name, type: type as 'MX' | 'A' }));
+    this.enter(phase);
   }
 
   /** Step 3: lower the TTLs, remembering the old records, and wait out the old TTL. */
@@ -565,6 +607,12 @@ export class Runbook {
     });
     return this.report('rolled-back');
   }
+}
+
+/** The DnsConflict failure behind an activity failure, if that is what it is. */
+function dnsConflictOf(err: unknown): ApplicationFailure | undefined {
+  const cause = err instanceof ActivityFailure ? err.cause : undefined;
+  return cause instanceof ApplicationFailure && cause.type === 'DnsConflict' ? cause : undefined;
 }
 
 /** Runs a scenario's steps; a rollback requested at any step takes the back-out path. */

@@ -102,7 +102,11 @@ export const accessMethod = z.discriminatedUnion('method', [
   z.strictObject({ method: z.literal('dns') }),
 ]);
 
-export const gateName = z.enum(['start', 'cutover', 'switch-mx', 'shutdown-old', 'done']);
+/**
+ * Every gate a runbook can open. `dns-conflict` opens only when a DNS record is not what
+ * mailshift recorded (someone else changed it): it is never automatic.
+ */
+export const gateName = z.enum(['start', 'cutover', 'switch-mx', 'shutdown-old', 'done', 'dns-conflict']);
 export type GateName = z.infer<typeof gateName>;
 
 export const migrationSpec = z
@@ -139,7 +143,7 @@ export const migrationSpec = z
     approvals: z.strictObject({
       approvers: z.array(z.string().min(1)).min(1),
       /** Gates passed without a person (e.g. `start` in a rehearsal). */
-      automaticGates: z.array(gateName).default([]),
+      automaticGates: z.array(gateName.exclude(['dns-conflict'])).default([]),
     }),
     notifications: z.strictObject({
       from: z.email(),

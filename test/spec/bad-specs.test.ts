@@ -60,7 +60,7 @@ for (const [path, value] of [
   ['name', 'Has Spaces'], ['name', ''], ['scenario', 'optimistic'], ['host1.tls', 'ssl'], ['dns.lowTtl', 5], ['dns.lowTtl', 7200],
   ['dns.restoreTtl', 10], ['dns.mx.host2', []], ['dns.mx.host2', ['mail2.example.test.']], ['dns.provider.kind', 'route53'],
   ['schedule.migrationAt', '5 December, 10 pm'], ['schedule.migrationAt', '2026-12-05T21:00:00'], ['schedule.presyncEveryHours', 0],
-  ['schedule.quietRoundsToFinish', 0], ['approvals.approvers', []], ['approvals.automaticGates', ['launch']],
+  ['schedule.quietRoundsToFinish', 0], ['approvals.approvers', []], ['approvals.automaticGates', ['launch']], ['approvals.automaticGates', ['dns-conflict']],
   ['notifications.from', 'not-an-address'], ['mailboxes.0.contact', 'alice at home'], ['mailboxes', []],
   ['sync', { concurrency: 0 }], ['access', { method: 'telepathy' }], ['access', { method: 'command', path: 'relative/cut.sh' }],
 ] as const) {

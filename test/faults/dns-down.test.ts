@@ -1,0 +1,113 @@
+// The DNS server is down when the MX must switch (real Knot taking TSIG-signed RFC 2136
+// updates, the real DNS activities): the switch fails retryably, the zone is exactly as
+// it was once Knot is back (same directory, same port), and the retry switches it. When
+// someone else changed the MX meanwhile, the retry is a non-retryable DnsConflict naming
+// the record, and the other person's record stays. Every record of the zone is read back
+// after every step, the way a resolver would (dig over UDP).
+import { ApplicationFailure } from '@temporalio/common';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { readRecords, replaceRecords, switchMx } from '../../activities/dns';
+import { DNS_CONFLICT, DNS_UNAVAILABLE } from '../../activities/dns/errors';
+import { demoZoneRecords } from '../../scripts/sandbox/layout';
+import { startKnot, type KnotServer } from '../../scripts/servers/knot';
+import { dig } from '../dns/dig';
+
+jest.setTimeout(90_000);
+
+const zone = 'example.test';
+let dir: string;
+let knot: KnotServer;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'mailshift-faults-dns-'));
+  knot = await startKnot({ dir, zone, records: demoZoneRecords });
+});
+
+afterAll(async () => {
+  await knot?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const provider = () => ({ kind: 'rfc2136' as const, server: '127.0.0.1', port: knot.port, tsigKey: `file:${knot.keyFile}` });
+
+/** The whole zone as a resolver sees it. */
+async function zoneNow() {
+  const q = async (name: string, type: 'A' | 'MX') => {
+    const r = await dig(knot.port, name, type);
+    return `${name} ${type} ${r.ttl} ${[...r.values].sort().join(',')}`;
+  };
+  return [await q('example.test', 'MX'), await q('mail1.example.test', 'A'), await q('mail2.example.test', 'A'), await q('imap.example.test', 'A')];
+}
+
+async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ApplicationFailure);
+  return err as ApplicationFailure;
+}
+
+async function restartKnot() {
+  knot = await startKnot({ dir, zone, records: demoZoneRecords, port: knot.port });
+}
+
+it('Knot down at the switch: a retryable failure, the zone unchanged once Knot is back, the retry switches', async () => {
+  const before = await readRecords({ provider: provider(), zone, name: 'example.test.', type: 'MX' });
+  expect(before).toMatchObject({ values: ['10 mail1.example.test.'] });
+  const zoneBefore = await zoneNow();
+
+  await knot.stop();
+  const started = Date.now();
+  const failure = await failureOf(switchMx({ provider: provider(), zone, name: 'example.test.', values: ['10 mail2.example.test.'], expected: before }));
+  expect(failure.type).toBe(DNS_UNAVAILABLE);
+  expect(failure.nonRetryable).toBeFalsy();
+  expect(failure.message).toContain(`127.0.0.1`);
+  expect(Date.now() - started).toBeLessThan(30_000);
+
+  await restartKnot();
+  expect(await zoneNow()).toEqual(zoneBefore);
+
+  // The retry, with the same input, as Temporal would run it.
+  const r = await switchMx({ provider: provider(), zone, name: 'example.test.', values: ['10 mail2.example.test.'], expected: before });
+  expect(r.changed).toBe(true);
+  expect(r.before[0]).toEqual(before);
+  const zoneAfter = await zoneNow();
+  expect(zoneAfter[0]).toBe(`example.test MX ${before!.ttl} 10 mail2.example.test.`);
+  expect(zoneAfter.slice(1)).toEqual(zoneBefore.slice(1));
+
+  // A repeat (an attempt whose answer was lost) changes nothing and reports the same before-state.
+  const again = await switchMx({ provider: provider(), zone, name: 'example.test.', values: ['10 mail2.example.test.'], expected: before });
+  expect(again.changed).toBe(false);
+  expect(again.before[0]).toEqual(before);
+  expect(await zoneNow()).toEqual(zoneAfter);
+
+  // Knot keeps the change across a restart (same directory).
+  await knot.stop();
+  await restartKnot();
+  expect(await zoneNow()).toEqual(zoneAfter);
+});
+
+it('someone else changed the MX while Knot was down: a non-retryable DnsConflict naming the record, their record kept', async () => {
+  const recorded = await readRecords({ provider: provider(), zone, name: 'example.test.', type: 'MX' });
+  await knot.stop();
+  const down = await failureOf(switchMx({ provider: provider(), zone, name: 'example.test.', values: ['10 mx.host2.example.test.'], expected: recorded }));
+  expect(down.type).toBe(DNS_UNAVAILABLE);
+  await restartKnot();
+
+  // Another admin's change, made through their own tools.
+  const theirs = { name: 'example.test.', type: 'MX', ttl: 600, values: ['20 backup.example.test.'] };
+  await replaceRecords({ provider: provider(), zone, expected: recorded, next: theirs });
+  const zoneTheirs = await zoneNow();
+  expect(zoneTheirs[0]).toBe('example.test MX 600 20 backup.example.test.');
+
+  const conflict = await failureOf(switchMx({ provider: provider(), zone, name: 'example.test.', values: ['10 mx.host2.example.test.'], expected: recorded }));
+  expect(conflict.type).toBe(DNS_CONFLICT);
+  expect(conflict.nonRetryable).toBe(true);
+  expect(conflict.message).toMatch(/example\.test\.? MX/);
+  expect(conflict.message).toContain('20 backup.example.test.');
+  expect(conflict.message).not.toContain(knot.key.secret);
+  expect(await zoneNow()).toEqual(zoneTheirs);
+});
