@@ -1,7 +1,8 @@
 // `mailshift sync` (scripts/cli/sync.ts) against the real Dovecot pair: imapsync-like
 // options, --justverify, --dry, --state (the no-change re-run skips every folder), the
 // progress line, and the documented exit codes.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { progressLine, syncCommand, SYNC_EXIT, type SyncCliIo } from '../../scripts/cli/sync';
@@ -49,8 +50,8 @@ const json = <T>(io: Captured) => JSON.parse(io.stdout.join('\n')) as T;
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'mailshift-cli-'));
-  hosts = await startHosts(['nina', 'omar', 'pia']);
-  for (const user of ['nina', 'omar', 'pia']) await seedMailbox(hosts.host1, user, hosts.users[user].host1.password, corpus);
+  hosts = await startHosts(['nina', 'omar', 'pia', 'quinn']);
+  for (const user of ['nina', 'omar', 'pia', 'quinn']) await seedMailbox(hosts.host1, user, hosts.users[user].host1.password, corpus);
 });
 afterAll(async () => {
   await hosts?.stop();
@@ -142,6 +143,25 @@ describe('a mailbox pair', () => {
     const host1 = await readMailbox(hosts.host1, 'omar', hosts.users.omar.host1.password);
     expect(host1.filter((m) => m.folder === 'Archive/2024')).toHaveLength(0);
     expect(host1.filter((m) => m.folder === 'INBOX').length).toBeGreaterThan(0);
+  });
+});
+
+describe('the installed command', () => {
+  it('bin/mailshift sync runs the engine from its bundle, rebuilt when a source is newer', async () => {
+    const bin = path.join(__dirname, '../../bin/mailshift');
+    const bundle = path.join(__dirname, '../../.build/mailshift-sync.js');
+    // A bundle older than the sources is stale: the command rebuilds it before running.
+    if (existsSync(bundle)) utimesSync(bundle, new Date(0), new Date(0));
+    const first = spawnSync(bin, ['sync', ...pairArgs('quinn'), '--json'], { encoding: 'utf8', env: process.env });
+    expect(first.stderr).toBe('');
+    expect(first.status).toBe(SYNC_EXIT.ok);
+    expect((JSON.parse(first.stdout) as SyncResult).totals.copied).toBe(corpus.length);
+    expect(statSync(bundle).mtimeMs).toBeGreaterThanOrEqual(statSync(path.join(__dirname, '../../scripts/cli/sync.ts')).mtimeMs);
+    for (const u of Object.values(hosts.users)) expect(first.stdout).not.toContain(u.host2.password);
+
+    const again = spawnSync(bin, ['sync', ...pairArgs('quinn'), '--json'], { encoding: 'utf8', env: process.env });
+    expect(again.status).toBe(SYNC_EXIT.ok);
+    expect((JSON.parse(again.stdout) as SyncResult).totals.copied).toBe(0);
   });
 });
 
