@@ -12,7 +12,7 @@ import { mailboxRound, type MailboxOutcome } from '../../workflows/mailbox-round
 import type { MigrationSpec } from '../../workflows/spec';
 import { createTimeSkippingEnv } from '../harness/temporal';
 import { workflowBundle } from '../workflows/harness';
-import { compareMailboxes, seedBulk, startMailWorld, type MailWorld } from './world';
+import { activityAttempts, seedBulk, startMailWorld, type MailWorld } from './world';
 
 jest.setTimeout(180_000);
 
@@ -51,10 +51,7 @@ function runRound(spec: MigrationSpec, previous: MailboxOutcome[] = []): Promise
 }
 
 async function expectSame(user: string) {
-  const cmp = await compareMailboxes(
-    { server: w.host1, user, password: w.passwords[`host1-${user}`] },
-    { server: w.host2, user, password: w.passwords[`host2-${user}`] },
-  );
+  const cmp = await w.compare(user);
   expect({ user, missing: cmp.missing, extra: cmp.extra }).toEqual({ user, missing: [], extra: [] });
   return cmp;
 }
@@ -79,10 +76,7 @@ it('host1 refuses one mailbox: that mailbox fails clearly, the others are copied
   expect(first[2].copied).toBe(30);
   await expectSame('alice');
   await expectSame('carol');
-  expect((await compareMailboxes(
-    { server: w.host1, user: 'bob', password: w.passwords['host1-bob'] },
-    { server: w.host2, user: 'bob', password: w.passwords['host2-bob'] },
-  )).destination).toBe(0);
+  expect((await w.compare('bob')).destination).toBe(0);
 
   // The operator fixes the credential; the next round copies bob and nothing else again.
   writeFileSync(bad, `${w.passwords['host1-admin']}\n`, { mode: 0o600 });
@@ -110,7 +104,7 @@ it('host1 down for a whole round: every mailbox fails with a retryable connectio
   }
   // Retried by the activity retry policy (5 attempts) before the round gave the mailbox up.
   const history = await env.client.workflow.getHandle(`faults-host1-away-${round}`).fetchHistory();
-  const attempts = (history.events ?? []).flatMap((e) => (e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.attempt ?? 0] : []));
+  const attempts = activityAttempts(history);
   expect(attempts).toEqual([5, 5, 5]);
 
   const fourth = await runRound(spec, lastRound);

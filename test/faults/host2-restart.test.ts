@@ -7,7 +7,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { syncMailbox } from '../../activities/imap/sync-mailbox';
 import { syncRequest } from '../../workflows/requests';
-import { compareMailboxes, countMessages, stopHard, seedBulk, startMailWorld, startThrottle, type MailWorld, type Throttle } from './world';
+import { countMessages, stopHard, seedBulk, startMailWorld, startThrottle, type MailWorld, type Throttle } from './world';
 
 jest.setTimeout(120_000);
 
@@ -74,10 +74,7 @@ it('host2 stopped mid-APPEND and restarted: the retry neither duplicates nor los
   const partialProjects = await countMessages(w.host2, 'bob', w.passwords['host2-bob'], 'Projects');
 
   const retried = await syncMailbox(request);
-  const cmp = await compareMailboxes(
-    { server: w.host1, user: 'bob', password: w.passwords['host1-bob'] },
-    { server: w.host2, user: 'bob', password: w.passwords['host2-bob'] },
-  );
+  const cmp = await w.compare('bob');
   expect(cmp.missing).toEqual([]);
   expect(cmp.extra).toEqual([]);
   expect(cmp.destination).toBe(TOTAL + 40);

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { connect } from '../imap/corpus';
 import { createLocalEnv } from '../harness/temporal';
 import type { mailboxRound } from '../../workflows/mailbox-round';
-import { compareMailboxes, countMessages, seedBulk, startMailWorld, startThrottle, type MailWorld, type Throttle } from './world';
+import { activityAttempts, countMessages, seedBulk, startMailWorld, startThrottle, type MailWorld, type Throttle } from './world';
 import { startWorkerProcess, type WorkerProcess } from './worker-process';
 
 jest.setTimeout(420_000);
@@ -84,13 +84,10 @@ it('a worker killed mid-copy leaves nothing missing and nothing twice once anoth
 
   // The activity really ran twice (the second attempt on the new worker).
   const history = await handle.fetchHistory();
-  const attempts = (history.events ?? []).flatMap((e) => (e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.attempt ?? 0] : []));
+  const attempts = activityAttempts(history);
   expect(Math.max(...attempts)).toBeGreaterThanOrEqual(2);
 
-  const cmp = await compareMailboxes(
-    { server: w.host1, user: 'alice', password: w.passwords['host1-alice'] },
-    { server: w.host2, user: 'alice', password: w.passwords['host2-alice'] },
-  );
+  const cmp = await w.compare('alice');
   expect(cmp.missing).toEqual([]);
   expect(cmp.extra).toEqual([]);
   expect(cmp.source).toBe(TOTAL);

@@ -22,6 +22,8 @@ export interface MailWorld {
   passwords: Record<string, string>;
   secretsDir: string;
   users: MailUser[];
+  /** `user`'s mailbox on host1 against host2 (see compareMailboxes). */
+  compare(user: string): Promise<Comparison>;
   /** Restarts host2 (or host1) in the same directory on the same port. */
   restart(side: 'host1' | 'host2'): Promise<DovecotServer>;
   /** The demo spec against these servers (DNS and SMTP point at ports nobody listens on unless given). */
@@ -63,6 +65,11 @@ export async function startMailWorld(): Promise<MailWorld> {
     passwords,
     secretsDir,
     users: users('host1'),
+    compare: (user) =>
+      compareMailboxes(
+        { server: servers.host1, user, password: passwords[`host1-${user}`] },
+        { server: servers.host2, user, password: passwords[`host2-${user}`] },
+      ),
     async restart(side) {
       servers[side] = await startDovecot({ ...options[side], port: servers[side].port });
       return servers[side];
@@ -227,6 +234,11 @@ export async function compareMailboxes(
   const diff = (x: Map<string, number>, y: Map<string, number>) =>
     [...x].flatMap(([k, n]) => Array.from({ length: Math.max(0, n - (y.get(k) ?? 0)) }, () => k));
   return { source: src.length, destination: dst.length, missing: diff(s, d), extra: diff(d, s) };
+}
+
+/** The attempt number of every activity task started in a history, in order. */
+export function activityAttempts(history: { events?: { activityTaskStartedEventAttributes?: { attempt?: number | null } | null }[] | null }): number[] {
+  return (history.events ?? []).flatMap((e) => (e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.attempt ?? 0] : []));
 }
 
 /**
