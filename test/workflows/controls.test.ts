@@ -4,10 +4,10 @@ import { randomUUID } from 'node:crypto';
 import { createTimeSkippingEnv } from '../harness/temporal';
 import { demoSpec } from '../../scripts/sandbox/demo-spec';
 import { classicalMigration } from '../../workflows/classical-migration';
-import { approveUpdate, pauseSignal, resumeSignal } from '../../workflows/gates';
+import { approveUpdate, pauseSignal, resumeSignal, rollbackUpdate } from '../../workflows/gates';
 import { statusQuery } from '../../workflows/runbook';
 import { fakeWorld } from './fakes';
-import { startWorker, until } from './harness';
+import { approveWhenOpen, startWorker, until } from './harness';
 
 const mx = { name: 'example.test.', type: 'MX', ttl: 86400, values: ['10 mail1.example.test.'] };
 let env: TestWorkflowEnvironment;
@@ -52,7 +52,8 @@ it('pause holds the runbook before its next step; resume lets it go on', async (
     expect(paused.paused).toBe(true);
     expect(world.calls.some((c) => c.name === 'readRecords')).toBe(false); // the TTL step did not start
     await handle.signal(resumeSignal, { by: 'operator' });
-    const s = await until(env, handle, (st) => st.phase === 'lowering TTL');
+    // Until the TTL wait (a timer): terminating while an activity runs stalls the time-skipping server.
+    const s = await until(env, handle, (st) => st.phase === 'lowering TTL' && !!st.nextTimer);
     expect(s.paused).toBe(false);
     expect(s.audit.filter((e) => e.kind === 'control').map((e) => (e as { action: string }).action)).toEqual(['pause', 'resume']);
     await handle.terminate('test done');
@@ -74,6 +75,40 @@ it('a bad spec started from the UI (no CLI validation) fails at once, listing it
     expect(err.cause?.message).toContain('schedule.migrationAt');
     expect(err.cause?.message).not.toContain('hunter2');
     expect(world.calls).toEqual([]);
+  } finally {
+    await worker.stop();
+  }
+});
+
+it('a rollback asked at gate dns-conflict still overwrites the other change only once a person approves it', async () => {
+  const { world, worker, handle } = await started();
+  try {
+    await approveWhenOpen(env, handle, 'start');
+    await approveWhenOpen(env, handle, 'cutover', 'friendly-users');
+    await approveWhenOpen(env, handle, 'cutover', 'everyone');
+    await until(env, handle, (s) => s.openGate === 'switch-mx');
+    // Someone else points the MX at a backup host meanwhile.
+    const theirs = { ...world.records.get('example.test./MX')!, values: ['20 backup.example.test.'] };
+    world.records.set('example.test./MX', theirs);
+    await handle.executeUpdate(approveUpdate, { args: [{ gate: 'switch-mx', by: 'operator' }] });
+    const atConflict = await until(env, handle, (s) => s.openGate === 'dns-conflict');
+    expect(atConflict.phase).toBe('waiting for dns-conflict (switch MX)');
+    expect(atConflict.conflict).toMatch(/example\.test\. MX .*someone else changed it/);
+    expect(world.records.get('example.test./MX')).toEqual(theirs);
+
+    await handle.executeUpdate(rollbackUpdate, { args: [{ by: 'operator', comment: 'who changed the MX?' }] });
+    // Rolling back would overwrite their record too: that waits for its own approval.
+    const inRollback = await until(env, handle, (s) => s.phase === 'waiting for dns-conflict (rollback)');
+    expect(inRollback.openGate).toBe('dns-conflict');
+    await env.sleep('1 day');
+    expect(world.records.get('example.test./MX')).toEqual(theirs);
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+
+    await handle.executeUpdate(approveUpdate, { args: [{ gate: 'dns-conflict', by: 'operator', comment: 'the backup MX was a test' }] });
+    const report = await handle.result();
+    expect(report.outcome).toBe('rolled-back');
+    expect(world.records.get('example.test./MX')).toEqual(mx);
+    expect(report.audit.filter((e) => e.kind === 'dns-conflict').map((e) => (e as { step: string }).step)).toEqual(['switch MX', 'rollback']);
   } finally {
     await worker.stop();
   }

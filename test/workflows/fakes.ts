@@ -1,6 +1,7 @@
 // Recording fakes of the runbook's activities, for workflow tests on the time-skipping
 // server (Temporal's own way to test workflows). Every activity is also tested against
 // the real servers in test/imap, test/dns, test/notify and test/access.
+import { ApplicationFailure } from '@temporalio/common';
 import type * as activities from '../../activities';
 import type { DnsRecordSet } from '../../workflows/audit';
 import type { SyncRequest } from '../../activities/imap/types';
@@ -55,10 +56,20 @@ export function fakeActivities(world: FakeWorld): typeof activities {
       record('readRecords', input);
       return world.records.get(`${input.name}/${input.type}`) ?? null;
     },
-    async replaceRecords(input: { next: DnsRecordSet }) {
+    async replaceRecords(input: { expected: DnsRecordSet | null; next: DnsRecordSet }) {
       record('replaceRecords', input);
       const key = `${input.next.name}/${input.next.type}`;
       const before = world.records.get(key) ?? null;
+      // As the real activity: a record that is not what the runbook expects is never overwritten.
+      if (JSON.stringify(before) !== JSON.stringify(input.expected) && JSON.stringify(before) !== JSON.stringify(input.next)) {
+        const { name, type } = input.next;
+        throw ApplicationFailure.nonRetryable(`${name} ${type} is not what mailshift expected (someone else changed it)`, 'DnsConflict', {
+          name,
+          type,
+          expected: input.expected,
+          actual: before,
+        });
+      }
       world.records.set(key, input.next);
       return { before, after: input.next };
     },
