@@ -3,7 +3,7 @@
 // list that cutting access writes to, and per-user quotas. Two layouts give the classic
 // migration mismatch: `INBOX.` prefix with `.` separator, or `/` with no prefix.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, openSync, mkdirSync, writeFileSync, appendFileSync, readFileSync, existsSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, openSync, mkdirSync, writeFileSync, appendFileSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { freePort, readPid, stopPid, waitFor, isAlive } from './process';
 import { connect } from 'node:net';
@@ -215,4 +215,31 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotServ
       if (pid) await waitFor(`dovecot ${options.name} to stop`, async () => !isAlive(pid), 10_000);
     },
   };
+}
+
+/**
+ * Stops a Dovecot the way a crash or a hard restart does: server.stop() (SIGTERM to the
+ * master), then SIGKILL to every process of that instance still alive. server.stop()
+ * alone leaves the running imap processes serving their sessions to the end ; they are found by the instance name in their process title.
+ */
+export async function stopHard(server: DovecotServer): Promise<number[]> {
+  await server.stop();
+  const title = `dovecot-mailshift-${server.name}-${server.port}/`;
+  const killed: number[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number)) {
+    let cmdline = '';
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (!cmdline.startsWith(title)) continue;
+    try {
+      process.kill(pid, 'SIGKILL');
+      killed.push(pid);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return killed;
 }

@@ -26,7 +26,7 @@ import { statusQuery, type MigrationStatus } from '../../workflows/runbook';
 import { MIGRATION_PHASE } from '../../workflows/search-attributes';
 import { startRestartableDevServer, type RestartableDevServer } from './dev-server';
 import { activityAttempts, countMessages, seedBulk, startMailWorld, startThrottle, type MailWorld, type Throttle } from './world';
-import { startWorkerProcess, type WorkerProcess } from './worker-process';
+import { startWorkerProcess, type WorkerProcess } from '../../scripts/servers/worker-process';
 
 jest.setTimeout(240_000);
 

@@ -7,7 +7,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { syncMailbox } from '../../activities/imap/sync-mailbox';
 import { syncRequest } from '../../workflows/requests';
-import { countMessages, stopHard, seedBulk, startMailWorld, startThrottle, type MailWorld, type Throttle } from './world';
+import { stopHard } from '../../scripts/servers/dovecot';
+import { countMessages, seedBulk, startMailWorld, startThrottle, type MailWorld, type Throttle } from './world';
 
 jest.setTimeout(120_000);
 

@@ -14,7 +14,7 @@ import { connect } from '../imap/corpus';
 import { createLocalEnv } from '../harness/temporal';
 import type { mailboxRound } from '../../workflows/mailbox-round';
 import { activityAttempts, countMessages, seedBulk, startMailWorld, startThrottle, type MailWorld, type Throttle } from './world';
-import { startWorkerProcess, type WorkerProcess } from './worker-process';
+import { startWorkerProcess, type WorkerProcess } from '../../scripts/servers/worker-process';
 
 jest.setTimeout(420_000);
 

@@ -4,13 +4,13 @@
 // in its middle), a bulk mailbox seeded through plain IMAP APPEND, and exact comparisons
 // of two mailboxes.
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { demoUsers } from '../../scripts/sandbox/demo-mailboxes';
 import { demoSpec, type DemoServers } from '../../scripts/sandbox/demo-spec';
-import { startDovecot, type DovecotServer, type MailUser } from '../../scripts/servers/dovecot';
+import { startDovecot, stopHard, type DovecotServer, type MailUser } from '../../scripts/servers/dovecot';
 import { parseSpec, type MigrationSpec, type MigrationSpecInput } from '../../workflows/spec';
 import { connect, makeMessage, readMailbox, serverPathOf, type StoredMessage } from '../imap/corpus';
 
@@ -239,32 +239,4 @@ export async function compareMailboxes(
 /** The attempt number of every activity task started in a history, in order. */
 export function activityAttempts(history: { events?: { activityTaskStartedEventAttributes?: { attempt?: number | null } | null }[] | null }): number[] {
   return (history.events ?? []).flatMap((e) => (e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.attempt ?? 0] : []));
-}
-
-/**
- * Stops a Dovecot the way a crash or a hard restart does: server.stop() (SIGTERM to the
- * master), then SIGKILL to every process of that instance still alive. server.stop()
- * alone leaves the running imap processes serving their sessions to the end (see the
- * report of issue 7); they are found by the instance name in their process title.
- */
-export async function stopHard(server: DovecotServer): Promise<number[]> {
-  await server.stop();
-  const title = `dovecot-mailshift-${server.name}-${server.port}/`;
-  const killed: number[] = [];
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number)) {
-    let cmdline = '';
-    try {
-      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    } catch {
-      continue;
-    }
-    if (!cmdline.startsWith(title)) continue;
-    try {
-      process.kill(pid, 'SIGKILL');
-      killed.push(pid);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return killed;
 }

@@ -1,9 +1,10 @@
 // The real worker (workers/main.ts) as a child process in its own process group, so a
 // SIGKILL takes tsx and the node process it runs together, as a crashed machine would.
+// For the fault tests (a worker killed mid-copy) and bench:scale (two workers).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { isAlive } from '../../scripts/servers/process';
+import { isAlive } from './process';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -19,13 +20,14 @@ export interface WorkerProcess {
 
 export function startWorkerProcess(o: { address: string; namespace?: string; taskQueue: string; log: string }): WorkerProcess {
   const env: NodeJS.ProcessEnv = { ...process.env, TEMPORAL_ADDRESS: o.address, TEMPORAL_NAMESPACE: o.namespace ?? 'default', MAILSHIFT_TASK_QUEUE: o.taskQueue };
-  // The test client sends plain payloads.
+  // The tests' and benchmarks' clients send plain payloads.
   delete env.MAILSHIFT_CODEC_KEY;
   delete env.TEMPORAL_PROFILE;
   const out = openSync(o.log, 'a');
   const child: ChildProcess = spawn(path.join(root, 'node_modules/.bin/tsx'), ['workers/main.ts'], { cwd: root, env, stdio: ['ignore', out, out], detached: true });
   closeSync(out);
   const pid = child.pid!;
+  child.on('error', () => undefined);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const group = (signal: NodeJS.Signals) => {
     try {

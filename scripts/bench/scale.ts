@@ -1,0 +1,377 @@
+// `npm run bench:scale`: many small mailboxes through one pre-sync round and one post-sync
+// round, with two workers, on servers of its own (a temporary directory, loopback ports).
+//   1. two Dovecot instances as the sandbox has them (host1 `INBOX.` prefix with an admin
+//      master user, host2 `/` with a password per user, in files the spec refers to);
+//   2. host1's mailboxes seeded as Maildir files (scripts/bench/scale-maildir.ts): 3–5
+//      messages of 2–10 KB each, one in Sent for every third user;
+//   3. a Temporal dev server with a persistent database, and two worker processes
+//      (workers/main.ts) on one task queue;
+//   4. `mailboxRound` (workflows/mailbox-round.ts) over every mailbox, kind presync; one new
+//      message delivered into every fourth INBOX; then kind postsync (INBOX, max age one day,
+//      deletes on host1 what is verified on host2), with the pre-sync's states;
+//   5. every workflow run in the namespace (continued-as-new runs too) with its history
+//      length; each worker's peak RSS (VmHWM of its process tree); every mailbox counted
+//      with IMAP STATUS on both servers.
+// Prints total time, mailboxes per minute, the largest history and the peak RSS.
+// Targets: no run above 10,000 events; worker RSS bounded (reported).
+// Options: --mailboxes N (default 2000), --concurrency N (the spec's sync.concurrency,
+// default 50), --keep (leave the directory: servers' data, worker logs).
+// A script, not a test: figures vary with the machine and what else runs on it.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client, Connection, type WorkflowExecutionStatusName } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { ImapFlow } from 'imapflow';
+import { demoSpec } from '../sandbox/demo-spec';
+import { startDovecot, type DovecotServer, type MailUser } from '../servers/dovecot';
+import { freePort, stopPid } from '../servers/process';
+import { startDevServer } from '../servers/temporal-dev';
+import { parseSpec, type MigrationSpec } from '../../workflows/spec';
+import type { mailboxRound, MailboxOutcome, RoundInput } from '../../workflows/mailbox-round';
+import { deliverNew, seedMailbox, type SeededMessage } from './scale-maildir';
+import { stopHard } from '../servers/dovecot';
+import { startWorkerProcess, type WorkerProcess } from '../servers/worker-process';
+import { largestInTree, type Memory } from './scale-memory';
+
+const HISTORY_TARGET = 10_000;
+/** Every NEW_EVERY-th mailbox gets a new message between the two rounds. */
+const NEW_EVERY = 4;
+/** Parallel IMAP logins when counting the mailboxes at the end. */
+const COUNT_CONNECTIONS = 12;
+
+const log = (s: string) => process.stdout.write(`${s}\n`);
+const secs = (ms: number) => (ms / 1000).toFixed(1);
+const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : 'n/a');
+
+function option(argv: string[], name: string, fallback: number): number {
+  const i = argv.indexOf(name);
+  if (i < 0) return fallback;
+  const n = Number(argv[i + 1]);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} takes a positive whole number`);
+  return n;
+}
+
+// ---- cleanup, even on error or Ctrl-C ------------------------------------------------------
+
+const cleanups: { what: string; run: () => Promise<void> | void }[] = [];
+let cleaning: Promise<void> | undefined;
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    for (const c of cleanups.reverse()) {
+      try {
+        await c.run();
+      } catch (err) {
+        process.stderr.write(`cleanup (${c.what}) failed: ${(err as Error).message}\n`);
+      }
+    }
+  })();
+  return cleaning;
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    process.stderr.write(`\n${signal}: stopping everything …\n`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+// ---- IMAP counts -----------------------------------------------------------------------------
+
+/** Messages per logical folder (INBOX, Sent) of one mailbox, by STATUS. */
+async function countFolders(server: DovecotServer, user: string, password: string): Promise<Record<'INBOX' | 'Sent', number>> {
+  const c = new ImapFlow({ host: server.host, port: server.port, secure: false, doSTARTTLS: false, auth: { user, pass: password }, logger: false, disableCompression: true, disableAutoIdle: true });
+  c.on('error', () => undefined);
+  await c.connect();
+  try {
+    const sent = server.layout === 'inbox-prefix-dot' ? 'INBOX.Sent' : 'Sent';
+    const count = async (box: string) => {
+      const s = await c.status(box, { messages: true }).catch(() => undefined);
+      return s ? (s.messages ?? 0) : 0;
+    };
+    return { INBOX: await count('INBOX'), Sent: await count(sent) };
+  } finally {
+    await c.logout().catch(() => undefined);
+  }
+}
+
+/** `fn` over every item, `parallel` at a time. */
+async function pool<T, R>(items: T[], parallel: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(parallel, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]);
+      }
+    }),
+  );
+  return out;
+}
+
+// ---- Temporal --------------------------------------------------------------------------------
+
+async function waitForPollers(client: Client, taskQueue: string, workers: WorkerProcess[], timeoutMs = 180_000): Promise<void> {
+  const { TaskQueueType } = temporal.api.enums.v1;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const identities = async (taskQueueType: temporal.api.enums.v1.TaskQueueType) => {
+      const r = await client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: taskQueue }, taskQueueType });
+      return new Set((r.pollers ?? []).map((p) => p.identity));
+    };
+    const [wf, act] = await Promise.all([identities(TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW), identities(TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY)]);
+    if (wf.size >= workers.length && act.size >= workers.length) return;
+    if (Date.now() > deadline) {
+      throw new Error(`the workers are not polling after ${timeoutMs / 1000} s; logs:\n${workers.map((w) => `--- ${w.log}\n${w.output().slice(-2000)}`).join('\n')}`);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+interface RoundRun {
+  kind: RoundInput['kind'];
+  workflowId: string;
+  wallMs: number;
+  outcomes: MailboxOutcome[];
+}
+
+async function runRound(client: Client, taskQueue: string, input: RoundInput): Promise<RoundRun> {
+  const workflowId = `bench-scale-${input.kind}-${randomUUID().slice(0, 8)}`;
+  log(`${input.kind}: ${input.mailboxes.length} mailboxes (concurrency ${input.spec.sync.concurrency}) …`);
+  const started = performance.now();
+  const handle = await client.workflow.start<typeof mailboxRound>('mailboxRound', { taskQueue, workflowId, args: [input] });
+  const outcomes = await handle.result();
+  const wallMs = performance.now() - started;
+  log(`${input.kind}: done in ${secs(wallMs)} s`);
+  return { kind: input.kind, workflowId, wallMs, outcomes };
+}
+
+interface RunHistory {
+  workflowId: string;
+  runId: string;
+  status: WorkflowExecutionStatusName;
+  events: number;
+  bytes: number;
+  /** Failed activity attempts (each retried, or given up after the last attempt): their messages. */
+  activityFailures: string[];
+  /** Seconds from an activity's scheduling to its completion, every completed activity. */
+  activitySeconds: number[];
+}
+
+const seconds = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) => (t ? Number(t.seconds ?? 0) + (t.nanos ?? 0) / 1e9 : NaN);
+
+/** Every run in the namespace with its history length (describe, not the visibility copy). */
+async function histories(client: Client, expectedWorkflows: string[]): Promise<RunHistory[]> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const runs: RunHistory[] = [];
+    for await (const wf of client.workflow.list()) {
+      const handle = client.workflow.getHandle(wf.workflowId, wf.runId);
+      const d = await handle.describe();
+      const events = await handle.fetchHistory().then(
+        (h) => h.events ?? [],
+        (err: unknown) => {
+          log(`  history of ${wf.workflowId} run ${wf.runId} not read: ${(err as Error).message}`);
+          return [];
+        },
+      );
+      const scheduledAt = new Map<string, number>();
+      const activitySeconds: number[] = [];
+      const activityFailures: string[] = [];
+      for (const e of events) {
+        if (e.activityTaskScheduledEventAttributes) scheduledAt.set(String(e.eventId), seconds(e.eventTime));
+        const done = e.activityTaskCompletedEventAttributes;
+        if (done) activitySeconds.push(seconds(e.eventTime) - (scheduledAt.get(String(done.scheduledEventId)) ?? NaN));
+        // Retried attempts leave no event of their own: the started event carries the attempt and the last failure.
+        const started = e.activityTaskStartedEventAttributes;
+        if (started && (started.attempt ?? 1) > 1) activityFailures.push(started.lastFailure?.message ?? '?');
+        const failed = e.activityTaskFailedEventAttributes;
+        if (failed) activityFailures.push(failed.failure?.message ?? '?');
+      }
+      runs.push({ workflowId: wf.workflowId, runId: wf.runId, status: d.status.name, events: d.historyLength, bytes: d.historySize ?? NaN, activityFailures, activitySeconds });
+    }
+    // Visibility lags a little behind: wait until each round's last run shows as closed.
+    const settled = expectedWorkflows.every((id) => runs.some((r) => r.workflowId === id && r.status === 'COMPLETED'));
+    if (settled || Date.now() > deadline) return runs;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+// ---- the spec ----------------------------------------------------------------------------------
+
+/** The sandbox's demo spec (classical) against these servers, with `users` as its mailboxes. */
+function benchSpec(o: { host1: DovecotServer; host2: DovecotServer; secretsDir: string; users: string[]; concurrency: number }): MigrationSpec {
+  const input = demoSpec('classical', new Date(Date.now() + 30 * 86_400_000), {
+    host1Port: o.host1.port,
+    host2Port: o.host2.port,
+    host1Dir: o.host1.dir,
+    // DNS and SMTP are not used by mailbox rounds: ports nobody listens on.
+    dnsPort: 9,
+    tsigKeyFile: path.join(o.secretsDir, 'no-tsig.key'),
+    smtpPort: 9,
+    secretsDir: o.secretsDir,
+  });
+  const template = input.mailboxes[0];
+  input.mailboxes = o.users.map((user) => ({
+    ...template,
+    source: { ...template.source, user },
+    destination: { ...template.destination, user, credential: `file:${path.join(o.secretsDir, `host2-${user}`)}` },
+    wave: 'everyone',
+    contact: `${user}@home.example.test`,
+  }));
+  input.sync = { ...input.sync, concurrency: o.concurrency };
+  return parseSpec(input, new Date());
+}
+
+// ---- the run -------------------------------------------------------------------------------------
+
+async function main(argv: string[]): Promise<void> {
+  const runStarted = performance.now();
+  const mailboxes = option(argv, '--mailboxes', 2000);
+  const concurrency = option(argv, '--concurrency', 50);
+  const keep = argv.includes('--keep');
+  const dir = mkdtempSync(path.join(tmpdir(), 'mailshift-scale-'));
+  // Dovecot's login and mail processes run as other users: they must traverse it.
+  chmodSync(dir, 0o755);
+  cleanups.push({ what: 'bench dir', run: () => {
+    if (keep) log(`kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
+  } });
+  log(`bench dir ${dir}`);
+
+  // Users and their passwords; the spec refers to files holding them.
+  const secretsDir = path.join(dir, 'secrets');
+  mkdirSync(secretsDir, { mode: 0o700 });
+  const width = String(mailboxes).length;
+  const users = Array.from({ length: mailboxes }, (_, i) => `user${String(i + 1).padStart(Math.max(4, width), '0')}`);
+  const secret = () => randomBytes(9).toString('base64url');
+  const admin = secret();
+  writeFileSync(path.join(secretsDir, 'host1-admin'), `${admin}\n`, { mode: 0o600 });
+  const host1Users: MailUser[] = users.map((user) => ({ user, password: secret() }));
+  const host2Users: MailUser[] = users.map((user) => ({ user, password: secret() }));
+  for (const u of host2Users) writeFileSync(path.join(secretsDir, `host2-${u.user}`), `${u.password}\n`, { mode: 0o600 });
+  const host2Password = new Map(host2Users.map((u) => [u.user, u.password]));
+
+  let t = performance.now();
+  const host1 = await startDovecot({ name: 'host1', dir: path.join(dir, 'host1'), layout: 'inbox-prefix-dot', users: host1Users, masters: [{ user: 'admin', password: admin }] });
+  cleanups.push({ what: 'host1', run: async () => void (await stopHard(host1)) });
+  const host2 = await startDovecot({ name: 'host2', dir: path.join(dir, 'host2'), layout: 'slash-no-prefix', users: host2Users });
+  cleanups.push({ what: 'host2', run: async () => void (await stopHard(host2)) });
+  log(`Dovecot host1 :${host1.port}, host2 :${host2.port} (${mailboxes} users each) in ${secs(performance.now() - t)} s`);
+
+  t = performance.now();
+  const seeded = new Map<string, SeededMessage[]>();
+  users.forEach((user, index) => seeded.set(user, seedMailbox({ serverDir: host1.dir, user, index })));
+  const initial = [...seeded.values()].flat();
+  log(`seeded host1 (Maildir files): ${initial.length} messages, ${f1(initial.reduce((n, m) => n + m.bytes, 0) / 1e6)} MB in ${secs(performance.now() - t)} s`);
+
+  t = performance.now();
+  const [port, uiPort] = [await freePort(), await freePort()];
+  const serverPid = await startDevServer({ port, uiPort, dbFile: path.join(dir, 'temporal.db'), logFile: path.join(dir, 'temporal.log') });
+  cleanups.push({ what: 'Temporal dev server', run: () => stopPid(serverPid, 10_000) });
+  const address = `127.0.0.1:${port}`;
+  // A round's first page of history holds its input (the spec, about 350 bytes a mailbox, and sync
+  // states): past gRPC's default 4 MB receive limit at 2,000 mailboxes.
+  const connection = await Connection.connect({ address, channelArgs: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 } });
+  cleanups.push({ what: 'client connection', run: () => connection.close() });
+  const client = new Client({ connection, namespace: 'default' });
+  const taskQueue = `bench-scale-${randomUUID().slice(0, 8)}`;
+  const workers = [1, 2].map((n) => startWorkerProcess({ address, taskQueue, log: path.join(dir, `worker-${n}.log`) }));
+  cleanups.push({ what: 'workers', run: async () => void (await Promise.all(workers.map((w) => w.stop()))) });
+  await waitForPollers(client, taskQueue, workers);
+  log(`Temporal dev server :${port} and 2 workers polling in ${secs(performance.now() - t)} s`);
+
+  const spec = benchSpec({ host1, host2, secretsDir, users, concurrency });
+  log(`spec: ${mailboxes} mailboxes, ${f1(JSON.stringify(spec).length / 1024)} KB as JSON`);
+  // Memory of each worker idle (polling, workflow bundle loaded), after the pre-sync, after the post-sync.
+  const measure = () => workers.map((w) => largestInTree(w.pid) ?? { pid: w.pid, name: '?', peakMb: NaN, rssMb: NaN });
+  const peakAfter: Memory[][] = [measure()];
+
+  const presync = await runRound(client, taskQueue, { spec, kind: 'presync', mailboxes: users, usersOnHost2: [], mxOnHost2: false });
+  peakAfter.push(measure());
+
+  // New mail between the rounds, as it keeps arriving on host1 until the MX moves.
+  const arrived = new Map<string, SeededMessage[]>();
+  users.forEach((user, index) => {
+    if (index % NEW_EVERY === 0) arrived.set(user, [deliverNew({ serverDir: host1.dir, user, index, n: 0 })]);
+  });
+  log(`delivered ${arrived.size} new messages into host1 INBOXes`);
+
+  const previousStates = Object.fromEntries(presync.outcomes.flatMap((o) => (o.state ? [[o.mailbox, o.state]] : [])));
+  const postsync = await runRound(client, taskQueue, { spec, kind: 'postsync', mailboxes: users, usersOnHost2: [], mxOnHost2: false, previousStates });
+  peakAfter.push(measure());
+
+  log('histories …');
+  const runs = await histories(client, [presync.workflowId, postsync.workflowId]);
+  const largest = runs.reduce<RunHistory | undefined>((a, r) => (!a || r.events > a.events ? r : a), undefined);
+
+  log(`counting every mailbox on both servers (IMAP STATUS, ${COUNT_CONNECTIONS} connections at a time) …`);
+  t = performance.now();
+  const counts = await pool(users, COUNT_CONNECTIONS, async (user) => ({
+    user,
+    host1: await countFolders(host1, `${user}*admin`, admin),
+    host2: await countFolders(host2, user, host2Password.get(user)!),
+  }));
+  const countMs = performance.now() - t;
+
+  // host2 must hold every message host1 had: the seeded ones and the new ones.
+  const expected = (user: string, folder: 'INBOX' | 'Sent') => [...seeded.get(user)!, ...(arrived.get(user) ?? [])].filter((m) => m.folder === folder).length;
+  const short = counts.filter((c) => c.host2.INBOX < expected(c.user, 'INBOX') || c.host2.Sent < expected(c.user, 'Sent'));
+  const extra = counts.filter((c) => c.host2.INBOX > expected(c.user, 'INBOX') || c.host2.Sent > expected(c.user, 'Sent'));
+  const onHost2 = counts.reduce((n, c) => n + c.host2.INBOX + c.host2.Sent, 0);
+  const onHost1 = counts.reduce((n, c) => n + c.host1.INBOX + c.host1.Sent, 0);
+  // What the post-sync may delete on host1: INBOX messages of the last day (verified on host2).
+  const dayAgo = Date.now() - 86_400_000;
+  const inWindow = [...seeded.values(), ...arrived.values()].flat().filter((m) => m.folder === 'INBOX' && m.date >= dayAgo).length;
+  const total = initial.length + arrived.size;
+
+  // ---- the figures ----
+  const failed = (r: RoundRun) => r.outcomes.filter((o) => !o.ok);
+  const sum = (r: RoundRun, k: 'copied' | 'deleted') => r.outcomes.reduce((n, o) => n + o[k], 0);
+  const runsOf = (r: RoundRun) => runs.filter((x) => x.workflowId === r.workflowId);
+  const roundsMs = presync.wallMs + postsync.wallMs;
+  const perMin = (n: number, ms: number) => f1(n / (ms / 60_000));
+  const row = (k: string, v: string) => log(`${k.padEnd(34)} ${v}`);
+  log('');
+  row('mailboxes', `${mailboxes} (sync.concurrency ${concurrency}, 2 worker processes)`);
+  row('messages on host1 before pre-sync', `${initial.length} (${f1(initial.reduce((n, m) => n + m.bytes, 0) / 1e6)} MB)`);
+  row('new before post-sync', `${arrived.size} (one in every ${NEW_EVERY}th INBOX)`);
+  for (const r of [presync, postsync]) {
+    const rs = runsOf(r);
+    row(`${r.kind} round wall time`, `${secs(r.wallMs)} s  (${perMin(mailboxes, r.wallMs)} mailboxes/min; copied ${sum(r, 'copied')}, deleted ${sum(r, 'deleted')}; ` +
+      `${rs.length} run(s), largest ${Math.max(...rs.map((x) => x.events))} events; failed ${failed(r).length})`);
+  }
+  row('total (both rounds)', `${secs(roundsMs)} s  (${perMin(2 * mailboxes, roundsMs)} mailbox syncs/min)`);
+  for (const r of [presync, postsync]) row(`${r.kind} runs (events / KB)`, runsOf(r).sort((a, b) => a.runId.localeCompare(b.runId)).map((x) => `${x.events} / ${Math.round(x.bytes / 1024)}`).join(', '));
+  row('largest history of any run', largest ? `${largest.events} events, ${f1(largest.bytes / 1024)} KB (${largest.workflowId} run ${largest.runId}, ${largest.status}) of ${runs.length} runs` : 'n/a');
+  row(`history target ≤ ${HISTORY_TARGET.toLocaleString('en')} events`, largest && largest.events <= HISTORY_TARGET ? 'met' : 'NOT MET');
+  workers.forEach((w, i) =>
+    row(
+      `worker ${i + 1} peak RSS (VmHWM)`,
+      `${f1(peakAfter[2][i].peakMb)} MB (idle before the rounds ${f1(peakAfter[0][i].rssMb)} MB; peak by the end of the pre-sync ${f1(peakAfter[1][i].peakMb)} MB; ` +
+        `RSS at the end ${f1(peakAfter[2][i].rssMb)} MB; ${peakAfter[2][i].name} pid ${peakAfter[2][i].pid} under tsx ${w.pid})`,
+    ),
+  );
+  row('failed mailboxes', `pre-sync ${failed(presync).length}, post-sync ${failed(postsync).length}`);
+  for (const r of [presync, postsync]) {
+    const d = runsOf(r).flatMap((x) => x.activitySeconds).sort((a, b) => a - b);
+    const q = (p: number) => f1(d[Math.min(d.length - 1, Math.floor(p * d.length))]);
+    const failures = runsOf(r).flatMap((x) => x.activityFailures);
+    row(`${r.kind} syncMailbox activities`, `${d.length}; scheduled→completed median ${q(0.5)} s, p95 ${q(0.95)} s, max ${q(1)} s; failed attempts ${failures.length}`);
+    const reasons = failures.map((f) => f.replace(/user\d+/g, 'userN')).reduce((m, f) => m.set(f, (m.get(f) ?? 0) + 1), new Map<string, number>());
+    for (const [reason, n] of [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 5)) log(`  ${n}× ${reason}`);
+  }
+  row('host2 verified (STATUS, all mailboxes)', `${onHost2}/${total} messages; ${mailboxes - short.length - extra.length}/${mailboxes} mailboxes exact; ${short.length} short, ${extra.length} with more (${secs(countMs)} s)`);
+  row('host1 after post-sync', `${onHost1} messages left (${total} − ${inWindow} in the one-day window = ${total - inWindow} if all those were deleted)`);
+  row('whole benchmark', `${secs(performance.now() - runStarted)} s (set-up, seeding, rounds, counting)`);
+  for (const r of [presync, postsync]) for (const o of failed(r).slice(0, 10)) log(`  ${r.kind} failed ${o.mailbox}: ${o.error}`);
+  for (const c of [...short, ...extra].slice(0, 10)) log(`  ${c.user}: host2 INBOX ${c.host2.INBOX}/${expected(c.user, 'INBOX')}, Sent ${c.host2.Sent}/${expected(c.user, 'Sent')}`);
+}
+
+main(process.argv.slice(2))
+  .catch((err: unknown) => {
+    process.stderr.write(`bench:scale failed: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => cleanup());
