@@ -104,7 +104,9 @@ export async function mailboxRound(input: RoundInput): Promise<MailboxOutcome[]>
 
   const all = [...done, ...orderLike(pending, results)];
   if (all.length < input.mailboxes.length) {
-    await continueAsNew<typeof mailboxRound>({ ...input, done: all });
+    // The next run needs the spec of the mailboxes still to do only (payloads are limited to 2 MB).
+    const left = new Set(input.mailboxes.slice(all.length));
+    await continueAsNew<typeof mailboxRound>({ ...input, spec: { ...spec, mailboxes: spec.mailboxes.filter((m) => left.has(m.source.user)) }, done: all });
   }
   return all;
 }

@@ -298,11 +298,13 @@ export class Runbook {
   private async round(kind: RoundKind, wave?: string): Promise<MailboxOutcome[]> {
     const started = Date.now();
     const users = this.usersOf(wave);
+    const inRound = new Set(users);
     const outcomes = await executeChild(mailboxRound, {
       workflowId: `${workflowInfo().workflowId}/${kind}-${this.rounds.length + 1}${wave ? `-${wave}` : ''}`,
       args: [
         {
-          spec: this.spec,
+          // Only this round's mailboxes: a round's input stays small however many there are.
+          spec: { ...this.spec, mailboxes: this.spec.mailboxes.filter((m) => inRound.has(m.source.user)) },
           kind,
           mailboxes: users,
           usersOnHost2: Object.entries(this.mailboxes).filter(([, m]) => m.usersOnHost2).map(([u]) => u),
