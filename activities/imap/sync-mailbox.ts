@@ -13,7 +13,7 @@ import { syncFolder, unchangedFolder, verifyFolder, type FolderIncremental, type
 import { checkpointOf, decideFolder, emptyState, pairKey, scopeKey, usableFolders } from './sync-state';
 import type { FolderSyncResult, FolderSyncState, FolderVerifyResult, SyncRequest, SyncResult, SyncTotals, VerifyResult } from './types';
 
-const DEFAULTS = { batchMessages: 50, batchBytes: 8 * 1024 * 1024, parallelFolders: 2 };
+const DEFAULTS = { batchMessages: 50, batchBytes: 4 * 1024 * 1024, parallelFolders: 2 };
 
 function checkRequest(req: SyncRequest): void {
   if (!req.mailbox) throw invalidRequest('sync request without a mailbox label');

@@ -53,7 +53,7 @@ export interface FolderRules {
 export interface SyncTuning {
   /** Messages per MULTIAPPEND command (default 50). */
   batchMessages?: number;
-  /** Bytes per batch; also what bounds memory: about three batches' worth per folder copied at once (default 8 MiB). */
+  /** Bytes per batch; also what bounds memory: about three batches' worth per folder copied at once (default 4 MiB: as fast as 8 MiB on 10,000 messages, 20 MB less peak RSS). */
   batchBytes?: number;
   /** Folders copied at the same time, each on its own pair of connections (default 2). */
   parallelFolders?: number;
