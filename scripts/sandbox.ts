@@ -163,8 +163,9 @@ Notices arrive in ${path.relative(projectRoot, sandbox.smtp.outbox)}/. The worke
 }
 
 function runWorker(): ChildProcess {
-  const tsx = path.join(projectRoot, 'node_modules', '.bin', 'tsx');
-  return spawn(tsx, [path.join(projectRoot, 'workers', 'main.ts')], {
+  // As `npm run worker` runs it: tsx's CommonJS hook only (its ESM loader thread costs ~30 MB).
+  return spawn(process.execPath, ['--require', 'tsx/cjs', path.join(projectRoot, 'workers', 'main.ts')], {
+    cwd: projectRoot,
     stdio: 'inherit',
     env: { ...process.env, TEMPORAL_ADDRESS: `127.0.0.1:${sandbox.temporal.port}`, TEMPORAL_NAMESPACE: 'default' },
   });

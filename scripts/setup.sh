@@ -13,3 +13,5 @@ fi
 bash scripts/install/debian-packages.sh
 bash scripts/install/temporal-cli.sh
 bash scripts/install/temporal-test-server.sh
+# The workflow bundle every worker loads (workers/workflow-bundle.ts).
+node_modules/.bin/tsx scripts/build-workflows.ts

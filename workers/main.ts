@@ -9,18 +9,21 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import * as activities from '../activities';
 import { dataConverterFromEnv } from './codec';
 import { TASK_QUEUE } from '../workflows/task-queue';
+import { workflowCode } from './workflow-bundle';
 
 async function run(): Promise<void> {
   const { connectionOptions, namespace = 'default' } = loadClientConnectConfig();
   const dataConverter = dataConverterFromEnv();
   if (dataConverter) console.log(`mailshift worker: payloads encrypted (key id "${process.env.MAILSHIFT_CODEC_KEY_ID?.trim() || 'default'}")`);
+  const workflows = workflowCode();
+  console.log(`mailshift worker: workflow code from ${workflows.description}`);
   const connection = await NativeConnection.connect(connectionOptions);
   try {
     const worker = await Worker.create({
       connection,
       namespace,
       taskQueue: process.env.MAILSHIFT_TASK_QUEUE ?? TASK_QUEUE,
-      workflowsPath: require.resolve('../workflows'),
+      ...workflows.options,
       activities,
       dataConverter,
     });

@@ -1,5 +1,5 @@
-// Memory figures of `npm run bench:scale`'s worker processes, read from /proc (tsx runs
-// the worker in a child node process: the whole tree is measured).
+// Memory figures of `npm run bench:scale`'s worker processes, read from /proc (a worker's
+// whole process tree is measured: anything it starts counts too).
 import { readdirSync, readFileSync } from 'node:fs';
 
 // ---- /proc ------------------------------------------------------------------------------
@@ -46,7 +46,7 @@ export function memoryOf(pid: number): Memory | undefined {
   }
 }
 
-/** The largest process of a tree by peak RSS: for a tsx-run worker, the node process running it. */
+/** The largest process of a tree by peak RSS. */
 export function largestInTree(pid: number): Memory | undefined {
   const all = processTree(pid).flatMap((p) => memoryOf(p) ?? []);
   return all.sort((a, b) => b.peakMb - a.peakMb)[0];

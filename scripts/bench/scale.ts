@@ -350,7 +350,7 @@ async function main(argv: string[]): Promise<void> {
     row(
       `worker ${i + 1} peak RSS (VmHWM)`,
       `${f1(peakAfter[2][i].peakMb)} MB (idle before the rounds ${f1(peakAfter[0][i].rssMb)} MB; peak by the end of the pre-sync ${f1(peakAfter[1][i].peakMb)} MB; ` +
-        `RSS at the end ${f1(peakAfter[2][i].rssMb)} MB; ${peakAfter[2][i].name} pid ${peakAfter[2][i].pid} under tsx ${w.pid})`,
+        `RSS at the end ${f1(peakAfter[2][i].rssMb)} MB; ${peakAfter[2][i].name} pid ${peakAfter[2][i].pid} of worker ${w.pid})`,
     ),
   );
   row('failed mailboxes', `pre-sync ${failed(presync).length}, post-sync ${failed(postsync).length}`);

@@ -1,5 +1,5 @@
 // The real worker (workers/main.ts) as a child process in its own process group, so a
-// SIGKILL takes tsx and the node process it runs together, as a crashed machine would.
+// SIGKILL takes it and anything it started together, as a crashed machine would.
 // For the fault tests (a worker killed mid-copy) and bench:scale (two workers).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
@@ -11,7 +11,7 @@ const root = path.resolve(__dirname, '../..');
 export interface WorkerProcess {
   pid: number;
   log: string;
-  /** SIGKILL to the whole group; resolves when the tsx process is gone. */
+  /** SIGKILL to the whole group; resolves when the process is gone. */
   kill(): Promise<void>;
   /** SIGTERM (a graceful shutdown), then SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
@@ -24,7 +24,8 @@ export function startWorkerProcess(o: { address: string; namespace?: string; tas
   delete env.MAILSHIFT_CODEC_KEY;
   delete env.TEMPORAL_PROFILE;
   const out = openSync(o.log, 'a');
-  const child: ChildProcess = spawn(path.join(root, 'node_modules/.bin/tsx'), ['workers/main.ts'], { cwd: root, env, stdio: ['ignore', out, out], detached: true });
+  // As `npm run worker` runs it.
+  const child: ChildProcess = spawn(process.execPath, ['--require', 'tsx/cjs', 'workers/main.ts'], { cwd: root, env, stdio: ['ignore', out, out], detached: true });
   closeSync(out);
   const pid = child.pid!;
   child.on('error', () => undefined);
