@@ -5,6 +5,7 @@
 import { ActivityFailure, continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import type { SyncState } from '../activities/imap/types';
+import { jsonBytes, PAYLOAD_BUDGET_BYTES } from './payload-budget';
 import { deletePermissions, type SyncKind } from './phase-rules';
 import { syncRequest } from './requests';
 import type { MigrationSpec } from './spec';
@@ -20,7 +21,7 @@ export interface MailboxOutcome {
   /** verify / final: messages on host1 not found on host2. */
   missing: number;
   error?: string;
-  /** What the next round needs to skip unchanged folders (absent past the state budget). */
+  /** What the next round needs to skip unchanged folders (absent when it did not fit the payload budget). */
   state?: SyncState;
 }
 
@@ -47,12 +48,6 @@ const { syncMailbox, verifyMailbox } = proxyActivities<typeof activities>({
 const HISTORY_BUDGET = 8_000;
 const HISTORY_BYTES_BUDGET = 3 * 1024 * 1024;
 
-/**
- * Sync states travel through history (payloads are limited to 2 MB): past this many
- * bytes per round, mailboxes get no state and their next sync compares in full.
- */
-const STATE_BUDGET_BYTES = 1_000_000;
-
 /** The server also suggests it (4,096 events or 4 MB by default); every request is in history. */
 const historyRoomLeft = () => {
   const info = workflowInfo();
@@ -64,7 +59,20 @@ export async function mailboxRound(input: RoundInput): Promise<MailboxOutcome[]>
   const done = [...(input.done ?? [])];
   const pending = input.mailboxes.slice(done.length);
   const byUser = new Map(spec.mailboxes.map((m) => [m.source.user, m]));
-  let stateBytes = done.reduce((n, o) => n + (o.state ? JSON.stringify(o.state).length : 0), 0);
+  // The result, and a continue-as-new with what is left of the input, must stay within the
+  // payload budget: a mailbox's new sync state is kept only while it fits (without one,
+  // its next sync compares in full). What is left of the input shrinks as mailboxes finish.
+  // (Each entry with its comma; a state also with its `"user":` key.)
+  const stateEntryBytes = (u: string, state?: SyncState) => (state ? jsonBytes(state) + u.length + 4 : 0);
+  const inputBytesOf = new Map(pending.map((u) => [u, jsonBytes(byUser.get(u)) + 1 + stateEntryBytes(u, input.previousStates?.[u])]));
+  let inputLeft = [...inputBytesOf.values()].reduce((a, b) => a + b, 0);
+  const fixedBytes = jsonBytes({ ...input, spec: { ...spec, mailboxes: [] }, previousStates: {}, done: [] });
+  let outcomeBytes = jsonBytes(done);
+  const keepStateIfItFits = (outcome: MailboxOutcome, state: SyncState) => {
+    inputLeft -= inputBytesOf.get(outcome.mailbox) ?? 0;
+    if (fixedBytes + inputLeft + outcomeBytes + jsonBytes({ ...outcome, state }) + 1 <= PAYLOAD_BUDGET_BYTES) outcome.state = state;
+    outcomeBytes += jsonBytes(outcome) + 1;
+  };
 
   const runOne = async (user: string): Promise<MailboxOutcome> => {
     const mailbox = byUser.get(user)!;
@@ -78,11 +86,7 @@ export async function mailboxRound(input: RoundInput): Promise<MailboxOutcome[]>
       const previous = input.previousStates?.[user];
       const r = await syncMailbox({ ...syncRequest(spec, mailbox, kind, permissions), ...(previous && { previous }) });
       const outcome: MailboxOutcome = { mailbox: user, ok: true, copied: r.totals.copied, deleted: r.totals.deletedOnDestination + r.totals.deletedOnSource, missing: 0 };
-      const size = JSON.stringify(r.state).length;
-      if (stateBytes + size <= STATE_BUDGET_BYTES) {
-        stateBytes += size;
-        outcome.state = r.state;
-      }
+      keepStateIfItFits(outcome, r.state);
       return outcome;
     } catch (err) {
       // "Activity task failed" says nothing: the activity's own failure names the side and mailbox.
@@ -104,9 +108,14 @@ export async function mailboxRound(input: RoundInput): Promise<MailboxOutcome[]>
 
   const all = [...done, ...orderLike(pending, results)];
   if (all.length < input.mailboxes.length) {
-    // The next run needs the spec of the mailboxes still to do only (payloads are limited to 2 MB).
+    // The next run needs the spec and previous states of the mailboxes still to do only.
     const left = new Set(input.mailboxes.slice(all.length));
-    await continueAsNew<typeof mailboxRound>({ ...input, spec: { ...spec, mailboxes: spec.mailboxes.filter((m) => left.has(m.source.user)) }, done: all });
+    await continueAsNew<typeof mailboxRound>({
+      ...input,
+      spec: { ...spec, mailboxes: spec.mailboxes.filter((m) => left.has(m.source.user)) },
+      previousStates: Object.fromEntries(Object.entries(input.previousStates ?? {}).filter(([u]) => left.has(u))),
+      done: all,
+    });
   }
   return all;
 }

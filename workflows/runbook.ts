@@ -19,7 +19,8 @@ import {
 import type * as activities from '../activities';
 import type { AuditEntry, DnsRecordSet } from './audit';
 import { Gates } from './gates';
-import { mailboxRound, type MailboxOutcome, type RoundKind } from './mailbox-round';
+import { mailboxRound, type MailboxOutcome, type RoundInput, type RoundKind } from './mailbox-round';
+import { jsonBytes, PAYLOAD_BUDGET_BYTES, statesWithin, withStatesWithinBudget } from './payload-budget';
 import { assertMxMayMove, type FinalSyncOutcome } from './phase-rules';
 import { MIGRATION_OPEN_GATE, MIGRATION_PHASE, MIGRATION_SCENARIO } from './search-attributes';
 import { parseSpec, type GateName, type MigrationSpec, type MigrationSpecInput } from './spec';
@@ -247,10 +248,11 @@ export class Runbook {
       mxOnHost2: this.mxOnHost2,
       accessCut: this.accessCut,
       finalSync: this.finalSync,
-      syncStates: this.syncStates,
+      syncStates: {},
       quietRounds: this.quietRounds,
       paused: this.gates.paused,
     };
+    snapshot.syncStates = statesWithin(this.syncStates, Object.keys(this.syncStates), PAYLOAD_BUDGET_BYTES - jsonBytes(snapshot) - jsonBytes(this.input));
     await continueAsNew<(spec: MigrationSpecInput, resume?: RunbookSnapshot) => Promise<MigrationReport>>(this.input, snapshot);
   }
 
@@ -299,19 +301,21 @@ export class Runbook {
     const started = Date.now();
     const users = this.usersOf(wave);
     const inRound = new Set(users);
+    // The round makes room for each new state as it uses up the previous one (mailbox-round.ts).
+    const input = withStatesWithinBudget<RoundInput>(
+      {
+        // Only this round's mailboxes: a round's input stays small however many there are.
+        spec: { ...this.spec, mailboxes: this.spec.mailboxes.filter((m) => inRound.has(m.source.user)) },
+        kind,
+        mailboxes: users,
+        usersOnHost2: Object.entries(this.mailboxes).filter(([, m]) => m.usersOnHost2).map(([u]) => u),
+        mxOnHost2: this.mxOnHost2,
+      },
+      this.syncStates,
+    );
     const outcomes = await executeChild(mailboxRound, {
       workflowId: `${workflowInfo().workflowId}/${kind}-${this.rounds.length + 1}${wave ? `-${wave}` : ''}`,
-      args: [
-        {
-          // Only this round's mailboxes: a round's input stays small however many there are.
-          spec: { ...this.spec, mailboxes: this.spec.mailboxes.filter((m) => inRound.has(m.source.user)) },
-          kind,
-          mailboxes: users,
-          usersOnHost2: Object.entries(this.mailboxes).filter(([, m]) => m.usersOnHost2).map(([u]) => u),
-          mxOnHost2: this.mxOnHost2,
-          previousStates: Object.fromEntries(users.filter((u) => this.syncStates[u]).map((u) => [u, this.syncStates[u]])),
-        },
-      ],
+      args: [input],
     });
     for (const { state, ...o } of outcomes) {
       this.mailboxes[o.mailbox].last = { ...o, kind };

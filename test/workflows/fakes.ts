@@ -18,6 +18,8 @@ export interface FakeWorld {
   missing: Map<string, number>;
   /** Messages each post-sync round copies (then 0): mail still arriving on host1. */
   postsyncArrivals: number[];
+  /** Extra bytes in each sync state (a mailbox with many folders). */
+  stateBytes?: number;
 }
 
 export function fakeWorld(initial: DnsRecordSet[]): FakeWorld {
@@ -49,7 +51,7 @@ export function fakeActivities(world: FakeWorld): typeof activities {
       const postsync = req.maxAgeDays === 1;
       const copied = postsync ? (world.postsyncArrivals.shift() ?? 0) : 3;
       // A state that names the sync it came from: the next sync must be handed it.
-      const state = { version: 1, pair: req.mailbox, takenAt: `sync-${world.calls.length}`, folders: [] };
+      const state = { version: 1, pair: req.mailbox + ' '.repeat(world.stateBytes ?? 0), takenAt: `sync-${world.calls.length}`, folders: [] };
       return { mailbox: req.mailbox, dryRun: false, folders: [], excludedFolders: [], totals: totals(copied), durationMs: 1, state };
     },
     async readRecords(input: { name: string; type: string }) {
