@@ -8,7 +8,7 @@ import { builtinModules } from 'node:module';
 const nodeBuiltins = builtinModules.flatMap((m) => [m, `node:${m}`]);
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.tools/**', '.sandbox/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', '.tools/**', '.sandbox/**', 'coverage/**', '.build/**'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {
