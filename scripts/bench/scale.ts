@@ -25,13 +25,13 @@ import { Client, Connection, type WorkflowExecutionStatusName } from '@temporali
 import { temporal } from '@temporalio/proto';
 import { ImapFlow } from 'imapflow';
 import { demoSpec } from '../sandbox/demo-spec';
-import { startDovecot, type DovecotServer, type MailUser } from '../servers/dovecot';
+import { startDovecot, stopHard, type DovecotServer, type MailUser } from '../servers/dovecot';
 import { freePort, stopPid } from '../servers/process';
 import { startDevServer } from '../servers/temporal-dev';
 import { parseSpec, type MigrationSpec } from '../../workflows/spec';
 import type { mailboxRound, MailboxOutcome, RoundInput } from '../../workflows/mailbox-round';
+import { withStatesWithinBudget } from '../../workflows/payload-budget';
 import { deliverNew, seedMailbox, type SeededMessage } from './scale-maildir';
-import { stopHard } from '../servers/dovecot';
 import { startWorkerProcess, type WorkerProcess } from '../servers/worker-process';
 import { largestInTree, type Memory } from './scale-memory';
 
@@ -298,8 +298,9 @@ async function main(argv: string[]): Promise<void> {
   });
   log(`delivered ${arrived.size} new messages into host1 INBOXes`);
 
-  const previousStates = Object.fromEntries(presync.outcomes.flatMap((o) => (o.state ? [[o.mailbox, o.state]] : [])));
-  const postsync = await runRound(client, taskQueue, { spec, kind: 'postsync', mailboxes: users, usersOnHost2: [], mxOnHost2: false, previousStates });
+  const states = Object.fromEntries(presync.outcomes.flatMap((o) => (o.state ? [[o.mailbox, o.state]] : [])));
+  // As the runbook hands them: as many states as fit the payload budget.
+  const postsync = await runRound(client, taskQueue, withStatesWithinBudget<RoundInput>({ spec, kind: 'postsync', mailboxes: users, usersOnHost2: [], mxOnHost2: false }, states));
   peakAfter.push(measure());
 
   log('histories …');
