@@ -68,30 +68,32 @@ export async function mailboxRound(input: RoundInput): Promise<MailboxOutcome[]>
   let inputLeft = [...inputBytesOf.values()].reduce((a, b) => a + b, 0);
   const fixedBytes = jsonBytes({ ...input, spec: { ...spec, mailboxes: [] }, previousStates: {}, done: [] });
   let outcomeBytes = jsonBytes(done);
-  const keepStateIfItFits = (outcome: MailboxOutcome, state: SyncState) => {
+  const account = ({ outcome, state }: { outcome: MailboxOutcome; state?: SyncState }): MailboxOutcome => {
     inputLeft -= inputBytesOf.get(outcome.mailbox) ?? 0;
-    if (fixedBytes + inputLeft + outcomeBytes + jsonBytes({ ...outcome, state }) + 1 <= PAYLOAD_BUDGET_BYTES) outcome.state = state;
+    if (state && fixedBytes + inputLeft + outcomeBytes + jsonBytes({ ...outcome, state }) + 1 <= PAYLOAD_BUDGET_BYTES) outcome.state = state;
     outcomeBytes += jsonBytes(outcome) + 1;
+    return outcome;
   };
 
-  const runOne = async (user: string): Promise<MailboxOutcome> => {
+  const runOne = async (user: string): Promise<{ outcome: MailboxOutcome; state?: SyncState }> => {
     const mailbox = byUser.get(user)!;
     try {
       if (kind === 'verify') {
         const v = await verifyMailbox(syncRequest(spec, mailbox, 'final', { deleteOnDestination: false, deleteOnSource: false }));
         // Messages not yet on host2 are no failure (preflight); the final verification's count gates the MX.
-        return { mailbox: user, ok: true, copied: 0, deleted: 0, missing: v.missing };
+        return { outcome: { mailbox: user, ok: true, copied: 0, deleted: 0, missing: v.missing } };
       }
       const permissions = deletePermissions(kind, { usersOnHost2: input.usersOnHost2.includes(user) }, { mxOnHost2: input.mxOnHost2 });
       const previous = input.previousStates?.[user];
       const r = await syncMailbox({ ...syncRequest(spec, mailbox, kind, permissions), ...(previous && { previous }) });
-      const outcome: MailboxOutcome = { mailbox: user, ok: true, copied: r.totals.copied, deleted: r.totals.deletedOnDestination + r.totals.deletedOnSource, missing: 0 };
-      keepStateIfItFits(outcome, r.state);
-      return outcome;
+      return {
+        outcome: { mailbox: user, ok: true, copied: r.totals.copied, deleted: r.totals.deletedOnDestination + r.totals.deletedOnSource, missing: 0 },
+        state: r.state,
+      };
     } catch (err) {
       // "Activity task failed" says nothing: the activity's own failure names the side and mailbox.
       const reason = err instanceof ActivityFailure && err.cause ? err.cause.message : (err as Error).message;
-      return { mailbox: user, ok: false, copied: 0, deleted: 0, missing: 0, error: reason };
+      return { outcome: { mailbox: user, ok: false, copied: 0, deleted: 0, missing: 0, error: reason } };
     }
   };
 
@@ -101,7 +103,7 @@ export async function mailboxRound(input: RoundInput): Promise<MailboxOutcome[]>
   const lane = async () => {
     while (next < pending.length && historyRoomLeft()) {
       const user = pending[next++];
-      results.push(await runOne(user));
+      results.push(account(await runOne(user)));
     }
   };
   await Promise.all(Array.from({ length: Math.min(spec.sync.concurrency, pending.length) }, lane));
