@@ -416,7 +416,7 @@ export class Runbook {
       } catch (err) {
         const conflict = dnsConflictOf(err);
         if (!conflict) throw err;
-        await this.holdOnConflict(step, key, conflict);
+        await this.holdOnConflict(step, next, conflict);
       }
     }
     const propagation = await act.checkPropagation({
@@ -435,7 +435,7 @@ export class Runbook {
    * unasked. Wait at gate `dns-conflict` with the conflict explained; once approved, the
    * record as it is then is what the change replaces (a rollback is possible instead).
    */
-  private async holdOnConflict(step: string, key: string, conflict: ApplicationFailure): Promise<void> {
+  private async holdOnConflict(step: string, next: DnsRecordSet, conflict: ApplicationFailure): Promise<void> {
     const [found] = (conflict.details ?? []) as { expected: DnsRecordSet | null; actual: DnsRecordSet | null }[];
     this.audit.push({ at: nowIso(), kind: 'dns-conflict', step, expected: found?.expected ?? null, found: found?.actual ?? null });
     this.conflict = `DNS conflict at "${step}": ${conflict.message}`;
@@ -446,8 +446,8 @@ export class Runbook {
     await this.waitAtGate('dns-conflict', this.conflict, !rollingBack);
     this.conflict = undefined;
     if (this.gates.rollbackRequested && !rollingBack) throw new RollbackRequested();
-    const [name, type] = key.split('/');
-    this.currentRecords.set(key, await act.readRecords({ provider: this.spec.dns.provider, zone: this.spec.dns.zone, name, type: type as 'MX' | 'A' }));
+    const { name, type } = next;
+    this.currentRecords.set(`${name}/${type}`, await act.readRecords({ provider: this.spec.dns.provider, zone: this.spec.dns.zone, name, type: type as 'MX' | 'A' }));
     this.enter(phase);
   }
 
@@ -615,7 +615,7 @@ export class Runbook {
   }
 }
 
-/** The DnsConflict failure behind an activity failure, if that is what it is. */
+/** The DnsConflict failure behind an activity failure (activities/dns/errors.ts DNS_CONFLICT; workflows import no activity code). */
 function dnsConflictOf(err: unknown): ApplicationFailure | undefined {
   const cause = err instanceof ActivityFailure ? err.cause : undefined;
   return cause instanceof ApplicationFailure && cause.type === 'DnsConflict' ? cause : undefined;
