@@ -4,9 +4,11 @@
 //   2. mailshift first sync, then the no-change re-sync (with --state): the command
 //      `bin/mailshift sync` as administrators run it, under /usr/bin/time as mbsync is;
 //   3. mbsync first sync and re-sync from the same host1 user into another host2 user;
-//   4. reads back both destinations and compares them with the corpus: counts, bytes,
+//   4. the ceiling: a bare copier (bare-copy.ts) into a third host2 user, what any IMAP
+//      client could at best do against these two servers on this machine;
+//   5. reads back the three destinations and compares them with the corpus: counts, bytes,
 //      flags and keywords, internal dates, duplicates;
-//   5. prints wall time, msgs/s, MB/s, peak RSS and the ratios to mbsync.
+//   6. prints wall time, msgs/s, MB/s, peak RSS and the ratios to mbsync.
 // Options: --messages N (default 10000), --keep (leave the servers' directory).
 // A script, not a test: figures vary with the machine and the shared disk.
 import { spawnSync } from 'node:child_process';
@@ -16,6 +18,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { appendMessages, type OutgoingMessage } from '../../activities/imap/multiappend';
+import { bareCopy } from './bare-copy';
 import { startDovecot, type DovecotServer } from '../servers/dovecot';
 import { benchCorpus, BENCH_FOLDERS } from './corpus';
 
@@ -202,7 +205,7 @@ async function main(argv: string[]): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'mailshift-bench-'));
   // Dovecot's login and mail processes run as other users: they must traverse it.
   chmodSync(dir, 0o755);
-  const pw = { h1: randomBytes(12).toString('hex'), h2: randomBytes(12).toString('hex'), mb: randomBytes(12).toString('hex') };
+  const pw = { h1: randomBytes(12).toString('hex'), h2: randomBytes(12).toString('hex'), mb: randomBytes(12).toString('hex'), ce: randomBytes(12).toString('hex') };
   for (const [k, v] of Object.entries(pw)) writeFileSync(path.join(dir, `pw-${k}`), v, { mode: 0o600 });
   const log = (s: string) => process.stdout.write(`${s}\n`);
   log(`bench dir ${dir}`);
@@ -211,7 +214,11 @@ async function main(argv: string[]): Promise<void> {
     name: 'host2',
     dir: path.join(dir, 'host2'),
     layout: 'slash-no-prefix',
-    users: [{ user: 'bench', password: pw.h2 }, { user: 'mbsync', password: pw.mb }],
+    users: [
+      { user: 'bench', password: pw.h2 },
+      { user: 'mbsync', password: pw.mb },
+      { user: 'ceiling', password: pw.ce },
+    ],
   });
   try {
     let t = performance.now();
@@ -241,11 +248,22 @@ async function main(argv: string[]): Promise<void> {
     log('mbsync: re-sync …');
     const mbAgain = timed('mbsync', ['-c', rc, '-a', '-q']);
 
-    log('verifying both destinations …');
+    log('ceiling: bare copier, 4 connections …');
+    t = performance.now();
+    await bareCopy({
+      host1: { host: host1.host, port: host1.port, user: 'bench', password: pw.h1 },
+      host2: { host: host2.host, port: host2.port, user: 'ceiling', password: pw.ce },
+      mapFolder: (name) => pathOn(host2, logicalOn(host1, name)),
+    });
+    // Timed inside this process: no start-up counted, which flatters the ceiling, not mailshift.
+    const ceiling: Timed = { wallMs: performance.now() - t, peakRssMb: NaN, code: 0 };
+
+    log('verifying the three destinations …');
     t = performance.now();
     const mapped = expected.map((e) => ({ fp: e.folder === 'Sent Items' ? e.fp.replace(/^Sent Items /, 'Sent ') : e.fp }));
     const msCheck = compare(mapped, await readBack(host2, 'bench', pw.h2));
     const mbCheck = compare(expected, await readBack(host2, 'mbsync', pw.mb));
+    const ceCheck = compare(expected, await readBack(host2, 'ceiling', pw.ce));
     log(`verified in ${f1((performance.now() - t) / 1000)} s`);
 
     const rate = (x: Timed) => ({ msgs: expected.length / (x.wallMs / 1000), mbs: mb(bytes) / (x.wallMs / 1000) });
@@ -257,8 +275,10 @@ async function main(argv: string[]): Promise<void> {
     log(row('mailshift no-change re-sync', msAgain, `  (copied ${againCopied ?? '?'})`));
     log(row('mbsync first sync', mbFirst));
     log(row('mbsync re-sync', mbAgain));
+    log(row('ceiling (bare copier)', ceiling));
     log('');
     log(`first sync throughput, mailshift / mbsync: ${f2(mbFirst.wallMs / msFirst.wallMs)}× (target ≥ 4×)`);
+    log(`ceiling / mbsync: ${f2(mbFirst.wallMs / ceiling.wallMs)}× (the most any IMAP client reaches here); mailshift / ceiling: ${f2(ceiling.wallMs / msFirst.wallMs)}`);
     log(`no-change re-sync: mailshift ${f2(msAgain.wallMs / 1000)} s (the whole command; target < 0.5 s), mbsync ${f2(mbAgain.wallMs / 1000)} s; ratio ${f2(msAgain.wallMs / mbAgain.wallMs)}`);
     log(`peak RSS: mailshift ${f1(Math.max(msFirst.peakRssMb, msAgain.peakRssMb))} MB (target ≤ 150 MB), mbsync ${f1(Math.max(mbFirst.peakRssMb, mbAgain.peakRssMb))} MB`);
     log('');
@@ -267,6 +287,7 @@ async function main(argv: string[]): Promise<void> {
       `missing ${c.missing}; duplicates ${c.duplicates}; other flags/date ${c.metadataDiffers}; X-TUID added ${c.withXTuid}`;
     log(line('mailshift', msCheck));
     log(line('mbsync', mbCheck));
+    log(line('ceiling', ceCheck));
   } finally {
     await Promise.allSettled([host1.stop(), host2.stop()]);
     if (!keep) rmSync(dir, { recursive: true, force: true });
