@@ -1,11 +1,12 @@
 // Copies messages from one host1 folder to one host2 folder, byte for byte, with their
 // flags and internal dates. Batches are bounded in count and bytes; the next batch is read
-// from host1 while host2's Appender stores the current one, so two batches are in memory:
-// about 2 × batchBytes (or twice one message, when a single message is larger than a batch).
+// from host1 while host2 stores the current one, so two batches are in memory, plus the
+// copy imapflow's command compiler makes of the one being sent: about 3 × batchBytes
+// (or a few times one message, when a single message is larger than a batch).
 import { ApplicationFailure } from '@temporalio/common';
 import { commandFailure, formatBytes, IMAP_QUOTA_EXCEEDED, isQuotaError, serverText } from './errors';
 import { batchesByBytes, selectFolder, type MessageSummary } from './inventory';
-import type { OutgoingMessage } from './appender';
+import { appendMessages, type OutgoingMessage } from './multiappend';
 import type { ImapSession } from './session';
 
 export interface CopyOptions {
@@ -95,7 +96,7 @@ async function storeBatch(
   if (!batch.items.length) return { count: 0, bytes: 0 };
   const bytes = batch.items.reduce((n, i) => n + i.message.content.length, 0);
   try {
-    await (await to.session.appender()).append(to.path, batch.items.map((i) => i.message), options);
+    await appendMessages(to.session.client, to.path, batch.items.map((i) => i.message), options);
     return { count: batch.items.length, bytes };
   } catch (err) {
     if (isQuotaError(err)) throw await quotaExceeded(to, batch.items.length, bytes, remainingBytes, err);
@@ -110,7 +111,7 @@ async function storeBatch(
   let stored = 0;
   for (const item of batch.items) {
     try {
-      await (await to.session.appender()).append(to.path, [item.message], { multiappend: false });
+      await appendMessages(to.session.client, to.path, [item.message], { multiappend: false });
       count++;
       stored += item.message.content.length;
     } catch (err) {

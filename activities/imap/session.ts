@@ -3,7 +3,6 @@
 // log or throw (failures are rebuilt from our own words, with the secret redacted).
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import { resolveSecret } from '../credentials';
-import { takeOver, type Appender } from './appender';
 import { invalidRequest, loginFailure, type FailureContext } from './errors';
 import type { ImapAccount, ImapSide } from './types';
 
@@ -16,9 +15,6 @@ export interface ImapSession {
   readonly namespace: { prefix: string; delimiter: string };
   /** The server takes several messages in one APPEND (RFC 3502). */
   readonly multiappend: boolean;
-  /** A second connection, opened on first use, that stores messages (see appender.ts). */
-  appender(): Promise<Appender>;
-  /** Closes both connections. */
   close(): Promise<void>;
 }
 
@@ -70,29 +66,6 @@ export async function openSession(side: ImapSide, account: ImapAccount, mailbox:
   const secret = await resolveSecret(account.login.credential);
   const redact = (text: string) => (secret.length >= 3 ? text.split(secret).join('***') : text);
   const ctx: FailureContext = { side, mailbox, user: account.login.user, redact };
-  const client = await logIn(account, secret, ctx);
-  const ns = client.namespace;
-  let appender: Promise<Appender> | undefined;
-  return {
-    side,
-    client,
-    ctx,
-    namespace: { prefix: ns?.prefix ?? '', delimiter: ns?.delimiter ?? '/' },
-    multiappend: client.capabilities.has('MULTIAPPEND'),
-    appender: () => (appender ??= logIn(account, secret, ctx).then(takeOver)),
-    close: async () => {
-      try {
-        await client.logout();
-      } catch {
-        // Already gone: nothing to tidy.
-      }
-      client.close();
-      await appender?.then((a) => a.close()).catch(() => undefined);
-    },
-  };
-}
-
-async function logIn(account: ImapAccount, secret: string, ctx: FailureContext): Promise<ImapFlow> {
   const client = new ImapFlow(imapflowOptions(account, secret));
   // imapflow reports broken connections as 'error' events too; without a listener Node
   // would treat them as uncaught. The command in flight rejects on its own.
@@ -103,5 +76,20 @@ async function logIn(account: ImapAccount, secret: string, ctx: FailureContext):
     client.close();
     throw loginFailure(err, ctx);
   }
-  return client;
+  const ns = client.namespace;
+  return {
+    side,
+    client,
+    ctx,
+    namespace: { prefix: ns?.prefix ?? '', delimiter: ns?.delimiter ?? '/' },
+    multiappend: client.capabilities.has('MULTIAPPEND'),
+    close: async () => {
+      try {
+        await client.logout();
+      } catch {
+        // Already gone: nothing to tidy.
+      }
+      client.close();
+    },
+  };
 }

@@ -329,9 +329,6 @@ async function copyToDestination(
     );
     result.copied += outcome.copied;
     result.bytesCopied += outcome.bytes;
-    // The copies went through the Appender's own connection; this one sees them only once
-    // it syncs (Dovecot answers STATUS of the selected folder, and FETCH, from its old view).
-    if (outcome.copied) await noop(dst, `copying to folder "${pair.logical}"`);
     if (outcome.vanished) inStep = false;
     if (outcome.rejected.length) {
       inStep = false;
@@ -369,14 +366,6 @@ async function destinationInStep(
     }
   }
   return after;
-}
-
-async function noop(session: ImapSession, doing: string): Promise<void> {
-  try {
-    await session.client.noop();
-  } catch (err) {
-    throw commandFailure(err, session.ctx, doing);
-  }
 }
 
 /** host2 takes host1's flags (system flags and keywords); one STORE per distinct flag set. */

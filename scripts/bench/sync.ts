@@ -17,7 +17,7 @@ import { chmodSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ImapFlow } from 'imapflow';
-import { takeOver, type OutgoingMessage } from '../../activities/imap/appender';
+import { appendMessages, type OutgoingMessage } from '../../activities/imap/multiappend';
 import { bareCopy } from './bare-copy';
 import { startDovecot, type DovecotServer } from '../servers/dovecot';
 import { benchCorpus, BENCH_FOLDERS } from './corpus';
@@ -60,13 +60,12 @@ async function seed(server: DovecotServer, user: string, password: string, messa
   const c = await connect(server, user, password);
   const expected: { folder: string; fp: string; size: number }[] = [];
   let bytes = 0;
-  for (const f of BENCH_FOLDERS) if (f !== 'INBOX') await c.mailboxCreate(pathOn(server, f));
-  const appender = takeOver(c);
   try {
+    for (const f of BENCH_FOLDERS) if (f !== 'INBOX') await c.mailboxCreate(pathOn(server, f));
     const pending = new Map<string, OutgoingMessage[]>();
     const flush = async (folder: string) => {
       const batch = pending.get(folder) ?? [];
-      if (batch.length) await appender.append(pathOn(server, folder), batch, { multiappend: true });
+      if (batch.length) await appendMessages(c, pathOn(server, folder), batch, { multiappend: true });
       pending.set(folder, []);
     };
     for (const m of benchCorpus({ messages })) {
@@ -79,7 +78,7 @@ async function seed(server: DovecotServer, user: string, password: string, messa
     }
     for (const f of pending.keys()) await flush(f);
   } finally {
-    await appender.close();
+    await c.logout();
   }
   return { expected, bytes };
 }

@@ -27,8 +27,6 @@ export interface DovecotOptions {
   /** Master users: log in as `user*master` with the master's password. */
   masters?: { user: string; password: string }[];
   port?: number;
-  /** Replaces the IMAP capabilities Dovecot advertises (to play an older or smaller server). */
-  imapCapability?: string;
 }
 
 export interface DovecotServer {
@@ -76,7 +74,7 @@ ${['Drafts', 'Sent', 'Trash', 'Junk']
 }`;
 }
 
-export function dovecotConfig(o: Required<Pick<DovecotOptions, 'name' | 'dir' | 'layout'>> & Pick<DovecotOptions, 'imapCapability'> & { port: number }): string {
+export function dovecotConfig(o: Required<Pick<DovecotOptions, 'name' | 'dir' | 'layout'>> & { port: number }): string {
   const owner = mailOwner();
   const d = o.dir;
   // LAYOUT=fs lets `/` be the real hierarchy separator (Maildir++ stores `.` itself).
@@ -147,7 +145,7 @@ service stats {
 protocol imap {
   mail_plugins = $mail_plugins imap_quota
   mail_max_userip_connections = 50
-${o.imapCapability ? `  imap_capability = ${o.imapCapability}\n` : ''}}
+}
 `;
 }
 
@@ -178,7 +176,7 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotServ
   for (const sub of ['run', 'state', 'mail', 'home']) mkdirSync(path.join(dir, sub), { recursive: true });
   for (const sub of ['mail', 'home']) chownSync(path.join(dir, sub), owner.uid, owner.gid);
   const conf = path.join(dir, 'dovecot.conf');
-  writeFileSync(conf, dovecotConfig({ name: options.name, dir, layout: options.layout, imapCapability: options.imapCapability, port }));
+  writeFileSync(conf, dovecotConfig({ name: options.name, dir, layout: options.layout, port }));
   writeFileSync(path.join(dir, 'users'), options.users.map(passwdLine).join(''));
   writeFileSync(path.join(dir, 'masters'), (options.masters ?? []).map((m) => passwdLine(m)).join(''));
   const denyFile = path.join(dir, 'deny');

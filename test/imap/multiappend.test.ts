@@ -1,0 +1,92 @@
+// Canary for the imapflow internals activities/imap/multiappend.ts relies on (exec(),
+// encodePath, enhanceCommandError): if an imapflow upgrade changes them, this file fails
+// first and says so. Also checks RFC 3502 behaviour on a real Dovecot: one command stores
+// several messages byte-exact, and a refused command stores none of them.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { ImapFlow } from 'imapflow';
+import { appendMessages, expandUidSet, imapDateTime, multiappendInternalsAvailable, type OutgoingMessage } from '../../activities/imap/multiappend';
+import { startDovecot, type DovecotServer } from '../../scripts/servers/dovecot';
+import { connect, makeMessage } from './corpus';
+
+jest.setTimeout(60_000);
+
+let server: DovecotServer;
+let dir: string;
+let client: ImapFlow;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'mailshift-multiappend-'));
+  server = await startDovecot({ name: 'host2', dir, layout: 'slash-no-prefix', users: [{ user: 'mia', password: 'mia-pw' }] });
+  client = await connect(server, 'mia', 'mia-pw');
+});
+afterAll(async () => {
+  await client?.logout();
+  await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function stored(folder: string) {
+  await client.mailboxOpen(folder, { readOnly: true });
+  const out = await client.fetchAll('1:*', { uid: true, source: true, flags: true, internalDate: true });
+  await client.mailboxClose();
+  return out;
+}
+
+const messages: OutgoingMessage[] = [
+  { content: makeMessage({ messageId: '<m1@x>', subject: 'one', date: new Date(0), body: 'small' }), flags: ['\\Seen', '$Label1', 'Project-X'], internalDate: Date.UTC(2015, 2, 5, 9, 7, 3) },
+  // Over 4 KiB: a synchronizing literal, so the compiler must wait for the server's "+".
+  { content: makeMessage({ messageId: '<m2@x>', subject: 'two', date: new Date(0), body: 'y'.repeat(20_000) }), flags: [], internalDate: Date.UTC(2020, 11, 31, 23, 59, 59) },
+  { content: makeMessage({ messageId: '<m3@x>', subject: 'three', date: new Date(0), body: 'Grüße, été', eightBit: true }), flags: ['\\Flagged'], internalDate: Date.UTC(2024, 0, 1) },
+];
+
+it('runs on the imapflow version and internals it was written for', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { version } = require('imapflow/package.json') as { version: string };
+  expect(version).toMatch(/^2\.10\./); // upgrading? re-read multiappend.ts, then widen this
+  expect(multiappendInternalsAvailable(client)).toBe(true);
+  expect(client.capabilities.has('MULTIAPPEND')).toBe(true);
+});
+
+it('stores several messages with one APPEND command, byte-exact, with flags and dates', async () => {
+  await client.mailboxCreate('Été/Batch');
+  const outcome = await appendMessages(client, 'Été/Batch', messages, { multiappend: true });
+  expect(outcome.commands).toBe(1);
+  // One APPENDUID answer carrying three UIDs: one command stored them all.
+  expect(outcome.uids).toHaveLength(3);
+  const got = await stored('Été/Batch');
+  expect(got.map((m) => m.uid)).toEqual(outcome.uids);
+  got.forEach((m, i) => {
+    expect(m.source!.equals(messages[i].content)).toBe(true);
+    expect([...m.flags!].filter((f) => f !== '\\Recent').sort()).toEqual([...messages[i].flags].sort());
+    expect(new Date(m.internalDate!).getTime()).toBe(messages[i].internalDate);
+  });
+});
+
+it('falls back to one APPEND per message when asked', async () => {
+  await client.mailboxCreate('Single');
+  const outcome = await appendMessages(client, 'Single', messages, { multiappend: false });
+  expect(outcome.commands).toBe(3);
+  expect((await stored('Single')).map((m) => m.source!.toString())).toEqual(messages.map((m) => m.content.toString()));
+});
+
+it('a refused MULTIAPPEND stores none of its messages, and the error carries the server text', async () => {
+  await client.mailboxCreate('Refused');
+  const empty: OutgoingMessage = { content: Buffer.alloc(0), flags: [], internalDate: Date.UTC(2020, 0, 1) };
+  const err = await appendMessages(client, 'Refused', [messages[0], empty, messages[2]], { multiappend: true }).then(
+    () => undefined,
+    (e: unknown) => e as { responseStatus?: string; responseText?: string },
+  );
+  expect(err?.responseStatus).toBe('NO');
+  expect(err?.responseText).toBeTruthy();
+  const status = await client.status('Refused', { messages: true });
+  expect(status && status.messages).toBe(0);
+  // The connection is still usable afterwards.
+  expect((await appendMessages(client, 'Refused', [messages[0], messages[2]], { multiappend: true })).uids).toHaveLength(2);
+});
+
+it('formats IMAP dates and expands UID sets', () => {
+  expect(imapDateTime(Date.UTC(2015, 2, 5, 9, 7, 3))).toBe('05-Mar-2015 09:07:03 +0000');
+  expect(expandUidSet('5:7,9')).toEqual([5, 6, 7, 9]);
+});
