@@ -278,7 +278,7 @@ async function main(argv: string[]): Promise<void> {
     log(row('ceiling (bare copier)', ceiling));
     log('');
     log(`first sync throughput, mailshift / mbsync: ${f2(mbFirst.wallMs / msFirst.wallMs)}× (target ≥ 4×)`);
-    log(`ceiling / mbsync: ${f2(mbFirst.wallMs / ceiling.wallMs)}× (the most any IMAP client reaches here); mailshift / ceiling: ${f2(ceiling.wallMs / msFirst.wallMs)}`);
+    log(`ceiling / mbsync: ${f2(mbFirst.wallMs / ceiling.wallMs)}× (a client that only copies: about the most any reaches here); mailshift / ceiling: ${f2(ceiling.wallMs / msFirst.wallMs)}`);
     log(`no-change re-sync: mailshift ${f2(msAgain.wallMs / 1000)} s (the whole command; target < 0.5 s), mbsync ${f2(mbAgain.wallMs / 1000)} s; ratio ${f2(msAgain.wallMs / mbAgain.wallMs)}`);
     log(`peak RSS: mailshift ${f1(Math.max(msFirst.peakRssMb, msAgain.peakRssMb))} MB (target ≤ 150 MB), mbsync ${f1(Math.max(mbFirst.peakRssMb, mbAgain.peakRssMb))} MB`);
     log('');
