@@ -21,85 +21,106 @@ const hostname = z
 const port = z.number().int().min(1).max(65535);
 const dnsName = hostname.describe('a fully qualified DNS name, e.g. mail.example.com');
 
+// Every field says what it is with .describe(): `mailshift schema` turns the descriptions
+// into docs/spec.schema.json and docs/spec.md, and the Temporal UI shows the same words.
 export const imapServer = z.strictObject({
   host: hostname.describe('the IMAP host name users know'),
-  port: port.default(993),
-  tls: z.enum(['implicit', 'starttls', 'none']).default('implicit'),
-  /** Off only for a server with a self-signed certificate you trust. */
-  verifyCertificate: z.boolean().default(true),
-  /** Lucky scenario: sync through this address, since the host name will move. */
-  syncAddress: hostname.optional(),
+  port: port.default(993).describe('IMAP port'),
+  tls: z.enum(['implicit', 'starttls', 'none']).default('implicit').describe('implicit TLS (993), STARTTLS (143), or none'),
+  verifyCertificate: z.boolean().default(true).describe("verify the server's TLS certificate; off only for a self-signed certificate you trust"),
+  syncAddress: hostname.optional().describe('lucky scenario: sync through this address, since the host name will move'),
 });
 
 const login = z.strictObject({
-  user: z.string().min(1),
-  credential: secretRef,
-  mechanism: z.enum(['password', 'xoauth2']).default('password'),
-  /** Admin/master login: authenticate as this user with its credential, for `user`. */
-  masterUser: z.string().min(1).optional(),
-  /** Dovecot-style master login `user*admin` (the separator); else SASL PLAIN authzid. */
-  masterUserSeparator: z.string().min(1).max(1).optional(),
+  user: z.string().min(1).describe('IMAP user name'),
+  credential: secretRef.describe('the password or XOAUTH2 token, by reference: env:NAME or file:/path (never the secret itself)'),
+  mechanism: z.enum(['password', 'xoauth2']).default('password').describe('password login, or XOAUTH2 with an access token'),
+  masterUser: z.string().min(1).optional().describe('admin/master login: authenticate as this user with its credential, for `user`'),
+  masterUserSeparator: z
+    .string()
+    .min(1)
+    .max(1)
+    .optional()
+    .describe('Dovecot-style master login `user*admin` (this separator); without it, SASL PLAIN authzid'),
 });
 
 export const mailbox = z.strictObject({
-  source: login,
-  destination: login.extend({ server: imapServer.optional().describe('overrides host2 for this mailbox') }),
-  /** Waves run their cut-over one after the other, in the order they first appear. */
-  wave: z.string().min(1).default('main'),
-  /** Where this user's notices go (the old address may be the one being moved). */
-  contact: z.email().optional(),
+  source: login.describe('the login on host1'),
+  destination: login.extend({ server: imapServer.optional().describe('overrides host2 for this mailbox') }).describe('the login on host2'),
+  wave: z.string().min(1).default('main').describe('waves run their cut-over one after the other, in the order they first appear (friendly users first)'),
+  contact: z.email().optional().describe("where this user's notices go (the old address may be the one being moved)"),
 });
 
+const providerKind = 'rfc2136: dynamic updates signed with TSIG (BIND, Knot); powerdns: the PowerDNS HTTP API';
 export const dnsProvider = z.discriminatedUnion('kind', [
   z.strictObject({
-    kind: z.literal('rfc2136'),
-    server: hostname,
-    port: port.default(53),
+    kind: z.literal('rfc2136').describe(providerKind),
+    server: hostname.describe('the authoritative server taking the updates'),
+    port: port.default(53).describe('its DNS port'),
     tsigKey: secretRef.describe('a BIND key file (file:) or "name:algorithm:secret" (env:)'),
   }),
   z.strictObject({
-    kind: z.literal('powerdns'),
-    apiUrl: z.url(),
-    serverId: z.string().default('localhost'),
-    apiKey: secretRef,
+    kind: z.literal('powerdns').describe(providerKind),
+    apiUrl: z.url().describe('the PowerDNS API base URL'),
+    serverId: z.string().default('localhost').describe('the PowerDNS server id'),
+    apiKey: secretRef.describe('the PowerDNS API key, by reference'),
   }),
 ]);
 
 export const dns = z.strictObject({
-  provider: dnsProvider,
+  provider: dnsProvider.describe('how DNS records are changed'),
   zone: dnsName,
-  mx: z.strictObject({
-    name: dnsName.describe('the name whose MX records route the mail, usually the zone itself'),
-    /** The MX records once the mail goes to host2, e.g. ["10 mx.new.example.com."]. */
-    host2: z.array(z.string().regex(/^\d{1,5} \S+$/, { message: 'must be "<preference> <host>"' })).min(1),
-  }),
+  mx: z
+    .strictObject({
+      name: dnsName.describe('the name whose MX records route the mail, usually the zone itself'),
+      host2: z
+        .array(z.string().regex(/^\d{1,5} \S+$/, { message: 'must be "<preference> <host>"' }))
+        .min(1)
+        .describe('the MX records once the mail goes to host2, e.g. ["10 mx.new.example.com."]'),
+    })
+    .describe('the MX records'),
   imapHost: z
     .strictObject({
-      name: dnsName,
-      /** Lucky scenario: host2's addresses, which the IMAP host name finally points to. */
-      host2Addresses: z.array(z.union([z.ipv4(), z.ipv6()])).min(1),
-      /** Cut-over (lucky): where the name points while no IMAP server should answer. */
-      parkedAddresses: z.array(z.union([z.ipv4(), z.ipv6()])).optional(),
+      name: dnsName.describe('the IMAP host name'),
+      host2Addresses: z
+        .array(z.union([z.ipv4(), z.ipv6()]))
+        .min(1)
+        .describe("lucky scenario: host2's addresses, which the IMAP host name finally points to"),
+      parkedAddresses: z
+        .array(z.union([z.ipv4(), z.ipv6()]))
+        .optional()
+        .describe('cut-over by DNS: where the name points while no IMAP server should answer'),
     })
-    .optional(),
-  lowTtl: z.number().int().min(30).max(3600).default(300),
-  restoreTtl: z.number().int().min(300).max(604_800).default(86_400),
-  /** Resolvers that must also answer the new records before the runbook goes on. */
-  checkResolvers: z.array(z.string()).default([]),
+    .optional()
+    .describe("the IMAP host name's address records (required by the lucky scenario)"),
+  lowTtl: z.number().int().min(30).max(3600).default(300).describe('the TTL (seconds) during the migration, set days before the cut-over'),
+  restoreTtl: z.number().int().min(300).max(604_800).default(86_400).describe('the TTL (seconds) set back at the end'),
+  checkResolvers: z.array(z.string()).default([]).describe('resolvers that must also answer the new records before the runbook goes on'),
 });
 
+const absolutePath = z.string().regex(/^\//, { message: 'must be an absolute path' });
+
 /** How users lose access to host1 at cut-over (and get it back on rollback). */
+const accessKind =
+  "notify-only: users are told, nothing enforced; command: `<path> cut|restore <user>`; http: an endpoint receiving {action, user, phase}; dovecot-deny-list: a deny list host1's passdb consults; dns: (lucky) the IMAP host name points to a host that answers no IMAP";
 export const accessMethod = z.discriminatedUnion('method', [
-  /** Users are told to stop using host1; nothing is enforced. */
-  z.strictObject({ method: z.literal('notify-only') }),
-  /** An operator's program: `<path> cut|restore <user>`, MAILSHIFT_* in its environment. */
-  z.strictObject({ method: z.literal('command'), path: z.string().regex(/^\//, { message: 'must be an absolute path' }), timeoutSeconds: z.number().int().min(1).max(3600).default(60) }),
-  /** An HTTP endpoint receiving {action, user, phase}. */
-  z.strictObject({ method: z.literal('http'), url: z.url(), token: secretRef.optional() }),
-  /** A deny list Dovecot's passdb consults on host1 (and kick the open sessions). */
-  z.strictObject({ method: z.literal('dovecot-deny-list'), denyFile: z.string().regex(/^\//, { message: 'must be an absolute path' }), doveadmConfig: z.string().optional() }),
-  /** Lucky scenario: the IMAP host name points to a host that answers no IMAP. */
-  z.strictObject({ method: z.literal('dns') }),
+  z.strictObject({ method: z.literal('notify-only').describe(accessKind) }),
+  z.strictObject({
+    method: z.literal('command').describe(accessKind),
+    path: absolutePath.describe('the program, an absolute path'),
+    timeoutSeconds: z.number().int().min(1).max(3600).default(60).describe('how long the program may run'),
+  }),
+  z.strictObject({
+    method: z.literal('http').describe(accessKind),
+    url: z.url().describe('the endpoint'),
+    token: secretRef.optional().describe('a bearer token, by reference'),
+  }),
+  z.strictObject({
+    method: z.literal('dovecot-deny-list').describe(accessKind),
+    denyFile: absolutePath.describe('the deny list file, an absolute path'),
+    doveadmConfig: z.string().optional().describe('doveadm configuration used to kick open sessions'),
+  }),
+  z.strictObject({ method: z.literal('dns').describe(accessKind) }),
 ]);
 
 /**
@@ -111,56 +132,67 @@ export type GateName = z.infer<typeof gateName>;
 
 export const migrationSpec = z
   .strictObject({
-    name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, {
-      message: 'must be 1-63 lower-case letters, digits, dots, dashes or underscores',
-    }),
-    scenario: z.enum(['classical', 'lucky']),
-    host1: imapServer,
-    host2: imapServer,
-    mailboxes: z.array(mailbox).min(1),
-    dns,
-    schedule: z.strictObject({
-      /** The migration hour, with its zone: 2026-12-05T22:00:00+01:00. */
-      migrationAt: z.iso.datetime({ offset: true }),
-      presyncEveryHours: z.number().min(1).max(24 * 7).default(24),
-      postsyncEveryHours: z.number().min(1).max(24 * 7).default(24),
-      /** Post-syncs end after this many rounds in a row that found nothing new on host1. */
-      quietRoundsToFinish: z.number().int().min(1).max(30).default(3),
-      /** An approver is reminded when a gate has waited this long. */
-      remindAfterHours: z.number().min(1).default(4),
-    }),
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, { message: 'must be 1-63 lower-case letters, digits, dots, dashes or underscores' })
+      .describe("the migration's name: the workflow id is migration-<name>"),
+    scenario: z
+      .enum(['classical', 'lucky'])
+      .describe('classical: users get a new host name, user and password on host2; lucky: same host name and credentials, the host name moves'),
+    host1: imapServer.describe('the old IMAP server'),
+    host2: imapServer.describe('the new IMAP server'),
+    mailboxes: z.array(mailbox).min(1).describe('every mailbox to move'),
+    dns: dns.describe('the DNS records the runbook changes: TTLs, the MX, and (lucky) the IMAP host name'),
+    schedule: z
+      .strictObject({
+        migrationAt: z.iso.datetime({ offset: true }).describe('the migration hour, with its zone, e.g. 2026-12-05T22:00:00+01:00; must be in the future'),
+        presyncEveryHours: z.number().min(1).max(24 * 7).default(24).describe('pre-sync cadence until the migration hour'),
+        postsyncEveryHours: z.number().min(1).max(24 * 7).default(24).describe('post-sync cadence after the MX switch'),
+        quietRoundsToFinish: z.number().int().min(1).max(30).default(3).describe('post-syncs end after this many rounds in a row that found nothing new on host1'),
+        remindAfterHours: z.number().min(1).default(4).describe('an approver is reminded when a gate has waited this long'),
+      })
+      .describe('when things happen'),
     sync: z
       .strictObject({
-        include: z.array(z.string()).default([]),
-        exclude: z.array(z.string()).default([]),
-        rename: z.record(z.string(), z.string()).default({}),
-        maxSizeBytes: z.number().int().positive().optional(),
-        /** Mailboxes synced at once. */
-        concurrency: z.number().int().min(1).max(200).default(8),
+        include: z.array(z.string()).default([]).describe('folders to sync (regular expressions); empty: all'),
+        exclude: z.array(z.string()).default([]).describe('folders to leave out (regular expressions)'),
+        rename: z.record(z.string(), z.string()).default({}).describe('folder renames, host1 name to host2 name'),
+        maxSizeBytes: z.number().int().positive().optional().describe('messages larger than this are not copied'),
+        concurrency: z.number().int().min(1).max(200).default(8).describe('mailboxes synced at once'),
       })
-      .prefault({}),
-    access: accessMethod.default({ method: 'notify-only' }),
-    approvals: z.strictObject({
-      approvers: z.array(z.string().min(1)).min(1),
-      /** Gates passed without a person (e.g. `start` in a rehearsal). */
-      automaticGates: z.array(gateName.exclude(['dns-conflict'])).default([]),
-    }),
-    notifications: z.strictObject({
-      from: z.email(),
-      approverEmails: z.array(z.email()).default([]),
-      smtp: z.strictObject({
-        host: hostname,
-        port: port.default(587),
-        tls: z.enum(['implicit', 'starttls', 'none']).default('starttls'),
-        verifyCertificate: z.boolean().default(true),
-        user: z.string().optional(),
-        credential: secretRef.optional(),
-      }),
-      /** Who users call for help, named in every notice. */
-      helpContact: z.string().min(1).default('your IT desk'),
-      /** Where users find their new password: told in the credentials notice, never the password. */
-      passwordInstructions: z.string().default('Your IT desk will give you your new password.'),
-    }),
+      .prefault({})
+      .describe('what the syncs copy'),
+    access: accessMethod.default({ method: 'notify-only' }).describe('how users lose access to host1 at cut-over (and get it back on rollback)'),
+    approvals: z
+      .strictObject({
+        approvers: z.array(z.string().min(1)).min(1).describe('names allowed to approve gates, roll back, pause and resume'),
+        automaticGates: z
+          .array(gateName.exclude(['dns-conflict']))
+          .default([])
+          .describe('gates passed without a person (e.g. start in a rehearsal)'),
+      })
+      .describe('who approves the gates'),
+    notifications: z
+      .strictObject({
+        from: z.email().describe('sender address of every notice'),
+        approverEmails: z.array(z.email()).default([]).describe('approvers told when a gate waits, reminded, and told of a rollback'),
+        smtp: z
+          .strictObject({
+            host: hostname.describe('SMTP host'),
+            port: port.default(587).describe('SMTP port'),
+            tls: z.enum(['implicit', 'starttls', 'none']).default('starttls').describe('implicit TLS, STARTTLS, or none'),
+            verifyCertificate: z.boolean().default(true).describe("verify the SMTP server's TLS certificate"),
+            user: z.string().optional().describe('SMTP login'),
+            credential: secretRef.optional().describe('SMTP password, by reference'),
+          })
+          .describe('the SMTP server that sends the notices'),
+        helpContact: z.string().min(1).default('your IT desk').describe('who users call for help, named in every notice'),
+        passwordInstructions: z
+          .string()
+          .default('Your IT desk will give you your new password.')
+          .describe('where users find their new password: told in the credentials notice, never the password itself'),
+      })
+      .describe('notices to users and approvers'),
   })
   .superRefine((spec, ctx) => {
     const seen = (key: (m: (typeof spec.mailboxes)[number]) => string, field: 'source' | 'destination') => {

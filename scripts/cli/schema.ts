@@ -31,94 +31,6 @@ type Schema = {
   [key: string]: unknown;
 };
 
-const imapServerDocs = (p: string): Record<string, string> => ({
-  [`${p}.host`]: 'the IMAP host name users know',
-  [`${p}.port`]: 'IMAP port',
-  [`${p}.tls`]: 'implicit TLS (993), STARTTLS (143), or none',
-  [`${p}.verifyCertificate`]: "verify the server's TLS certificate; off only for a self-signed certificate you trust",
-  [`${p}.syncAddress`]: 'lucky scenario: sync through this address, since the host name will move',
-});
-const loginDocs = (p: string): Record<string, string> => ({
-  [p]: p.endsWith('source') ? 'the login on host1' : 'the login on host2',
-  [`${p}.user`]: 'IMAP user name',
-  [`${p}.credential`]: 'the password or XOAUTH2 token, by reference: env:NAME or file:/path (never the secret itself)',
-  [`${p}.mechanism`]: 'password login, or XOAUTH2 with an access token',
-  [`${p}.masterUser`]: 'admin/master login: authenticate as this user with its credential, for `user`',
-  [`${p}.masterUserSeparator`]: 'Dovecot-style master login `user*admin` (this separator); without it, SASL PLAIN authzid',
-});
-
-/**
- * Descriptions of the fields whose zod schema has none (their comments in
- * workflows/spec.ts); a `.describe()` in the zod schema takes precedence.
- */
-export const FIELD_DOCS: Record<string, string> = {
-  name: 'the migration\'s name: the workflow id is migration-<name>',
-  scenario: 'classical: users get a new host name, user and password on host2; lucky: same host name and credentials, the host name moves',
-  host1: 'the old IMAP server',
-  host2: 'the new IMAP server',
-  ...imapServerDocs('host1'),
-  ...imapServerDocs('host2'),
-  mailboxes: 'every mailbox to move',
-  ...loginDocs('mailboxes[].source'),
-  ...loginDocs('mailboxes[].destination'),
-  ...imapServerDocs('mailboxes[].destination.server'),
-  'mailboxes[].wave': 'waves run their cut-over one after the other, in the order they first appear (friendly users first)',
-  'mailboxes[].contact': "where this user's notices go (the old address may be the one being moved)",
-  dns: 'the DNS records the runbook changes: TTLs, the MX, and (lucky) the IMAP host name',
-  'dns.provider': 'how DNS records are changed',
-  'dns.provider.kind': 'rfc2136: dynamic updates signed with TSIG (BIND, Knot); powerdns: the PowerDNS HTTP API',
-  'dns.provider.server': 'the authoritative server taking the updates',
-  'dns.provider.port': 'its DNS port',
-  'dns.provider.apiUrl': 'the PowerDNS API base URL',
-  'dns.provider.serverId': 'the PowerDNS server id',
-  'dns.provider.apiKey': 'the PowerDNS API key, by reference',
-  'dns.mx': 'the MX records',
-  'dns.mx.host2': 'the MX records once the mail goes to host2, e.g. ["10 mx.new.example.com."]',
-  'dns.imapHost': "the IMAP host name's address records (required by the lucky scenario)",
-  'dns.imapHost.name': 'the IMAP host name',
-  'dns.imapHost.host2Addresses': "lucky scenario: host2's addresses, which the IMAP host name finally points to",
-  'dns.imapHost.parkedAddresses': 'cut-over by DNS: where the name points while no IMAP server should answer',
-  'dns.lowTtl': 'the TTL (seconds) during the migration, set days before the cut-over',
-  'dns.restoreTtl': 'the TTL (seconds) set back at the end',
-  'dns.checkResolvers': 'resolvers that must also answer the new records before the runbook goes on',
-  schedule: 'when things happen',
-  'schedule.migrationAt': 'the migration hour, with its zone, e.g. 2026-12-05T22:00:00+01:00; must be in the future',
-  'schedule.presyncEveryHours': 'pre-sync cadence until the migration hour',
-  'schedule.postsyncEveryHours': 'post-sync cadence after the MX switch',
-  'schedule.quietRoundsToFinish': 'post-syncs end after this many rounds in a row that found nothing new on host1',
-  'schedule.remindAfterHours': 'an approver is reminded when a gate has waited this long',
-  sync: 'what the syncs copy',
-  'sync.include': 'folders to sync (regular expressions); empty: all',
-  'sync.exclude': 'folders to leave out (regular expressions)',
-  'sync.rename': 'folder renames, host1 name to host2 name',
-  'sync.maxSizeBytes': 'messages larger than this are not copied',
-  'sync.concurrency': 'mailboxes synced at once',
-  access: "how users lose access to host1 at cut-over (and get it back on rollback)",
-  'access.method':
-    "notify-only: users are told, nothing enforced; command: `<path> cut|restore <user>`; http: an endpoint receiving {action, user, phase}; dovecot-deny-list: a deny list host1's passdb consults; dns: (lucky) the IMAP host name points to a host that answers no IMAP",
-  'access.path': 'the program, an absolute path',
-  'access.timeoutSeconds': 'how long the program may run',
-  'access.url': 'the endpoint',
-  'access.token': 'a bearer token, by reference',
-  'access.denyFile': 'the deny list file, an absolute path',
-  'access.doveadmConfig': 'doveadm configuration used to kick open sessions',
-  approvals: 'who approves the gates',
-  'approvals.approvers': 'names allowed to approve gates, roll back, pause and resume',
-  'approvals.automaticGates': 'gates passed without a person (e.g. start in a rehearsal)',
-  notifications: 'notices to users and approvers',
-  'notifications.from': 'sender address of every notice',
-  'notifications.approverEmails': 'approvers told when a gate waits, reminded, and told of a rollback',
-  'notifications.smtp': 'the SMTP server that sends the notices',
-  'notifications.smtp.host': 'SMTP host',
-  'notifications.smtp.port': 'SMTP port',
-  'notifications.smtp.tls': 'implicit TLS, STARTTLS, or none',
-  'notifications.smtp.verifyCertificate': "verify the SMTP server's TLS certificate",
-  'notifications.smtp.user': 'SMTP login',
-  'notifications.smtp.credential': 'SMTP password, by reference',
-  'notifications.helpContact': 'who users call for help, named in every notice',
-  'notifications.passwordInstructions': 'where users find their new password: told in the credentials notice, never the password itself',
-};
-
 /** The rules beyond the schema (workflows/spec.ts superRefine and parseSpec). */
 export const CROSS_FIELD_RULES = [
   'each `mailboxes[].source.user` appears once (case-insensitive), and each destination user once per destination host;',
@@ -143,7 +55,7 @@ function children(s: Schema, p: string, visit: Visit, variant?: string): void {
     const key = Object.entries(variants[0].properties ?? {}).find(([, f]) => f.const !== undefined)?.[0];
     if (key) {
       const consts = variants.map((v) => v.properties?.[key]?.const);
-      visit(`${p}.${key}`, { enum: consts, description: variants[0].properties?.[key]?.description ?? FIELD_DOCS[`${p}.${key}`] }, true);
+      visit(`${p}.${key}`, { enum: consts, description: variants[0].properties?.[key]?.description }, true);
     }
     for (const v of variants) {
       const disc = Object.entries(v.properties ?? {}).find(([, f]) => f.const !== undefined);
@@ -158,19 +70,9 @@ function children(s: Schema, p: string, visit: Visit, variant?: string): void {
   if (s.items) children(s.items, `${p}[]`, visit, variant);
 }
 
-/** The spec's JSON Schema (input side: fields with defaults are optional), with field descriptions. */
+/** The spec's JSON Schema (input side: fields with defaults are optional), with the field descriptions of workflows/spec.ts. */
 export function specJsonSchema(): Schema {
   const schema = z.toJSONSchema(migrationSpec, { io: 'input' }) as Schema;
-  const visitAll = (s: Schema, p: string) => {
-    if (p && !s.description && FIELD_DOCS[p]) s.description = FIELD_DOCS[p];
-    const variants = s.oneOf ?? s.anyOf;
-    for (const v of variants ?? []) {
-      for (const [k, f] of Object.entries(v.properties ?? {})) visitAll(f, `${p}.${k}`);
-    }
-    for (const [k, f] of Object.entries(s.properties ?? {})) visitAll(f, p ? `${p}.${k}` : k);
-    if (s.items) visitAll(s.items, `${p}[]`);
-  };
-  visitAll(schema, '');
   return {
     $schema: schema.$schema,
     title: 'mailshift migration spec',

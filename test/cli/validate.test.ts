@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { demoSpec } from '../../scripts/sandbox/demo-spec';
-import { docFiles, FIELD_DOCS, PROJECT_ROOT, specJsonSchema } from '../../scripts/cli/schema';
+import { docFiles, PROJECT_ROOT, specJsonSchema } from '../../scripts/cli/schema';
 import { cli, specFile } from './capture';
 
 const run = cli();
@@ -99,10 +99,12 @@ describe('mailshift schema and docs/', () => {
     expect(schema.properties.dns.properties.provider.oneOf.map((v: { properties: { kind: { const: string } } }) => v.properties.kind.const)).toEqual(['rfc2136', 'powerdns']);
   });
 
-  it('describes every field it documents, with no stale entries', () => {
+  it('describes every field (each one .describe()d in workflows/spec.ts)', () => {
     const schema = JSON.stringify(specJsonSchema());
-    const md = docFiles()['docs/spec.md'];
-    for (const field of Object.keys(FIELD_DOCS)) expect(md).toContain(`| \`${field}\``);
+    const rows = docFiles()['docs/spec.md'].split('\n').filter((l) => l.startsWith('| `'));
+    expect(rows.length).toBeGreaterThan(80);
+    const undescribed = rows.filter((r) => r.replace(/\\\|/g, '').split('|').at(-2)!.trim() === '').map((r) => r.split('|')[1].trim());
+    expect(undescribed).toEqual([]);
     expect(schema).toContain('"description":"the migration hour, with its zone');
   });
 
