@@ -5,7 +5,7 @@
 import { ActivityFailure, continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import type { SyncState } from '../activities/imap/types';
-import { jsonBytes, PAYLOAD_BUDGET_BYTES } from './payload-budget';
+import { jsonBytes, PAYLOAD_BUDGET_BYTES, stateEntryBytes } from './payload-budget';
 import { deletePermissions, type SyncKind } from './phase-rules';
 import { syncRequest } from './requests';
 import type { MigrationSpec } from './spec';
@@ -62,8 +62,7 @@ export async function mailboxRound(input: RoundInput): Promise<MailboxOutcome[]>
   // The result, and a continue-as-new with what is left of the input, must stay within the
   // payload budget: a mailbox's new sync state is kept only while it fits (without one,
   // its next sync compares in full). What is left of the input shrinks as mailboxes finish.
-  // (Each entry with its comma; a state also with its `"user":` key.)
-  const stateEntryBytes = (u: string, state?: SyncState) => (state ? jsonBytes(state) + u.length + 4 : 0);
+  // (Each entry with its comma.)
   const inputBytesOf = new Map(pending.map((u) => [u, jsonBytes(byUser.get(u)) + 1 + stateEntryBytes(u, input.previousStates?.[u])]));
   let inputLeft = [...inputBytesOf.values()].reduce((a, b) => a + b, 0);
   const fixedBytes = jsonBytes({ ...input, spec: { ...spec, mailboxes: [] }, previousStates: {}, done: [] });

@@ -10,6 +10,9 @@ export const PAYLOAD_BUDGET_BYTES = 1_500_000;
 /** The size of a value as a JSON payload (characters; close to bytes for this data). */
 export const jsonBytes = (value: unknown): number => JSON.stringify(value)?.length ?? 0;
 
+/** What one mailbox's state adds to a `previousStates` map or an outcome: `"user":state,`. */
+export const stateEntryBytes = (user: string, state: SyncState | undefined): number => (state ? jsonBytes(state) + user.length + 4 : 0);
+
 /** `input` with as many of `states` (of its mailboxes, in order) as fit the payload budget. */
 export function withStatesWithinBudget<T extends { mailboxes: string[]; previousStates?: Record<string, SyncState> }>(input: T, states: Record<string, SyncState>): T {
   return { ...input, previousStates: statesWithin(states, input.mailboxes, PAYLOAD_BUDGET_BYTES - jsonBytes({ ...input, previousStates: {} })) };
@@ -21,9 +24,8 @@ export function statesWithin(states: Record<string, SyncState>, users: string[],
   let used = 0;
   for (const user of users) {
     const state = states[user];
-    if (!state) continue;
-    const size = jsonBytes(state) + user.length + 4;
-    if (used + size > room) continue;
+    const size = stateEntryBytes(user, state);
+    if (!state || used + size > room) continue;
     used += size;
     kept[user] = state;
   }

@@ -405,7 +405,7 @@ export class Runbook {
   }
 
   private async change(step: string, next: DnsRecordSet): Promise<void> {
-    const key = `${next.name}/${next.type}`;
+    const key = recordKey(next);
     for (;;) {
       const expected = this.currentRecords.get(key) ?? null;
       try {
@@ -447,7 +447,7 @@ export class Runbook {
     this.conflict = undefined;
     if (this.gates.rollbackRequested && !rollingBack) throw new RollbackRequested();
     const { name, type } = next;
-    this.currentRecords.set(`${name}/${type}`, await act.readRecords({ provider: this.spec.dns.provider, zone: this.spec.dns.zone, name, type: type as 'MX' | 'A' }));
+    this.currentRecords.set(recordKey(next), await act.readRecords({ provider: this.spec.dns.provider, zone: this.spec.dns.zone, name, type: type as 'MX' | 'A' }));
     this.enter(phase);
   }
 
@@ -459,7 +459,7 @@ export class Runbook {
       const rrset = await act.readRecords({ provider: this.spec.dns.provider, zone: this.spec.dns.zone, name, type });
       if (!rrset) throw ApplicationFailure.nonRetryable(`${name} has no ${type} record in ${this.spec.dns.zone}`, 'DnsMissing');
       this.originalRecords.push(rrset);
-      this.currentRecords.set(`${rrset.name}/${rrset.type}`, rrset);
+      this.currentRecords.set(recordKey(rrset), rrset);
       longest = Math.max(longest, rrset.ttl);
       if (rrset.ttl > this.spec.dns.lowTtl) await this.change('lower TTL', { ...rrset, ttl: this.spec.dns.lowTtl });
     }
@@ -594,8 +594,7 @@ export class Runbook {
   async rollback(): Promise<MigrationReport> {
     this.enter('rolling back');
     for (const original of this.originalRecords) {
-      const key = `${original.name}/${original.type}`;
-      const current = this.currentRecords.get(key);
+      const current = this.currentRecords.get(recordKey(original));
       if (JSON.stringify(current) !== JSON.stringify(original)) {
         await this.change('rollback', original);
       }
@@ -614,6 +613,9 @@ export class Runbook {
     return this.report('rolled-back');
   }
 }
+
+/** Where a record set is kept in `currentRecords`: `name/type`. */
+const recordKey = (r: Pick<DnsRecordSet, 'name' | 'type'>) => `${r.name}/${r.type}`;
 
 /** The DnsConflict failure behind an activity failure (activities/dns/errors.ts DNS_CONFLICT; workflows import no activity code). */
 function dnsConflictOf(err: unknown): ApplicationFailure | undefined {
