@@ -28,6 +28,9 @@ export const rollbackUpdate = defineUpdate<ControlAnswer, [ControlRequest]>('rol
 export const pauseSignal = defineSignal<[ControlRequest]>('pause');
 export const resumeSignal = defineSignal<[ControlRequest]>('resume');
 
+/** Thrown between steps once a rollback is requested: the scenario takes the back-out path. */
+export class RollbackRequested extends Error {}
+
 export class RefusedError extends Error {
   constructor(message: string) {
     super(message);

@@ -1,7 +1,9 @@
 // The lucky scenario of imapsync's FAQ.Migration_Plan: same host name, user and password
 // on host2. Syncs go by address; at the end the IMAP host name itself moves to host2.
 // `resume` is only given by the runbook itself when a long loop continues-as-new.
-import { runScenario, type MigrationReport, type RunbookSnapshot } from './runbook';
+import { runScenario } from './runbook';
+import type { RunbookSnapshot } from './snapshot';
+import type { MigrationReport } from './status';
 import type { MigrationSpecInput } from './spec';
 
 export async function luckyMigration(spec: MigrationSpecInput, resume?: RunbookSnapshot): Promise<MigrationReport> {

@@ -3,7 +3,7 @@
 // audit log tells whether they were taken).
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { approveUpdate, pauseSignal, resumeSignal, rollbackUpdate, type ControlAnswer } from '../../workflows/gates';
-import { statusQuery } from '../../workflows/runbook';
+import { statusQuery } from '../../workflows/status';
 import { gateName } from '../../workflows/spec';
 import { EXIT, json, parse, required, UsageError, type CliIo } from './io';
 import { auditLine } from './format';

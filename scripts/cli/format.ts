@@ -2,7 +2,7 @@
 // timers, a progress bar per mailbox, the final-sync estimate, the recent audit log) and
 // the final report as Markdown.
 import type { AuditEntry } from '../../workflows/audit';
-import type { MigrationReport, MigrationStatus, RoundSummary } from '../../workflows/runbook';
+import type { MigrationReport, MigrationStatus, RoundSummary } from '../../workflows/status';
 
 /** 3 d 4 h, 2 h 05 min, 12 min, 45 s, 800 ms. */
 export function duration(ms: number): string {

@@ -1,7 +1,7 @@
 // `mailshift report <id>`: waits for the migration's end (or, with --no-wait, only takes
 // a finished one) and prints its report as Markdown, or as JSON.
 import { WorkflowFailedError } from '@temporalio/client';
-import type { MigrationReport } from '../../workflows/runbook';
+import type { MigrationReport } from '../../workflows/status';
 import { EXIT, json, parse, type CliIo } from './io';
 import { renderReport } from './format';
 import { connect, explain } from './temporal';

@@ -1,7 +1,7 @@
 // `mailshift status <id>`: the workflow's `status` query (phase, open gate, paused, next
 // timer, each mailbox's progress, the final-sync estimate, the recent audit log).
 import type { WorkflowExecutionDescription } from '@temporalio/client';
-import { statusQuery, type MigrationStatus } from '../../workflows/runbook';
+import { statusQuery, type MigrationStatus } from '../../workflows/status';
 import { EXIT, json, parse, UsageError, type CliIo } from './io';
 import { renderStatus } from './format';
 import { connect, explain, withTimeout, type Temporal } from './temporal';

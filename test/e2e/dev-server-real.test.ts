@@ -10,7 +10,7 @@ import { demoUsers } from '../../scripts/sandbox/demo-mailboxes';
 import { demoSpec } from '../../scripts/sandbox/demo-spec';
 import { classicalMigration } from '../../workflows/classical-migration';
 import { approveUpdate } from '../../workflows/gates';
-import { statusQuery, type MigrationStatus } from '../../workflows/runbook';
+import { statusQuery, type MigrationStatus } from '../../workflows/status';
 import type { GateName } from '../../workflows/spec';
 import { dig } from '../dns/dig';
 import { workflowBundle } from '../workflows/harness';

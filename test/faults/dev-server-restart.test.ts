@@ -22,7 +22,7 @@ import { startSmtpReceiver, type SmtpReceiver } from '../../scripts/servers/smtp
 import { devServerAnswers } from '../../scripts/servers/temporal-dev';
 import type { classicalMigration } from '../../workflows/classical-migration';
 import { approveUpdate } from '../../workflows/gates';
-import { statusQuery, type MigrationStatus } from '../../workflows/runbook';
+import { statusQuery, type MigrationStatus } from '../../workflows/status';
 import { MIGRATION_PHASE } from '../../workflows/search-attributes';
 import { startRestartableDevServer, type RestartableDevServer } from './dev-server';
 import { activityAttempts, countMessages, seedBulk, startMailWorld, startThrottle, type MailWorld, type Throttle } from './world';

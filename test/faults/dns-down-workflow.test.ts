@@ -14,7 +14,7 @@ import { demoSpec } from '../../scripts/sandbox/demo-spec';
 import { demoZoneRecords } from '../../scripts/sandbox/layout';
 import { startKnot, type KnotServer } from '../../scripts/servers/knot';
 import { classicalMigration } from '../../workflows/classical-migration';
-import { statusQuery } from '../../workflows/runbook';
+import { statusQuery } from '../../workflows/status';
 import { dig } from '../dns/dig';
 import { startRealWorld, type RealWorld } from '../e2e/real-world';
 import { approveWhenOpen, workflowBundle } from '../workflows/harness';

@@ -22,7 +22,7 @@ import { createTimeSkippingEnv } from '../harness/temporal';
 import { demoSpec } from '../../scripts/sandbox/demo-spec';
 import { classicalMigration } from '../../workflows/classical-migration';
 import { approveUpdate } from '../../workflows/gates';
-import type { MigrationStatus } from '../../workflows/runbook';
+import type { MigrationStatus } from '../../workflows/status';
 import type { GateName } from '../../workflows/spec';
 import { fakeActivities, fakeWorld, type FakeWorld } from '../workflows/fakes';
 import { approveWhenOpen, until, workflowBundle } from '../workflows/harness';

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { createTimeSkippingEnv } from '../harness/temporal';
 import { demoSpec } from '../../scripts/sandbox/demo-spec';
 import { classicalMigration } from '../../workflows/classical-migration';
-import { statusQuery } from '../../workflows/runbook';
+import { statusQuery } from '../../workflows/status';
 import { fakeWorld, type FakeWorld } from './fakes';
 import { approveWhenOpen, startWorker, until } from './harness';
 import type { SyncRequest } from '../../activities/imap/types';

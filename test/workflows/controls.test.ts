@@ -5,7 +5,7 @@ import { createTimeSkippingEnv } from '../harness/temporal';
 import { demoSpec } from '../../scripts/sandbox/demo-spec';
 import { classicalMigration } from '../../workflows/classical-migration';
 import { approveUpdate, pauseSignal, resumeSignal, rollbackUpdate } from '../../workflows/gates';
-import { statusQuery } from '../../workflows/runbook';
+import { statusQuery } from '../../workflows/status';
 import { fakeWorld } from './fakes';
 import { approveWhenOpen, startWorker, until } from './harness';
 

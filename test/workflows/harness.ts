@@ -4,7 +4,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
-import { statusQuery, type MigrationStatus } from '../../workflows/runbook';
+import { statusQuery, type MigrationStatus } from '../../workflows/status';
 import { approveUpdate } from '../../workflows/gates';
 import type { GateName } from '../../workflows/spec';
 import { fakeActivities, type FakeWorld } from './fakes';

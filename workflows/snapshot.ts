@@ -1,0 +1,24 @@
+// What a continued run of the runbook carries over from the run before, so that its
+// history starts small again. Only the runbook's long loops continue-as-new.
+import type { SyncState } from '../activities/imap/types';
+import type { AuditEntry, DnsRecordSet } from './audit';
+import type { FinalSyncOutcome } from './phase-rules';
+import type { MigrationStatus, RoundSummary } from './status';
+
+/** Where the runbook's long loops hand over to a fresh run: they are the only places it does. */
+export type ResumeStage = 'presync' | 'postsync';
+
+export interface RunbookSnapshot {
+  stage: ResumeStage;
+  audit: AuditEntry[];
+  rounds: RoundSummary[];
+  mailboxes: MigrationStatus['mailboxes'];
+  originalRecords: DnsRecordSet[];
+  currentRecords: [string, DnsRecordSet | null][];
+  mxOnHost2: boolean;
+  accessCut: string[];
+  finalSync?: FinalSyncOutcome;
+  syncStates: Record<string, SyncState>;
+  quietRounds: number;
+  paused: boolean;
+}

@@ -1,0 +1,44 @@
+// What an operator sees of a migration: the `status` query's answer and the final report.
+import { defineQuery } from '@temporalio/workflow';
+import type { AuditEntry } from './audit';
+import type { MailboxOutcome, RoundKind } from './mailbox-round';
+import type { GateName } from './spec';
+
+export interface RoundSummary {
+  kind: RoundKind;
+  wave?: string;
+  startedAt: string;
+  durationMs: number;
+  mailboxes: number;
+  failed: string[];
+  copied: number;
+  deleted: number;
+}
+
+export interface MailboxState {
+  wave: string;
+  usersOnHost2: boolean;
+  last?: MailboxOutcome & { kind: RoundKind };
+}
+
+export interface MigrationStatus {
+  name: string;
+  scenario: string;
+  phase: string;
+  openGate?: GateName;
+  /** Why the runbook waits at gate `dns-conflict`: the record, what was expected and found. */
+  conflict?: string;
+  paused: boolean;
+  nextTimer?: { what: string; at: string };
+  mailboxes: Record<string, MailboxState>;
+  rounds: RoundSummary[];
+  /** The last pre-sync round's duration: what the final sync should take. */
+  finalSyncEstimateMs?: number;
+  audit: AuditEntry[];
+}
+
+export interface MigrationReport extends MigrationStatus {
+  outcome: 'completed' | 'rolled-back';
+}
+
+export const statusQuery = defineQuery<MigrationStatus>('status');
