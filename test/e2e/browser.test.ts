@@ -10,7 +10,7 @@ import path from 'node:path';
 import { createLocalEnv } from '../harness/temporal';
 import { freePort } from '../../scripts/servers/process';
 import { demoSpec } from '../../scripts/sandbox/demo-spec';
-import { statusQuery, type MigrationStatus } from '../../workflows/runbook';
+import { statusQuery, type MigrationStatus } from '../../workflows/status';
 import { fakeWorld } from '../workflows/fakes';
 import { startWorker } from '../workflows/harness';
 
@@ -69,21 +69,22 @@ it('starts a migration from the Start Workflow form and approves a gate from the
     await page.locator('button:has-text("More Actions") >> visible=true').first().click();
     await page.locator('text=Send a Signal >> visible=true').first().click();
     await page.locator('[data-testid=signal-select-button] >> visible=true').first().click();
-    const offered = await page.locator('[role=option] >> visible=true').allInnerTexts();
-    expect(offered.map((o) => o.split('\n')[0])).toEqual(expect.arrayContaining(['approve', 'rollback', 'pause', 'resume']));
-    await page.locator('[role=option] >> visible=true', { hasText: 'approve' }).first().click();
+    // Each control the workflow defines is offered (locators wait until the list has rendered).
+    const option = (name: string) => page.locator('[role=option] >> visible=true').filter({ hasText: new RegExp(`^\\s*${name}\\b`) }).first();
+    for (const name of ['approve', 'rollback', 'pause', 'resume']) await option(name).waitFor({ state: 'visible' });
+    await option('approve').click();
     await fillJson(page, { gate: 'start', by: 'operator', comment: 'approved in the Web UI' });
-    // The first click may only leave the editor (it reformats the JSON); then it submits.
+    // The first click may only leave the editor (it reformats the JSON); then it submits and the dialog closes.
     const submit = page.locator('button:has-text("Submit") >> visible=true').first();
     for (let i = 0; i < 3 && (await submit.isVisible()); i++) {
       await submit.click({ force: true });
-      await page.waitForTimeout(700);
+      await submit.waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
     }
     const passed = await waitForStatus(workflowId, (s) => s.audit.some((e) => e.kind === 'approval' && e.gate === 'start'));
     expect(passed.audit.find((e) => e.kind === 'approval')).toMatchObject({ gate: 'start', by: 'operator', via: 'signal', comment: 'approved in the Web UI' });
     expect(passed.openGate).not.toBe('start');
     await page.reload();
-    await page.waitForTimeout(1500);
+    await page.getByText(workflowId).first().waitFor({ state: 'visible' });
     await page.screenshot({ path: path.join(screenshots, 'gate-start-approved.png') });
     await env.client.workflow.getHandle(workflowId).terminate('browser test done');
   } finally {
