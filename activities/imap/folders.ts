@@ -8,7 +8,7 @@ import { specialUseFromFlags, specialUseFromName, type SpecialUse } from './spec
 import type { ImapSession } from './session';
 import { commandFailure } from './errors';
 import { snapshotOf } from './sync-state';
-import type { MailboxSnapshot } from './types';
+import type { MailboxSnapshot, SourceMark } from './types';
 
 export interface Namespace {
   prefix: string;
@@ -31,6 +31,8 @@ export interface MailFolder {
   subscribed: boolean;
   /** STATUS counters from the listing, when asked for and complete (CONDSTORE). */
   status?: MailboxSnapshot;
+  /** UIDVALIDITY and UIDNEXT from the listing, when asked for (CONDSTORE or not). */
+  mark?: SourceMark;
 }
 
 function isInbox(name: string): boolean {
@@ -97,7 +99,13 @@ export async function listFolders(session: ImapSession, options: { status?: bool
       selectable: !flags.includes('\\noselect') && !flags.includes('\\nonexistent'),
       subscribed: !!entry.subscribed,
       status: snapshotOf(entry.status as Parameters<typeof snapshotOf>[0]),
+      mark: markOf(entry.path, entry.status),
     });
   }
   return folders;
+}
+
+function markOf(path: string, status: { uidValidity?: bigint | number; uidNext?: number } | undefined): SourceMark | undefined {
+  if (status?.uidValidity === undefined || status.uidNext === undefined) return undefined;
+  return { folder: path, uidValidity: status.uidValidity.toString(), uidNext: Number(status.uidNext) };
 }

@@ -9,6 +9,7 @@ import { prepareDestinationFolders, type FolderChanges } from './prepare-folders
 import { hasCondstore } from './inventory';
 import { activityContext, ProgressReporter, type ProgressListener } from './progress';
 import { openSession, type ImapSession } from './session';
+import { sourceMarks } from './source-marks';
 import { syncFolder, unchangedFolder, verifyFolder, type FolderIncremental, type FolderSettings } from './sync-folder';
 import { checkpointOf, decideFolder, emptyState, pairKey, scopeKey, usableFolders } from './sync-state';
 import type { FolderSyncResult, FolderSyncState, FolderVerifyResult, SyncRequest, SyncResult, SyncTotals, VerifyResult } from './types';
@@ -106,8 +107,8 @@ async function forEachFolder<P, T>(
   return results;
 }
 
-async function planMailbox(req: SyncRequest, conn: Connection, withStatus = false): Promise<FolderPlan> {
-  const [source, destination] = await Promise.all([listFolders(conn.src, { status: withStatus }), listFolders(conn.dst, { status: withStatus })]);
+async function planMailbox(req: SyncRequest, conn: Connection, status = { source: false, destination: false }): Promise<FolderPlan> {
+  const [source, destination] = await Promise.all([listFolders(conn.src, { status: status.source }), listFolders(conn.dst, { status: status.destination })]);
   return planFolders(source, destination, conn.dst.namespace, req.folders);
 }
 
@@ -149,7 +150,9 @@ export async function syncMailbox(req: SyncRequest, onProgress?: ProgressListene
   progress.update({ phase: 'folders' }, true);
   const first = await connectPair(req);
   try {
-    const plan = await planMailbox(req, first, previous.size > 0);
+    // host1's status always: it gives the source marks (what existed when this run started).
+    const plan = await planMailbox(req, first, { source: true, destination: previous.size > 0 });
+    const marks = await sourceMarks(first.src, plan.pairs);
     const changes: Map<FolderPair, FolderChanges> = await prepareDestinationFolders(first.dst, plan.pairs, {
       dryRun: settings.dryRun,
       subscribe: req.subscribe ?? true,
@@ -231,6 +234,7 @@ export async function syncMailbox(req: SyncRequest, onProgress?: ProgressListene
       totals: totalsOf(results),
       durationMs: Date.now() - started,
       state,
+      sourceMarks: marks,
     };
   } finally {
     await Promise.all([first.src.close(), first.dst.close()]);

@@ -93,6 +93,15 @@ export interface SyncRequest {
   previous?: SyncState;
 }
 
+/** A host1 folder's UIDNEXT when a sync started: every message below it existed then. */
+export interface SourceMark {
+  /** host1's folder path (as listed on host1). */
+  folder: string;
+  /** UIDVALIDITY, a bigint as a decimal string. */
+  uidValidity: string;
+  uidNext: number;
+}
+
 /** A folder's counters as STATUS reports them (RFC 3501 + CONDSTORE, RFC 7162). */
 export interface MailboxSnapshot {
   /** UIDVALIDITY, a bigint as a decimal string. */
@@ -209,6 +218,11 @@ export interface SyncResult {
   durationMs: number;
   /** Pass it as the next run's `previous` (a dry run returns the previous state as it was). */
   state: SyncState;
+  /**
+   * Every host1 folder this run synced (skipped as unchanged too), as it was when the run
+   * started, before anything was listed: what existed on host1 then.
+   */
+  sourceMarks: SourceMark[];
 }
 
 /** Enough to find a message by hand; no content. */
