@@ -19,8 +19,9 @@ import { oldestInScope, skipReason, type MessageFilters } from './message-filter
 import { ambiguousKeys, matchMessages, sameFlags, type MessagePlan } from './message-plan';
 import type { ProgressReporter } from './progress';
 import type { ImapSession } from './session';
+import { judgedAsOf } from './source-marks';
 import type { FolderDecision } from './sync-state';
-import type { FolderSyncResult, FolderSyncState, FolderVerifyResult, MailboxSnapshot, MessageRef, SkipReason } from './types';
+import type { FolderSyncResult, FolderSyncState, FolderVerifyResult, MailboxSnapshot, MessageRef, SkipReason, SourceMark } from './types';
 
 export interface FolderSettings {
   filters: MessageFilters;
@@ -440,28 +441,38 @@ function ref(m: MessageSummary): MessageRef {
   return { uid: m.uid, messageId: m.messageId, size: m.size, internalDate: new Date(m.internalDate).toISOString() };
 }
 
-/** Compares both sides of one folder without changing anything. */
+/**
+ * Compares both sides of one folder without changing anything. With `asOf` (marks by
+ * folder), only host1 messages that existed at the marks are judged (missing, source
+ * count, flags); extra is still host2's messages that match no host1 message at all: a
+ * copy of a message that arrived after the mark (the sync listed it, so it copied it) is
+ * not extra.
+ */
 export async function verifyFolder(
   pair: FolderPair,
   src: ImapSession,
   dst: ImapSession,
   settings: FolderSettings,
   progress: ProgressReporter,
+  asOf?: Map<string, SourceMark>,
 ): Promise<FolderVerifyResult> {
   progress.update({ phase: 'messages', folder: pair.logical }, true);
   const state = await readState(pair, src, dst, { ...settings, dryRun: true }, !!pair.existing, () => progress.add({}));
-  const plan = matchMessages(state.source, state.destination);
+  const all = matchMessages(state.source, state.destination);
+  const judged = asOf && judgedAsOf(pair, state.sources, state.source, asOf);
+  const plan = judged ? matchMessages(judged.messages, state.destination) : all;
   return {
     source: pair.sources.map((s) => s.logical),
     destination: pair.logical,
     destinationPath: pair.path,
     existsOnDestination: !!pair.existing,
-    sourceMessages: state.source.length,
+    sourceMessages: judged ? judged.messages.length : state.source.length,
     destinationMessages: state.destination.length,
     missing: plan.toCopy.length,
-    extra: plan.extra.length,
+    extra: all.extra.length,
     flagMismatches: plan.flagUpdates.length,
     missingSample: plan.toCopy.slice(0, WARNINGS_KEPT).map(ref),
-    extraSample: plan.extra.slice(0, WARNINGS_KEPT).map(ref),
+    extraSample: all.extra.slice(0, WARNINGS_KEPT).map(ref),
+    ...(judged?.afterMark && { afterMark: true }),
   };
 }

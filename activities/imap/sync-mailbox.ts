@@ -9,7 +9,7 @@ import { prepareDestinationFolders, type FolderChanges } from './prepare-folders
 import { hasCondstore } from './inventory';
 import { activityContext, ProgressReporter, type ProgressListener } from './progress';
 import { openSession, type ImapSession } from './session';
-import { sourceMarks } from './source-marks';
+import { checkSourceMarks, marksByFolder, sourceMarks } from './source-marks';
 import { syncFolder, unchangedFolder, verifyFolder, type FolderIncremental, type FolderSettings } from './sync-folder';
 import { checkpointOf, decideFolder, emptyState, pairKey, scopeKey, usableFolders } from './sync-state';
 import type { FolderSyncResult, FolderSyncState, FolderVerifyResult, SyncRequest, SyncResult, SyncTotals, VerifyResult } from './types';
@@ -26,6 +26,7 @@ function checkRequest(req: SyncRequest): void {
     if (value !== undefined && !(Number.isFinite(value) && value >= 0)) throw invalidRequest(`${req.mailbox}: ${name} must be a number >= 0`);
   }
   checkFolderRules(req.folders);
+  checkSourceMarks(req.mailbox, req.asOf);
   const t = req.tuning ?? {};
   for (const [name, value, max] of [
     ['batchMessages', t.batchMessages, 1000],
@@ -244,6 +245,8 @@ export async function syncMailbox(req: SyncRequest, onProgress?: ProgressListene
 /**
  * Compares host1 and host2 folder by folder, by message identity, within the request's
  * folder rules and filters. Changes nothing; the deletion and dry-run options are ignored.
+ * With `req.asOf` (a sync's `sourceMarks`), only the host1 messages that existed when that
+ * sync started are judged (see source-marks.ts).
  */
 export async function verifyMailbox(req: SyncRequest, onProgress?: ProgressListener): Promise<VerifyResult> {
   const started = Date.now();
@@ -255,8 +258,9 @@ export async function verifyMailbox(req: SyncRequest, onProgress?: ProgressListe
   try {
     const plan = await planMailbox(req, first);
     progress.update({ foldersTotal: plan.pairs.length });
+    const asOf = req.asOf && marksByFolder(req.asOf);
     const folders: FolderVerifyResult[] = await forEachFolder(req, first, plan.pairs, req.tuning?.parallelFolders ?? DEFAULTS.parallelFolders, async (pair, conn) => {
-      const result = await verifyFolder(pair, conn.src, conn.dst, settings, progress);
+      const result = await verifyFolder(pair, conn.src, conn.dst, settings, progress, asOf);
       progress.add({ foldersDone: 1 });
       return result;
     });
@@ -264,7 +268,8 @@ export async function verifyMailbox(req: SyncRequest, onProgress?: ProgressListe
     const sum = (k: 'missing' | 'extra' | 'flagMismatches') => folders.reduce((n, f) => n + f[k], 0);
     return {
       mailbox: req.mailbox,
-      ok: sum('missing') === 0 && folders.every((f) => f.existsOnDestination),
+      // A folder that appeared on host1 after the asOf sync started is the post-sync's to create.
+      ok: sum('missing') === 0 && folders.every((f) => f.existsOnDestination || f.afterMark),
       folders,
       excludedFolders: plan.excluded,
       destinationOnlyFolders: plan.destinationOnly,

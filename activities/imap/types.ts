@@ -91,6 +91,13 @@ export interface SyncRequest {
    * state from another mailbox pair or another folder scope is ignored.
    */
   previous?: SyncState;
+  /**
+   * verifyMailbox only: judge only the host1 messages that existed when a sync started (its
+   * `SyncResult.sourceMarks`). Mail delivered to host1 since is the post-sync's job, not
+   * missing; `extra` still counts only host2 messages that match no host1 message at all.
+   * Without it, everything on host1 in scope is judged.
+   */
+  asOf?: SourceMark[];
 }
 
 /** A host1 folder's UIDNEXT when a sync started: every message below it existed then. */
@@ -220,7 +227,7 @@ export interface SyncResult {
   state: SyncState;
   /**
    * Every host1 folder this run synced (skipped as unchanged too), as it was when the run
-   * started, before anything was listed: what existed on host1 then.
+   * started, before anything was listed: pass them as a verification's `asOf`.
    */
   sourceMarks: SourceMark[];
 }
@@ -249,11 +256,20 @@ export interface FolderVerifyResult {
   /** A few of each, for the report (at most 20). */
   missingSample: MessageRef[];
   extraSample: MessageRef[];
+  /**
+   * Only with `asOf`: no host1 folder of this pair has a mark (it appeared after the sync
+   * started). None of its messages are judged, and its absence on host2 does not fail `ok`.
+   */
+  afterMark?: boolean;
 }
 
 export interface VerifyResult {
   mailbox: string;
-  /** Every folder exists on host2 and nothing in scope is missing there (extra messages and flag differences do not fail it). */
+  /**
+   * Every folder exists on host2 and nothing in scope is missing there (extra messages and
+   * flag differences do not fail it). With `asOf`, folders that appeared on host1 since the
+   * marks need not exist on host2 yet.
+   */
   ok: boolean;
   folders: FolderVerifyResult[];
   excludedFolders: string[];
