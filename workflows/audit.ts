@@ -8,11 +8,14 @@ export interface DnsRecordSet {
 }
 
 export type AuditEntry =
-  | { at: string; kind: 'approval'; gate: string; by: string; comment?: string; via: 'signal' | 'update' | 'automatic' }
+  | { at: string; kind: 'approval'; gate: string; by: string; comment?: string; via: 'signal' | 'update' | 'automatic'; decision?: 'retry' | 'skip' }
+  | { at: string; kind: 'step-failed'; step: string; error: string; changed: string[] }
+  | { at: string; kind: 'own-mail-on-host2'; mailbox: string; messages: number }
   | { at: string; kind: 'refused'; what: string; by: string; reason: string; via: 'signal' | 'update' }
   | { at: string; kind: 'dns'; step: string; before: (DnsRecordSet | null)[]; after: (DnsRecordSet | null)[] }
   | { at: string; kind: 'dns-conflict'; step: string; expected: DnsRecordSet | null; found: DnsRecordSet | null }
   | { at: string; kind: 'access'; step: 'cut' | 'restore'; users: string[] }
   | { at: string; kind: 'destructive-sync'; round: string; deleteOnDestination: boolean; deleteOnSource: boolean; deleted: number }
   | { at: string; kind: 'control'; action: 'pause' | 'resume' | 'rollback'; by: string; comment?: string }
-  | { at: string; kind: 'notice'; notice: string; to: number };
+  | { at: string; kind: 'notice'; notice: string; to: number }
+  | { at: string; kind: 'notice-failed'; notice: string; error: string };

@@ -21,6 +21,7 @@ export async function classicalMigration(spec: MigrationSpecInput, resume?: Runb
         await run.gate('cutover', wave);
         await run.cutAccessAndFinalSync(wave);
       }
+      await run.verifyFinalSync();
       await run.gate('switch-mx');
       await run.switchMx();
       await run.waitTtl();

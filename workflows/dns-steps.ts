@@ -1,7 +1,7 @@
 // The runbook's DNS steps: lower the TTLs (remembering the records for the back-out),
 // switch the MX, move the IMAP host name (lucky), restore the TTLs. Every change says
 // what it expects to replace: a record someone else changed stops at gate `dns-conflict`.
-import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, sleep } from '@temporalio/workflow';
 import type { DnsRecordSet } from './audit';
 import { RollbackRequested } from './gates';
 import { assertMxMayMove } from './phase-rules';
@@ -25,8 +25,14 @@ function recordNames(run: Runbook): { name: string; type: 'MX' | 'A' }[] {
   return names;
 }
 
-/** Replaces one record set (as recorded, or as approved at a conflict), then checks propagation. */
+/** Replaces one record set (as recorded, or as approved at a conflict), then waits for it to propagate. */
 export async function changeRecord(run: Runbook, step: string, next: DnsRecordSet): Promise<void> {
+  const replaced = await writeRecord(run, step, next);
+  await awaitPropagation(run, next, replaced);
+}
+
+/** Replaces one record set; returns the one it replaced. Safe to repeat: writing what is there is a no-op. */
+async function writeRecord(run: Runbook, step: string, next: DnsRecordSet): Promise<DnsRecordSet | null> {
   const { provider, zone } = run.spec.dns;
   const key = recordKey(next);
   for (;;) {
@@ -35,16 +41,30 @@ export async function changeRecord(run: Runbook, step: string, next: DnsRecordSe
       const { before, after } = await act.replaceRecords({ provider, zone, expected, next });
       run.currentRecords.set(key, after);
       run.audit.push({ at: nowIso(), kind: 'dns', step, before: [before], after: [after] });
-      break;
+      return before;
     } catch (err) {
       const conflict = dnsConflictOf(err);
       if (!conflict) throw err;
       await holdOnConflict(run, step, next, conflict);
     }
   }
-  const propagation = await act.checkPropagation({ provider, zone, expected: next, resolvers: run.spec.dns.checkResolvers });
-  if (!propagation.ok) {
-    throw ApplicationFailure.retryable(`${next.name} ${next.type} has not propagated: ${propagation.summary}`, 'NotPropagated');
+}
+
+/**
+ * The authoritative servers and the listed resolvers answer `next`: checked every 30 s
+ * for as long as caches may hold the record it replaced (its TTL, a minute at least);
+ * then the step fails (gate step-failed) with what was found. The record stays written.
+ */
+async function awaitPropagation(run: Runbook, next: DnsRecordSet, replaced: DnsRecordSet | null): Promise<void> {
+  const { provider, zone, checkResolvers } = run.spec.dns;
+  const deadline = Date.now() + Math.max(60, replaced?.ttl ?? 0) * 1000;
+  for (;;) {
+    const propagation = await act.checkPropagation({ provider, zone, expected: next, resolvers: checkResolvers });
+    if (propagation.ok) return;
+    if (Date.now() >= deadline) {
+      throw ApplicationFailure.nonRetryable(`${next.name} ${next.type} has not propagated: ${propagation.summary}`, 'NotPropagated');
+    }
+    await sleep(30_000);
   }
 }
 
@@ -61,7 +81,7 @@ async function holdOnConflict(run: Runbook, step: string, next: DnsRecordSet, co
   run.enter(`waiting for dns-conflict (${step})`);
   // During a rollback the rollback request must not count as the approval.
   const rollingBack = phase === 'rolling back';
-  await run.waitAtGate('dns-conflict', run.conflict, !rollingBack);
+  await run.waitAtGate('dns-conflict', run.conflict, { endsOnRollback: !rollingBack });
   run.conflict = undefined;
   if (run.gates.rollbackRequested && !rollingBack) throw new RollbackRequested();
   const { name, type } = next;
@@ -84,14 +104,17 @@ export async function lowerTtl(run: Runbook): Promise<void> {
   await run.wait('the old TTL to run out', longest * 1000);
 }
 
-/** Step 8: the MX to host2, only after a completed and verified final sync. */
+/** Step 8: the MX to host2, only after every mailbox's final sync was verified. */
 export async function switchMx(run: Runbook): Promise<void> {
   await run.step('switching MX');
-  assertMxMayMove(run.finalSync);
+  assertMxMayMove(run.finalSync, run.usersOf());
   const { name } = run.spec.dns.mx;
   const current = [...run.currentRecords.values()].find((r) => r?.type === 'MX');
-  await changeRecord(run, 'switch MX', { name: current?.name ?? name, type: 'MX', ttl: run.spec.dns.lowTtl, values: run.spec.dns.mx.host2 });
+  const next = { name: current?.name ?? name, type: 'MX', ttl: run.spec.dns.lowTtl, values: run.spec.dns.mx.host2 };
+  const replaced = await writeRecord(run, 'switch MX', next);
+  // From here mail may reach host2, whether or not every resolver says so yet.
   run.mxOnHost2 = true;
+  await awaitPropagation(run, next, replaced);
 }
 
 /** Step 9: wait the low TTL, so that no server still sends to host1. */
@@ -107,10 +130,12 @@ export async function pointImapHost(run: Runbook, step: string, addresses: strin
   await changeRecord(run, step, { name: current?.name ?? imap.name, type: 'A', ttl: run.spec.dns.lowTtl, values: addresses });
 }
 
-/** Step 12: the TTLs back to their long value (also after a rollback). */
+/** Step 12: each TTL back to what it was before the migration (the FAQ), or to the spec's `dns.restoreTtl`. */
 export async function restoreTtl(run: Runbook): Promise<void> {
   await run.step('restoring TTL');
   for (const rrset of run.currentRecords.values()) {
-    if (rrset && rrset.ttl !== run.spec.dns.restoreTtl) await changeRecord(run, 'restore TTL', { ...rrset, ttl: run.spec.dns.restoreTtl });
+    if (!rrset) continue;
+    const ttl = run.spec.dns.restoreTtl ?? run.originalRecords.find((o) => o.name === rrset.name && o.type === rrset.type)?.ttl ?? rrset.ttl;
+    if (rrset.ttl !== ttl) await changeRecord(run, 'restore TTL', { ...rrset, ttl });
   }
 }

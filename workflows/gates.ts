@@ -11,7 +11,10 @@ export interface Approval {
   gate: GateName;
   by: string;
   comment?: string;
+  /** At gate `step-failed`: run the failed step again, or go on without it (where the rules allow). */
+  decision?: FailureDecision;
 }
+export type FailureDecision = 'retry' | 'skip';
 export interface ControlRequest {
   by: string;
   comment?: string;
@@ -56,6 +59,9 @@ export class Gates {
   paused = false;
   rollbackRequested: ControlRequest | undefined;
   private approved = new Set<GateName>();
+  /** The decision taken at gate `step-failed`, and whether the failed step may be skipped. */
+  decision: FailureDecision | undefined;
+  private skippable = false;
 
   constructor(private readonly o: GateOptions) {
     setHandler(approveSignal, (a) => this.viaSignal('approve', a, () => this.approve(a, 'signal')), {
@@ -84,7 +90,14 @@ export class Gates {
    * Waits for the gate's approval (or passes an automatic gate), reminding on a cadence.
    * A rollback request ends the wait too, unless `endsOnRollback` is false.
    */
-  async pass(gate: GateName, remindAfterMs: number, remind: (gate: GateName, waitedMs: number) => Promise<void>, endsOnRollback = true): Promise<void> {
+  async pass(
+    gate: GateName,
+    remindAfterMs: number,
+    remind: (gate: GateName, waitedMs: number) => Promise<void>,
+    endsOnRollback = true,
+    skippable = false,
+  ): Promise<void> {
+    this.skippable = skippable;
     this.open(gate);
     const opened = Date.now();
     while (!(await condition(() => this.isApproved(gate) || (endsOnRollback && !!this.rollbackRequested), remindAfterMs))) {
@@ -129,6 +142,14 @@ export class Gates {
         this.openGate ? `gate "${a.gate}" is not open; the open gate is "${this.openGate}"` : `gate "${a.gate}" is not open; no gate is open now`,
       );
     }
+    if (a.gate === 'step-failed') {
+      if (a.decision !== 'retry' && a.decision !== 'skip') {
+        throw new RefusedError('gate "step-failed" needs a "decision": "retry" (run the step again) or "skip" (where allowed); to roll back, send rollback');
+      }
+      if (a.decision === 'skip' && !this.skippable) throw new RefusedError('the failed step cannot be skipped (the phase rules forbid it): retry it or roll back');
+    } else if (a.decision !== undefined) {
+      throw new RefusedError(`"decision" is only for gate "step-failed"`);
+    }
   }
 
   private checkApprover(by: unknown): void {
@@ -149,7 +170,8 @@ export class Gates {
   private approve(a: Approval, via: 'signal' | 'update'): ControlAnswer {
     this.checkApproval(a); // an update's validator ran already; a signal's did not
     this.approved.add(a.gate);
-    this.o.audit({ at: now(), kind: 'approval', gate: a.gate, by: a.by.trim(), comment: a.comment, via });
+    if (a.gate === 'step-failed') this.decision = a.decision;
+    this.o.audit({ at: now(), kind: 'approval', gate: a.gate, by: a.by.trim(), comment: a.comment, via, ...(a.decision && { decision: a.decision }) });
     return { accepted: true, message: `gate "${a.gate}" approved by ${a.by.trim()}` };
   }
 

@@ -21,6 +21,7 @@ export async function luckyMigration(spec: MigrationSpecInput, resume?: RunbookS
       await run.gate('cutover');
       if (run.spec.access.method === 'dns') await run.pointImapHost('park the IMAP host name', imap.parkedAddresses!);
       for (const wave of run.waves) await run.cutAccessAndFinalSync(wave);
+      await run.verifyFinalSync();
       await run.gate('switch-mx');
       await run.switchMx();
       await run.waitTtl();

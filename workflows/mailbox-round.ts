@@ -18,8 +18,10 @@ export interface MailboxOutcome {
   ok: boolean;
   copied: number;
   deleted: number;
-  /** verify / final: messages on host1 not found on host2. */
+  /** verify / final: messages on host1 not found on host2 (final: of those that existed when its sync started). */
   missing: number;
+  /** verify: messages on host2 not found on host1. */
+  extra?: number;
   error?: string;
   /** What the next round needs to skip unchanged folders (absent when it did not fit the payload budget). */
   state?: SyncState;
@@ -31,7 +33,11 @@ export interface RoundInput {
   /** Source users of the mailboxes in this round, in order. */
   mailboxes: string[];
   usersOnHost2: string[];
+  /** Mailboxes whose host2 holds users' own mail: never deleted on. */
+  ownMailOnHost2?: string[];
   mxOnHost2: boolean;
+  /** Post-syncs and reverse syncs: each mailbox's window, in days (imapsync --maxage). */
+  maxAgeDays?: Record<string, number>;
   /** Each mailbox's state from its last sync: incremental re-syncs. */
   previousStates?: Record<string, SyncState>;
   /** Carried across continue-as-new. */
@@ -74,26 +80,42 @@ export async function mailboxRound(input: RoundInput): Promise<MailboxOutcome[]>
     return outcome;
   };
 
+  const noDeletes = { deleteOnDestination: false, deleteOnSource: false };
   const runOne = async (user: string): Promise<{ outcome: MailboxOutcome; state?: SyncState }> => {
     const mailbox = byUser.get(user)!;
-    try {
-      if (kind === 'verify') {
-        const v = await verifyMailbox(syncRequest(spec, mailbox, 'final', { deleteOnDestination: false, deleteOnSource: false }));
-        // Messages not yet on host2 are no failure (preflight); the final verification's count gates the MX.
-        return { outcome: { mailbox: user, ok: true, copied: 0, deleted: 0, missing: v.missing } };
-      }
-      const permissions = deletePermissions(kind, { usersOnHost2: input.usersOnHost2.includes(user) }, { mxOnHost2: input.mxOnHost2 });
-      const previous = input.previousStates?.[user];
-      const r = await syncMailbox({ ...syncRequest(spec, mailbox, kind, permissions), ...(previous && { previous }) });
-      return {
-        outcome: { mailbox: user, ok: true, copied: r.totals.copied, deleted: r.totals.deletedOnDestination + r.totals.deletedOnSource, missing: 0 },
-        state: r.state,
-      };
-    } catch (err) {
+    const failed = (err: unknown, copied = 0, what = ''): { outcome: MailboxOutcome } => {
       // "Activity task failed" says nothing: the activity's own failure names the side and mailbox.
       const reason = err instanceof ActivityFailure && err.cause ? err.cause.message : (err as Error).message;
-      return { outcome: { mailbox: user, ok: false, copied: 0, deleted: 0, missing: 0, error: reason } };
+      return { outcome: { mailbox: user, ok: false, copied, deleted: 0, missing: 0, error: what + reason } };
+    };
+    if (kind === 'verify') {
+      try {
+        const v = await verifyMailbox(syncRequest(spec, mailbox, 'final', noDeletes));
+        // Messages not yet on host2 are no failure here (preflight); what host2 has alone is users' own.
+        return { outcome: { mailbox: user, ok: true, copied: 0, deleted: 0, missing: v.missing, extra: v.extra } };
+      } catch (err) {
+        return failed(err);
+      }
     }
+    const phase = { usersOnHost2: input.usersOnHost2.includes(user), ownMailOnHost2: !!input.ownMailOnHost2?.includes(user) };
+    const permissions = deletePermissions(kind, phase, { mxOnHost2: input.mxOnHost2 });
+    const previous = kind === 'reverse' ? undefined : input.previousStates?.[user];
+    let r;
+    try {
+      r = await syncMailbox({ ...syncRequest(spec, mailbox, kind, permissions, input.maxAgeDays?.[user]), ...(previous && { previous }) });
+    } catch (err) {
+      return failed(err);
+    }
+    const outcome: MailboxOutcome = { mailbox: user, ok: true, copied: r.totals.copied, deleted: r.totals.deletedOnDestination + r.totals.deletedOnSource, missing: 0 };
+    if (kind === 'final') {
+      // Judged as of the sync's start: mail still arriving on host1 (the MX has not moved) is the post-sync's.
+      try {
+        outcome.missing = (await verifyMailbox({ ...syncRequest(spec, mailbox, 'final', noDeletes), asOf: r.sourceMarks })).missing;
+      } catch (err) {
+        return { ...failed(err, outcome.copied, 'verification failed: '), state: r.state };
+      }
+    }
+    return { outcome, state: r.state };
   };
 
   // Sliding window: as soon as one mailbox finishes, the next one starts.

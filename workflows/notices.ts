@@ -15,6 +15,7 @@ export const GATE_MEANING: Record<GateName, string> = {
   'switch-mx': 'new mail goes to the new server (the MX records change)',
   'shutdown-old': 'the IMAP host name moves to the new server',
   done: 'the post-syncs end and the TTLs go back to normal',
+  'step-failed': 'the failed step runs again ("decision":"retry"), or the runbook goes on without it ("decision":"skip", where the rules allow)',
   'dns-conflict': 'mailshift makes its change over the record as it is now (put the record back yourself first, or roll back, if it must stay)',
 };
 

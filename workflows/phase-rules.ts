@@ -1,12 +1,15 @@
 // The seeds' warnings as code (imapsync FAQ.Migration_Plan): what a sync may delete,
-// and when the MX may move. Each rule has a test that tries to break it.
+// when the MX may move, and which failed steps may be skipped. Each rule has a test that
+// tries to break it (test/workflows/phase-rules.test.ts).
 import { ApplicationFailure } from '@temporalio/workflow';
 
-export type SyncKind = 'presync' | 'final' | 'postsync';
+export type SyncKind = 'presync' | 'final' | 'postsync' | 'reverse';
 
 export interface MailboxPhase {
   /** Users were given host2 (credentials handed out, or the IMAP name moved). */
   usersOnHost2: boolean;
+  /** host2 held messages that did not come from host1 (users who started early). */
+  ownMailOnHost2?: boolean;
 }
 
 export interface MigrationFacts {
@@ -20,32 +23,53 @@ export interface DeletePermissions {
 
 /**
  * Deleting on host2 (--delete2) keeps pre-syncs and the final sync exact, but once users
- * work on host2 or mail arrives there, it would destroy their new mail: never then.
- * Post-syncs never delete on host2; they delete on host1 only what is verified on host2
- * (--delete1: the engine expunges only messages it found on the destination).
+ * work on host2 or mail arrives there, or where host2 holds users' own mail, it would
+ * destroy it: never then. Post-syncs never delete on host2; they delete on host1 only what
+ * is verified on host2 (--delete1: the engine expunges only messages it found on the
+ * destination). A rollback's reverse sync (host2 back to host1) deletes nothing.
  */
 export function deletePermissions(kind: SyncKind, mailbox: MailboxPhase, facts: MigrationFacts): DeletePermissions {
   if (kind === 'postsync') return { deleteOnDestination: false, deleteOnSource: true };
-  return { deleteOnDestination: !mailbox.usersOnHost2 && !facts.mxOnHost2, deleteOnSource: false };
+  if (kind === 'reverse') return { deleteOnDestination: false, deleteOnSource: false };
+  return { deleteOnDestination: !mailbox.usersOnHost2 && !mailbox.ownMailOnHost2 && !facts.mxOnHost2, deleteOnSource: false };
 }
 
+/** Each mailbox's final sync, as its verification judged it. */
 export interface FinalSyncOutcome {
-  completed: boolean;
-  /** Messages on host1 that verification did not find on host2, all mailboxes. */
-  missing: number;
-  failedMailboxes: string[];
+  /** Messages that existed on host1 when the mailbox's final sync started and are not on host2. */
+  missing: Record<string, number>;
+  /** Mailboxes whose final sync or its verification failed, with why. */
+  failed: Record<string, string>;
 }
 
-/** The MX moves only after a completed final sync whose verification found nothing missing. */
-export function assertMxMayMove(finalSync: FinalSyncOutcome | undefined): void {
-  if (!finalSync?.completed) {
-    throw ApplicationFailure.nonRetryable('the MX cannot move before a completed final sync', 'PhaseRule');
-  }
-  if (finalSync.missing > 0 || finalSync.failedMailboxes.length > 0) {
-    throw ApplicationFailure.nonRetryable(
-      `the MX cannot move: the final sync's verification found ${finalSync.missing} message(s) missing on host2` +
-        (finalSync.failedMailboxes.length ? ` and failed for ${finalSync.failedMailboxes.join(', ')}` : ''),
-      'PhaseRule',
-    );
-  }
+/** Why the MX may not move yet (undefined: it may): every mailbox needs a verified final sync with nothing missing. */
+export function mxMoveRefusal(finalSync: FinalSyncOutcome | undefined, mailboxes: string[]): string | undefined {
+  const notSynced = mailboxes.filter((m) => finalSync?.missing[m] === undefined && finalSync?.failed[m] === undefined);
+  const failed = Object.entries(finalSync?.failed ?? {});
+  const missing = Object.entries(finalSync?.missing ?? {}).filter(([, n]) => n > 0);
+  const list = (items: string[]) => items.slice(0, 10).join(', ') + (items.length > 10 ? `, … (${items.length} in all)` : '');
+  const reasons = [
+    notSynced.length ? `no verified final sync for ${list(notSynced)}` : '',
+    failed.length ? `the final sync or its verification failed for ${list(failed.map(([m, why]) => `${m} (${why})`))}` : '',
+    missing.length ? `messages missing on host2: ${list(missing.map(([m, n]) => `${m}: ${n}`))}` : '',
+  ].filter(Boolean);
+  return reasons.length ? `the MX cannot move: ${reasons.join('; ')}` : undefined;
+}
+
+/** The MX moves only after every mailbox's final sync was verified with nothing missing. */
+export function assertMxMayMove(finalSync: FinalSyncOutcome | undefined, mailboxes: string[]): void {
+  const refusal = mxMoveRefusal(finalSync, mailboxes);
+  if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'PhaseRule');
+}
+
+/**
+ * The steps an approver may skip when they fail: a notice (tell users another way), a
+ * post-sync (the next one catches up), restoring the TTL (do it by hand). Never a step the
+ * promises rest on: preflight, the final sync and its verification, cutting access, the
+ * DNS switches.
+ */
+const SKIPPABLE = new Set(['notice', 'post-sync', 'restore TTL']);
+
+export function maySkip(step: string): boolean {
+  return SKIPPABLE.has(step);
 }

@@ -1,7 +1,7 @@
 // What the runbook asks the sync engine for one mailbox: endpoints (the lucky scenario
 // syncs by address, since the host name moves), logins by credential reference, folder
 // rules, and the delete permissions the phase rules granted. Post-syncs are the FAQ's
-// `--folder INBOX --maxage 1 --delete1`.
+// `--folder INBOX --maxage 1 --delete1`, their window reaching back to the mailbox's last sync.
 import type { SyncRequest } from '../activities/imap/types';
 import type { DeletePermissions, SyncKind } from './phase-rules';
 import type { ImapServer, Mailbox, MigrationSpec } from './spec';
@@ -26,23 +26,20 @@ function endpoint(server: ImapServer) {
   };
 }
 
-export function syncRequest(spec: MigrationSpec, m: Mailbox, kind: SyncKind, permissions: DeletePermissions): SyncRequest {
+export function syncRequest(spec: MigrationSpec, m: Mailbox, kind: SyncKind, permissions: DeletePermissions, maxAgeDays = 1): SyncRequest {
   const { source, destination } = m;
-  const postsync = kind === 'postsync';
+  const host1 = { endpoint: endpoint(spec.host1), login: login(source) };
+  const host2 = { endpoint: endpoint(destination.server ?? spec.host2), login: login(destination) };
+  // A rollback's reverse sync brings host2's new INBOX mail back to host1.
+  const inboxOnly = kind === 'postsync' || kind === 'reverse';
   return {
     mailbox: source.user,
-    source: {
-      endpoint: endpoint(spec.host1),
-      login: login(source),
-    },
-    destination: {
-      endpoint: endpoint(destination.server ?? spec.host2),
-      login: login(destination),
-    },
-    folders: postsync
+    source: kind === 'reverse' ? host2 : host1,
+    destination: kind === 'reverse' ? host1 : host2,
+    folders: inboxOnly
       ? { include: ['^INBOX$'], exclude: [], rename: {} }
       : { include: spec.sync.include, exclude: spec.sync.exclude, rename: spec.sync.rename },
-    ...(postsync && { maxAgeDays: 1 }),
+    ...(inboxOnly && { maxAgeDays }),
     ...(spec.sync.maxSizeBytes && { maxSizeBytes: spec.sync.maxSizeBytes }),
     deleteOnDestination: permissions.deleteOnDestination,
     deleteOnSource: permissions.deleteOnSource,

@@ -1,27 +1,56 @@
 // The back-out: DNS back to the recorded records (TTL restored too), host1 re-opened,
-// users and approvers told.
+// and, once the MX had moved, host2's new INBOX mail copied back to host1 (mail delivered
+// there since the switch, and what post-syncs removed from host1), never deleting on host2.
+// Users and approvers are told what is true.
+import { sleep } from '@temporalio/workflow';
 import { changeRecord, recordKey } from './dns-steps';
 import { notifyApprovers, notifyUsers } from './notices';
 import { act } from './runbook-activities';
 import type { Runbook } from './runbook';
 import type { MigrationReport } from './status';
+import { stopAtStepFailed, withRecovery } from './step-failed';
+import { round } from './sync-rounds';
 
 export async function rollback(run: Runbook): Promise<MigrationReport> {
   run.enter('rolling back');
+  const mxWasOnHost2 = run.mxOnHost2;
   for (const original of run.originalRecords) {
     const current = run.currentRecords.get(recordKey(original));
-    if (JSON.stringify(current) !== JSON.stringify(original)) await changeRecord(run, 'rollback', original);
+    if (JSON.stringify(current) !== JSON.stringify(original)) await withRecovery(run, 'rollback: DNS', () => changeRecord(run, 'rollback', original));
   }
+  run.mxOnHost2 = false;
   if (run.accessCut.length) {
-    await act.restoreAccess({ method: run.spec.access, users: run.accessCut, phase: 'rollback' });
+    await withRecovery(run, 'rollback: access', () => act.restoreAccess({ method: run.spec.access, users: run.accessCut, phase: 'rollback' }));
     run.audit.push({ at: new Date().toISOString(), kind: 'access', step: 'restore', users: run.accessCut });
   }
+  let copiedBack = 0;
+  if (mxWasOnHost2) {
+    // Servers that cached the MX may deliver to host2 for one more low TTL.
+    run.enter('rolling back: waiting the low TTL');
+    await sleep(run.spec.dns.lowTtl * 1000);
+    run.enter('rolling back: copying host2 mail back');
+    let users = run.usersOf();
+    for (;;) {
+      const outcomes = await round(run, 'reverse', { users });
+      copiedBack += outcomes.reduce((n, o) => n + o.copied, 0);
+      users = outcomes.filter((o) => !o.ok).map((o) => o.mailbox);
+      if (!users.length) break;
+      await stopAtStepFailed(run, 'rollback: copy back', `copying host2's mail back failed for ${users.join(', ')}`);
+    }
+  }
   const by = run.gates.rollbackRequested;
-  await notifyUsers(run, 'users-rollback', run.usersOf());
-  await notifyApprovers(run, 'approver-rollback-done', {
-    by: by?.by ?? 'the runbook',
-    comment: by?.comment ?? '',
-    restored: `DNS records: ${run.originalRecords.map((r) => `${r.name} ${r.type}`).join(', ') || 'none changed'}; host1 access: ${run.accessCut.length} user(s)`,
-  });
+  const mailNote = mxWasOnHost2
+    ? `Mail that reached the new server meanwhile (${copiedBack} message(s) in all) was copied back to your mailbox.`
+    : 'No mail is lost: it all stayed on your usual mail server.';
+  await withRecovery(run, 'notice', () => notifyUsers(run, 'users-rollback', run.usersOf(), { mailNote }));
+  await withRecovery(run, 'notice', () =>
+    notifyApprovers(run, 'approver-rollback-done', {
+      by: by?.by ?? 'the runbook',
+      comment: by?.comment ?? '',
+      restored:
+        `DNS records: ${run.originalRecords.map((r) => `${r.name} ${r.type}`).join(', ') || 'none changed'}; host1 access: ${run.accessCut.length} user(s)` +
+        (mxWasOnHost2 ? `; ${copiedBack} message(s) copied back from host2` : ''),
+    }),
+  );
   return run.report('rolled-back');
 }

@@ -9,7 +9,6 @@ import {
   continueAsNew,
   setCurrentDetails,
   setHandler,
-  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -19,8 +18,7 @@ import type { AuditEntry, DnsRecordSet } from './audit';
 import * as dnsSteps from './dns-steps';
 import { Gates, RollbackRequested } from './gates';
 import { handOverToHost2 } from './hand-over';
-import type { MailboxOutcome } from './mailbox-round';
-import { GATE_MEANING, notifyApprovers, notifyNewCredentials, notifyUsers } from './notices';
+import { GATE_MEANING, notifyApprovers, notifyUsers } from './notices';
 import { jsonBytes, PAYLOAD_BUDGET_BYTES, statesWithin } from './payload-budget';
 import type { FinalSyncOutcome } from './phase-rules';
 import { rollback } from './rollback';
@@ -28,6 +26,7 @@ import { MIGRATION_OPEN_GATE, MIGRATION_PHASE, MIGRATION_SCENARIO } from './sear
 import type { ResumeStage, RunbookSnapshot } from './snapshot';
 import { parseSpec, type GateName, type MigrationSpec, type MigrationSpecInput } from './spec';
 import { statusQuery, type MigrationReport, type MigrationStatus, type RoundSummary } from './status';
+import { failureMessage, withRecovery } from './step-failed';
 import * as syncRounds from './sync-rounds';
 
 /** Past this many events a loop of the runbook continues-as-new (a day of pre-sync is ~15). */
@@ -55,6 +54,8 @@ export class Runbook {
   quietRounds = 0;
   /** Why the runbook waits at gate `dns-conflict`. */
   conflict: string | undefined;
+  /** Why the runbook waits at gate `step-failed`. */
+  failure: MigrationStatus['failure'];
   private shownAttributes = '';
 
   constructor(
@@ -88,6 +89,7 @@ export class Runbook {
       onChange: () => this.show(),
     });
     this.gates.paused = resumed?.paused ?? false;
+    this.gates.rollbackRequested = resumed?.rollbackRequested;
     setHandler(statusQuery, () => this.status(), { description: 'Phase, open gate, progress, estimates and the audit log' });
     upsertSearchAttributes([{ key: MIGRATION_SCENARIO, value: this.spec.scenario }]);
   }
@@ -106,6 +108,7 @@ export class Runbook {
       phase: this.phase,
       openGate: this.gates.openGate,
       conflict: this.conflict,
+      failure: this.failure,
       paused: this.gates.paused,
       nextTimer: this.nextTimer,
       mailboxes: this.mailboxes,
@@ -140,6 +143,7 @@ export class Runbook {
           ? `Waiting for approval of gate **${this.gates.openGate}**: Signal \`approve\` with \`{"gate":"${this.gates.openGate}","by":"<approver>"}\``
           : '',
         this.conflict ?? '',
+        this.failure ? `Step **${this.failure.step}** failed: ${this.failure.error}. Already changed: ${this.failure.changed.join('; ') || 'nothing'}. Choose: ${this.failure.choices}.` : '',
         last ? `Last round: ${last.kind}, ${last.mailboxes - last.failed.length}/${total} mailboxes ok, ${last.copied} copied` : '',
         this.nextTimer ? `Next: ${this.nextTimer.what} at ${this.nextTimer.at}` : '',
       ]
@@ -171,6 +175,7 @@ export class Runbook {
     const info = workflowInfo();
     if (!info.continueAsNewSuggested && info.historyLength < RUNBOOK_HISTORY_BUDGET) return;
     await condition(allHandlersFinished); // no approval or update is cut off half-way
+    if (this.gates.rollbackRequested) return; // the next step takes the back-out path
     const snapshot: RunbookSnapshot = {
       stage,
       audit: this.audit,
@@ -184,15 +189,17 @@ export class Runbook {
       syncStates: {},
       quietRounds: this.quietRounds,
       paused: this.gates.paused,
+      rollbackRequested: this.gates.rollbackRequested,
     };
     snapshot.syncStates = statesWithin(this.syncStates, Object.keys(this.syncStates), PAYLOAD_BUDGET_BYTES - jsonBytes(snapshot) - jsonBytes(this.input));
     await continueAsNew<(spec: MigrationSpecInput, resume?: RunbookSnapshot) => Promise<MigrationReport>>(this.input, snapshot);
   }
 
+  /** A durable timer that a rollback request cuts short (the next step then takes the back-out path). */
   async wait(what: string, ms: number): Promise<void> {
     this.nextTimer = { what, at: new Date(Date.now() + ms).toISOString() };
     this.show();
-    await sleep(ms);
+    await condition(() => !!this.gates.rollbackRequested, ms);
     this.nextTimer = undefined;
   }
 
@@ -202,22 +209,44 @@ export class Runbook {
     if (this.gates.rollbackRequested) throw new RollbackRequested();
   }
 
-  /** Tells the approvers what the gate opens and what was checked, then waits, reminding them. */
-  async waitAtGate(gate: GateName, checks: string, endsOnRollback = true): Promise<void> {
+  /**
+   * Tells the approvers what the gate opens and what was checked (or sends `notice`), then
+   * waits, reminding them. A notice that cannot be sent never ends the wait: it is logged.
+   */
+  async waitAtGate(gate: GateName, checks: string, o: GateWaitOptions = {}): Promise<void> {
     const automatic: GateName[] = this.spec.approvals.automaticGates;
-    if (!automatic.includes(gate)) await this.notifyApprovers('approver-gate-waiting', { gate, gateMeaning: GATE_MEANING[gate], checks });
+    const [notice, data] = o.notice ?? ['approver-gate-waiting', { gate, gateMeaning: GATE_MEANING[gate], checks }];
+    if (!automatic.includes(gate)) await this.tellApprovers(notice, data);
     const remind = async (g: GateName, waitedMs: number) => {
-      await this.notifyApprovers('approver-gate-reminder', { gate: g, gateMeaning: GATE_MEANING[g], waitedHours: String(Math.round(waitedMs / HOUR)) });
+      await this.tellApprovers('approver-gate-reminder', { gate: g, gateMeaning: GATE_MEANING[g], waitedHours: String(Math.round(waitedMs / HOUR)) });
     };
-    await this.gates.pass(gate, this.spec.schedule.remindAfterHours * HOUR, remind, endsOnRollback);
+    await this.gates.pass(gate, this.spec.schedule.remindAfterHours * HOUR, remind, o.endsOnRollback ?? true, o.skippable ?? false);
   }
 
-  /** What an approver should know before approving: the last round's results. */
+  private async tellApprovers(notice: NoticeKind, data: Record<string, string>): Promise<void> {
+    try {
+      await notifyApprovers(this, notice, data);
+    } catch (err) {
+      this.audit.push({ at: new Date().toISOString(), kind: 'notice-failed', notice, error: failureMessage(err) });
+    }
+  }
+
+  /** What an approver should know before approving: the last round's results, the final sync's verification, users' own mail on host2. */
   private checksSoFar(): string {
     const last = this.rounds.at(-1);
     if (!last) return 'No mailbox round has run yet.';
     const failed = last.failed.length ? `; failed: ${last.failed.join(', ')}` : '';
-    return `Last round (${last.kind}${last.wave ? `, ${last.wave}` : ''}): ${last.mailboxes - last.failed.length}/${last.mailboxes} mailboxes ok, ${last.copied} messages copied${failed}.`;
+    const verified = this.finalSync ? Object.keys(this.finalSync.missing).length : 0;
+    const own = Object.entries(this.mailboxes).filter(([, m]) => m.ownMailOnHost2);
+    return [
+      `Last round (${last.kind}${last.wave ? `, ${last.wave}` : ''}): ${last.mailboxes - last.failed.length}/${last.mailboxes} mailboxes ok, ${last.copied} messages copied${failed}.`,
+      verified ? `Final sync verified for ${verified}/${this.spec.mailboxes.length} mailboxes; missing on host2: ${Object.values(this.finalSync!.missing).reduce((a, b) => a + b, 0)}.` : '',
+      own.length
+        ? `host2 already holds users' own mail (not from host1), kept and never deleted: ${own.map(([u, m]) => `${u} (${m.ownMailOnHost2})`).join(', ')}.`
+        : '',
+    ]
+      .filter(Boolean)
+      .join(' ');
   }
 
   usersOf(wave?: string): string[] {
@@ -228,23 +257,31 @@ export class Runbook {
     return [...new Set(this.spec.mailboxes.map((m) => m.wave))];
   }
 
-  // ---- the steps, as the scenarios name them ------------------------------------------
+  // ---- the steps, as the scenarios name them; a failing one stops at gate step-failed ----
 
-  preflight = () => syncRounds.preflight(this);
-  presyncUntilMigrationHour = () => syncRounds.presyncUntilMigrationHour(this);
-  cutAccessAndFinalSync = (wave: string) => syncRounds.cutAccessAndFinalSync(this, wave);
-  postSync = (): Promise<MailboxOutcome[]> => syncRounds.postSync(this);
-  postSyncUntilQuiet = () => syncRounds.postSyncUntilQuiet(this);
-  lowerTtl = () => dnsSteps.lowerTtl(this);
-  switchMx = () => dnsSteps.switchMx(this);
+  preflight = () => withRecovery(this, 'preflight', () => syncRounds.preflight(this));
+  presyncUntilMigrationHour = () => withRecovery(this, 'pre-sync', () => syncRounds.presyncUntilMigrationHour(this));
+  cutAccessAndFinalSync = (wave: string) => withRecovery(this, `cut-over: ${wave}`, () => syncRounds.cutAccessAndFinalSync(this, wave));
+  verifyFinalSync = () => syncRounds.verifyFinalSync(this);
+  postSync = () => withRecovery(this, 'post-sync', () => syncRounds.postSync(this));
+  postSyncUntilQuiet = () => withRecovery(this, 'post-sync', () => syncRounds.postSyncUntilQuiet(this));
+  lowerTtl = () => withRecovery(this, 'lower TTL', () => dnsSteps.lowerTtl(this));
+  switchMx = () => withRecovery(this, 'switch MX', () => dnsSteps.switchMx(this));
   waitTtl = () => dnsSteps.waitTtl(this);
-  pointImapHost = (step: string, addresses: string[]) => dnsSteps.pointImapHost(this, step, addresses);
-  restoreTtl = () => dnsSteps.restoreTtl(this);
-  handOverToHost2 = () => handOverToHost2(this);
+  pointImapHost = (step: string, addresses: string[]) => withRecovery(this, step, () => dnsSteps.pointImapHost(this, step, addresses));
+  restoreTtl = () => withRecovery(this, 'restore TTL', () => dnsSteps.restoreTtl(this));
+  handOverToHost2 = () => withRecovery(this, 'hand-over', () => handOverToHost2(this));
   rollback = () => rollback(this);
-  notifyUsers = (notice: NoticeKind, users: string[], data?: Record<string, string>) => notifyUsers(this, notice, users, data);
-  notifyNewCredentials = (users: string[]) => notifyNewCredentials(this, users);
-  notifyApprovers = (notice: NoticeKind, data?: Record<string, string>) => notifyApprovers(this, notice, data);
+  notifyUsers = (notice: NoticeKind, users: string[]) => withRecovery(this, 'notice', () => notifyUsers(this, notice, users));
+}
+
+export interface GateWaitOptions {
+  /** A rollback request ends the wait (not during a rollback: it must not count as the approval). */
+  endsOnRollback?: boolean;
+  /** At gate `step-failed`: whether the failed step may be skipped. */
+  skippable?: boolean;
+  /** The notice that opens the wait, instead of `approver-gate-waiting`. */
+  notice?: [NoticeKind, Record<string, string>];
 }
 
 /** Runs a scenario's steps; a rollback requested at any step takes the back-out path. */

@@ -2,6 +2,7 @@
 // history starts small again. Only the runbook's long loops continue-as-new.
 import type { SyncState } from '../activities/imap/types';
 import type { AuditEntry, DnsRecordSet } from './audit';
+import type { ControlRequest } from './gates';
 import type { FinalSyncOutcome } from './phase-rules';
 import type { MigrationStatus, RoundSummary } from './status';
 
@@ -21,4 +22,6 @@ export interface RunbookSnapshot {
   syncStates: Record<string, SyncState>;
   quietRounds: number;
   paused: boolean;
+  /** A rollback asked for just before the hand-over: the continued run takes the back-out path. */
+  rollbackRequested?: ControlRequest;
 }

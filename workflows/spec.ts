@@ -94,7 +94,13 @@ export const dns = z.strictObject({
     .optional()
     .describe("the IMAP host name's address records (required by the lucky scenario)"),
   lowTtl: z.number().int().min(30).max(3600).default(300).describe('the TTL (seconds) during the migration, set days before the cut-over'),
-  restoreTtl: z.number().int().min(300).max(604_800).default(86_400).describe('the TTL (seconds) set back at the end'),
+  restoreTtl: z
+    .number()
+    .int()
+    .min(300)
+    .max(604_800)
+    .optional()
+    .describe('the TTL (seconds) set at the end; without it, each record gets back the TTL it had before the migration'),
   checkResolvers: z.array(z.string()).default([]).describe('resolvers that must also answer the new records before the runbook goes on'),
 });
 
@@ -125,9 +131,10 @@ export const accessMethod = z.discriminatedUnion('method', [
 
 /**
  * Every gate a runbook can open. `dns-conflict` opens only when a DNS record is not what
- * mailshift recorded (someone else changed it): it is never automatic.
+ * mailshift recorded (someone else changed it), `step-failed` when a step keeps failing or
+ * a phase rule refuses it: neither is ever automatic.
  */
-export const gateName = z.enum(['start', 'cutover', 'switch-mx', 'shutdown-old', 'done', 'dns-conflict']);
+export const gateName = z.enum(['start', 'cutover', 'switch-mx', 'shutdown-old', 'done', 'dns-conflict', 'step-failed']);
 export type GateName = z.infer<typeof gateName>;
 
 export const migrationSpec = z
@@ -167,7 +174,7 @@ export const migrationSpec = z
       .strictObject({
         approvers: z.array(z.string().min(1)).min(1).describe('names allowed to approve gates, roll back, pause and resume'),
         automaticGates: z
-          .array(gateName.exclude(['dns-conflict']))
+          .array(gateName.exclude(['dns-conflict', 'step-failed']))
           .default([])
           .describe('gates passed without a person (e.g. start in a rehearsal)'),
       })
@@ -222,7 +229,7 @@ export const migrationSpec = z
     if (spec.access.method === 'dns' && !spec.dns.imapHost?.parkedAddresses?.length) {
       ctx.addIssue({ code: 'custom', path: ['dns', 'imapHost', 'parkedAddresses'], message: 'cutting access by DNS needs the address to park the IMAP host name on' });
     }
-    if (spec.dns.lowTtl >= spec.dns.restoreTtl) {
+    if (spec.dns.restoreTtl !== undefined && spec.dns.lowTtl >= spec.dns.restoreTtl) {
       ctx.addIssue({ code: 'custom', path: ['dns', 'lowTtl'], message: 'must be lower than dns.restoreTtl' });
     }
     const inZone = (n: string) => {

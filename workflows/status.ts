@@ -18,6 +18,12 @@ export interface RoundSummary {
 export interface MailboxState {
   wave: string;
   usersOnHost2: boolean;
+  /** Messages preflight found on host2 that host1 lacks (users' own): host2 is never deleted on. */
+  ownMailOnHost2?: number;
+  /** When the mailbox's last verified final sync started: a rollback copies host2's mail back from here. */
+  finalSyncFrom?: string;
+  /** When its last successful final sync or post-sync started: the next post-sync looks back to here. */
+  syncedFrom?: string;
   last?: MailboxOutcome & { kind: RoundKind };
 }
 
@@ -28,6 +34,8 @@ export interface MigrationStatus {
   openGate?: GateName;
   /** Why the runbook waits at gate `dns-conflict`: the record, what was expected and found. */
   conflict?: string;
+  /** Why the runbook waits at gate `step-failed`: the step, its error, what is already changed. */
+  failure?: { step: string; error: string; changed: string[]; choices: string };
   paused: boolean;
   nextTimer?: { what: string; at: string };
   mailboxes: Record<string, MailboxState>;

@@ -5,16 +5,36 @@ import { ApplicationFailure, condition, executeChild, workflowInfo } from '@temp
 import { mailboxRound, type MailboxOutcome, type RoundInput, type RoundKind } from './mailbox-round';
 import { notifyUsers } from './notices';
 import { withStatesWithinBudget } from './payload-budget';
+import { mxMoveRefusal } from './phase-rules';
 import { act } from './runbook-activities';
 import type { Runbook } from './runbook';
 import type { RoundSummary } from './status';
+import { stopAtStepFailed } from './step-failed';
 
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 const nowIso = () => new Date().toISOString();
 
-export async function round(run: Runbook, kind: RoundKind, wave?: string): Promise<MailboxOutcome[]> {
+/**
+ * How far back a post-sync (or a rollback's reverse sync) looks, per mailbox: to the start
+ * of its last verified sync, an hour earlier for clocks and delivery delays, and never less
+ * than the FAQ's `--maxage 1`. However long the gates waited, nothing that reached host1
+ * since that sync falls outside the window.
+ */
+function windowDays(run: Runbook, users: string[], from: 'last' | 'final'): Record<string, number> {
+  return Object.fromEntries(
+    users.map((u) => {
+      const m = run.mailboxes[u];
+      const since = Date.parse((from === 'final' ? m.finalSyncFrom : m.syncedFrom) ?? m.finalSyncFrom ?? new Date(0).toISOString());
+      return [u, Math.max(1, (Date.now() - since + HOUR) / DAY)];
+    }),
+  );
+}
+
+export async function round(run: Runbook, kind: RoundKind, only: { wave?: string; users?: string[] } = {}): Promise<MailboxOutcome[]> {
+  const { wave } = only;
   const started = Date.now();
-  const users = run.usersOf(wave);
+  const users = only.users ?? run.usersOf(wave);
   const inRound = new Set(users);
   // The round makes room for each new state as it uses up the previous one (mailbox-round.ts).
   const input = withStatesWithinBudget<RoundInput>(
@@ -23,8 +43,10 @@ export async function round(run: Runbook, kind: RoundKind, wave?: string): Promi
       spec: { ...run.spec, mailboxes: run.spec.mailboxes.filter((m) => inRound.has(m.source.user)) },
       kind,
       mailboxes: users,
-      usersOnHost2: Object.entries(run.mailboxes).filter(([, m]) => m.usersOnHost2).map(([u]) => u),
+      usersOnHost2: users.filter((u) => run.mailboxes[u].usersOnHost2),
+      ownMailOnHost2: users.filter((u) => run.mailboxes[u].ownMailOnHost2),
       mxOnHost2: run.mxOnHost2,
+      ...((kind === 'postsync' || kind === 'reverse') && { maxAgeDays: windowDays(run, users, kind === 'reverse' ? 'final' : 'last') }),
     },
     run.syncStates,
   );
@@ -32,15 +54,20 @@ export async function round(run: Runbook, kind: RoundKind, wave?: string): Promi
     workflowId: `${workflowInfo().workflowId}/${kind}-${run.rounds.length + 1}${wave ? `-${wave}` : ''}`,
     args: [input],
   });
+  const startedAt = new Date(started).toISOString();
   for (const { state, ...o } of outcomes) {
-    run.mailboxes[o.mailbox].last = { ...o, kind };
+    const mailbox = run.mailboxes[o.mailbox];
+    mailbox.last = { ...o, kind };
+    if (kind === 'reverse') continue; // host2 to host1: not a state of the forward pair
     if (state) run.syncStates[o.mailbox] = state;
     else if (kind !== 'verify') delete run.syncStates[o.mailbox];
+    if (o.ok && (kind === 'final' || kind === 'postsync')) mailbox.syncedFrom = startedAt;
+    if (o.ok && kind === 'final') mailbox.finalSyncFrom = startedAt;
   }
   const summary: RoundSummary = {
     kind,
     wave,
-    startedAt: new Date(started).toISOString(),
+    startedAt,
     durationMs: Date.now() - started,
     mailboxes: outcomes.length,
     failed: outcomes.filter((o) => !o.ok).map((o) => o.mailbox),
@@ -49,8 +76,7 @@ export async function round(run: Runbook, kind: RoundKind, wave?: string): Promi
   };
   run.rounds.push(summary);
   if (summary.deleted > 0) {
-    const any = run.usersOf(wave)[0];
-    const onHost2 = run.mailboxes[any]?.usersOnHost2 ?? false;
+    const onHost2 = run.mailboxes[users[0]]?.usersOnHost2 ?? false;
     run.audit.push({
       at: nowIso(),
       kind: 'destructive-sync',
@@ -64,7 +90,11 @@ export async function round(run: Runbook, kind: RoundKind, wave?: string): Promi
   return outcomes;
 }
 
-/** Step 1: log in on both sides and compare what is there; stop on failures. */
+/**
+ * Step 1: log in on both sides and compare what is there; stop on failures. Messages
+ * already on host2 that host1 lacks are users' own (they started early): those mailboxes
+ * are never deleted on at host2, and the approvers see it at gate `start`.
+ */
 export async function preflight(run: Runbook): Promise<void> {
   await run.step('preflight');
   const outcomes = await round(run, 'verify');
@@ -74,6 +104,10 @@ export async function preflight(run: Runbook): Promise<void> {
       `preflight failed for ${failed.length} mailbox(es): ${failed.map((o) => `${o.mailbox}: ${o.error}`).join('; ')}`,
       'PreflightFailed',
     );
+  }
+  for (const o of outcomes.filter((x) => (x.extra ?? 0) > 0)) {
+    run.mailboxes[o.mailbox].ownMailOnHost2 = o.extra;
+    run.audit.push({ at: nowIso(), kind: 'own-mail-on-host2', mailbox: o.mailbox, messages: o.extra! });
   }
 }
 
@@ -90,28 +124,51 @@ export async function presyncUntilMigrationHour(run: Runbook): Promise<void> {
   } while (Date.now() < migrationAt);
 }
 
-/** Steps 6-7 for one wave: cut users' access to host1, then the final sync and its verification. */
+/** Steps 6-7 for one wave: cut users' access to host1, then the final sync, each mailbox verified as of its start. */
 export async function cutAccessAndFinalSync(run: Runbook, wave: string): Promise<void> {
   await run.step(`cut-over: ${wave}`);
   const users = run.usersOf(wave);
   await notifyUsers(run, 'users-cutover', users);
   if (run.spec.access.method !== 'dns') {
     await act.cutAccess({ method: run.spec.access, users, phase: 'cutover' });
-    run.accessCut.push(...users);
+    run.accessCut.push(...users.filter((u) => !run.accessCut.includes(u)));
     run.audit.push({ at: nowIso(), kind: 'access', step: 'cut', users });
   }
   await run.step(`final sync: ${wave}`);
-  const synced = await round(run, 'final', wave);
-  const verified = await round(run, 'verify', wave);
-  const previous = run.finalSync ?? { completed: true, missing: 0, failedMailboxes: [] };
-  run.finalSync = {
-    completed: previous.completed,
-    missing: previous.missing + verified.reduce((n, o) => n + o.missing, 0),
-    failedMailboxes: [...previous.failedMailboxes, ...synced.filter((o) => !o.ok).map((o) => o.mailbox)],
-  };
+  recordFinalSync(run, await round(run, 'final', { wave }));
 }
 
-/** Step 10: post-sync the INBOX: max age 1 day, delete on host1 only what host2 has. */
+function recordFinalSync(run: Runbook, outcomes: MailboxOutcome[]): void {
+  const finalSync = (run.finalSync ??= { missing: {}, failed: {} });
+  for (const o of outcomes) {
+    if (o.ok) {
+      finalSync.missing[o.mailbox] = o.missing;
+      delete finalSync.failed[o.mailbox];
+    } else {
+      finalSync.failed[o.mailbox] = o.error ?? 'failed';
+      delete finalSync.missing[o.mailbox];
+    }
+  }
+}
+
+/**
+ * Before gate switch-mx opens: the rule that the MX moves only after every mailbox's
+ * verified final sync. When it refuses, the runbook stops at gate `step-failed` with the
+ * mailboxes and their missing counts; a retry runs their final sync again.
+ */
+export async function verifyFinalSync(run: Runbook): Promise<void> {
+  for (;;) {
+    await run.step('checking the final sync');
+    const refusal = mxMoveRefusal(run.finalSync, run.usersOf());
+    if (!refusal) return;
+    await stopAtStepFailed(run, 'final sync', refusal);
+    const again = run.usersOf().filter((u) => run.finalSync?.missing[u] !== 0);
+    await run.step('final sync: again');
+    recordFinalSync(run, await round(run, 'final', { users: again }));
+  }
+}
+
+/** Step 10: post-sync the INBOX since each mailbox's last sync, delete on host1 only what host2 has. */
 export async function postSync(run: Runbook): Promise<MailboxOutcome[]> {
   await run.step('post-sync');
   return round(run, 'postsync');

@@ -20,10 +20,30 @@ export interface FakeWorld {
   postsyncArrivals: number[];
   /** Extra bytes in each sync state (a mailbox with many folders). */
   stateBytes?: number;
+  /** Messages that reached host1 after each mailbox's last sync started: missing unless verified as of that start. */
+  lateArrivals: Map<string, number>;
+  /** Messages on host2 that did not come from host1, by mailbox (users who started early). */
+  host2Only: Map<string, number>;
+  /**
+   * Makes an activity fail: called with its input before it runs; a thrown error is the
+   * activity's failure (non-retryable ones end its retries at once, as an exhausted policy does).
+   */
+  fail: Partial<Record<keyof typeof activities, (input: any) => void>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** checkPropagation's answers, in turn (then ok). */
+  propagation: boolean[];
 }
 
 export function fakeWorld(initial: DnsRecordSet[]): FakeWorld {
-  return { calls: [], records: new Map(initial.map((r) => [`${r.name}/${r.type}`, r])), missing: new Map(), postsyncArrivals: [] };
+  return {
+    calls: [],
+    records: new Map(initial.map((r) => [`${r.name}/${r.type}`, r])),
+    missing: new Map(),
+    postsyncArrivals: [],
+    lateArrivals: new Map(),
+    host2Only: new Map(),
+    fail: {},
+    propagation: [],
+  };
 }
 
 const totals = (copied: number) => ({
@@ -38,21 +58,28 @@ const totals = (copied: number) => ({
 });
 
 export function fakeActivities(world: FakeWorld): typeof activities {
-  const record = (name: string, input: unknown) => world.calls.push({ name, input });
+  const record = (name: keyof typeof activities, input: unknown) => {
+    world.calls.push({ name, input });
+    world.fail[name]?.(input);
+  };
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each fake takes its own activity's input
   const fakes: Partial<Record<keyof typeof activities, (input: any) => Promise<unknown>>> = {
     async verifyMailbox(req: SyncRequest) {
       record('verifyMailbox', req);
-      const missing = world.missing.get(req.mailbox) ?? 0;
-      return { mailbox: req.mailbox, ok: missing === 0, folders: [], excludedFolders: [], destinationOnlyFolders: [], missing, extra: 0, flagMismatches: 0, durationMs: 1 };
+      // As of a sync's start, later arrivals are not judged (the post-sync's job).
+      const missing = (world.missing.get(req.mailbox) ?? 0) + (req.asOf ? 0 : (world.lateArrivals.get(req.mailbox) ?? 0));
+      const extra = world.host2Only.get(req.mailbox) ?? 0;
+      return { mailbox: req.mailbox, ok: missing === 0, folders: [], excludedFolders: [], destinationOnlyFolders: [], missing, extra, flagMismatches: 0, durationMs: 1 };
     },
     async syncMailbox(req: SyncRequest) {
       record('syncMailbox', req);
-      const postsync = req.maxAgeDays === 1;
+      const postsync = req.deleteOnSource;
       const copied = postsync ? (world.postsyncArrivals.shift() ?? 0) : 3;
+      if (req.deleteOnDestination) world.host2Only.delete(req.mailbox); // --delete2 removes what host1 lacks
+      const sourceMarks = [{ folder: 'INBOX', uidValidity: '1', uidNext: world.calls.length }];
       // A state that names the sync it came from: the next sync must be handed it.
       const state = { version: 1, pair: req.mailbox + ' '.repeat(world.stateBytes ?? 0), takenAt: `sync-${world.calls.length}`, folders: [] };
-      return { mailbox: req.mailbox, dryRun: false, folders: [], excludedFolders: [], totals: totals(copied), durationMs: 1, state };
+      return { mailbox: req.mailbox, dryRun: false, folders: [], excludedFolders: [], totals: totals(copied), durationMs: 1, state, sourceMarks };
     },
     async readRecords(input: { name: string; type: string }) {
       record('readRecords', input);
@@ -77,7 +104,9 @@ export function fakeActivities(world: FakeWorld): typeof activities {
     },
     async checkPropagation(input: unknown) {
       record('checkPropagation', input);
-      return { ok: true, summary: 'all servers answer the new records' };
+      return world.propagation.shift() === false
+        ? { ok: false, summary: '127.0.0.1 still answers the old records' }
+        : { ok: true, summary: 'all servers answer the new records' };
     },
     async cutAccess(input: { users: string[] }) {
       record('cutAccess', input);

@@ -1,0 +1,77 @@
+// Each phase rule, attacked: a sync that would delete on host2 once mail or users are
+// there, an MX switch before every mailbox's verified final sync, a skip of a step the
+// promises rest on.
+import { assertMxMayMove, deletePermissions, maySkip, mxMoveRefusal, type SyncKind } from '../../workflows/phase-rules';
+
+const kinds: SyncKind[] = ['presync', 'final', 'postsync', 'reverse'];
+
+describe('what a sync may delete', () => {
+  it('never deletes on host2 once the MX points there, users work there, or host2 holds their own mail', () => {
+    for (const kind of kinds) {
+      for (const usersOnHost2 of [false, true]) {
+        for (const ownMailOnHost2 of [false, true]) {
+          for (const mxOnHost2 of [false, true]) {
+            const p = deletePermissions(kind, { usersOnHost2, ownMailOnHost2 }, { mxOnHost2 });
+            if (usersOnHost2 || ownMailOnHost2 || mxOnHost2) expect({ kind, ...p }).toMatchObject({ kind, deleteOnDestination: false });
+          }
+        }
+      }
+    }
+  });
+
+  it('deletes on host2 only in pre-syncs and the final sync, before anything is there', () => {
+    const untouched = { usersOnHost2: false, ownMailOnHost2: false };
+    expect(kinds.filter((k) => deletePermissions(k, untouched, { mxOnHost2: false }).deleteOnDestination)).toEqual(['presync', 'final']);
+  });
+
+  it('deletes on host1 only in post-syncs (what they verified on host2), never in a rollback', () => {
+    for (const mxOnHost2 of [false, true]) {
+      const onSource = kinds.filter((k) => deletePermissions(k, { usersOnHost2: false }, { mxOnHost2 }).deleteOnSource);
+      expect(onSource).toEqual(['postsync']);
+    }
+    expect(deletePermissions('reverse', { usersOnHost2: false }, { mxOnHost2: true })).toEqual({ deleteOnDestination: false, deleteOnSource: false });
+  });
+});
+
+describe('when the MX may move', () => {
+  const everyone = ['alice', 'bob', 'carol'];
+
+  it('refuses before any final sync', () => {
+    expect(mxMoveRefusal(undefined, everyone)).toMatch(/no verified final sync for alice, bob, carol/);
+    expect(() => assertMxMayMove(undefined, everyone)).toThrow(/the MX cannot move/);
+  });
+
+  it('refuses while one mailbox has no final sync yet (a wave not cut over)', () => {
+    expect(mxMoveRefusal({ missing: { alice: 0, bob: 0 }, failed: {} }, everyone)).toMatch(/no verified final sync for carol$/);
+  });
+
+  it('refuses with each mailbox missing messages, and each failed one with why', () => {
+    const refusal = mxMoveRefusal({ missing: { alice: 0, bob: 2 }, failed: { carol: 'verification failed: host2 is down' } }, everyone);
+    expect(refusal).toMatch(/carol \(verification failed: host2 is down\)/);
+    expect(refusal).toMatch(/missing on host2: bob: 2/);
+  });
+
+  it('a failed verification never counts as "nothing missing"', () => {
+    expect(mxMoveRefusal({ missing: { alice: 0, bob: 0 }, failed: { carol: 'timeout' } }, everyone)).toBeDefined();
+  });
+
+  it('lets it move once every mailbox is verified with nothing missing', () => {
+    const done = { missing: { alice: 0, bob: 0, carol: 0 }, failed: {} };
+    expect(mxMoveRefusal(done, everyone)).toBeUndefined();
+    expect(() => assertMxMayMove(done, everyone)).not.toThrow();
+  });
+
+  it('names a long list briefly', () => {
+    const many = Array.from({ length: 30 }, (_, i) => `user${i}`);
+    expect(mxMoveRefusal(undefined, many)).toMatch(/user9, … \(30 in all\)$/);
+  });
+});
+
+describe('which failed steps may be skipped', () => {
+  it('only those the promises do not rest on', () => {
+    for (const step of ['notice', 'post-sync', 'restore TTL']) expect(maySkip(step)).toBe(true);
+    for (const step of ['preflight', 'final sync', 'cut-over: everyone', 'switch MX', 'lower TTL', 'hand-over', 'rollback: copy back', 'rollback: DNS']) {
+      expect(maySkip(step)).toBe(false);
+    }
+  });
+});
