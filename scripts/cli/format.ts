@@ -34,7 +34,7 @@ export function mailboxStage(status: MigrationStatus, user: string): number {
   let stage = 0;
   for (const r of status.rounds) {
     if (!roundIncludes(r, m.wave) || r.failed.includes(user)) continue;
-    const reached = { verify: 1, presync: 2, final: 3, postsync: m.usersOnHost2 ? 5 : 3 }[r.kind] ?? 0;
+    const reached = { verify: 1, presync: 2, final: 3, postsync: m.usersOnHost2 ? 5 : 3, reverse: 0 }[r.kind] ?? 0;
     stage = Math.max(stage, reached);
   }
   if (m.usersOnHost2) stage = Math.max(stage, 4);
@@ -46,7 +46,7 @@ export function auditLine(e: AuditEntry): string {
   const comment = (c?: string) => (c ? `: "${c}"` : '');
   switch (e.kind) {
     case 'approval':
-      return `${at}  approval   gate ${e.gate} by ${e.by} (${e.via})${comment(e.comment)}`;
+      return `${at}  approval   gate ${e.gate}${e.decision ? ` (${e.decision})` : ''} by ${e.by} (${e.via})${comment(e.comment)}`;
     case 'refused':
       return `${at}  REFUSED    ${e.what} by ${e.by} (${e.via}): ${e.reason}`;
     case 'dns': {
@@ -62,6 +62,12 @@ export function auditLine(e: AuditEntry): string {
       return `${at}  ${e.action.padEnd(10)} by ${e.by}${comment(e.comment)}`;
     case 'notice':
       return `${at}  notice     ${e.notice} to ${e.to} recipient(s)`;
+    case 'notice-failed':
+      return `${at}  NOT SENT   ${e.notice}: ${e.error}`;
+    case 'step-failed':
+      return `${at}  FAILED     ${e.step}: ${e.error} (already changed: ${e.changed.join('; ') || 'nothing'})`;
+    case 'own-mail-on-host2':
+      return `${at}  own mail   ${e.mailbox}: ${e.messages} message(s) on host2 not from host1, never deleted`;
     default:
       return `${(e as { at: string }).at}  ${JSON.stringify(e)}`;
   }

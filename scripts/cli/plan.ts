@@ -57,7 +57,7 @@ export function plannedSteps(spec: MigrationSpec, ttls: number[], now: Date): st
       ? [gate('shutdown-old'), `move ${dns.imapHost?.name} to ${dns.imapHost?.host2Addresses.join(', ')}; users told their mail app will download its mail again`]
       : ['users get their new credentials (host name, user, where to get the password)']),
     `post-sync every ${hours(schedule.postsyncEveryHours)} until ${schedule.quietRoundsToFinish} quiet round(s) in a row, or gate done is approved`,
-    `restore the TTL to ${dns.restoreTtl} s; the report`,
+    `restore the TTL to ${dns.restoreTtl ? `${dns.restoreTtl} s` : "what it was before"}; the report`,
   ];
 }
 

@@ -19,7 +19,7 @@ export const noticeFixtures: Record<NoticeKind, NoticeData> = {
   },
   'users-mail-app-redownload': { waitBeforeCalling: 'one day', helpContact: help },
   'users-done': { helpContact: help },
-  'users-rollback': { helpContact: help },
+  'users-rollback': { helpContact: help, mailNote: 'Mail that reached the new server meanwhile was copied back to your mailbox.' },
   'approver-gate-waiting': {
     ...approverCommon,
     gate: 'cutover',
