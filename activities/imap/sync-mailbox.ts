@@ -127,6 +127,15 @@ function totalsOf(folders: FolderSyncResult[]): SyncTotals {
 }
 
 /**
+ * What both activities share: the progress reporter, with the heartbeat kept going while
+ * `work` runs (a single IMAP command can outlast the heartbeat timeout).
+ */
+function runReporting<T>(req: SyncRequest, onProgress: ProgressListener | undefined, work: (progress: ProgressReporter) => Promise<T>): Promise<T> {
+  const progress = new ProgressReporter(req.mailbox, onProgress);
+  return progress.keepAlive(() => work(progress));
+}
+
+/**
  * Copies a mailbox from host1 (`req.source`) to host2 (`req.destination`). Heartbeats its
  * progress when run as an activity; `onProgress` receives the same outside one.
  *
@@ -136,7 +145,11 @@ function totalsOf(folders: FolderSyncResult[]): SyncTotals {
  * of the folders finished so far); a retried attempt skips those that have not changed
  * since and reports them as they were.
  */
-export async function syncMailbox(req: SyncRequest, onProgress?: ProgressListener): Promise<SyncResult> {
+export function syncMailbox(req: SyncRequest, onProgress?: ProgressListener): Promise<SyncResult> {
+  return runReporting(req, onProgress, (progress) => copyMailbox(req, progress));
+}
+
+async function copyMailbox(req: SyncRequest, progress: ProgressReporter): Promise<SyncResult> {
   const started = Date.now();
   checkRequest(req);
   const settings = folderSettings(req, started);
@@ -145,7 +158,6 @@ export async function syncMailbox(req: SyncRequest, onProgress?: ProgressListene
   const usableCheckpoint = checkpoint?.state.pair === pair ? checkpoint : undefined;
   const previous = usableFolders(pair, req.previous, usableCheckpoint?.state);
   const resumed = new Map((usableCheckpoint?.folders ?? []).map((f) => [f.destinationPath, f]));
-  const progress = new ProgressReporter(req.mailbox, onProgress);
   progress.update({ phase: 'folders' }, true);
   const first = await connectPair(req);
   try {
@@ -241,11 +253,14 @@ export async function syncMailbox(req: SyncRequest, onProgress?: ProgressListene
  * Compares host1 and host2 folder by folder, by message identity, within the request's
  * folder rules and filters. Changes nothing; the deletion and dry-run options are ignored.
  */
-export async function verifyMailbox(req: SyncRequest, onProgress?: ProgressListener): Promise<VerifyResult> {
+export function verifyMailbox(req: SyncRequest, onProgress?: ProgressListener): Promise<VerifyResult> {
+  return runReporting(req, onProgress, (progress) => compareMailbox(req, progress));
+}
+
+async function compareMailbox(req: SyncRequest, progress: ProgressReporter): Promise<VerifyResult> {
   const started = Date.now();
   checkRequest(req);
   const settings = folderSettings(req, started);
-  const progress = new ProgressReporter(req.mailbox, onProgress);
   progress.update({ phase: 'folders' }, true);
   const first = await connectPair(req);
   try {
