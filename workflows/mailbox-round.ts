@@ -38,10 +38,13 @@ export interface RoundInput {
   done?: MailboxOutcome[];
 }
 
+// The retry's initial interval is the wait after a heartbeat timeout (a dead worker), before
+// another worker takes the mailbox over: short. A failure the activity raises (a server that
+// refused or went away) sets its own wait, 30 s then doubling (activities/imap/errors.ts).
 const { syncMailbox, verifyMailbox } = proxyActivities<typeof activities>({
   startToCloseTimeout: '12 hours',
   heartbeatTimeout: '2 minutes',
-  retry: { maximumAttempts: 5, initialInterval: '30 seconds', backoffCoefficient: 2 },
+  retry: { maximumAttempts: 5, initialInterval: '2 seconds', backoffCoefficient: 2 },
 });
 
 /** Above this many events (or this size) the round hands over to a fresh run of itself. */

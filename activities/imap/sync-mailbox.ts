@@ -2,7 +2,7 @@
 // pre-sync, the final sync or a post-sync, depending on the options the workflow passes);
 // verifyMailbox compares both sides without changing anything. Both are safe to retry:
 // messages are recognised by identity, so a second run copies only what is missing.
-import { invalidRequest } from './errors';
+import { invalidRequest, withRetryDelay } from './errors';
 import { checkFolderRules, planFolders, type FolderPair, type FolderPlan } from './folder-plan';
 import { listFolders } from './folders';
 import { prepareDestinationFolders, type FolderChanges } from './prepare-folders';
@@ -128,11 +128,17 @@ function totalsOf(folders: FolderSyncResult[]): SyncTotals {
 
 /**
  * What both activities share: the progress reporter, with the heartbeat kept going while
- * `work` runs (a single IMAP command can outlast the heartbeat timeout).
+ * `work` runs (a single IMAP command can outlast the heartbeat timeout), and the failure
+ * an attempt ends with given its wait before the next attempt (errors.ts).
  */
-function runReporting<T>(req: SyncRequest, onProgress: ProgressListener | undefined, work: (progress: ProgressReporter) => Promise<T>): Promise<T> {
+async function runReporting<T>(req: SyncRequest, onProgress: ProgressListener | undefined, work: (progress: ProgressReporter) => Promise<T>): Promise<T> {
   const progress = new ProgressReporter(req.mailbox, onProgress);
-  return progress.keepAlive(() => work(progress));
+  try {
+    return await progress.keepAlive(() => work(progress));
+  } catch (err) {
+    const attempt = activityContext()?.info.attempt;
+    throw attempt === undefined ? err : withRetryDelay(err, attempt);
+  }
 }
 
 /**

@@ -2,9 +2,10 @@
 // failures typed for Temporal's retry policy (wrong password and missing mailbox are not
 // retried, a network error is), named by side and mailbox and never carrying a secret;
 // a full quota on host2 named with folder and sizes; heartbeats from inside an activity,
-// kept going while a single APPEND crawls; cancellation between batches; a sync cut off
-// mid-way resumed without duplicates.
+// kept going while a single APPEND crawls; a retryable failure's wait before the next
+// attempt; cancellation between batches; a sync cut off mid-way resumed without duplicates.
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { KEEPALIVE_MS } from '../../activities/keepalive';
 import { syncMailbox, verifyMailbox } from '../../activities/imap/sync-mailbox';
@@ -129,6 +130,32 @@ describe('inside a Temporal activity', () => {
     } finally {
       await throttle.close();
     }
+  });
+
+  it('a retryable failure waits 30 s before the next attempt, twice as long each attempt; one not retried sets no wait', async () => {
+    const req = hosts.request('gina');
+    req.source.endpoint.port = await freePort();
+    // Activity failures are expected here: keep the mock's log quiet.
+    const quiet = { logger: new DefaultLogger('ERROR') };
+    const failing = (attempt: number, r: SyncRequest) =>
+      new MockActivityEnvironment({ attempt }, quiet).run(syncMailbox, r).then(
+        () => undefined,
+        (e: unknown) => e as ApplicationFailure,
+      );
+    for (const [attempt, wait] of [
+      [1, 30_000],
+      [3, 120_000],
+    ]) {
+      const err = await failing(attempt, req);
+      expect(err).toBeInstanceOf(ApplicationFailure);
+      expect(err).toMatchObject({ type: 'ImapConnectionFailed', nonRetryable: false, nextRetryDelay: wait });
+      expect(err?.message).toContain('host1');
+    }
+    const unresolved = hosts.request('gina');
+    unresolved.destination.login.credential = 'env:MAILSHIFT_TEST_UNSET_VARIABLE';
+    const err = await failing(2, unresolved);
+    expect(err).toMatchObject({ type: 'CredentialUnavailable', nonRetryable: true });
+    expect(err?.nextRetryDelay).toBeUndefined();
   });
 
   it('stops between batches when cancelled; a later run completes without duplicates', async () => {
