@@ -38,12 +38,16 @@ export interface RoundInput {
   done?: MailboxOutcome[];
 }
 
-// The retry's initial interval is the wait after a heartbeat timeout (a dead worker), before
-// another worker takes the mailbox over: short. A failure the activity raises (a server that
+// A worker that dies (crash, SIGKILL, lost machine) stops heartbeating: after the heartbeat
+// timeout and the retry's initial interval another worker takes the mailbox over, 12-17 s
+// after the death. The activities heartbeat every 2 s even inside one long IMAP command
+// (activities/keepalive.ts) and the worker passes one on to the server at least every 5 s
+// (workers/main.ts), so 15 s of silence means a dead worker, not a slow moment. The short
+// initial interval is for that takeover: a failure the activity raises (a server that
 // refused or went away) sets its own wait, 30 s then doubling (activities/imap/errors.ts).
 const { syncMailbox, verifyMailbox } = proxyActivities<typeof activities>({
   startToCloseTimeout: '12 hours',
-  heartbeatTimeout: '2 minutes',
+  heartbeatTimeout: '15 seconds',
   retry: { maximumAttempts: 5, initialInterval: '2 seconds', backoffCoefficient: 2 },
 });
 

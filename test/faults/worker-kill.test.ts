@@ -6,9 +6,10 @@
 // reached through a bandwidth-limited proxy so that the copy lasts long enough to be
 // killed in its middle.
 //
-// The server notices the dead worker only when the activity's heartbeat timeout
-// (2 minutes, workflows/mailbox-round.ts) expires, then retries after the retry policy's
-// 30 s initial interval.
+// The server notices the dead worker when the activity's heartbeat timeout (15 s,
+// workflows/mailbox-round.ts) expires, then retries after the retry policy's 2 s initial
+// interval: 12-17 s after the kill, as the worker sends heartbeats at least every 5 s.
+// Under a minute.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
 import { randomUUID } from 'node:crypto';
