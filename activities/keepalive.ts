@@ -1,8 +1,8 @@
 // A heartbeat on a timer while an activity works. The server takes a missing heartbeat for
 // a dead worker and hands the activity to another one once the heartbeat timeout expires,
 // so an activity must heartbeat even while it waits on a single long operation: one
-// APPEND of a large message, the FETCH that lists a huge folder. Not an activity itself
-// (activities/index.ts does not export it).
+// APPEND of a large message, the FETCH that lists a huge folder, one user's access
+// command. Not an activity itself (activities/index.ts does not export it).
 
 /** How often: well inside any heartbeat timeout we set (the syncs': workflows/mailbox-round.ts). */
 export const KEEPALIVE_MS = 2_000;

@@ -2,7 +2,7 @@
 // users and approvers told.
 import { changeRecord, recordKey } from './dns-steps';
 import { notifyApprovers, notifyUsers } from './notices';
-import { act } from './runbook-activities';
+import { accessAct } from './runbook-activities';
 import type { Runbook } from './runbook';
 import type { MigrationReport } from './status';
 
@@ -13,7 +13,7 @@ export async function rollback(run: Runbook): Promise<MigrationReport> {
     if (JSON.stringify(current) !== JSON.stringify(original)) await changeRecord(run, 'rollback', original);
   }
   if (run.accessCut.length) {
-    await act.restoreAccess({ method: run.spec.access, users: run.accessCut, phase: 'rollback' });
+    await accessAct.restoreAccess({ method: run.spec.access, users: run.accessCut, phase: 'rollback' });
     run.audit.push({ at: new Date().toISOString(), kind: 'access', step: 'restore', users: run.accessCut });
   }
   const by = run.gates.rollbackRequested;

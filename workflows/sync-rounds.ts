@@ -5,7 +5,7 @@ import { ApplicationFailure, condition, executeChild, workflowInfo } from '@temp
 import { mailboxRound, type MailboxOutcome, type RoundInput, type RoundKind } from './mailbox-round';
 import { notifyUsers } from './notices';
 import { withStatesWithinBudget } from './payload-budget';
-import { act } from './runbook-activities';
+import { accessAct } from './runbook-activities';
 import type { Runbook } from './runbook';
 import type { RoundSummary } from './status';
 
@@ -96,7 +96,7 @@ export async function cutAccessAndFinalSync(run: Runbook, wave: string): Promise
   const users = run.usersOf(wave);
   await notifyUsers(run, 'users-cutover', users);
   if (run.spec.access.method !== 'dns') {
-    await act.cutAccess({ method: run.spec.access, users, phase: 'cutover' });
+    await accessAct.cutAccess({ method: run.spec.access, users, phase: 'cutover' });
     run.accessCut.push(...users);
     run.audit.push({ at: nowIso(), kind: 'access', step: 'cut', users });
   }
