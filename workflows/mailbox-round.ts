@@ -44,10 +44,17 @@ export interface RoundInput {
   done?: MailboxOutcome[];
 }
 
+// A worker that dies (crash, SIGKILL, lost machine) stops heartbeating: after the heartbeat
+// timeout and the retry's initial interval another worker takes the mailbox over, 12-17 s
+// after the death (plus the server's timer latency: 16.7-17.1 s measured). The activities heartbeat every 2 s even inside one long IMAP command
+// (activities/keepalive.ts) and the worker passes one on to the server at least every 5 s
+// (workers/main.ts), so 15 s of silence means a dead worker, not a slow moment. The short
+// initial interval is for that takeover: a failure the activity raises (a server that
+// refused or went away) sets its own wait, 30 s then doubling (activities/imap/errors.ts).
 const { syncMailbox, verifyMailbox } = proxyActivities<typeof activities>({
   startToCloseTimeout: '12 hours',
-  heartbeatTimeout: '2 minutes',
-  retry: { maximumAttempts: 5, initialInterval: '30 seconds', backoffCoefficient: 2 },
+  heartbeatTimeout: '15 seconds',
+  retry: { maximumAttempts: 5, initialInterval: '2 seconds', backoffCoefficient: 2 },
 });
 
 /** Above this many events (or this size) the round hands over to a fresh run of itself. */

@@ -5,7 +5,7 @@
 import { sleep } from '@temporalio/workflow';
 import { changeRecord, recordKey } from './dns-steps';
 import { notifyApprovers, notifyUsers } from './notices';
-import { act } from './runbook-activities';
+import { accessAct } from './runbook-activities';
 import type { Runbook } from './runbook';
 import type { MigrationReport } from './status';
 import { stopAtStepFailed, withRecovery } from './step-failed';
@@ -20,7 +20,7 @@ export async function rollback(run: Runbook): Promise<MigrationReport> {
   }
   run.mxOnHost2 = false;
   if (run.accessCut.length) {
-    await withRecovery(run, 'rollback: access', () => act.restoreAccess({ method: run.spec.access, users: run.accessCut, phase: 'rollback' }));
+    await withRecovery(run, 'rollback: access', () => accessAct.restoreAccess({ method: run.spec.access, users: run.accessCut, phase: 'rollback' }));
     run.audit.push({ at: new Date().toISOString(), kind: 'access', step: 'restore', users: run.accessCut });
   }
   let copiedBack = 0;

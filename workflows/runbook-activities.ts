@@ -1,9 +1,23 @@
 // The activities the runbook's own steps call (DNS, access, notices), with their retries.
 // Mailbox syncs run in the mailbox-round child workflow, with their own timeouts.
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, type RetryPolicy } from '@temporalio/workflow';
 import type * as activities from '../activities';
+
+const retry: RetryPolicy = { maximumAttempts: 10, initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' };
 
 export const act = proxyActivities<typeof activities>({
   startToCloseTimeout: '10 minutes',
-  retry: { maximumAttempts: 10, initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+  retry,
+});
+
+/**
+ * cutAccess and restoreAccess go user by user over a whole wave and heartbeat every 2 s
+ * while they do (activities/access/change-access.ts): a worker that dies mid-wave is
+ * noticed after 15 s and another one redoes the wave (the methods are idempotent), instead
+ * of the cut-over waiting out the 10 minutes.
+ */
+export const accessAct = proxyActivities<Pick<typeof activities, 'cutAccess' | 'restoreAccess'>>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '15 seconds',
+  retry,
 });

@@ -6,7 +6,7 @@ import { mailboxRound, type MailboxOutcome, type RoundInput, type RoundKind } fr
 import { notifyUsers } from './notices';
 import { withStatesWithinBudget } from './payload-budget';
 import { mxMoveRefusal } from './phase-rules';
-import { act } from './runbook-activities';
+import { accessAct } from './runbook-activities';
 import type { Runbook } from './runbook';
 import type { RoundSummary } from './status';
 import { stopAtStepFailed } from './step-failed';
@@ -130,7 +130,7 @@ export async function cutAccessAndFinalSync(run: Runbook, wave: string): Promise
   const users = run.usersOf(wave);
   await notifyUsers(run, 'users-cutover', users);
   if (run.spec.access.method !== 'dns') {
-    await act.cutAccess({ method: run.spec.access, users, phase: 'cutover' });
+    await accessAct.cutAccess({ method: run.spec.access, users, phase: 'cutover' });
     run.accessCut.push(...users.filter((u) => !run.accessCut.includes(u)));
     run.audit.push({ at: nowIso(), kind: 'access', step: 'cut', users });
   }

@@ -3,6 +3,7 @@
 // says so: `already-cut`, `already-open`), and report per user what they did. Methods
 // are pluggable (schema.ts); the lucky scenario's DNS parking is the DNS activities' job.
 import { ApplicationFailure, asyncLocalStorage } from '@temporalio/activity';
+import { keepingAlive } from '../keepalive';
 import { runAccessCommand } from './command';
 import { DOVECOT_RELOAD_MS, kickUser, updateDenyList } from './deny-list';
 import { postAccessChange, resolveToken } from './http';
@@ -28,49 +29,58 @@ async function changeAccess(action: AccessAction, raw: AccessInput): Promise<Acc
   const users = [...new Set(parsed.data.users)];
   const ctx = asyncLocalStorage.getStore();
   const signal = ctx?.cancellationSignal;
-  // Liveness for long lists (thousands of users); retries redo everything, which the
-  // methods' idempotency makes safe and reports truthfully.
-  const progress = (done: number) => ctx?.heartbeat({ action, phase, done, of: users.length });
+  // Liveness for long lists (thousands of users), and between two users too: one user's
+  // command or request can take minutes, and the heartbeat timeout is shorter
+  // (workflows/runbook-activities.ts). Retries redo everything, which the methods'
+  // idempotency makes safe and reports truthfully.
+  let done = 0;
+  const details = () => ({ action, phase, done, of: users.length });
+  const progress = (n: number) => {
+    done = n;
+    ctx?.heartbeat(details());
+  };
   const results: AccessUserResult[] = [];
-
-  switch (method.method) {
-    case 'notify-only':
-      for (const user of users) results.push({ user, outcome: 'not-enforced' });
-      break;
-    case 'dns':
-      throw ApplicationFailure.nonRetryable(
-        'access method "dns" parks the IMAP host name: that is a DNS change, made and recorded by the DNS activities, not by cutAccess/restoreAccess',
-        'AccessHandledByDns',
-      );
-    case 'command':
-      for (const [i, user] of users.entries()) {
-        results.push({ user, outcome: await runAccessCommand(method, action, user, phase, signal) });
-        progress(i + 1);
-      }
-      break;
-    case 'http': {
-      const token = await resolveToken(method);
-      for (const [i, user] of users.entries()) {
-        results.push({ user, outcome: await postAccessChange(method, action, user, phase, token, signal) });
-        progress(i + 1);
-      }
-      break;
-    }
-    case 'dovecot-deny-list': {
-      const { outcomes, changed } = await updateDenyList(method.denyFile, action, users);
-      if (changed) await (ctx ? ctx.sleep(DOVECOT_RELOAD_MS) : new Promise((r) => setTimeout(r, DOVECOT_RELOAD_MS)));
-      for (const [i, user] of users.entries()) {
-        const result: AccessUserResult = { user, outcome: outcomes.get(user)! };
-        // Kick already-cut users too: an earlier attempt may have died before kicking.
-        if (action === 'cut' && method.doveadmConfig) {
-          result.sessionsKicked = await kickUser(method.doveadmPath, method.doveadmConfig, user);
+  const perUser = async (): Promise<void> => {
+    switch (method.method) {
+      case 'notify-only':
+        for (const user of users) results.push({ user, outcome: 'not-enforced' });
+        break;
+      case 'dns':
+        throw ApplicationFailure.nonRetryable(
+          'access method "dns" parks the IMAP host name: that is a DNS change, made and recorded by the DNS activities, not by cutAccess/restoreAccess',
+          'AccessHandledByDns',
+        );
+      case 'command':
+        for (const [i, user] of users.entries()) {
+          results.push({ user, outcome: await runAccessCommand(method, action, user, phase, signal) });
           progress(i + 1);
         }
-        results.push(result);
+        break;
+      case 'http': {
+        const token = await resolveToken(method);
+        for (const [i, user] of users.entries()) {
+          results.push({ user, outcome: await postAccessChange(method, action, user, phase, token, signal) });
+          progress(i + 1);
+        }
+        break;
       }
-      break;
+      case 'dovecot-deny-list': {
+        const { outcomes, changed } = await updateDenyList(method.denyFile, action, users);
+        if (changed) await (ctx ? ctx.sleep(DOVECOT_RELOAD_MS) : new Promise((r) => setTimeout(r, DOVECOT_RELOAD_MS)));
+        for (const [i, user] of users.entries()) {
+          const result: AccessUserResult = { user, outcome: outcomes.get(user)! };
+          // Kick already-cut users too: an earlier attempt may have died before kicking.
+          if (action === 'cut' && method.doveadmConfig) {
+            result.sessionsKicked = await kickUser(method.doveadmPath, method.doveadmConfig, user);
+            progress(i + 1);
+          }
+          results.push(result);
+        }
+        break;
+      }
     }
-  }
+  };
+  await (ctx ? keepingAlive(() => ctx.heartbeat(details()), perUser) : perUser());
   ctx?.log.info(`access ${action}`, {
     method: method.method,
     phase,

@@ -116,6 +116,38 @@ export function commandFailure(err: unknown, ctx: FailureContext, doing: string)
   return ApplicationFailure.retryable(`${who(ctx)}: ${doing} failed: ${serverText(err, ctx)}`, IMAP_COMMAND_FAILED, details);
 }
 
+/**
+ * The wait before the next attempt after a retryable failure of attempt `attempt`: 30 s,
+ * then twice as long each time (30 s, 1 min, 2 min, 4 min). The retry policy's own
+ * interval (workflows/mailbox-round.ts) is a few seconds: it is the wait after a heartbeat
+ * timeout, before another worker takes over a dead one's copy. A server that refused or
+ * went away keeps the time to come back that it always had.
+ */
+export const FAILURE_RETRY_FIRST_MS = 30_000;
+
+export function failureRetryDelayMs(attempt: number): number {
+  return FAILURE_RETRY_FIRST_MS * 2 ** (Math.max(1, attempt) - 1);
+}
+
+/**
+ * A retryable ApplicationFailure of attempt `attempt` with its wait (failureRetryDelayMs)
+ * set; anything else unchanged (not retried, a wait already set, a cancellation, or not
+ * ours: a plain error keeps the policy's interval).
+ */
+export function withRetryDelay(err: unknown, attempt: number): unknown {
+  if (!(err instanceof ApplicationFailure) || err.nonRetryable || err.nextRetryDelay != null) return err;
+  const paced = ApplicationFailure.create({
+    message: err.message,
+    type: err.type ?? undefined,
+    details: err.details ?? undefined,
+    cause: err.cause,
+    category: err.category ?? undefined,
+    nextRetryDelay: failureRetryDelayMs(attempt),
+  });
+  paced.stack = err.stack;
+  return paced;
+}
+
 export function invalidRequest(message: string): ApplicationFailure {
   return ApplicationFailure.nonRetryable(message, IMAP_REQUEST_INVALID);
 }

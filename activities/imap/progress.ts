@@ -1,9 +1,12 @@
-// Progress goes two ways: Temporal heartbeats when running as an activity (so a stuck sync
-// times out, the UI shows where it is, and cancellation reaches us), and an optional
-// callback for callers outside Temporal (CLI, tests). Heartbeat details hold counts and
-// folder names only.
+// Progress goes two ways: Temporal heartbeats when running as an activity (so a dead worker
+// is noticed within the heartbeat timeout, the UI shows where it is, and cancellation
+// reaches us), and an optional callback for callers outside Temporal (CLI, tests).
+// Heartbeat details hold counts and folder names only. Between progress reports (one IMAP
+// command can take minutes) a timer keeps the heartbeat going (keepAlive); a connection that
+// stops answering is caught by imapflow's socket timeout (session.ts), which fails the attempt.
 import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
+import { keepingAlive } from '../keepalive';
 import type { SyncCheckpoint, SyncHeartbeat, SyncProgress } from './types';
 
 export type ProgressListener = (progress: SyncProgress) => void;
@@ -58,13 +61,24 @@ export class ProgressReporter {
     if (force || now - this.lastBeat >= this.minIntervalMs) {
       this.lastBeat = now;
       const snapshot = { ...this.state };
-      if (this.context) {
-        const details: SyncHeartbeat = this.checkpoint ? { ...snapshot, checkpoint: this.checkpoint } : snapshot;
-        this.context.heartbeat(details);
-      }
+      this.context?.heartbeat(this.details(snapshot));
       this.listener?.(snapshot);
     }
     this.throwIfCancelled();
+  }
+
+  /**
+   * Runs `work` with a heartbeat at least every KEEPALIVE_MS (in an activity): the current
+   * progress and checkpoint again, to Temporal only (the listener hears of changes only).
+   */
+  keepAlive<T>(work: () => Promise<T>): Promise<T> {
+    const context = this.context;
+    if (!context) return work();
+    return keepingAlive(() => context.heartbeat(this.details({ ...this.state })), work);
+  }
+
+  private details(snapshot: SyncProgress): SyncHeartbeat {
+    return this.checkpoint ? { ...snapshot, checkpoint: this.checkpoint } : snapshot;
   }
 
   /** Stops between batches when Temporal asked the activity to stop. */

@@ -2,7 +2,7 @@
 // pre-sync, the final sync or a post-sync, depending on the options the workflow passes);
 // verifyMailbox compares both sides without changing anything. Both are safe to retry:
 // messages are recognised by identity, so a second run copies only what is missing.
-import { invalidRequest } from './errors';
+import { invalidRequest, withRetryDelay } from './errors';
 import { checkFolderRules, planFolders, type FolderPair, type FolderPlan } from './folder-plan';
 import { listFolders } from './folders';
 import { prepareDestinationFolders, type FolderChanges } from './prepare-folders';
@@ -129,6 +129,21 @@ function totalsOf(folders: FolderSyncResult[]): SyncTotals {
 }
 
 /**
+ * What both activities share: the progress reporter, with the heartbeat kept going while
+ * `work` runs (a single IMAP command can outlast the heartbeat timeout), and the failure
+ * an attempt ends with given its wait before the next attempt (errors.ts).
+ */
+async function runReporting<T>(req: SyncRequest, onProgress: ProgressListener | undefined, work: (progress: ProgressReporter) => Promise<T>): Promise<T> {
+  const progress = new ProgressReporter(req.mailbox, onProgress);
+  try {
+    return await progress.keepAlive(() => work(progress));
+  } catch (err) {
+    const attempt = activityContext()?.info.attempt;
+    throw attempt === undefined ? err : withRetryDelay(err, attempt);
+  }
+}
+
+/**
  * Copies a mailbox from host1 (`req.source`) to host2 (`req.destination`). Heartbeats its
  * progress when run as an activity; `onProgress` receives the same outside one.
  *
@@ -138,7 +153,11 @@ function totalsOf(folders: FolderSyncResult[]): SyncTotals {
  * of the folders finished so far); a retried attempt skips those that have not changed
  * since and reports them as they were.
  */
-export async function syncMailbox(req: SyncRequest, onProgress?: ProgressListener): Promise<SyncResult> {
+export function syncMailbox(req: SyncRequest, onProgress?: ProgressListener): Promise<SyncResult> {
+  return runReporting(req, onProgress, (progress) => copyMailbox(req, progress));
+}
+
+async function copyMailbox(req: SyncRequest, progress: ProgressReporter): Promise<SyncResult> {
   const started = Date.now();
   checkRequest(req);
   const settings = folderSettings(req, started);
@@ -147,7 +166,6 @@ export async function syncMailbox(req: SyncRequest, onProgress?: ProgressListene
   const usableCheckpoint = checkpoint?.state.pair === pair ? checkpoint : undefined;
   const previous = usableFolders(pair, req.previous, usableCheckpoint?.state);
   const resumed = new Map((usableCheckpoint?.folders ?? []).map((f) => [f.destinationPath, f]));
-  const progress = new ProgressReporter(req.mailbox, onProgress);
   progress.update({ phase: 'folders' }, true);
   const first = await connectPair(req);
   try {
@@ -248,11 +266,14 @@ export async function syncMailbox(req: SyncRequest, onProgress?: ProgressListene
  * With `req.asOf` (a sync's `sourceMarks`), only the host1 messages that existed when that
  * sync started are judged (see source-marks.ts).
  */
-export async function verifyMailbox(req: SyncRequest, onProgress?: ProgressListener): Promise<VerifyResult> {
+export function verifyMailbox(req: SyncRequest, onProgress?: ProgressListener): Promise<VerifyResult> {
+  return runReporting(req, onProgress, (progress) => compareMailbox(req, progress));
+}
+
+async function compareMailbox(req: SyncRequest, progress: ProgressReporter): Promise<VerifyResult> {
   const started = Date.now();
   checkRequest(req);
   const settings = folderSettings(req, started);
-  const progress = new ProgressReporter(req.mailbox, onProgress);
   progress.update({ phase: 'folders' }, true);
   const first = await connectPair(req);
   try {

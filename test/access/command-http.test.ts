@@ -11,6 +11,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { cutAccess, restoreAccess } from '../../activities/access/change-access';
+import { KEEPALIVE_MS } from '../../activities/keepalive';
 
 let dir: string;
 let script: string;
@@ -102,6 +103,21 @@ describe('command method', () => {
     setTimeout(() => env.cancel(), 500);
     await expect(running).rejects.toMatchObject({ type: 'AccessCommandCancelled' });
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('heartbeats every few seconds while one program runs longer than that', async () => {
+    const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
+    const beats: number[] = [];
+    env.on('heartbeat', () => beats.push(Date.now()));
+    const started = Date.now();
+    const err = await env.run(cutAccess, { method: command({ timeoutSeconds: 7 }), users: ['slow'], phase: 'cutover' }).catch((e: unknown) => e);
+    const ended = Date.now();
+    expect(err).toMatchObject({ type: 'AccessCommandTimeout' });
+    expect(ended - started).toBeGreaterThan(3 * KEEPALIVE_MS);
+    // Without the timer, nothing between the start and the timeout (the only user never finishes).
+    const times = [started, ...beats, ended];
+    const gaps = times.slice(1).map((t, i) => t - times[i]);
+    expect(Math.max(...gaps)).toBeLessThan(2 * KEEPALIVE_MS + 1000);
   });
 
   it('a missing program fails for good; a relative path is refused by the schema', async () => {

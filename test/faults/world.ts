@@ -236,6 +236,25 @@ export async function compareMailboxes(
   return { source: src.length, destination: dst.length, missing: diff(s, d), extra: diff(d, s) };
 }
 
+/** An activity attempt's start as the history records it: attempt, server time (epoch ms), worker. */
+export interface ActivityStart {
+  attempt: number;
+  at: number;
+  identity: string;
+}
+
+/** Every activity task started in a history, in order (the last attempt of each activity). */
+export function activityStarts(history: {
+  events?: { eventTime?: { seconds?: unknown; nanos?: number | null } | null; activityTaskStartedEventAttributes?: { attempt?: number | null; identity?: string | null } | null }[] | null;
+}): ActivityStart[] {
+  return (history.events ?? []).flatMap((e) => {
+    const a = e.activityTaskStartedEventAttributes;
+    if (!a) return [];
+    const at = e.eventTime ? Number(e.eventTime.seconds ?? 0) * 1000 + Math.floor((e.eventTime.nanos ?? 0) / 1e6) : NaN;
+    return [{ attempt: a.attempt ?? 0, at, identity: a.identity ?? '' }];
+  });
+}
+
 /** The attempt number of every activity task started in a history, in order. */
 export function activityAttempts(history: { events?: { activityTaskStartedEventAttributes?: { attempt?: number | null } | null }[] | null }): number[] {
   return (history.events ?? []).flatMap((e) => (e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.attempt ?? 0] : []));

@@ -1,15 +1,19 @@
 // What a workflow sees when things go wrong, and what it sees while things go right:
 // failures typed for Temporal's retry policy (wrong password and missing mailbox are not
 // retried, a network error is), named by side and mailbox and never carrying a secret;
-// a full quota on host2 named with folder and sizes; heartbeats from inside an activity;
-// cancellation between batches; a sync cut off mid-way resumed without duplicates.
+// a full quota on host2 named with folder and sizes; heartbeats from inside an activity,
+// kept going while a single APPEND crawls; a retryable failure's wait before the next
+// attempt; cancellation between batches; a sync cut off mid-way resumed without duplicates.
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { KEEPALIVE_MS } from '../../activities/keepalive';
 import { syncMailbox, verifyMailbox } from '../../activities/imap/sync-mailbox';
 import type { SyncProgress, SyncRequest, SyncResult } from '../../activities/imap/types';
 import { freePort } from '../../scripts/servers/process';
 import { buildCorpus, fingerprints, readMailbox, seedMailbox } from './corpus';
 import { startHosts, type Hosts } from './hosts';
+import { seedBulk, startThrottle } from '../faults/world';
 
 jest.setTimeout(120_000);
 
@@ -17,7 +21,7 @@ const corpus = buildCorpus();
 let hosts: Hosts;
 
 beforeAll(async () => {
-  hosts = await startHosts(['gina', 'hank', 'ivan', 'jack', 'quinn'], { host2Quota: { quinn: '*:storage=200K' } });
+  hosts = await startHosts(['gina', 'hank', 'ivan', 'jack', 'kate', 'quinn'], { host2Quota: { quinn: '*:storage=200K' } });
   for (const user of ['hank', 'ivan', 'jack', 'quinn']) await seedMailbox(hosts.host1, user, hosts.users[user].host1.password, corpus);
 });
 afterAll(async () => {
@@ -102,6 +106,56 @@ describe('inside a Temporal activity', () => {
     expect(last.bytesCopied).toBe(result.totals.bytesCopied);
     const text = JSON.stringify(beats) + JSON.stringify(result);
     for (const p of allPasswords()) expect(text).not.toContain(p);
+  });
+
+  it('keeps heartbeating while a single APPEND takes several times the keep-alive interval', async () => {
+    // One message of about 1 MB to a host2 reached at 100 KB/s: one APPEND of about 10 s.
+    await seedBulk(hosts.host1, 'kate', hosts.users.kate.host1.password, { folder: 'INBOX', count: 1, largeEvery: 1, largeBytes: 1_000_000 });
+    const throttle = await startThrottle(hosts.host2.port, 100 * 1024);
+    try {
+      const req = hosts.request('kate');
+      req.destination.endpoint.port = throttle.port;
+      const env = new MockActivityEnvironment();
+      const beats: number[] = [];
+      env.on('heartbeat', () => beats.push(Date.now()));
+      const started = Date.now();
+      const result = (await env.run(syncMailbox, req)) as SyncResult;
+      const ended = Date.now();
+      expect(result.totals.copied).toBe(1);
+      expect(ended - started).toBeGreaterThan(4 * KEEPALIVE_MS);
+      // Without the timer, the APPEND alone is one silent gap of ~10 s.
+      const times = [started, ...beats, ended];
+      const gaps = times.slice(1).map((t, i) => t - times[i]);
+      expect(Math.max(...gaps)).toBeLessThan(2 * KEEPALIVE_MS + 1000);
+    } finally {
+      await throttle.close();
+    }
+  });
+
+  it('a retryable failure waits 30 s before the next attempt, twice as long each attempt; one not retried sets no wait', async () => {
+    const req = hosts.request('gina');
+    req.source.endpoint.port = await freePort();
+    // Activity failures are expected here: keep the mock's log quiet.
+    const quiet = { logger: new DefaultLogger('ERROR') };
+    const failing = (attempt: number, r: SyncRequest) =>
+      new MockActivityEnvironment({ attempt }, quiet).run(syncMailbox, r).then(
+        () => undefined,
+        (e: unknown) => e as ApplicationFailure,
+      );
+    for (const [attempt, wait] of [
+      [1, 30_000],
+      [3, 120_000],
+    ]) {
+      const err = await failing(attempt, req);
+      expect(err).toBeInstanceOf(ApplicationFailure);
+      expect(err).toMatchObject({ type: 'ImapConnectionFailed', nonRetryable: false, nextRetryDelay: wait });
+      expect(err?.message).toContain('host1');
+    }
+    const unresolved = hosts.request('gina');
+    unresolved.destination.login.credential = 'env:MAILSHIFT_TEST_UNSET_VARIABLE';
+    const err = await failing(2, unresolved);
+    expect(err).toMatchObject({ type: 'CredentialUnavailable', nonRetryable: true });
+    expect(err?.nextRetryDelay).toBeUndefined();
   });
 
   it('stops between batches when cancelled; a later run completes without duplicates', async () => {
