@@ -100,6 +100,15 @@ export const dns = z.strictObject({
 
 const absolutePath = z.string().regex(/^\//, { message: 'must be an absolute path' });
 
+/** A folder pattern compiles as the sync engine compiles it (activities/imap/folder-plan.ts). */
+const folderPattern = z.string().superRefine((pattern, ctx) => {
+  try {
+    new RegExp(pattern);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `not a valid regular expression: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}` });
+  }
+});
+
 /** How users lose access to host1 at cut-over (and get it back on rollback). */
 const accessKind =
   "notify-only: users are told, nothing enforced; command: `<path> cut|restore <user>`; http: an endpoint receiving {action, user, phase}; dovecot-deny-list: a deny list host1's passdb consults; dns: (lucky) the IMAP host name points to a host that answers no IMAP";
@@ -154,8 +163,8 @@ export const migrationSpec = z
       .describe('when things happen'),
     sync: z
       .strictObject({
-        include: z.array(z.string()).default([]).describe('folders to sync (regular expressions); empty: all'),
-        exclude: z.array(z.string()).default([]).describe('folders to leave out (regular expressions)'),
+        include: z.array(folderPattern).default([]).describe('folders to sync (JavaScript regular expressions); empty: all'),
+        exclude: z.array(folderPattern).default([]).describe('folders to leave out (JavaScript regular expressions)'),
         rename: z.record(z.string(), z.string()).default({}).describe('folder renames, host1 name to host2 name'),
         maxSizeBytes: z.number().int().positive().optional().describe('messages larger than this are not copied'),
         concurrency: z.number().int().min(1).max(200).default(8).describe('mailboxes synced at once'),

@@ -31,13 +31,14 @@ type Schema = {
   [key: string]: unknown;
 };
 
-/** The rules beyond the schema (workflows/spec.ts superRefine and parseSpec). */
+/** The rules beyond the JSON Schema (workflows/spec.ts refinements and parseSpec). */
 export const CROSS_FIELD_RULES = [
   'each `mailboxes[].source.user` appears once (case-insensitive), and each destination user once per destination host;',
   'lucky scenario: `dns.imapHost` is given, `host1.syncAddress` and `host2.syncAddress` are given, and `host1.host` equals `host2.host`;',
   '`access.method: dns` needs `dns.imapHost.parkedAddresses`;',
   '`dns.lowTtl` is lower than `dns.restoreTtl`;',
   '`dns.mx.name` and `dns.imapHost.name` are in `dns.zone`;',
+  '`sync.include` and `sync.exclude` compile as JavaScript regular expressions;',
   '`schedule.migrationAt` is in the future (checked again by the workflow when it starts).',
 ];
 
