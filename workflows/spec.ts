@@ -109,6 +109,36 @@ const folderPattern = z.string().superRefine((pattern, ctx) => {
   }
 });
 
+/**
+ * Names a JavaScript object treats as its own machinery: as a rename rule, `__proto__`
+ * would be dropped silently (or reach the prototype), the others shadow what every object
+ * has. zod's record skips `__proto__` before any key check, so they are refused on the
+ * raw input.
+ */
+const RESERVED_KEYS = ['__proto__', 'constructor', 'prototype'];
+
+/** Folder renames, as the sync engine applies them: each side names a folder ("/" separates levels). */
+const renames = z
+  .record(z.string(), z.string())
+  .superRefine((rules, ctx) => {
+    const namesFolder = (name: string) => name.split('/').some((level) => level !== '');
+    for (const [from, to] of Object.entries(rules)) {
+      const bad = [from, to].find((name) => !namesFolder(name));
+      if (bad !== undefined) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(from)} to ${JSON.stringify(to)}: ${JSON.stringify(bad)} names no folder` });
+    }
+  })
+  .default({});
+// `value` is typed as the record's input so that MigrationSpecInput keeps its shape; at
+// run time it may be anything, hence the checks.
+const folderRenames = z.preprocess((value: z.input<typeof renames>, ctx) => {
+  if (value && typeof value === 'object') {
+    for (const key of RESERVED_KEYS.filter((k) => Object.hasOwn(value, k))) {
+      ctx.addIssue({ code: 'custom', path: [key], input: value, message: 'JavaScript reserves this name: it cannot be a folder to rename' });
+    }
+  }
+  return value;
+}, renames);
+
 /** How users lose access to host1 at cut-over (and get it back on rollback). */
 const accessKind =
   "notify-only: users are told, nothing enforced; command: `<path> cut|restore <user>`; http: an endpoint receiving {action, user, phase}; dovecot-deny-list: a deny list host1's passdb consults; dns: (lucky) the IMAP host name points to a host that answers no IMAP";
@@ -165,7 +195,7 @@ export const migrationSpec = z
       .strictObject({
         include: z.array(folderPattern).default([]).describe('folders to sync (JavaScript regular expressions); empty: all'),
         exclude: z.array(folderPattern).default([]).describe('folders to leave out (JavaScript regular expressions)'),
-        rename: z.record(z.string(), z.string()).default({}).describe('folder renames, host1 name to host2 name'),
+        rename: folderRenames.describe('folder renames, host1 name to host2 name ("/" separates levels)'),
         maxSizeBytes: z.number().int().positive().optional().describe('messages larger than this are not copied'),
         concurrency: z.number().int().min(1).max(200).default(8).describe('mailboxes synced at once'),
       })

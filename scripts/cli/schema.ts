@@ -38,7 +38,7 @@ export const CROSS_FIELD_RULES = [
   '`access.method: dns` needs `dns.imapHost.parkedAddresses`;',
   '`dns.lowTtl` is lower than `dns.restoreTtl`;',
   '`dns.mx.name` and `dns.imapHost.name` are in `dns.zone`;',
-  '`sync.include` and `sync.exclude` compile as JavaScript regular expressions;',
+  '`sync.include` and `sync.exclude` compile as JavaScript regular expressions; each side of a `sync.rename` rule names a folder, and no rule renames `__proto__`, `constructor` or `prototype`;',
   '`schedule.migrationAt` is in the future (checked again by the workflow when it starts).',
 ];
 

@@ -1,6 +1,7 @@
 // What `mailshift validate` accepts, the run must not refuse later: folder patterns that
-// do not compile. parseSpec (the CLI and the workflow's first step) refuses them, naming
-// the field.
+// do not compile, rename rules the sync engine cannot apply or that name a JavaScript
+// object's own machinery. parseSpec (the CLI and the workflow's first step) refuses each,
+// naming the field.
 import { checkFolderRules } from '../../activities/imap/folder-plan';
 import { demoSpec } from '../../scripts/sandbox/demo-spec';
 import { parseSpec, SpecError, type MigrationSpecInput } from '../../workflows/spec';
@@ -19,6 +20,9 @@ function problemsOf(input: unknown): string[] {
   }
 }
 
+/** A spec parsed from JSON text, as the CLI and Temporal read it: `__proto__` stays an own key. */
+const fromJson = (spec: MigrationSpecInput, sync: string): unknown => JSON.parse(JSON.stringify(spec).replace(/}$/, `,"sync":${sync}}`));
+
 describe('folder patterns', () => {
   it.each([
     ['include', ['(unclosed'], 'sync.include[0]'],
@@ -35,5 +39,30 @@ describe('folder patterns', () => {
     const sync = { include: ['^INBOX$', '^Archive/.*'], exclude: ['Spam|Junk', '^Trash$'] };
     expect(() => checkFolderRules(sync)).not.toThrow();
     expect(parseSpec({ ...valid(), sync }, now).sync).toMatchObject(sync);
+  });
+});
+
+describe('folder renames', () => {
+  it.each(['__proto__', 'constructor', 'prototype'])('refuses %s as a folder to rename, from JSON', (key) => {
+    const input = fromJson(valid(), `{"rename":{"${key}":"Archive","Old":"New"}}`) as { sync: { rename: object } };
+    expect(Object.keys(input.sync.rename)).toEqual([key, 'Old']); // an own key, as JSON.parse makes it
+    expect(problemsOf(input)).toEqual([expect.stringMatching(new RegExp(`^sync\\.rename\\.${key}: `))]);
+  });
+
+  it('never lets a rename rule reach the prototype of what it returns', () => {
+    const input = fromJson(valid(), '{"rename":{"__proto__":{"polluted":"yes"}}}');
+    expect(problemsOf(input)).toEqual([expect.stringMatching(/^sync\.rename\.__proto__: /)]);
+    const spec = parseSpec(fromJson(valid(), '{"rename":{"Old":"New","Sent Items":"Sent"}}'), now);
+    expect(Object.getPrototypeOf(spec.sync.rename)).toBe(Object.prototype);
+    expect(Object.entries(spec.sync.rename)).toEqual([['Old', 'New'], ['Sent Items', 'Sent']]);
+  });
+
+  it.each([
+    ['', 'Archive'],
+    ['Old', '/'],
+    ['//', 'New'],
+  ])('refuses a rule the sync engine cannot apply: "%s" to "%s"', (from, to) => {
+    expect(() => checkFolderRules({ rename: { [from]: to } })).toThrow(/empty folder name/);
+    expect(problemsOf({ ...valid(), sync: { rename: { [from]: to } } })).toEqual([expect.stringMatching(/^sync\.rename: .*names no folder/)]);
   });
 });
