@@ -4,6 +4,7 @@
 // with its field path. Secrets are never here: only references (`env:NAME`, `file:/path`)
 // that activities resolve.
 import { z } from 'zod';
+import { jsonBytes, PAYLOAD_BUDGET_BYTES } from './payload-budget';
 
 /** A secret by reference, resolved inside activities: `env:NAME` or `file:/absolute/path`. */
 export const secretRef = z
@@ -294,6 +295,26 @@ export class SpecError extends Error {
 const fieldPath = (path: PropertyKey[]) =>
   path.length === 0 ? '(spec)' : path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
 
+/** Megabytes with two decimals, rounded up: a size over a limit never reads as the limit. */
+const megabytes = (bytes: number) => `${(Math.ceil(bytes / 10_000) / 100).toFixed(2)} MB`;
+
+/**
+ * A spec is a workflow's input, and Temporal refuses a payload over 2 MB (mailshift keeps
+ * each under PAYLOAD_BUDGET_BYTES): a larger one would be "valid" and then fail to start,
+ * or to continue-as-new. Mailboxes are what makes a spec large: how many would fit.
+ */
+function sizeProblem(input: unknown): string | undefined {
+  const size = jsonBytes(input);
+  if (size <= PAYLOAD_BUDGET_BYTES) return undefined;
+  const limit = `the spec is ${megabytes(size)}; a migration's input must stay under ${PAYLOAD_BUDGET_BYTES / 1e6} MB`;
+  const mailboxes = (input as { mailboxes?: unknown }).mailboxes;
+  if (!Array.isArray(mailboxes) || !mailboxes.length) return `${fieldPath([])}: ${limit}`;
+  const perMailbox = jsonBytes(mailboxes) / mailboxes.length;
+  const fit = Math.floor((PAYLOAD_BUDGET_BYTES - (size - jsonBytes(mailboxes))) / perMailbox);
+  if (fit < 1) return `${fieldPath([])}: ${limit}, even without its mailboxes`;
+  return `mailboxes: ${limit} (about ${String(fit).replace(/\B(?=(\d{3})+$)/g, ',')} mailboxes like these): split it into several migrations`;
+}
+
 /**
  * Validates a spec, listing every problem by field path. `now` is the caller's clock
  * (the workflow passes its deterministic time): a migration hour in the past is refused.
@@ -307,6 +328,8 @@ export function parseSpec(input: unknown, now: Date): MigrationSpec {
           ? i.keys.map((k) => `${fieldPath([...i.path, k])}: unknown field`)
           : [`${fieldPath(i.path)}: ${i.message}`],
       );
+  const tooLarge = sizeProblem(input);
+  if (tooLarge) problems.unshift(tooLarge);
   const migrationAt = (input as { schedule?: { migrationAt?: unknown } } | undefined)?.schedule?.migrationAt;
   if (typeof migrationAt === 'string' && Date.parse(migrationAt) <= now.getTime()) {
     problems.push(`schedule.migrationAt: ${migrationAt} is in the past`);

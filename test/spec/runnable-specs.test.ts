@@ -1,9 +1,10 @@
 // What `mailshift validate` accepts, the run must not refuse later: folder patterns that
 // do not compile, rename rules the sync engine cannot apply or that name a JavaScript
-// object's own machinery. parseSpec (the CLI and the workflow's first step) refuses each,
-// naming the field.
+// object's own machinery, and a spec too large for a workflow's input. parseSpec (the CLI
+// and the workflow's first step) refuses each, naming the field.
 import { checkFolderRules } from '../../activities/imap/folder-plan';
 import { demoSpec } from '../../scripts/sandbox/demo-spec';
+import { PAYLOAD_BUDGET_BYTES } from '../../workflows/payload-budget';
 import { parseSpec, SpecError, type MigrationSpecInput } from '../../workflows/spec';
 
 const now = new Date('2026-11-23T12:00:00Z');
@@ -64,5 +65,43 @@ describe('folder renames', () => {
   ])('refuses a rule the sync engine cannot apply: "%s" to "%s"', (from, to) => {
     expect(() => checkFolderRules({ rename: { [from]: to } })).toThrow(/empty folder name/);
     expect(problemsOf({ ...valid(), sync: { rename: { [from]: to } } })).toEqual([expect.stringMatching(/^sync\.rename: .*names no folder/)]);
+  });
+});
+
+describe('the size of a spec', () => {
+  /** `count` mailboxes like the demo's. */
+  function withMailboxes(count: number): MigrationSpecInput {
+    const spec = valid();
+    const [template] = spec.mailboxes;
+    spec.mailboxes = Array.from({ length: count }, (_, i) => ({
+      ...template,
+      source: { ...template.source, user: `user${i}` },
+      destination: { ...template.destination, user: `user${i}` },
+      wave: 'everyone',
+    }));
+    return spec;
+  }
+
+  it('refuses 20,000 mailboxes (6 MB), naming mailboxes, the size and how many fit', () => {
+    const spec = withMailboxes(20_000);
+    const bytes = JSON.stringify(spec).length;
+    expect(bytes).toBeGreaterThan(6_000_000);
+    const problems = problemsOf(spec);
+    expect(problems).toHaveLength(1);
+    const [, size, fit] = /^mailboxes: the spec is ([\d.]+) MB; a migration's input must stay under 1\.5 MB \(about ([\d,]+) mailboxes like these\): split it into several migrations$/.exec(problems[0]) ?? [];
+    expect(Number(size)).toBeCloseTo(bytes / 1e6, 1);
+    // That many mailboxes do fit, and a hundred more do not.
+    const fits = Number(fit.replace(/,/g, ''));
+    expect(problemsOf(withMailboxes(fits))).toEqual([]);
+    expect(problemsOf(withMailboxes(fits + 100))).toEqual([expect.stringMatching(/^mailboxes: the spec is/)]);
+  });
+
+  it('counts bytes, not characters: non-ASCII names weigh more', () => {
+    const spec = withMailboxes(2_000);
+    const chars = JSON.stringify(spec).length;
+    const padding = Math.ceil((PAYLOAD_BUDGET_BYTES - chars) / 2) + 1_000; // under the budget in characters, over it in UTF-8 bytes
+    spec.notifications.passwordInstructions = 'é'.repeat(padding);
+    expect(JSON.stringify(spec).length).toBeLessThan(PAYLOAD_BUDGET_BYTES);
+    expect(problemsOf(spec)).toEqual([expect.stringMatching(/^mailboxes: the spec is 1\.5\d MB/)]);
   });
 });
