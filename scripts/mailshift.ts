@@ -18,7 +18,7 @@
 //
 // Exit codes (`sync` has its own: mailshift sync --help):
 //   0  ok
-//   1  workflow not found, failed or terminated; a workflow id already in use;
+//   1  workflow not found, failed, terminated or not a migration; a workflow id already in use;
 //      not finished (report --no-wait); any other refusal from Temporal
 //   2  usage error, or a spec with problems or that Temporal refused (nothing was started)
 //   3  refused by the workflow (approval, rollback, pause, resume), with the reason
@@ -64,7 +64,7 @@ usage: mailshift <command> [arguments] [--help]
 
 exit codes (except sync, see mailshift sync --help):
   0  ok
-  1  workflow not found, failed or terminated; workflow id already in use; not finished; another Temporal error
+  1  workflow not found, failed, terminated or not a migration; workflow id already in use; not finished; another Temporal error
   2  usage error, or a spec with problems or that Temporal refused (nothing was started)
   3  refused by the workflow (approval, rollback, pause, resume): the reason is printed
   4  cannot reach Temporal (address, TLS, credentials), or no worker answered in time

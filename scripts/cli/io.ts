@@ -7,7 +7,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 /** The exit codes, as documented in scripts/mailshift.ts and `mailshift help`. */
 export const EXIT = {
   ok: 0,
-  /** The workflow was not found, failed, was terminated, or has not finished (`report --no-wait`); another refusal from Temporal. */
+  /** The workflow was not found, failed, was terminated, is not a migration, or has not finished (`report --no-wait`); another refusal from Temporal. */
   failed: 1,
   /** Bad command line, or a spec with problems or that Temporal refused to start. */
   usage: 2,
