@@ -18,10 +18,11 @@
 //
 // Exit codes (`sync` has its own: mailshift sync --help):
 //   0  ok
-//   1  workflow not found, failed or terminated; a workflow id already in use; not finished (report --no-wait)
-//   2  usage error, or a spec with problems (nothing was started)
+//   1  workflow not found, failed, terminated or not a migration; a workflow id already in use;
+//      not finished (report --no-wait); any other refusal from Temporal
+//   2  usage error, or a spec with problems or that Temporal refused (nothing was started)
 //   3  refused by the workflow (approval, rollback, pause, resume), with the reason
-//   4  cannot reach Temporal, or no worker answered in time
+//   4  cannot reach Temporal (address, TLS, credentials), or no worker answered in time
 //
 // Connection: Temporal's environment conventions, as the worker (workers/main.ts):
 // TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*, TEMPORAL_PROFILE,
@@ -63,10 +64,10 @@ usage: mailshift <command> [arguments] [--help]
 
 exit codes (except sync, see mailshift sync --help):
   0  ok
-  1  workflow not found, failed or terminated; workflow id already in use; not finished
-  2  usage error, or a spec with problems (nothing was started)
+  1  workflow not found, failed, terminated or not a migration; workflow id already in use; not finished; another Temporal error
+  2  usage error, or a spec with problems or that Temporal refused (nothing was started)
   3  refused by the workflow (approval, rollback, pause, resume): the reason is printed
-  4  cannot reach Temporal, or no worker answered in time
+  4  cannot reach Temporal (address, TLS, credentials), or no worker answered in time
 
 environment: TEMPORAL_ADDRESS (default localhost:7233), TEMPORAL_NAMESPACE (default),
 TEMPORAL_API_KEY, TEMPORAL_TLS_*, TEMPORAL_PROFILE or ~/.config/temporalio/temporal.toml,

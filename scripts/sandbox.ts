@@ -10,6 +10,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync
 import path from 'node:path';
 import { startDovecot } from './servers/dovecot';
 import { startKnot } from './servers/knot';
+import { privateDir, writeSecretFile } from './servers/private-files';
 import { isAlive, readPid, stopPid, waitFor } from './servers/process';
 import { devServerAnswers, startDevServer } from './servers/temporal-dev';
 import { demoUsers, seedDemoMailbox } from './sandbox/demo-mailboxes';
@@ -37,11 +38,11 @@ const portOpen = (port: number) =>
     s.once('error', () => resolve(false));
   });
 
-/** A demo password per user and side, kept in .sandbox/secrets (mode 0600). */
+/** A demo password per user and side, kept in .sandbox/secrets (mode 0600, the directory 0700). */
 function demoSecret(name: string): { file: string; value: string } {
-  mkdirSync(sandbox.secretsDir, { recursive: true, mode: 0o700 });
+  privateDir(sandbox.secretsDir);
   const file = path.join(sandbox.secretsDir, name);
-  if (!existsSync(file)) writeFileSync(file, randomBytes(12).toString('base64url'), { mode: 0o600 });
+  if (!existsSync(file)) writeSecretFile(file, randomBytes(12).toString('base64url'));
   return { file, value: readFileSync(file, 'utf8').trim() };
 }
 

@@ -7,8 +7,18 @@ import type { SyncState } from '../activities/imap/types';
 /** What mailshift lets one payload hold, leaving room under Temporal's 2 MB. */
 export const PAYLOAD_BUDGET_BYTES = 1_500_000;
 
-/** The size of a value as a JSON payload (characters; close to bytes for this data). */
-export const jsonBytes = (value: unknown): number => JSON.stringify(value)?.length ?? 0;
+/** The size of a value as a JSON payload: its UTF-8 bytes, as Temporal counts them. */
+export const jsonBytes = (value: unknown): number => utf8Bytes(JSON.stringify(value) ?? '');
+
+/** UTF-8 length without encoding (workflow code has no Buffer): 1 to 3 bytes a UTF-16 unit, 4 a surrogate pair. */
+function utf8Bytes(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0x80) bytes += unit < 0x800 || (unit >= 0xd800 && unit <= 0xdfff) ? 1 : 2;
+  }
+  return bytes;
+}
 
 /** What one mailbox's state adds to a `previousStates` map or an outcome: `"user":state,`. */
 export const stateEntryBytes = (user: string, state: SyncState | undefined): number => (state ? jsonBytes(state) + user.length + 4 : 0);

@@ -4,6 +4,7 @@
 // with its field path. Secrets are never here: only references (`env:NAME`, `file:/path`)
 // that activities resolve.
 import { z } from 'zod';
+import { jsonBytes, PAYLOAD_BUDGET_BYTES } from './payload-budget';
 
 /** A secret by reference, resolved inside activities: `env:NAME` or `file:/absolute/path`. */
 export const secretRef = z
@@ -106,6 +107,45 @@ export const dns = z.strictObject({
 
 const absolutePath = z.string().regex(/^\//, { message: 'must be an absolute path' });
 
+/** A folder pattern compiles as the sync engine compiles it (activities/imap/folder-plan.ts). */
+const folderPattern = z.string().superRefine((pattern, ctx) => {
+  try {
+    new RegExp(pattern);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `not a valid regular expression: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}` });
+  }
+});
+
+/**
+ * Names a JavaScript object treats as its own machinery: as a rename rule, `__proto__`
+ * would be dropped silently (or reach the prototype), the others shadow what every object
+ * has. zod's record skips `__proto__` before any key check, so they are refused on the
+ * raw input.
+ */
+const RESERVED_KEYS = ['__proto__', 'constructor', 'prototype'];
+
+/** Folder renames, as the sync engine applies them: each side names a folder ("/" separates levels). */
+const renames = z
+  .record(z.string(), z.string())
+  .superRefine((rules, ctx) => {
+    const namesFolder = (name: string) => name.split('/').some((level) => level !== '');
+    for (const [from, to] of Object.entries(rules)) {
+      const bad = [from, to].find((name) => !namesFolder(name));
+      if (bad !== undefined) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(from)} to ${JSON.stringify(to)}: ${JSON.stringify(bad)} names no folder` });
+    }
+  })
+  .default({});
+// `value` is typed as the record's input so that MigrationSpecInput keeps its shape; at
+// run time it may be anything, hence the checks.
+const folderRenames = z.preprocess((value: z.input<typeof renames>, ctx) => {
+  if (value && typeof value === 'object') {
+    for (const key of RESERVED_KEYS.filter((k) => Object.hasOwn(value, k))) {
+      ctx.addIssue({ code: 'custom', path: [key], input: value, message: 'JavaScript reserves this name: it cannot be a folder to rename' });
+    }
+  }
+  return value;
+}, renames);
+
 /** How users lose access to host1 at cut-over (and get it back on rollback). */
 const accessKind =
   "notify-only: users are told, nothing enforced; command: `<path> cut|restore <user>`; http: an endpoint receiving {action, user, phase}; dovecot-deny-list: a deny list host1's passdb consults; dns: (lucky) the IMAP host name points to a host that answers no IMAP";
@@ -161,9 +201,9 @@ export const migrationSpec = z
       .describe('when things happen'),
     sync: z
       .strictObject({
-        include: z.array(z.string()).default([]).describe('folders to sync (regular expressions); empty: all'),
-        exclude: z.array(z.string()).default([]).describe('folders to leave out (regular expressions)'),
-        rename: z.record(z.string(), z.string()).default({}).describe('folder renames, host1 name to host2 name'),
+        include: z.array(folderPattern).default([]).describe('folders to sync (JavaScript regular expressions); empty: all'),
+        exclude: z.array(folderPattern).default([]).describe('folders to leave out (JavaScript regular expressions)'),
+        rename: folderRenames.describe('folder renames, host1 name to host2 name ("/" separates levels)'),
         maxSizeBytes: z.number().int().positive().optional().describe('messages larger than this are not copied'),
         concurrency: z.number().int().min(1).max(200).default(8).describe('mailboxes synced at once'),
       })
@@ -262,6 +302,26 @@ export class SpecError extends Error {
 const fieldPath = (path: PropertyKey[]) =>
   path.length === 0 ? '(spec)' : path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
 
+/** Megabytes with two decimals, rounded up: a size over a limit never reads as the limit. */
+const megabytes = (bytes: number) => `${(Math.ceil(bytes / 10_000) / 100).toFixed(2)} MB`;
+
+/**
+ * A spec is a workflow's input, and Temporal refuses a payload over 2 MB (mailshift keeps
+ * each under PAYLOAD_BUDGET_BYTES): a larger one would be "valid" and then fail to start,
+ * or to continue-as-new. Mailboxes are what makes a spec large: how many would fit.
+ */
+function sizeProblem(input: unknown): string | undefined {
+  const size = jsonBytes(input);
+  if (size <= PAYLOAD_BUDGET_BYTES) return undefined;
+  const limit = `the spec is ${megabytes(size)}; a migration's input must stay under ${PAYLOAD_BUDGET_BYTES / 1e6} MB`;
+  const mailboxes = (input as { mailboxes?: unknown }).mailboxes;
+  if (!Array.isArray(mailboxes) || !mailboxes.length) return `${fieldPath([])}: ${limit}`;
+  const perMailbox = jsonBytes(mailboxes) / mailboxes.length;
+  const fit = Math.floor((PAYLOAD_BUDGET_BYTES - (size - jsonBytes(mailboxes))) / perMailbox);
+  if (fit < 1) return `${fieldPath([])}: ${limit}, even without its mailboxes`;
+  return `mailboxes: ${limit} (about ${String(fit).replace(/\B(?=(\d{3})+$)/g, ',')} mailboxes like these): split it into several migrations`;
+}
+
 /**
  * Validates a spec, listing every problem by field path. `now` is the caller's clock
  * (the workflow passes its deterministic time): a migration hour in the past is refused.
@@ -275,6 +335,8 @@ export function parseSpec(input: unknown, now: Date): MigrationSpec {
           ? i.keys.map((k) => `${fieldPath([...i.path, k])}: unknown field`)
           : [`${fieldPath(i.path)}: ${i.message}`],
       );
+  const tooLarge = sizeProblem(input);
+  if (tooLarge) problems.unshift(tooLarge);
   const migrationAt = (input as { schedule?: { migrationAt?: unknown } } | undefined)?.schedule?.migrationAt;
   if (typeof migrationAt === 'string' && Date.parse(migrationAt) <= now.getTime()) {
     problems.push(`schedule.migrationAt: ${migrationAt} is in the past`);

@@ -7,13 +7,13 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 /** The exit codes, as documented in scripts/mailshift.ts and `mailshift help`. */
 export const EXIT = {
   ok: 0,
-  /** The workflow was not found, failed, was terminated, or has not finished (`report --no-wait`). */
+  /** The workflow was not found, failed, was terminated, is not a migration, or has not finished (`report --no-wait`); another refusal from Temporal. */
   failed: 1,
-  /** Bad command line, or a spec with problems. */
+  /** Bad command line, or a spec with problems or that Temporal refused to start. */
   usage: 2,
   /** The workflow refused an approval, a rollback, a pause or a resume. */
   refused: 3,
-  /** Temporal cannot be reached (address, TLS, API key), or no worker answers. */
+  /** Temporal cannot be reached or refuses the credentials (address, TLS, API key), or no worker answers. */
   unreachable: 4,
 } as const;
 

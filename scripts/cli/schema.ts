@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { PAYLOAD_BUDGET_BYTES } from '../../workflows/payload-budget';
 import { imapServer, migrationSpec, secretRef } from '../../workflows/spec';
 import { EXIT, parse, type CliIo } from './io';
 
@@ -31,13 +32,15 @@ type Schema = {
   [key: string]: unknown;
 };
 
-/** The rules beyond the schema (workflows/spec.ts superRefine and parseSpec). */
+/** The rules beyond the JSON Schema (workflows/spec.ts refinements and parseSpec). */
 export const CROSS_FIELD_RULES = [
   'each `mailboxes[].source.user` appears once (case-insensitive), and each destination user once per destination host;',
   'lucky scenario: `dns.imapHost` is given, `host1.syncAddress` and `host2.syncAddress` are given, and `host1.host` equals `host2.host`;',
   '`access.method: dns` needs `dns.imapHost.parkedAddresses`;',
   '`dns.lowTtl` is lower than `dns.restoreTtl`;',
   '`dns.mx.name` and `dns.imapHost.name` are in `dns.zone`;',
+  '`sync.include` and `sync.exclude` compile as JavaScript regular expressions; each side of a `sync.rename` rule names a folder, and no rule renames `__proto__`, `constructor` or `prototype`;',
+  `the spec, as JSON, stays under ${PAYLOAD_BUDGET_BYTES / 1e6} MB (it is the workflow's input, and Temporal refuses more than 2 MB): split a larger migration into several;`,
   '`schedule.migrationAt` is in the future (checked again by the workflow when it starts).',
 ];
 

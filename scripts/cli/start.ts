@@ -5,7 +5,7 @@ import type { classicalMigration } from '../../workflows/classical-migration';
 import { TASK_QUEUE } from '../../workflows/task-queue';
 import { EXIT, json, parse, type CliIo } from './io';
 import { checkSpecFile, workflowTypeOf } from './spec-file';
-import { connect } from './temporal';
+import { causeOf, connect, explain, refusedInput } from './temporal';
 import { describeCheck } from './validate';
 
 export const startHelp = `mailshift start <spec.json|spec.yaml> [--id <workflowId>] [--json]
@@ -14,7 +14,9 @@ Validates the spec (nothing starts when it has a problem: exit 2), then starts t
 scenario's workflow (classicalMigration or luckyMigration) on task queue
 MAILSHIFT_TASK_QUEUE (default "mailshift"), with workflow id --id (default
 migration-<name>). Prints the id and the Temporal Web UI link (MAILSHIFT_UI_URL,
-default http://127.0.0.1:8233). Exit 1 when a workflow with that id already exists.`;
+default http://127.0.0.1:8233). Exit 2 also when Temporal refuses the start (e.g. a
+spec over the cluster's payload limit); exit 1 when a workflow with that id already
+exists.`;
 
 export const uiLink = (io: CliIo, namespace: string, workflowId: string) => {
   const ui = ((io.env ?? process.env).MAILSHIFT_UI_URL || 'http://127.0.0.1:8233').replace(/\/+$/, '');
@@ -55,7 +57,13 @@ export async function startCommand(argv: string[], io: CliIo): Promise<number> {
       io.err(`a workflow with id ${workflowId} already exists (running, or kept by the namespace's retention): choose another --id`);
       return EXIT.failed;
     }
-    throw err;
+    if (refusedInput(err)) {
+      io.err(`Temporal refused to start workflow ${workflowId}: ${causeOf(err)}. Nothing was started.`);
+      return EXIT.usage;
+    }
+    const { code, message } = explain(err, workflowId);
+    io.err(message);
+    return code;
   } finally {
     await t.close();
   }

@@ -1,10 +1,10 @@
 // `mailshift status <id>`: the workflow's `status` query (phase, open gate, paused, next
 // timer, each mailbox's progress, the final-sync estimate, the recent audit log).
-import type { WorkflowExecutionDescription } from '@temporalio/client';
+import { QueryNotRegisteredError, type WorkflowExecutionDescription } from '@temporalio/client';
 import { statusQuery, type MigrationStatus } from '../../workflows/status';
 import { EXIT, json, parse, UsageError, type CliIo } from './io';
 import { renderStatus } from './format';
-import { connect, explain, withTimeout, type Temporal } from './temporal';
+import { causeOf, connect, explain, withTimeout, type Temporal } from './temporal';
 
 export const statusHelp = `mailshift status <workflowId> [--json] [--audit <n>] [--timeout <seconds>]
 
@@ -13,7 +13,8 @@ is paused, the next timer, each mailbox's progress (preflight > pre-synced > fin
 > on host2 > post-synced) and last round, the final-sync estimate (the last pre-sync's
 duration) and the last <n> audit entries (default 8). The status query needs a running
 worker: without an answer in --timeout seconds (default 20) the exit code is 4.
-Exit 1 when the workflow does not exist or failed.`;
+Exit 1 when the workflow does not exist, failed, or has no status query (it is not a
+migration).`;
 
 const FAILED = new Set(['FAILED', 'TERMINATED', 'TIMED_OUT', 'CANCELLED']);
 
@@ -24,14 +25,18 @@ export const seconds = (value: string | undefined, fallback: number, name = 'tim
   return n;
 };
 
-/** describe() and the status query; the status is undefined when the workflow never got to register it. */
+/**
+ * describe() and the status query. The status is undefined, with the query's error, when
+ * the workflow failed before it registered the query, or does not have one (it is not a
+ * migration, e.g. one of its mailbox rounds).
+ */
 export async function fetchStatus(t: Temporal, workflowId: string, timeoutSeconds: number): Promise<{ description: WorkflowExecutionDescription; status?: MigrationStatus; queryError?: string }> {
   const handle = t.client.workflow.getHandle(workflowId);
   const description = await withTimeout(t, timeoutSeconds, () => handle.describe());
   try {
     return { description, status: await withTimeout(t, timeoutSeconds, () => handle.query(statusQuery)) };
   } catch (err) {
-    if (FAILED.has(description.status.name)) return { description, queryError: (err as Error).message };
+    if (FAILED.has(description.status.name) || err instanceof QueryNotRegisteredError) return { description, queryError: causeOf(err) };
     throw err;
   }
 }
@@ -54,17 +59,20 @@ export async function statusCommand(argv: string[], io: CliIo): Promise<number> 
   const auditCount = Math.round(seconds(values.audit, 8, 'audit'));
   const t = await connect(io);
   try {
-    const { description, status } = await fetchStatus(t, workflowId, timeout);
+    const { description, status, queryError } = await fetchStatus(t, workflowId, timeout);
     const execution = description.status.name;
-    const failure = FAILED.has(execution) ? await failureOf(t, workflowId).catch(() => undefined) : undefined;
+    const failed = FAILED.has(execution);
+    const failure = failed ? await failureOf(t, workflowId).catch(() => undefined) : undefined;
     if (values.json) {
-      io.out(json({ workflowId, execution, workflowType: description.type, taskQueue: description.taskQueue, failure, status }));
-    } else {
-      if (status) io.out(renderStatus({ workflowId, execution, status }, io.now?.() ?? new Date(), auditCount));
-      else io.out(`workflow ${workflowId} (${description.type}): ${execution}; it never reached the runbook, so it has no status.`);
-      if (failure) io.err(`${execution.toLowerCase()}: ${failure}`);
+      io.out(json({ workflowId, execution, workflowType: description.type, taskQueue: description.taskQueue, failure, status, queryError }));
+    } else if (status) {
+      io.out(renderStatus({ workflowId, execution, status }, io.now?.() ?? new Date(), auditCount));
+    } else if (failed) {
+      io.out(`workflow ${workflowId} (${description.type}): ${execution}; it never reached the runbook, so it has no status.`);
     }
-    return FAILED.has(execution) ? EXIT.failed : EXIT.ok;
+    if (failure && !values.json) io.err(`${execution.toLowerCase()}: ${failure}`);
+    if (!status && !failed) io.err(`workflow ${workflowId} (${description.type}) did not answer the status query: ${queryError}`);
+    return failed || !status ? EXIT.failed : EXIT.ok;
   } catch (err) {
     const { code, message } = explain(err, workflowId);
     io.err(message);

@@ -53,10 +53,31 @@ const grpcCode = (err: unknown): number | undefined => {
 const UNAVAILABLE = 14;
 const DEADLINE_EXCEEDED = 4;
 const NOT_FOUND = 5;
+const INVALID_ARGUMENT = 3;
+const RESOURCE_EXHAUSTED = 8;
+const PERMISSION_DENIED = 7;
+const UNAUTHENTICATED = 16;
+
+/** What the server said, on one line, without gRPC's "3 INVALID_ARGUMENT: " prefix or a final period. */
+export function causeOf(err: unknown): string {
+  const grpc = isGrpcServiceError(err) ? err : err instanceof ServiceError && isGrpcServiceError(err.cause) ? err.cause : undefined;
+  const text = grpc?.details || (err instanceof ServiceError && err.cause instanceof Error ? err.cause.message : undefined) || (err instanceof Error ? err.message : String(err));
+  return text.replace(/\s+/g, ' ').trim().replace(/\.$/, '');
+}
 
 /**
- * Turns what a Temporal call threw into a message and an exit code, or rethrows what the
- * CLI does not expect.
+ * Temporal refused what was sent, not the connection: an input over the cluster's payload
+ * limit ("Blob data size exceeds limit"), a message over gRPC's ("received message larger
+ * than max"), an id too long. Sending it again cannot help.
+ */
+export function refusedInput(err: unknown): boolean {
+  const code = grpcCode(err);
+  return code === INVALID_ARGUMENT || (code === RESOURCE_EXHAUSTED && /larger than max/i.test(causeOf(err)));
+}
+
+/**
+ * Turns what a Temporal call threw into one line and an exit code (an operator never sees
+ * a stack trace for Temporal's answer), or rethrows what is not Temporal's: a bug.
  */
 export function explain(err: unknown, workflowId?: string): { code: number; message: string } {
   const code = grpcCode(err);
@@ -70,6 +91,10 @@ export function explain(err: unknown, workflowId?: string): { code: number; mess
       code: EXIT.unreachable,
       message: `no answer in time from workflow ${workflowId ?? ''}: is a mailshift worker running on its task queue? (${(err as Error).message})`,
     };
+  }
+  if (code === PERMISSION_DENIED || code === UNAUTHENTICATED) return { code: EXIT.unreachable, message: `Temporal refused the connection's credentials: ${causeOf(err)}` };
+  if (err instanceof ServiceError || code !== undefined) {
+    return { code: EXIT.failed, message: `Temporal returned an error${workflowId ? ` for workflow ${workflowId}` : ''}: ${causeOf(err)}` };
   }
   throw err;
 }

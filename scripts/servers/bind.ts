@@ -2,9 +2,10 @@
 // accepts RFC 2136 updates signed with a TSIG key: the most common production server,
 // and stricter than Knot (it refuses an MX whose in-zone target has no address).
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { spawnAuthoritative, writeKeyFile, zoneFileText } from './dns-daemon';
+import { privateDir, writeSecretFile } from './private-files';
 import { freePort, stopPid } from './process';
 
 /** As Knot's TsigKey, with the stronger HMACs BIND also offers. */
@@ -68,13 +69,13 @@ export async function startBind(options: BindOptions): Promise<BindServer> {
   const { dir, zone } = options;
   const port = options.port ?? (await freePort());
   const key: BindKey = options.key ?? { name: 'mailshift-key', algorithm: 'hmac-sha256', secret: randomBytes(32).toString('base64') };
-  mkdirSync(dir, { recursive: true });
+  privateDir(dir);
   const zoneFile = path.join(dir, `${zone}.zone`);
   if (!existsSync(zoneFile)) {
     writeFileSync(zoneFile, zoneFileText(zone, options.records));
   }
   const conf = path.join(dir, 'named.conf');
-  writeFileSync(conf, bindConfig(dir, port, zone, key), { mode: 0o600 });
+  writeSecretFile(conf, bindConfig(dir, port, zone, key)); // it holds the TSIG secret
   const keyFile = path.join(dir, 'tsig.key');
   writeKeyFile(keyFile, key);
 

@@ -2,8 +2,9 @@
 // from, the TSIG key file (BIND's format, read by nsupdate -k and our providers), and
 // starting the daemon until it answers the zone's SOA.
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { Resolver } from 'node:dns/promises';
+import { writeSecretFile } from './private-files';
 import { stopPid, waitFor } from './process';
 
 /** The zone: SOA, NS ns1 (127.0.0.1), then the caller's records. */
@@ -11,8 +12,9 @@ export const zoneFileText = (zone: string, records: string) =>
   `$ORIGIN ${zone}.\n$TTL 3600\n@ 3600 IN SOA ns1.${zone}. hostmaster.${zone}. 1 3600 900 604800 300\n` +
   `@ 3600 IN NS ns1.${zone}.\nns1 3600 IN A 127.0.0.1\n${records}\n`;
 
+/** The TSIG key in BIND's format (`nsupdate -k`), its owner's alone. */
 export function writeKeyFile(file: string, key: { name: string; algorithm: string; secret: string }): void {
-  writeFileSync(file, `key "${key.name}" {\n  algorithm ${key.algorithm};\n  secret "${key.secret}";\n};\n`, { mode: 0o600 });
+  writeSecretFile(file, `key "${key.name}" {\n  algorithm ${key.algorithm};\n  secret "${key.secret}";\n};\n`);
 }
 
 /** Starts the daemon detached (output to `logFile`) and waits until it serves the zone; returns its PID. */

@@ -3,8 +3,9 @@
 // list that cutting access writes to, and per-user quotas. Two layouts give the classic
 // migration mismatch: `INBOX.` prefix with `.` separator, or `/` with no prefix.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, openSync, mkdirSync, writeFileSync, appendFileSync, readdirSync, readFileSync, existsSync } from 'node:fs';
+import { chownSync, closeSync, openSync, mkdirSync, writeFileSync, appendFileSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
+import { privateDir, writeSecretFile, type FileOwner } from './private-files';
 import { freePort, readPid, stopPid, waitFor, isAlive } from './process';
 import { connect } from 'node:net';
 
@@ -45,15 +46,18 @@ export interface DovecotServer {
   stop(): Promise<void>;
 }
 
-/** Dovecot refuses mail access as root: the mail processes run as a system user. */
-function mailOwner(): { uid: number; gid: number; internalUser: string; loginUser: string } {
+/**
+ * Dovecot refuses mail access as root: the mail processes run as a system user. `auth` is
+ * the user its auth process (default_internal_user) runs as, which reads the passwd files.
+ */
+function mailOwner(): { uid: number; gid: number; internalUser: string; loginUser: string; auth: FileOwner } {
   if (process.getuid?.() !== 0) {
     const name = execFileSync('id', ['-un']).toString().trim();
-    return { uid: process.getuid!(), gid: process.getgid!(), internalUser: name, loginUser: name };
+    const self = { uid: process.getuid!(), gid: process.getgid!() };
+    return { ...self, internalUser: name, loginUser: name, auth: self };
   }
-  const uid = Number(execFileSync('id', ['-u', 'mail']).toString());
-  const gid = Number(execFileSync('id', ['-g', 'mail']).toString());
-  return { uid, gid, internalUser: 'dovecot', loginUser: 'dovenull' };
+  const ids = (user: string) => ({ uid: Number(execFileSync('id', ['-u', user]).toString()), gid: Number(execFileSync('id', ['-g', user]).toString()) });
+  return { ...ids('mail'), internalUser: 'dovecot', loginUser: 'dovenull', auth: ids('dovecot') };
 }
 
 function passwdLine(u: MailUser): string {
@@ -170,15 +174,15 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotServ
   const port = options.port ?? (await freePort());
   const dir = options.dir;
   const owner = mailOwner();
-  // The login and mail processes run as other users: they must reach base_dir.
-  mkdirSync(dir, { recursive: true });
-  chmodSync(dir, 0o755);
+  // The login and mail processes run as other users: they must reach base_dir (not list it).
+  privateDir(dir, { traverse: true });
   for (const sub of ['run', 'state', 'mail', 'home']) mkdirSync(path.join(dir, sub), { recursive: true });
   for (const sub of ['mail', 'home']) chownSync(path.join(dir, sub), owner.uid, owner.gid);
   const conf = path.join(dir, 'dovecot.conf');
   writeFileSync(conf, dovecotConfig({ name: options.name, dir, layout: options.layout, port }));
-  writeFileSync(path.join(dir, 'users'), options.users.map(passwdLine).join(''));
-  writeFileSync(path.join(dir, 'masters'), (options.masters ?? []).map((m) => passwdLine(m)).join(''));
+  // Every password in the clear: only the auth process reads them.
+  writeSecretFile(path.join(dir, 'users'), options.users.map(passwdLine).join(''), owner.auth);
+  writeSecretFile(path.join(dir, 'masters'), (options.masters ?? []).map((m) => passwdLine(m)).join(''), owner.auth);
   const denyFile = path.join(dir, 'deny');
   if (!existsSync(denyFile)) writeFileSync(denyFile, '');
 

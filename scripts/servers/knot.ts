@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { spawnAuthoritative, writeKeyFile, zoneFileText } from './dns-daemon';
+import { privateDir, writeSecretFile } from './private-files';
 import { freePort, stopPid } from './process';
 
 export interface TsigKey {
@@ -79,13 +80,14 @@ export async function startKnot(options: KnotOptions): Promise<KnotServer> {
   // the updates left it; a fresh directory gets a new key and the given records.
   const key: TsigKey = options.key ??
     readKeyFile(keyFile) ?? { name: 'mailshift-key', algorithm: 'hmac-sha256', secret: randomBytes(32).toString('base64') };
+  privateDir(dir); // its control socket (run/knot.sock) takes any command from who reaches it
   for (const sub of ['run', 'db', 'zones']) mkdirSync(path.join(dir, sub), { recursive: true });
   const zoneFile = path.join(dir, 'zones', `${zone}.zone`);
   if (!existsSync(zoneFile)) {
     writeFileSync(zoneFile, zoneFileText(zone, options.records));
   }
   const conf = path.join(dir, 'knot.conf');
-  writeFileSync(conf, knotConfig(dir, port, zone, key));
+  writeSecretFile(conf, knotConfig(dir, port, zone, key)); // it holds the TSIG secret
   writeKeyFile(keyFile, key);
 
   const pid = await spawnAuthoritative({ what: 'knot', command: 'knotd', args: ['-c', conf], logFile: path.join(dir, 'knot.log'), port, zone });

@@ -3,10 +3,12 @@
 // TSIG key (so the same TSIG client is tested against a third implementation).
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { Resolver } from 'node:dns/promises';
 import path from 'node:path';
+import { writeKeyFile } from './dns-daemon';
 import type { TsigKey } from './knot';
+import { keepPrivate, privateDir, writeSecretFile } from './private-files';
 import { freePort, stopPid, waitFor } from './process';
 
 const SCHEMA = '/usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql';
@@ -75,13 +77,16 @@ export async function startPowerDns(options: PowerDnsOptions): Promise<PowerDnsS
   const apiPort = options.apiPort ?? (await freePort());
   const apiKey = options.apiKey ?? randomBytes(18).toString('base64url');
   const key: TsigKey = options.key ?? { name: 'mailshift-key', algorithm: 'hmac-sha256', secret: randomBytes(32).toString('base64') };
-  mkdirSync(dir, { recursive: true });
-  execFileSync('sqlite3', [path.join(dir, 'pdns.sqlite3')], { input: readFileSync(SCHEMA) });
-  writeFileSync(path.join(dir, 'pdns.conf'), powerDnsConfig(dir, port, apiPort, apiKey), { mode: 0o600 });
+  privateDir(dir); // its control socket is there too
+  const database = path.join(dir, 'pdns.sqlite3');
+  execFileSync('sqlite3', [database], { input: readFileSync(SCHEMA) });
+  // The TSIG keys go into the database; SQLite gives its journal and WAL files the database's mode.
+  keepPrivate(database);
+  writeSecretFile(path.join(dir, 'pdns.conf'), powerDnsConfig(dir, port, apiPort, apiKey)); // it holds the API key
   const apiKeyFile = path.join(dir, 'api.key');
-  writeFileSync(apiKeyFile, `${apiKey}\n`, { mode: 0o600 });
+  writeSecretFile(apiKeyFile, `${apiKey}\n`);
   const keyFile = path.join(dir, 'tsig.key');
-  writeFileSync(keyFile, `key "${key.name}" {\n  algorithm ${key.algorithm};\n  secret "${key.secret}";\n};\n`, { mode: 0o600 });
+  writeKeyFile(keyFile, key);
 
   const logFile = path.join(dir, 'pdns.log');
   const log = openSync(logFile, 'a');

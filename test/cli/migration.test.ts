@@ -8,6 +8,8 @@ import { createTimeSkippingEnv } from '../harness/temporal';
 import { demoSpec } from '../../scripts/sandbox/demo-spec';
 import { fakeWorld } from '../workflows/fakes';
 import { startWorker, until } from '../workflows/harness';
+import { mailboxRound } from '../../workflows/mailbox-round';
+import { parseSpec } from '../../workflows/spec';
 import { cli, specFile, type Run } from './capture';
 
 const DAY = 86_400_000;
@@ -136,6 +138,17 @@ describe('an operator and an approver drive a classical migration', () => {
     // A closed migration takes no more approvals.
     const late = await run('approve', id, 'cutover', '--by', 'operator');
     expect([late.code, late.stderr]).toEqual([1, `workflow ${id} is COMPLETED: it takes no more approvals or rollbacks`]);
+  });
+
+  it('says in one line, exit 1, when a workflow does not answer the status query (not a migration)', async () => {
+    // A mailbox round (a migration's child workflow, listed beside it in the Web UI) has no status query.
+    const id = `cli-round-${randomUUID()}`;
+    const spec = parseSpec(demoSpec('classical', await migrationAt(3)), new Date(await env.currentTimeMs()));
+    await env.client.workflow.execute(mailboxRound, { taskQueue: worker.taskQueue, workflowId: id, args: [{ spec, kind: 'verify', mailboxes: [], usersOnHost2: [], mxOnHost2: false }] });
+    const r = await run('status', id);
+    expect(`${r.stdout}\n${r.stderr}`).not.toMatch(/^\s+at /m);
+    expect(r.stderr).toMatch(new RegExp(`^workflow ${id} \\(mailboxRound\\) did not answer the status query: [^\\n]*status[^\\n]*$`));
+    expect(r.code).toBe(1);
   });
 
   it('exits 1 for a workflow that does not exist', async () => {

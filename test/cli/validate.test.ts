@@ -78,6 +78,18 @@ describe('mailshift validate', () => {
     expect(help.stdout).toMatch(/exit codes \(except sync.*\):\n {2}0 {2}ok\n {2}1 .*\n {2}2 .*\n {2}3 .*refused.*\n {2}4 .*cannot reach Temporal/);
   });
 
+  it('refuses what the run would refuse: a folder pattern that does not compile, a spec too large to start', async () => {
+    const pattern = await run('validate', specFile('pattern.json', { ...good, sync: { include: ['(unclosed'] } }));
+    expect(pattern.code).toBe(2);
+    expect(pattern.stderr).toMatch(/^ {2}sync\.include\[0\]: not a valid regular expression: \/\(unclosed\/: /m);
+    const [template] = good.mailboxes;
+    const mailboxes = Array.from({ length: 20_000 }, (_, i) => ({ ...template, source: { ...template.source, user: `user${i}` }, destination: { ...template.destination, user: `user${i}` } }));
+    const big = await run('validate', specFile('big.json', { ...good, mailboxes }));
+    expect(big.code).toBe(2);
+    expect(big.stderr).toMatch(/^ {2}mailboxes: the spec is 6\.\d+ MB; a migration's input must stay under 1\.5 MB \(about [\d,]+ mailboxes like these\): split it into several migrations$/m);
+    expect(big.stdout).toBe('');
+  });
+
   it('exits 4 when Temporal cannot be reached, after validating', async () => {
     const unreachable = cli({ env: { TEMPORAL_ADDRESS: '127.0.0.1:1' }, connectTimeoutMs: 500 });
     const r = await unreachable('start', specFile('good2.json', good));

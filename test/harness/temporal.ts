@@ -23,8 +23,11 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   return env;
 }
 
-/** A real dev server (`temporal server start-dev`) with our search attributes (and the Web UI on `uiPort`). */
-export function createLocalEnv(options: { dbFilename?: string; uiPort?: number } = {}): Promise<TestWorkflowEnvironment> {
+/**
+ * A real dev server (`temporal server start-dev`) with our search attributes (and the Web
+ * UI on `uiPort`); `dynamicConfig` sets server limits, as a cluster's operator would.
+ */
+export function createLocalEnv(options: { dbFilename?: string; uiPort?: number; dynamicConfig?: Record<string, string | number> } = {}): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: required(temporalCliPath(), 'The Temporal CLI') },
@@ -33,6 +36,7 @@ export function createLocalEnv(options: { dbFilename?: string; uiPort?: number }
       ...(options.uiPort && { ui: true, uiPort: options.uiPort }),
       searchAttributes,
       log: { format: 'pretty', level: 'warn' },
+      extraArgs: Object.entries(options.dynamicConfig ?? {}).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${value}`]),
     },
   });
 }
