@@ -3,3 +3,4 @@ export * from './imap';
 export * from './dns';
 export * from './notify';
 export * from './access';
+export * from './spec';

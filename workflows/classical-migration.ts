@@ -4,9 +4,9 @@
 import { runScenario } from './runbook';
 import type { RunbookSnapshot } from './snapshot';
 import type { MigrationReport } from './status';
-import type { MigrationSpecInput } from './spec';
+import type { MigrationSpec, MigrationSpecInput } from './spec';
 
-export async function classicalMigration(spec: MigrationSpecInput, resume?: RunbookSnapshot): Promise<MigrationReport> {
+export async function classicalMigration(spec: MigrationSpecInput | MigrationSpec, resume?: RunbookSnapshot): Promise<MigrationReport> {
   return runScenario(spec, resume, async (run) => {
     const everyone = run.spec.mailboxes.map((m) => m.source.user);
     if (run.before('presync')) {

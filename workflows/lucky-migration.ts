@@ -4,9 +4,9 @@
 import { runScenario } from './runbook';
 import type { RunbookSnapshot } from './snapshot';
 import type { MigrationReport } from './status';
-import type { MigrationSpecInput } from './spec';
+import type { MigrationSpec, MigrationSpecInput } from './spec';
 
-export async function luckyMigration(spec: MigrationSpecInput, resume?: RunbookSnapshot): Promise<MigrationReport> {
+export async function luckyMigration(spec: MigrationSpecInput | MigrationSpec, resume?: RunbookSnapshot): Promise<MigrationReport> {
   return runScenario(spec, resume, async (run) => {
     const imap = run.spec.dns.imapHost!;
     const everyone = run.spec.mailboxes.map((m) => m.source.user);

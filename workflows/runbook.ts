@@ -7,11 +7,13 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type * as activities from '../activities';
 import type { NoticeKind } from '../activities/notify/schema';
 import type { SyncState } from '../activities/imap/types';
 import type { AuditEntry, DnsRecordSet } from './audit';
@@ -24,7 +26,7 @@ import type { FinalSyncOutcome } from './phase-rules';
 import { rollback } from './rollback';
 import { MIGRATION_OPEN_GATE, MIGRATION_PHASE, MIGRATION_SCENARIO } from './search-attributes';
 import type { ResumeStage, RunbookSnapshot } from './snapshot';
-import { parseSpec, type GateName, type MigrationSpec, type MigrationSpecInput } from './spec';
+import type { GateName, MigrationSpec, MigrationSpecInput } from './spec';
 import { statusQuery, type MigrationReport, type MigrationStatus, type RoundSummary } from './status';
 import { failureMessage, withRecovery } from './step-failed';
 import * as syncRounds from './sync-rounds';
@@ -35,7 +37,6 @@ const RUNBOOK_HISTORY_BUDGET = 2_000;
 const HOUR = 3_600_000;
 
 export class Runbook {
-  readonly spec: MigrationSpec;
   phase = 'starting';
   nextTimer: MigrationStatus['nextTimer'];
   readonly audit: AuditEntry[] = [];
@@ -59,15 +60,9 @@ export class Runbook {
   private shownAttributes = '';
 
   constructor(
-    private readonly input: MigrationSpecInput,
+    readonly spec: MigrationSpec,
     private readonly resumed?: RunbookSnapshot,
   ) {
-    try {
-      // A continued run's migration hour may be past: that was checked when it started.
-      this.spec = parseSpec(input, resumed ? new Date(0) : new Date());
-    } catch (err) {
-      throw ApplicationFailure.nonRetryable((err as Error).message, 'InvalidSpec');
-    }
     for (const m of this.spec.mailboxes) this.mailboxes[m.source.user] = { wave: m.wave, usersOnHost2: false };
     if (resumed) {
       this.audit.push(...resumed.audit);
@@ -191,8 +186,9 @@ export class Runbook {
       paused: this.gates.paused,
       rollbackRequested: this.gates.rollbackRequested,
     };
-    snapshot.syncStates = statesWithin(this.syncStates, Object.keys(this.syncStates), PAYLOAD_BUDGET_BYTES - jsonBytes(snapshot) - jsonBytes(this.input));
-    await continueAsNew<(spec: MigrationSpecInput, resume?: RunbookSnapshot) => Promise<MigrationReport>>(this.input, snapshot);
+    snapshot.syncStates = statesWithin(this.syncStates, Object.keys(this.syncStates), PAYLOAD_BUDGET_BYTES - jsonBytes(snapshot) - jsonBytes(this.spec));
+    // The continued run gets the spec as validated when the migration started, not again.
+    await continueAsNew<(spec: MigrationSpec, resume?: RunbookSnapshot) => Promise<MigrationReport>>(this.spec, snapshot);
   }
 
   /** A durable timer that a rollback request cuts short (the next step then takes the back-out path). */
@@ -284,13 +280,35 @@ export interface GateWaitOptions {
   notice?: [NoticeKind, Record<string, string>];
 }
 
+const { validateSpec } = proxyLocalActivities<typeof activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 3 } });
+
+/**
+ * The spec, validated once when the migration starts (recorded in history, so a later
+ * release's schema never re-judges a running migration); a continued run gets it as it
+ * was then. The second argument is the runbook's own continuation state: it is taken only
+ * from a run of this migration that continued-as-new, never from whoever starts one.
+ */
+async function specOf(input: MigrationSpecInput | MigrationSpec, resume: RunbookSnapshot | undefined): Promise<MigrationSpec> {
+  if (resume !== undefined && resume !== null) {
+    if (!workflowInfo().continuedFromExecutionRunId) {
+      throw ApplicationFailure.nonRetryable('a migration starts with its spec alone: a second argument is refused (it is the runbook\'s own continuation state)', 'InvalidInput');
+    }
+    return input as MigrationSpec;
+  }
+  try {
+    return await validateSpec({ spec: input, now: new Date().toISOString() });
+  } catch (err) {
+    throw ApplicationFailure.nonRetryable(failureMessage(err), 'InvalidSpec');
+  }
+}
+
 /** Runs a scenario's steps; a rollback requested at any step takes the back-out path. */
 export async function runScenario(
-  input: MigrationSpecInput,
+  input: MigrationSpecInput | MigrationSpec,
   resume: RunbookSnapshot | undefined,
   steps: (run: Runbook) => Promise<void>,
 ): Promise<MigrationReport> {
-  const run = new Runbook(input, resume);
+  const run = new Runbook(await specOf(input, resume), resume);
   try {
     await steps(run);
     return run.report('completed');

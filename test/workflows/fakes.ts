@@ -3,6 +3,7 @@
 // the real servers in test/imap, test/dns, test/notify and test/access.
 import { ApplicationFailure } from '@temporalio/common';
 import type * as activities from '../../activities';
+import { validateSpec } from '../../activities/spec';
 import type { DnsRecordSet } from '../../workflows/audit';
 import type { SyncRequest } from '../../activities/imap/types';
 
@@ -64,6 +65,8 @@ export function fakeActivities(world: FakeWorld): typeof activities {
   };
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each fake takes its own activity's input
   const fakes: Partial<Record<keyof typeof activities, (input: any) => Promise<unknown>>> = {
+    // Pure validation, not a side effect: the real one.
+    validateSpec,
     async verifyMailbox(req: SyncRequest) {
       record('verifyMailbox', req);
       // As of a sync's start, later arrivals are not judged (the post-sync's job).
