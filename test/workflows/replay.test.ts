@@ -1,7 +1,7 @@
 // Replays recorded histories of whole migrations against today's workflow code: a change
 // that would break the determinism of running migrations fails here, not in production.
 // Re-record after an intended, versioned change: RECORD_HISTORIES=1 npx jest test/workflows/replay
-import { Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -55,5 +55,22 @@ describe('replay of recorded migrations', () => {
     const history = temporal.api.history.v1.History.decode(readFileSync(path.join(dir, file)));
     expect(history.events?.length).toBeGreaterThan(50);
     await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, `replay-${path.basename(file, '.history')}`);
+  });
+});
+
+describe('a later release with a stricter spec schema', () => {
+  it('still replays running migrations: the spec was validated once, when each started', async () => {
+    // The workflows bundled with workflows/spec.ts replaced by a module that refuses everything.
+    const stricter = await bundleWorkflowCode({
+      workflowsPath: require.resolve('../../workflows'),
+      webpackConfigHook: (config) => {
+        config.resolve = { ...config.resolve, alias: { ...(config.resolve?.alias as object), [require.resolve('../../workflows/spec')]: require.resolve('./fixtures/stricter-spec') } };
+        return config;
+      },
+    });
+    for (const file of ['classical', 'lucky']) {
+      const history = temporal.api.history.v1.History.decode(readFileSync(path.join(dir, `${file}.history`)));
+      await Worker.runReplayHistory({ workflowBundle: stricter }, history, `replay-${file}`);
+    }
   });
 });
