@@ -24,6 +24,7 @@ it('moves the mail and then the IMAP host name, and tells users their mail app w
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
   const spec = demoSpec('lucky', new Date((await env.currentTimeMs()) + 2 * 86_400_000), servers);
 
+  const ttlBefore = { a: (await dig(knot.port, 'imap.example.test', 'A')).ttl, mx: (await dig(knot.port, 'example.test', 'MX')).ttl };
   await worker.runUntil(async () => {
     const handle = await env.client.workflow.start(luckyMigration, { taskQueue, workflowId: 'e2e-lucky', args: [spec] });
     await approveWhenOpen(env, handle, 'start');
@@ -39,8 +40,9 @@ it('moves the mail and then the IMAP host name, and tells users their mail app w
       expect(await messages(host2, u, passwords[`host2-${u}`])).toEqual(before[u]);
       expect(await canLogIn(host1, u, passwords[`host1-${u}`])).toBe(false);
     }
-    expect(await dig(knot.port, 'imap.example.test', 'A')).toMatchObject({ ttl: 86400, values: ['127.0.0.2'] });
-    expect(await dig(knot.port, 'example.test', 'MX')).toMatchObject({ ttl: 86400, values: [expect.stringMatching(/^10 mail2\.example\.test\.?$/)] });
+    // Moved, with the TTLs they had before the migration.
+    expect(await dig(knot.port, 'imap.example.test', 'A')).toMatchObject({ ttl: ttlBefore.a, values: ['127.0.0.2'] });
+    expect(await dig(knot.port, 'example.test', 'MX')).toMatchObject({ ttl: ttlBefore.mx, values: [expect.stringMatching(/^10 mail2\.example\.test\.?$/)] });
     const steps = report.audit.filter((e) => e.kind === 'dns').map((e) => e.step);
     expect(steps.indexOf('switch MX')).toBeLessThan(steps.indexOf('move the IMAP host name to host2'));
     const redownload = smtp.received.filter((m) => /home\.example\.test/.test(m.envelope.to.join()) && /download/i.test(m.parsed.text ?? ''));
