@@ -42,6 +42,15 @@ async function throughCutover(handle: Handle) {
   await approveWhenOpen(env, handle, 'cutover', 'friendly-users');
   await approveWhenOpen(env, handle, 'cutover', 'everyone');
 }
+/** Through switch-mx, with the resolvers answering the old MX for longer than its TTL: stopped with the MX on host2. */
+async function stuckWithMxOnHost2(world: FakeWorld, handle: Handle) {
+  await throughCutover(handle);
+  world.propagation = Array(40).fill(false);
+  await approveWhenOpen(env, handle, 'switch-mx');
+  const stopped = await until(env, handle, (s) => s.openGate === 'step-failed');
+  world.propagation = [];
+  return stopped;
+}
 const decide = (handle: Handle, decision: 'retry' | 'skip') =>
   handle.executeUpdate(approveUpdate, { args: [{ gate: 'step-failed', by: 'operator', decision }] });
 
@@ -111,13 +120,9 @@ it('DNS that does not propagate stops at step-failed with the MX known to be swi
   const world = fakeWorld([mx]);
   const { worker, handle } = await start(world);
   try {
-    await throughCutover(handle);
-    world.propagation = Array(40).fill(false);
-    await approveWhenOpen(env, handle, 'switch-mx');
-    const stopped = await until(env, handle, (s) => s.openGate === 'step-failed');
+    const stopped = await stuckWithMxOnHost2(world, handle);
     expect(stopped.failure).toMatchObject({ step: 'switch MX', error: expect.stringMatching(/has not propagated/) });
     expect(stopped.failure!.changed.join('\n')).toMatch(/the MX points to host2/);
-    world.propagation = [];
     const syncsBefore = syncs(world).length;
     await decide(handle, 'retry');
     const report = await handle.result();
@@ -207,12 +212,7 @@ it("a rollback after the MX switch copies host2's new mail back to host1 first, 
   const world = fakeWorld([mx]);
   const { worker, handle } = await start(world);
   try {
-    await throughCutover(handle);
-    // The MX is written, then the resolvers keep answering the old one: stopped with the MX on host2.
-    world.propagation = Array(40).fill(false);
-    await approveWhenOpen(env, handle, 'switch-mx');
-    await until(env, handle, (s) => s.openGate === 'step-failed');
-    world.propagation = [];
+    await stuckWithMxOnHost2(world, handle);
     await handle.executeUpdate(rollbackUpdate, { args: [{ by: 'operator', comment: 'host2 misbehaves' }] });
     const report = await handle.result();
     expect(report.outcome).toBe('rolled-back');
