@@ -20,7 +20,7 @@ export interface MailboxOutcome {
   deleted: number;
   /** verify / final: messages on host1 not found on host2 (final: of those that existed when its sync started). */
   missing: number;
-  /** verify: messages on host2 not found on host1. */
+  /** verify: messages on host2 not found on host1; a sync that did not delete on host2: those it left there. */
   extra?: number;
   error?: string;
   /** What the next round needs to skip unchanged folders (absent when it did not fit the payload budget). */
@@ -35,6 +35,8 @@ export interface RoundInput {
   usersOnHost2: string[];
   /** Mailboxes whose host2 holds users' own mail: never deleted on. */
   ownMailOnHost2?: string[];
+  /** Mailboxes no sync has completed for yet: never deleted on (phase-rules.ts). */
+  firstSync?: string[];
   mxOnHost2: boolean;
   /** Post-syncs and reverse syncs: each mailbox's window, in days (imapsync --maxage). */
   maxAgeDays?: Record<string, number>;
@@ -104,7 +106,11 @@ export async function mailboxRound(input: RoundInput): Promise<MailboxOutcome[]>
         return failed(err);
       }
     }
-    const phase = { usersOnHost2: input.usersOnHost2.includes(user), ownMailOnHost2: !!input.ownMailOnHost2?.includes(user) };
+    const phase = {
+      usersOnHost2: input.usersOnHost2.includes(user),
+      ownMailOnHost2: !!input.ownMailOnHost2?.includes(user),
+      firstSync: !!input.firstSync?.includes(user),
+    };
     const permissions = deletePermissions(kind, phase, { mxOnHost2: input.mxOnHost2 });
     const previous = kind === 'reverse' ? undefined : input.previousStates?.[user];
     let r;
@@ -114,6 +120,7 @@ export async function mailboxRound(input: RoundInput): Promise<MailboxOutcome[]>
       return failed(err);
     }
     const outcome: MailboxOutcome = { mailbox: user, ok: true, copied: r.totals.copied, deleted: r.totals.deletedOnDestination + r.totals.deletedOnSource, missing: 0 };
+    if (r.totals.extraOnDestination) outcome.extra = r.totals.extraOnDestination;
     if (kind === 'final') {
       // Judged as of the sync's start: mail still arriving on host1 (the MX has not moved) is the post-sync's.
       try {

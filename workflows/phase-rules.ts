@@ -10,6 +10,11 @@ export interface MailboxPhase {
   usersOnHost2: boolean;
   /** host2 held messages that did not come from host1 (users who started early). */
   ownMailOnHost2?: boolean;
+  /**
+   * No sync of this mailbox has completed yet: host2 holds nothing mailshift copied, so
+   * whatever it has that host1 lacks is the users' own, put there since preflight looked.
+   */
+  firstSync?: boolean;
 }
 
 export interface MigrationFacts {
@@ -24,14 +29,16 @@ export interface DeletePermissions {
 /**
  * Deleting on host2 (--delete2) keeps pre-syncs and the final sync exact, but once users
  * work on host2 or mail arrives there, or where host2 holds users' own mail, it would
- * destroy it: never then. Post-syncs never delete on host2; they delete on host1 only what
- * is verified on host2 (--delete1: the engine expunges only messages it found on the
- * destination). A rollback's reverse sync (host2 back to host1) deletes nothing.
+ * destroy it: never then. Nor in a mailbox's first sync: nothing mailshift copied is
+ * there yet, so all host2 has that host1 lacks is the users' own. Post-syncs never delete
+ * on host2; they delete on host1 only what is verified on host2 (--delete1: the engine
+ * expunges only messages it found on the destination). A rollback's reverse sync (host2
+ * back to host1) deletes nothing.
  */
 export function deletePermissions(kind: SyncKind, mailbox: MailboxPhase, facts: MigrationFacts): DeletePermissions {
   if (kind === 'postsync') return { deleteOnDestination: false, deleteOnSource: true };
   if (kind === 'reverse') return { deleteOnDestination: false, deleteOnSource: false };
-  return { deleteOnDestination: !mailbox.usersOnHost2 && !mailbox.ownMailOnHost2 && !facts.mxOnHost2, deleteOnSource: false };
+  return { deleteOnDestination: !mailbox.usersOnHost2 && !mailbox.ownMailOnHost2 && !mailbox.firstSync && !facts.mxOnHost2, deleteOnSource: false };
 }
 
 /** Each mailbox's final sync, as its verification judged it. */

@@ -18,8 +18,10 @@ export interface RoundSummary {
 export interface MailboxState {
   wave: string;
   usersOnHost2: boolean;
-  /** Messages preflight found on host2 that host1 lacks (users' own): host2 is never deleted on. */
+  /** Messages preflight (or the mailbox's first sync) found on host2 that host1 lacks (users' own): host2 is never deleted on. */
   ownMailOnHost2?: number;
+  /** A sync of this mailbox has completed: host2 holds what mailshift copied. */
+  synced?: boolean;
   /** When the mailbox's last verified final sync started: a rollback copies host2's mail back from here. */
   finalSyncFrom?: string;
   /** When its last successful final sync or post-sync started: the next post-sync looks back to here. */

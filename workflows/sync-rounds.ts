@@ -45,6 +45,7 @@ export async function round(run: Runbook, kind: RoundKind, only: { wave?: string
       mailboxes: users,
       usersOnHost2: users.filter((u) => run.mailboxes[u].usersOnHost2),
       ownMailOnHost2: users.filter((u) => run.mailboxes[u].ownMailOnHost2),
+      ...((kind === 'presync' || kind === 'final') && { firstSync: users.filter((u) => !run.mailboxes[u].synced) }),
       mxOnHost2: run.mxOnHost2,
       ...((kind === 'postsync' || kind === 'reverse') && { maxAgeDays: windowDays(run, users, kind === 'reverse' ? 'final' : 'last') }),
     },
@@ -59,6 +60,11 @@ export async function round(run: Runbook, kind: RoundKind, only: { wave?: string
     const mailbox = run.mailboxes[o.mailbox];
     mailbox.last = { ...o, kind };
     if (kind === 'reverse') continue; // host2 to host1: not a state of the forward pair
+    if (kind !== 'verify' && o.ok && !mailbox.synced) {
+      mailbox.synced = true;
+      // Put on host2 after preflight looked, before anything was copied: the users' own too.
+      if (o.extra && !mailbox.ownMailOnHost2) ownMailFound(run, o.mailbox, o.extra);
+    }
     if (state) run.syncStates[o.mailbox] = state;
     else if (kind !== 'verify') delete run.syncStates[o.mailbox];
     if (o.ok && (kind === 'final' || kind === 'postsync')) mailbox.syncedFrom = startedAt;
@@ -93,7 +99,9 @@ export async function round(run: Runbook, kind: RoundKind, only: { wave?: string
 /**
  * Step 1: log in on both sides and compare what is there; stop on failures. Messages
  * already on host2 that host1 lacks are users' own (they started early): those mailboxes
- * are never deleted on at host2, and the approvers see it at gate `start`.
+ * are never deleted on at host2, and the approvers see it at gate `start`. A mailbox's
+ * first sync deletes nothing on host2 either, and what it leaves there counts as the
+ * users' own too: mail put there while gate `start` or the TTL waited.
  */
 export async function preflight(run: Runbook): Promise<void> {
   await run.step('preflight');
@@ -105,10 +113,12 @@ export async function preflight(run: Runbook): Promise<void> {
       'PreflightFailed',
     );
   }
-  for (const o of outcomes.filter((x) => (x.extra ?? 0) > 0)) {
-    run.mailboxes[o.mailbox].ownMailOnHost2 = o.extra;
-    run.audit.push({ at: nowIso(), kind: 'own-mail-on-host2', mailbox: o.mailbox, messages: o.extra! });
-  }
+  for (const o of outcomes.filter((x) => (x.extra ?? 0) > 0)) ownMailFound(run, o.mailbox, o.extra!);
+}
+
+function ownMailFound(run: Runbook, mailbox: string, messages: number): void {
+  run.mailboxes[mailbox].ownMailOnHost2 = messages;
+  run.audit.push({ at: nowIso(), kind: 'own-mail-on-host2', mailbox, messages });
 }
 
 /** Step 4: pre-sync every mailbox on the cadence until the migration hour. */

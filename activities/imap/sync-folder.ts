@@ -130,6 +130,7 @@ function emptyResult(pair: FolderPair, folderChanges: { created: boolean; subscr
     copied: 0,
     flagsUpdated: 0,
     deletedOnDestination: 0,
+    extraOnDestination: 0,
     deletedOnSource: 0,
     skipped: {},
     bytesCopied: 0,
@@ -253,6 +254,7 @@ async function syncFolderFully(
   result.sourceMessages = state.source.length;
   result.destinationMessages = state.destination.length;
   result.skipped = state.skipped;
+  result.extraOnDestination = settings.deleteOnDestination ? 0 : plan.extra.length;
   progress.add({ toCopy: plan.toCopy.length, bytesToCopy: plan.toCopy.reduce((n, m) => n + m.size, 0) });
 
   if (settings.dryRun) {

@@ -114,13 +114,14 @@ async function planMailbox(req: SyncRequest, conn: Connection, status = { source
 }
 
 function totalsOf(folders: FolderSyncResult[]): SyncTotals {
-  const t: SyncTotals = { sourceMessages: 0, destinationMessages: 0, copied: 0, flagsUpdated: 0, deletedOnDestination: 0, deletedOnSource: 0, skipped: 0, bytesCopied: 0 };
+  const t: SyncTotals = { sourceMessages: 0, destinationMessages: 0, copied: 0, flagsUpdated: 0, deletedOnDestination: 0, extraOnDestination: 0, deletedOnSource: 0, skipped: 0, bytesCopied: 0 };
   for (const f of folders) {
     t.sourceMessages += f.sourceMessages;
     t.destinationMessages += f.destinationMessages;
     t.copied += f.copied;
     t.flagsUpdated += f.flagsUpdated;
     t.deletedOnDestination += f.deletedOnDestination;
+    t.extraOnDestination += f.extraOnDestination ?? 0; // none in a checkpoint from an older worker
     t.deletedOnSource += f.deletedOnSource;
     t.skipped += Object.values(f.skipped).reduce((n, v) => n + (v ?? 0), 0);
     t.bytesCopied += f.bytesCopied;

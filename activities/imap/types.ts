@@ -187,6 +187,8 @@ export interface FolderSyncResult {
   copied: number;
   flagsUpdated: number;
   deletedOnDestination: number;
+  /** In-scope messages on host2 that match no host1 message, left there (the sync did not delete on host2). */
+  extraOnDestination: number;
   deletedOnSource: number;
   skipped: Partial<Record<SkipReason, number>>;
   bytesCopied: number;
@@ -210,6 +212,7 @@ export interface SyncTotals {
   copied: number;
   flagsUpdated: number;
   deletedOnDestination: number;
+  extraOnDestination: number;
   deletedOnSource: number;
   skipped: number;
   bytesCopied: number;

@@ -53,6 +53,7 @@ const totals = (copied: number) => ({
   copied,
   flagsUpdated: 0,
   deletedOnDestination: 0,
+  extraOnDestination: 0,
   deletedOnSource: 0,
   skipped: 0,
   bytesCopied: copied * 1000,
@@ -82,7 +83,9 @@ export function fakeActivities(world: FakeWorld): typeof activities {
       const sourceMarks = [{ folder: 'INBOX', uidValidity: '1', uidNext: world.calls.length }];
       // A state that names the sync it came from: the next sync must be handed it.
       const state = { version: 1, pair: req.mailbox + ' '.repeat(world.stateBytes ?? 0), takenAt: `sync-${world.calls.length}`, folders: [] };
-      return { mailbox: req.mailbox, dryRun: false, folders: [], excludedFolders: [], totals: totals(copied), durationMs: 1, state, sourceMarks };
+      // What host2 holds that host1 lacks, and the sync left there.
+      const extraOnDestination = req.deleteOnDestination ? 0 : (world.host2Only.get(req.mailbox) ?? 0);
+      return { mailbox: req.mailbox, dryRun: false, folders: [], excludedFolders: [], totals: { ...totals(copied), extraOnDestination }, durationMs: 1, state, sourceMarks };
     },
     async readRecords(input: { name: string; type: string }) {
       record('readRecords', input);

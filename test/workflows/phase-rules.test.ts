@@ -24,6 +24,12 @@ describe('what a sync may delete', () => {
     expect(kinds.filter((k) => deletePermissions(k, untouched, { mxOnHost2: false }).deleteOnDestination)).toEqual(['presync', 'final']);
   });
 
+  it("never deletes on host2 in a mailbox's first sync: all host2 has that host1 lacks is the users' own", () => {
+    for (const kind of kinds) {
+      expect({ kind, ...deletePermissions(kind, { usersOnHost2: false, ownMailOnHost2: false, firstSync: true }, { mxOnHost2: false }) }).toMatchObject({ kind, deleteOnDestination: false });
+    }
+  });
+
   it('deletes on host1 only in post-syncs (what they verified on host2), never in a rollback', () => {
     for (const mxOnHost2 of [false, true]) {
       const onSource = kinds.filter((k) => deletePermissions(k, { usersOnHost2: false }, { mxOnHost2 }).deleteOnSource);

@@ -249,3 +249,29 @@ it("never deletes users' own mail that preflight found on host2, and tells the a
     await worker.stop();
   }
 });
+
+it('never deletes mail a user put on host2 after preflight, while gate start waited; the first pre-sync finds it', async () => {
+  const world = fakeWorld([mx]);
+  const { worker, handle } = await start(world);
+  try {
+    const s = await until(env, handle, (st) => st.openGate === 'start');
+    expect(s.mailboxes.bob.ownMailOnHost2).toBeUndefined();
+    world.host2Only.set('bob', 2);
+    await approveWhenOpen(env, handle, 'start');
+    const cutover = await until(env, handle, (st) => st.openGate === 'cutover');
+    expect(cutover.mailboxes.bob.ownMailOnHost2).toBe(2);
+    expect(cutover.audit.filter((e) => e.kind === 'own-mail-on-host2')).toMatchObject([{ mailbox: 'bob', messages: 2 }]);
+    await approveWhenOpen(env, handle, 'cutover', 'friendly-users');
+    await approveWhenOpen(env, handle, 'cutover', 'everyone');
+    await approveWhenOpen(env, handle, 'switch-mx');
+    expect((await handle.result()).outcome).toBe('completed');
+    expect(syncs(world).filter((r) => r.mailbox === 'bob').every((r) => !r.deleteOnDestination)).toBe(true);
+    expect(world.host2Only.get('bob')).toBe(2);
+    // The others' first sync deletes nothing on host2 either; their later ones keep host2 exact.
+    const alice = syncs(world).filter((r) => r.mailbox === 'alice' && !r.deleteOnSource);
+    expect(alice[0].deleteOnDestination).toBe(false);
+    expect(alice.slice(1).some((r) => r.deleteOnDestination)).toBe(true);
+  } finally {
+    await worker.stop();
+  }
+});
