@@ -150,6 +150,28 @@ export interface SyncState {
   /** When the run that produced it started (ISO 8601). */
   takenAt: string;
   folders: FolderSyncState[];
+  /**
+   * Per host2 folder, which messages arrived there from someone else (users working on
+   * host2): never deleted by deleteOnDestination (see destination-marks.ts). Kept for
+   * every folder synced, in step or not; absent from states of earlier releases.
+   */
+  destinationMarks?: DestinationMark[];
+}
+
+/**
+ * How far a host2 folder's messages are accounted for. Under `uidValidity`, messages with a
+ * UID at or above `uidNext` arrived after the run that recorded it, and not from it; those
+ * in a `kept` range arrived from someone else before. Either is users' own mail when host1
+ * has no match for it.
+ */
+export interface DestinationMark {
+  /** host2's folder name. */
+  destination: string;
+  /** UIDVALIDITY, a bigint as a decimal string. */
+  uidValidity: string;
+  uidNext: number;
+  /** [from, to) UID ranges that arrived on host2 from someone else between two runs. */
+  kept?: [number, number][];
 }
 
 /**
