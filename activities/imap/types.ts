@@ -122,7 +122,8 @@ export interface MailboxSnapshot {
 /**
  * One destination folder known to be in step with its source folder(s): every in-scope
  * host1 message has its copy on host2 with the same flags, and host2 holds nothing else in
- * scope. Recorded only when the run proved it (and both servers have CONDSTORE).
+ * scope. Recorded only when the run proved it (and both servers have CONDSTORE): never for
+ * a folder holding users' own mail (kept extras), which each run compares in full.
  */
 export interface FolderSyncState {
   /** host2's folder name. */
@@ -209,6 +210,13 @@ export interface FolderSyncResult {
   copied: number;
   flagsUpdated: number;
   deletedOnDestination: number;
+  /**
+   * Extra messages on host2 (host1 has no match) that arrived there after this folder's
+   * previous sync, from someone else: users' own mail, kept, never deleted (also without
+   * deleteOnDestination, where nothing is deleted anyway). Absent when none; never counted
+   * for a folder without a previous sync's mark (nothing tells them apart then).
+   */
+  keptOnDestination?: number;
   deletedOnSource: number;
   skipped: Partial<Record<SkipReason, number>>;
   bytesCopied: number;
@@ -232,6 +240,8 @@ export interface SyncTotals {
   copied: number;
   flagsUpdated: number;
   deletedOnDestination: number;
+  /** Users' own mail on host2, kept (FolderSyncResult.keptOnDestination). */
+  keptOnDestination: number;
   deletedOnSource: number;
   skipped: number;
   bytesCopied: number;
