@@ -323,9 +323,11 @@ async function syncFolderFully(
       };
     }
   }
-  if (!state.destinationAt) return { result, state: folderState };
+  // A server that leaves UIDNEXT out of SELECT gives no new mark: the previous one is carried on.
+  const listed = state.destinationAt;
+  if (!listed || !Number.isInteger(listed.uidNext)) return { result, state: folderState };
   if (!after && result.copied) after = await uidPosition(dst, pair.path);
-  return { result, state: folderState, mark: nextMark(incremental.mark, pair.path, state.destinationAt, after, result.copied) };
+  return { result, state: folderState, mark: nextMark(incremental.mark, pair.path, listed, after, result.copied) };
 }
 
 /** Copies `toCopy` (from any of the pair's source folders) into the destination folder. */
