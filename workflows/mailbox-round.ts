@@ -22,6 +22,8 @@ export interface MailboxOutcome {
   missing: number;
   /** verify: messages on host2 not found on host1; a sync that did not delete on host2: those it left there. */
   extra?: number;
+  /** A sync that deleted on host2: messages that arrived there since its last sync and host1 lacks, kept (users' own). */
+  kept?: number;
   error?: string;
   /** What the next round needs to skip unchanged folders (absent when it did not fit the payload budget). */
   state?: SyncState;
@@ -121,6 +123,7 @@ export async function mailboxRound(input: RoundInput): Promise<MailboxOutcome[]>
     }
     const outcome: MailboxOutcome = { mailbox: user, ok: true, copied: r.totals.copied, deleted: r.totals.deletedOnDestination + r.totals.deletedOnSource, missing: 0 };
     if (r.totals.extraOnDestination) outcome.extra = r.totals.extraOnDestination;
+    if (r.totals.keptOnDestination) outcome.kept = r.totals.keptOnDestination;
     if (kind === 'final') {
       // Judged as of the sync's start: mail still arriving on host1 (the MX has not moved) is the post-sync's.
       try {

@@ -26,6 +26,8 @@ export interface MessageSummary {
 export interface FolderListing {
   /** UIDs are only meaningful with it (a bigint, as a string). */
   uidValidity: string;
+  /** UIDNEXT when the folder was selected. */
+  uidNext: number;
   messages: MessageSummary[];
   /** Messages left out by the server-side SEARCH SINCE: all older than the age window. */
   olderNotListed: number;
@@ -84,7 +86,7 @@ export async function listMessages(
   options: { mode: 'read-only' | 'read-write'; since?: number; origin?: number; tick?: () => void; snapshot?: boolean },
 ): Promise<FolderListing> {
   const mailbox = await selectFolder(session, path, options.mode);
-  const listing: FolderListing = { uidValidity: mailbox.uidValidity.toString(), messages: [], olderNotListed: 0 };
+  const listing: FolderListing = { uidValidity: mailbox.uidValidity.toString(), uidNext: mailbox.uidNext, messages: [], olderNotListed: 0 };
   if (options.snapshot) listing.snapshot = await statusSnapshot(session, path);
   if (!mailbox.exists) return listing;
   let range: string | number[] = '1:*';

@@ -1,9 +1,11 @@
 // One destination folder, fed by one source folder (or several merged, e.g. "Sent" and
 // "Sent Items"): list both sides, pair messages by identity, then in this order delete the
-// extras on host2 (when asked), give host2's copies host1's flags, copy what is missing,
-// and, when asked, expunge from host1 what a fresh listing of host2 shows is there.
+// extras on host2 (when asked; never users' own mail, see destination-marks.ts), give
+// host2's copies host1's flags, copy what is missing, and, when asked, expunge from host1
+// what a fresh listing of host2 shows is there.
 import { commandFailure } from './errors';
 import { copyMessages } from './copy-messages';
+import { nextMark, splitExtras, uidPosition, type UidPosition } from './destination-marks';
 import type { FolderPair } from './folder-plan';
 import {
   addContentDigests,
@@ -21,7 +23,7 @@ import type { ProgressReporter } from './progress';
 import type { ImapSession } from './session';
 import { judgedAsOf } from './source-marks';
 import type { FolderDecision } from './sync-state';
-import type { FolderSyncResult, FolderSyncState, FolderVerifyResult, MailboxSnapshot, MessageRef, SkipReason, SourceMark } from './types';
+import type { DestinationMark, FolderSyncResult, FolderSyncState, FolderVerifyResult, MailboxSnapshot, MessageRef, SkipReason, SourceMark } from './types';
 
 export interface FolderSettings {
   filters: MessageFilters;
@@ -41,6 +43,8 @@ interface FolderState {
   skipped: Partial<Record<SkipReason, number>>;
   /** host2's STATUS before its listing (when snapshots were asked for). */
   destinationSnapshot?: MailboxSnapshot;
+  /** host2's UIDVALIDITY and UIDNEXT before its listing (when the folder exists). */
+  destinationAt?: UidPosition;
 }
 
 const WARNINGS_KEPT = 20;
@@ -98,7 +102,9 @@ async function readState(
   const listing = destinationExists ? await listMessages(dst, pair.path, { mode, since, tick, snapshot }) : undefined;
   const destination = listing ? inScope(listing.messages, settings.filters) : [];
   await resolveAmbiguity(pair, src, dst, source, destination, settings, tick);
-  return { sources, source, destination, skipped, destinationSnapshot: listing?.snapshot };
+  const status = listing?.snapshot?.uidValidity === listing?.uidValidity ? listing?.snapshot : undefined;
+  const destinationAt = listing && { uidValidity: listing.uidValidity, uidNext: status?.uidNext ?? listing.uidNext };
+  return { sources, source, destination, skipped, destinationSnapshot: listing?.snapshot, destinationAt };
 }
 
 /** How this folder may use the previous state, decided from LIST-STATUS (see sync-state.ts). */
@@ -110,12 +116,16 @@ export interface FolderIncremental {
   keepState: boolean;
   /** host1 snapshots from LIST-STATUS, per source folder (for `incremental`). */
   sourcesNow: (MailboxSnapshot | undefined)[];
+  /** The previous runs' mark on the host2 folder: what arrived since is users' own (destination-marks.ts). */
+  mark?: DestinationMark;
 }
 
 export interface FolderOutcome {
   result: FolderSyncResult;
   /** Set when the folder is known in step after this run. */
   state?: FolderSyncState;
+  /** The host2 folder's mark after this run (not in a dry run). */
+  mark?: DestinationMark;
 }
 
 function emptyResult(pair: FolderPair, folderChanges: { created: boolean; subscribed: boolean }, mode: FolderSyncResult['mode']): FolderSyncResult {
@@ -228,11 +238,15 @@ async function syncNewMessages(
   const copy = await copyToDestination(pair, src, dst, toCopy, settings, progress, result, warnings);
   if (warnings.length) result.warnings = warnings.slice(0, WARNINGS_KEPT);
   let state: FolderSyncState | undefined;
+  let after: UidPosition | undefined;
   if (incremental.keepState && copy.inStep) {
-    const after = await destinationInStep(dst, pair, previous.destinationAt, result.copied, 0, new Map());
-    if (after) state = { destination: pair.path, destinationAt: after, sources, scope: incremental.scope, messages: result.sourceMessages, skipped };
+    const inStep = await destinationInStep(dst, pair, previous.destinationAt, result.copied, 0, new Map());
+    if (inStep) state = { destination: pair.path, destinationAt: inStep, sources, scope: incremental.scope, messages: result.sourceMessages, skipped };
+    after = inStep;
   }
-  return { result, state };
+  // host2 was as the state recorded when the run started (decideFolder): that is what it listed.
+  if (!after && result.copied) after = await uidPosition(dst, pair.path);
+  return { result, state, mark: nextMark(incremental.mark, pair.path, previous.destinationAt, after, result.copied) };
 }
 
 async function syncFolderFully(
@@ -250,7 +264,10 @@ async function syncFolderFully(
   const keepState = incremental.keepState && !settings.dryRun;
   const state = await readState(pair, src, dst, settings, destinationExists, tick, keepState);
   const plan = matchMessages(state.source, state.destination);
+  // Extras that arrived on host2 since the previous run, from someone else, are users' own: never deleted.
+  const extras = splitExtras(plan.extra, incremental.mark, state.destinationAt?.uidValidity);
   const result = emptyResult(pair, folderChanges, 'full');
+  if (extras.own.length) result.keptOnDestination = extras.own.length;
   result.sourceMessages = state.source.length;
   result.destinationMessages = state.destination.length;
   result.skipped = state.skipped;
@@ -262,15 +279,15 @@ async function syncFolderFully(
     result.copied = plan.toCopy.length;
     result.bytesCopied = plan.toCopy.reduce((n, m) => n + m.size, 0);
     result.flagsUpdated = plan.flagUpdates.length;
-    result.deletedOnDestination = settings.deleteOnDestination ? plan.extra.length : 0;
+    result.deletedOnDestination = settings.deleteOnDestination ? extras.stale.length : 0;
     result.deletedOnSource = settings.deleteOnSource ? plan.pairs.length + plan.toCopy.length : 0;
     return { result };
   }
 
-  if (settings.deleteOnDestination && plan.extra.length) {
-    await expunge(dst, pair.path, plan.extra.map((m) => m.uid), `deleting extra messages in folder "${pair.logical}"`);
-    result.deletedOnDestination = plan.extra.length;
-    progress.add({ deletedOnDestination: plan.extra.length });
+  if (settings.deleteOnDestination && extras.stale.length) {
+    await expunge(dst, pair.path, extras.stale.map((m) => m.uid), `deleting extra messages in folder "${pair.logical}"`);
+    result.deletedOnDestination = extras.stale.length;
+    progress.add({ deletedOnDestination: extras.stale.length });
   }
 
   result.flagsUpdated = await updateFlags(dst, pair, plan);
@@ -286,18 +303,21 @@ async function syncFolderFully(
   }
   if (warnings.length) result.warnings = warnings.slice(0, WARNINGS_KEPT);
 
-  // In step: nothing in scope left extra on host2, nothing refused, and neither side moved
-  // under us (checked against the snapshots taken before the listings).
+  // In step: nothing in scope left extra on host2 (users' own mail is left there), nothing
+  // refused, and neither side moved under us (checked against the snapshots taken before the listings).
   let folderState: FolderSyncState | undefined;
+  let after: UidPosition | undefined;
   const snapshots = state.sources.map((l) => l.snapshot);
   const listedBeforeSnapshots = state.sources.every((l) => !!l.snapshot && l.messages.every((m) => m.uid < l.snapshot!.uidNext));
-  if (keepState && copy.inStep && listedBeforeSnapshots && state.destinationSnapshot && (!plan.extra.length || settings.deleteOnDestination)) {
+  const extraLeft = settings.deleteOnDestination ? extras.own.length : plan.extra.length;
+  if (keepState && copy.inStep && listedBeforeSnapshots && state.destinationSnapshot && !extraLeft) {
     const ours = new Map(plan.flagUpdates.map((p) => [p.destination.uid, p.source.flags]));
-    const after = await destinationInStep(dst, pair, state.destinationSnapshot, result.copied, result.deletedOnDestination, ours);
-    if (after) {
+    const inStep = await destinationInStep(dst, pair, state.destinationSnapshot, result.copied, result.deletedOnDestination, ours);
+    after = inStep;
+    if (inStep) {
       folderState = {
         destination: pair.path,
-        destinationAt: after,
+        destinationAt: inStep,
         sources: pair.sources.map((f, i) => ({ path: f.path, at: snapshots[i]! })),
         scope: incremental.scope,
         messages: result.sourceMessages,
@@ -305,7 +325,11 @@ async function syncFolderFully(
       };
     }
   }
-  return { result, state: folderState };
+  // A server that leaves UIDNEXT out of SELECT gives no new mark: the previous one is carried on.
+  const listed = state.destinationAt;
+  if (!listed || !Number.isInteger(listed.uidNext)) return { result, state: folderState };
+  if (!after && result.copied) after = await uidPosition(dst, pair.path);
+  return { result, state: folderState, mark: nextMark(incremental.mark, pair.path, listed, after, result.copied) };
 }
 
 /** Copies `toCopy` (from any of the pair's source folders) into the destination folder. */

@@ -2,6 +2,7 @@
 // pre-sync, the final sync or a post-sync, depending on the options the workflow passes);
 // verifyMailbox compares both sides without changing anything. Both are safe to retry:
 // messages are recognised by identity, so a second run copies only what is missing.
+import { carriedMarks, usableMarks } from './destination-marks';
 import { invalidRequest, withRetryDelay } from './errors';
 import { checkFolderRules, planFolders, type FolderPair, type FolderPlan } from './folder-plan';
 import { listFolders } from './folders';
@@ -12,7 +13,7 @@ import { openSession, type ImapSession } from './session';
 import { checkSourceMarks, marksByFolder, sourceMarks } from './source-marks';
 import { syncFolder, unchangedFolder, verifyFolder, type FolderIncremental, type FolderSettings } from './sync-folder';
 import { checkpointOf, decideFolder, emptyState, pairKey, scopeKey, usableFolders } from './sync-state';
-import type { FolderSyncResult, FolderSyncState, FolderVerifyResult, SyncRequest, SyncResult, SyncTotals, VerifyResult } from './types';
+import type { DestinationMark, FolderSyncResult, FolderSyncState, FolderVerifyResult, SyncRequest, SyncResult, SyncTotals, VerifyResult } from './types';
 
 const DEFAULTS = { batchMessages: 50, batchBytes: 4 * 1024 * 1024, parallelFolders: 2 };
 
@@ -114,7 +115,7 @@ async function planMailbox(req: SyncRequest, conn: Connection, status = { source
 }
 
 function totalsOf(folders: FolderSyncResult[]): SyncTotals {
-  const t: SyncTotals = { sourceMessages: 0, destinationMessages: 0, copied: 0, flagsUpdated: 0, deletedOnDestination: 0, extraOnDestination: 0, deletedOnSource: 0, skipped: 0, bytesCopied: 0 };
+  const t: SyncTotals = { sourceMessages: 0, destinationMessages: 0, copied: 0, flagsUpdated: 0, deletedOnDestination: 0, extraOnDestination: 0, keptOnDestination: 0, deletedOnSource: 0, skipped: 0, bytesCopied: 0 };
   for (const f of folders) {
     t.sourceMessages += f.sourceMessages;
     t.destinationMessages += f.destinationMessages;
@@ -122,6 +123,7 @@ function totalsOf(folders: FolderSyncResult[]): SyncTotals {
     t.flagsUpdated += f.flagsUpdated;
     t.deletedOnDestination += f.deletedOnDestination;
     t.extraOnDestination += f.extraOnDestination ?? 0; // none in a checkpoint from an older worker
+    t.keptOnDestination += f.keptOnDestination ?? 0;
     t.deletedOnSource += f.deletedOnSource;
     t.skipped += Object.values(f.skipped).reduce((n, v) => n + (v ?? 0), 0);
     t.bytesCopied += f.bytesCopied;
@@ -166,6 +168,7 @@ async function copyMailbox(req: SyncRequest, progress: ProgressReporter): Promis
   const checkpoint = checkpointOf(activityContext()?.info.heartbeatDetails);
   const usableCheckpoint = checkpoint?.state.pair === pair ? checkpoint : undefined;
   const previous = usableFolders(pair, req.previous, usableCheckpoint?.state);
+  const previousMarks = usableMarks(pair, req.previous, usableCheckpoint?.state);
   const resumed = new Map((usableCheckpoint?.folders ?? []).map((f) => [f.destinationPath, f]));
   progress.update({ phase: 'folders' }, true);
   const first = await connectPair(req);
@@ -185,11 +188,13 @@ async function copyMailbox(req: SyncRequest, progress: ProgressReporter): Promis
 
     const results: FolderSyncResult[] = new Array(plan.pairs.length);
     const states: (FolderSyncState | undefined)[] = new Array(plan.pairs.length);
+    // Folders skipped as unchanged keep their mark: carriedMarks passes every previous one on.
+    const destinationMarks: (DestinationMark | undefined)[] = new Array(plan.pairs.length);
     const todo: { index: number; incremental: FolderIncremental }[] = [];
     const checkpointFolders: FolderSyncResult[] = [];
     const saveCheckpoint = () => {
       progress.checkpoint = {
-        state: { ...emptyState(pair, started), folders: states.filter((s): s is FolderSyncState => !!s) },
+        state: { ...emptyState(pair, started), folders: states.filter((s): s is FolderSyncState => !!s), destinationMarks: carriedMarks(previousMarks, destinationMarks) },
         folders: checkpointFolders,
       };
     };
@@ -226,6 +231,7 @@ async function copyMailbox(req: SyncRequest, progress: ProgressReporter): Promis
           scope,
           keepState,
           sourcesNow: p.sources.map((s) => s.status),
+          mark: previousMarks.get(p.path),
         },
       });
     });
@@ -236,16 +242,15 @@ async function copyMailbox(req: SyncRequest, progress: ProgressReporter): Promis
       const outcome = await syncFolder(p, conn.src, conn.dst, settings, changes.get(p)!, progress, incremental);
       results[index] = outcome.result;
       states[index] = outcome.state;
-      if (outcome.state) {
-        checkpointFolders.push(outcome.result);
-        saveCheckpoint();
-      }
+      destinationMarks[index] = outcome.mark;
+      if (outcome.state) checkpointFolders.push(outcome.result);
+      if (outcome.state || outcome.mark) saveCheckpoint();
       progress.add({ foldersDone: 1 }, true);
     });
     progress.update({ phase: 'done', folder: undefined }, true);
     const state = settings.dryRun
       ? (req.previous ?? emptyState(pair, started))
-      : { ...emptyState(pair, started), folders: states.filter((s): s is FolderSyncState => !!s) };
+      : { ...emptyState(pair, started), folders: states.filter((s): s is FolderSyncState => !!s), destinationMarks: carriedMarks(previousMarks, destinationMarks) };
     return {
       mailbox: req.mailbox,
       dryRun: settings.dryRun,

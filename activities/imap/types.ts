@@ -122,7 +122,8 @@ export interface MailboxSnapshot {
 /**
  * One destination folder known to be in step with its source folder(s): every in-scope
  * host1 message has its copy on host2 with the same flags, and host2 holds nothing else in
- * scope. Recorded only when the run proved it (and both servers have CONDSTORE).
+ * scope. Recorded only when the run proved it (and both servers have CONDSTORE): never for
+ * a folder holding users' own mail (kept extras), which each run compares in full.
  */
 export interface FolderSyncState {
   /** host2's folder name. */
@@ -150,6 +151,28 @@ export interface SyncState {
   /** When the run that produced it started (ISO 8601). */
   takenAt: string;
   folders: FolderSyncState[];
+  /**
+   * Per host2 folder, which messages arrived there from someone else (users working on
+   * host2): never deleted by deleteOnDestination (see destination-marks.ts). Kept for
+   * every folder synced, in step or not; absent from states of earlier releases.
+   */
+  destinationMarks?: DestinationMark[];
+}
+
+/**
+ * How far a host2 folder's messages are accounted for. Under `uidValidity`, messages with a
+ * UID at or above `uidNext` arrived after the run that recorded it, and not from it; those
+ * in a `kept` range arrived from someone else before. Either is users' own mail when host1
+ * has no match for it.
+ */
+export interface DestinationMark {
+  /** host2's folder name. */
+  destination: string;
+  /** UIDVALIDITY, a bigint as a decimal string. */
+  uidValidity: string;
+  uidNext: number;
+  /** [from, to) UID ranges that arrived on host2 from someone else between two runs. */
+  kept?: [number, number][];
 }
 
 /**
@@ -189,6 +212,13 @@ export interface FolderSyncResult {
   deletedOnDestination: number;
   /** In-scope messages on host2 that match no host1 message, left there (the sync did not delete on host2). */
   extraOnDestination: number;
+  /**
+   * Extra messages on host2 (host1 has no match) that arrived there after this folder's
+   * previous sync, from someone else: users' own mail, kept, never deleted (also without
+   * deleteOnDestination, where nothing is deleted anyway). Absent when none; never counted
+   * for a folder without a previous sync's mark (nothing tells them apart then).
+   */
+  keptOnDestination?: number;
   deletedOnSource: number;
   skipped: Partial<Record<SkipReason, number>>;
   bytesCopied: number;
@@ -213,6 +243,8 @@ export interface SyncTotals {
   flagsUpdated: number;
   deletedOnDestination: number;
   extraOnDestination: number;
+  /** Users' own mail on host2, kept (FolderSyncResult.keptOnDestination). */
+  keptOnDestination: number;
   deletedOnSource: number;
   skipped: number;
   bytesCopied: number;

@@ -145,7 +145,7 @@ describe('re-runs with the previous state', () => {
     expect(state.folders.some((f) => f.destination === 'INBOX')).toBe(true);
   });
 
-  it('changes on host2 (a message added, one deleted, one re-flagged) are repaired like a full run', async () => {
+  it('changes on host2 (one deleted, one re-flagged) are repaired like a full run; a message added there is the user\'s own, kept', async () => {
     const two = await read('host2');
     await onServer('host2', async (c) => {
       await c.append('Drafts', makeMessage({ messageId: '<stray@x>', subject: 'stray', date: new Date('2024-01-01T00:00:00Z'), body: 's' }), [], new Date('2024-01-01T00:00:00Z'));
@@ -155,10 +155,20 @@ describe('re-runs with the previous state', () => {
       await c.messageFlagsRemove([uidOf(two, 'Sent', 'My answer 2')], ['\\Seen'], { uid: true });
     });
     const result = await round({ deleteOnDestination: true });
-    expect(folder(result, 'Drafts')).toMatchObject({ mode: 'full', fullReason: 'host2 folder changed', deletedOnDestination: 1 });
+    // It arrived on host2 after the last sync, from someone else: never deleted (keep-own-mail.test.ts).
+    expect(folder(result, 'Drafts')).toMatchObject({ mode: 'full', fullReason: 'host2 folder changed', deletedOnDestination: 0, keptOnDestination: 1 });
     expect(folder(result, 'Archive/2024')).toMatchObject({ mode: 'full', fullReason: 'host2 folder changed', copied: 1 });
     expect(folder(result, 'Sent')).toMatchObject({ mode: 'full', fullReason: 'host2 folder changed', flagsUpdated: 1 });
     expect(folder(result, 'INBOX').mode).toBe('unchanged');
+    expect(state.folders.some((f) => f.destination === 'Drafts')).toBe(false);
+    // The user deletes it on host2: the next run finds Drafts in step again.
+    const stray = uidOf(await read('host2'), 'Drafts', 'stray');
+    await onServer('host2', async (c) => {
+      await c.mailboxOpen('Drafts');
+      await c.messageDelete([stray], { uid: true });
+    });
+    expect(folder(await round({ deleteOnDestination: true }), 'Drafts')).toMatchObject({ mode: 'full', deletedOnDestination: 0, copied: 0 });
+    expect(state.folders.some((f) => f.destination === 'Drafts')).toBe(true);
     await expectInStep();
   });
 

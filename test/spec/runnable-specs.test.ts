@@ -82,7 +82,7 @@ describe('the size of a spec', () => {
     return spec;
   }
 
-  it('refuses 20,000 mailboxes (over 5 MB, with the checkout's paths in them), naming mailboxes, the size and how many fit', () => {
+  it('refuses 20,000 mailboxes (over 5 MB, with the checkout path in them), naming mailboxes, the size and how many fit', () => {
     const spec = withMailboxes(20_000);
     const bytes = JSON.stringify(spec).length;
     expect(bytes).toBeGreaterThan(5_000_000);

@@ -54,6 +54,7 @@ const totals = (copied: number) => ({
   flagsUpdated: 0,
   deletedOnDestination: 0,
   extraOnDestination: 0,
+  keptOnDestination: 0,
   deletedOnSource: 0,
   skipped: 0,
   bytesCopied: copied * 1000,
@@ -79,13 +80,18 @@ export function fakeActivities(world: FakeWorld): typeof activities {
       record('syncMailbox', req);
       const postsync = req.deleteOnSource;
       const copied = postsync ? (world.postsyncArrivals.shift() ?? 0) : 3;
-      if (req.deleteOnDestination) world.host2Only.delete(req.mailbox); // --delete2 removes what host1 lacks
+      // --delete2 removes what host1 lacks, except what arrived on host2 since the previous sync
+      // (the engine's marks): users' own mail, kept.
+      const own = world.host2Only.get(req.mailbox) ?? 0;
+      const keptOnDestination = req.deleteOnDestination && req.previous ? own : 0;
+      if (req.deleteOnDestination && !req.previous) world.host2Only.delete(req.mailbox);
       const sourceMarks = [{ folder: 'INBOX', uidValidity: '1', uidNext: world.calls.length }];
       // A state that names the sync it came from: the next sync must be handed it.
       const state = { version: 1, pair: req.mailbox + ' '.repeat(world.stateBytes ?? 0), takenAt: `sync-${world.calls.length}`, folders: [] };
       // What host2 holds that host1 lacks, and the sync left there.
-      const extraOnDestination = req.deleteOnDestination ? 0 : (world.host2Only.get(req.mailbox) ?? 0);
-      return { mailbox: req.mailbox, dryRun: false, folders: [], excludedFolders: [], totals: { ...totals(copied), extraOnDestination }, durationMs: 1, state, sourceMarks };
+      const extraOnDestination = req.deleteOnDestination ? 0 : own;
+      const sums = { ...totals(copied), extraOnDestination, keptOnDestination };
+      return { mailbox: req.mailbox, dryRun: false, folders: [], excludedFolders: [], totals: sums, durationMs: 1, state, sourceMarks };
     },
     async readRecords(input: { name: string; type: string }) {
       record('readRecords', input);

@@ -275,3 +275,25 @@ it('never deletes mail a user put on host2 after preflight, while gate start wai
     await worker.stop();
   }
 });
+
+it('keeps mail a user put on host2 between two pre-syncs, and never deletes on host2 for that mailbox again', async () => {
+  const world = fakeWorld([mx]);
+  const { worker, handle } = await start(world, 4);
+  try {
+    await approveWhenOpen(env, handle, 'start');
+    await until(env, handle, (s) => s.rounds.filter((r) => r.kind === 'presync').length >= 2);
+    world.host2Only.set('bob', 2); // bob starts using host2 early
+    const s = await until(env, handle, (st) => !!st.mailboxes.bob.ownMailOnHost2);
+    expect(s.mailboxes.bob.ownMailOnHost2).toBe(2);
+    expect(s.audit).toContainEqual(expect.objectContaining({ kind: 'own-mail-on-host2', mailbox: 'bob', messages: 2 }));
+    const after = syncs(world).length;
+    await approveWhenOpen(env, handle, 'cutover', 'friendly-users');
+    await approveWhenOpen(env, handle, 'cutover', 'everyone');
+    await approveWhenOpen(env, handle, 'switch-mx');
+    await handle.result();
+    expect(syncs(world).slice(after).filter((r) => r.mailbox === 'bob').every((r) => !r.deleteOnDestination)).toBe(true);
+    expect(world.host2Only.get('bob')).toBe(2);
+  } finally {
+    await worker.stop();
+  }
+});
