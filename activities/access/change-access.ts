@@ -4,7 +4,8 @@
 // are pluggable (schema.ts); the lucky scenario's DNS parking is the DNS activities' job.
 import { ApplicationFailure, asyncLocalStorage } from '@temporalio/activity';
 import { runAccessCommand } from './command';
-import { DOVECOT_RELOAD_MS, kickUser, updateDenyList } from './deny-list';
+import { kickUser } from './close-sessions';
+import { DOVECOT_RELOAD_MS, updateDenyList } from './deny-list';
 import { postAccessChange, resolveToken } from './http';
 import { accessInput, type AccessAction, type AccessInput, type AccessReport, type AccessUserResult } from './schema';
 
