@@ -144,7 +144,10 @@ export async function switchMx(run: Runbook): Promise<void> {
   await awaitPropagation(run, next, next, replaced);
 }
 
-/** Step 9: wait the low TTL, so that no server still sends to host1. */
+/**
+ * Step 9: wait the low TTL, so that no server still sends to host1. The lucky scenario
+ * also waits it after parking the IMAP host name: then no client still resolves host1.
+ */
 export async function waitTtl(run: Runbook): Promise<void> {
   await run.step('waiting the low TTL');
   await run.wait('the low TTL to run out', run.spec.dns.lowTtl * 1000);

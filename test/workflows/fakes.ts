@@ -120,6 +120,10 @@ export function fakeActivities(world: FakeWorld): typeof activities {
       record('restoreAccess', input);
       return input.users.map((user) => ({ user, result: 'restored' }));
     },
+    async closeSessions(input: { users: string[] }) {
+      record('closeSessions', input);
+      return input.users.map((user) => ({ user, sessionsKicked: true }));
+    },
     async sendNotice(input: unknown) {
       record('sendNotice', input);
       return { sent: true };

@@ -136,6 +136,42 @@ it('lowers, parks and moves the A and the AAAA by address family (IPv6 host2 add
   }
 });
 
+it("after parking, waits the low TTL and closes each wave's open sessions on host1 before its final sync", async () => {
+  const world = fakeWorld([mx, imapA]);
+  const { handle, stop } = await startLucky(
+    world,
+    { name: 'imap.example.test.', host2Addresses: ['192.0.2.2'], parkedAddresses: ['192.0.2.99'] },
+    { method: 'dns', doveadmConfig: '/etc/dovecot/dovecot.conf' },
+  );
+  try {
+    await approveWhenOpen(env, handle, 'start');
+    await approveWhenOpen(env, handle, 'cutover');
+    const atSwitch = await until(env, handle, (s) => s.openGate === 'switch-mx');
+
+    // Clients resolve the parked address (the low TTL ran out) before any final sync starts...
+    const parked = atSwitch.audit.filter((e) => e.kind === 'dns' && e.step === 'park the IMAP host name').map((e) => Date.parse(e.at));
+    const finals = atSwitch.rounds.filter((r) => r.kind === 'final').map((r) => Date.parse(r.startedAt));
+    expect(parked).toHaveLength(1);
+    expect(finals).toHaveLength(2);
+    expect(Math.min(...finals) - parked[0]).toBeGreaterThanOrEqual(LOW_TTL * 1000);
+    // ...and each wave's open sessions on host1 are closed right before its final sync.
+    const order = world.calls
+      .slice(world.calls.findIndex((c) => c.name === 'closeSessions'))
+      .filter((c) => c.name === 'closeSessions' || (c.name === 'syncMailbox' && !c.input.deleteOnSource))
+      .map((c) => (c.name === 'closeSessions' ? `close ${c.input.users.join(',')}` : `sync ${c.input.mailbox}`));
+    expect(order.slice(0, 2)).toEqual(['close alice', 'sync alice']);
+    expect(order[2]).toBe('close bob,carol');
+    expect(order.slice(3).sort()).toEqual(['sync bob', 'sync carol']);
+    expect(world.calls.find((c) => c.name === 'closeSessions')!.input).toEqual({ doveadmConfig: '/etc/dovecot/dovecot.conf', users: ['alice'] });
+    expect(atSwitch.audit.filter((e) => e.kind === 'access').map((e) => `${(e as { step: string }).step} ${(e as { users: string[] }).users.join(',')}`)).toEqual([
+      'close sessions alice',
+      'close sessions bob,carol',
+    ]);
+  } finally {
+    await stop();
+  }
+});
+
 it('parked on IPv4 only, the AAAA is removed (no IPv6 client stays on host1); a rollback re-creates it exactly', async () => {
   const world = fakeWorld([mx, imapA, imapAAAA]);
   const { handle, stop } = await startLucky(world, { name: 'imap.example.test.', host2Addresses: ['2001:db8::2'], parkedAddresses: ['192.0.2.99'] });
