@@ -19,33 +19,48 @@ function dnsConflictOf(err: unknown): ApplicationFailure | undefined {
   return cause instanceof ApplicationFailure && cause.type === 'DnsConflict' ? cause : undefined;
 }
 
-function recordNames(run: Runbook): { name: string; type: 'MX' | 'A' }[] {
-  const names: { name: string; type: 'MX' | 'A' }[] = [{ name: run.spec.dns.mx.name, type: 'MX' }];
-  if (run.spec.dns.imapHost) names.push({ name: run.spec.dns.imapHost.name, type: 'A' });
+/** A DNS name as the DNS activities return it (lower case, trailing dot): the same `recordKey` whichever way the spec wrote it. */
+const fqdn = (name: string) => `${name.toLowerCase().replace(/\.$/, '')}.`;
+
+type AddressType = 'A' | 'AAAA';
+const ADDRESS_TYPES: AddressType[] = ['A', 'AAAA'];
+
+/** The spec checked each address is IPv4 or IPv6: only IPv6 has colons. */
+const addressType = (address: string): AddressType => (address.includes(':') ? 'AAAA' : 'A');
+
+/** A record set known by its name and type; it may not exist. */
+type RecordKey = Pick<DnsRecordSet, 'name' | 'type'>;
+
+/** What the runbook changes: the MX, and (lucky) the IMAP host name's A and AAAA, either of which may be missing. */
+function recordNames(run: Runbook): RecordKey[] {
+  const names: RecordKey[] = [{ name: fqdn(run.spec.dns.mx.name), type: 'MX' }];
+  const imap = run.spec.dns.imapHost;
+  if (imap) names.push(...ADDRESS_TYPES.map((type) => ({ name: fqdn(imap.name), type })));
   return names;
 }
 
-/** Replaces one record set (as recorded, or as approved at a conflict), then waits for it to propagate. */
-export async function changeRecord(run: Runbook, step: string, next: DnsRecordSet): Promise<void> {
-  const replaced = await writeRecord(run, step, next);
-  await awaitPropagation(run, next, replaced);
+/** Replaces one record set (as recorded, or as approved at a conflict; `next` null deletes it), then waits for it to propagate. */
+export async function changeRecord(run: Runbook, step: string, key: RecordKey, next: DnsRecordSet | null): Promise<void> {
+  const replaced = await writeRecord(run, step, key, next);
+  await awaitPropagation(run, key, next, replaced);
 }
 
 /** Replaces one record set; returns the one it replaced. Safe to repeat: writing what is there is a no-op. */
-async function writeRecord(run: Runbook, step: string, next: DnsRecordSet): Promise<DnsRecordSet | null> {
+async function writeRecord(run: Runbook, step: string, key: RecordKey, next: DnsRecordSet | null): Promise<DnsRecordSet | null> {
   const { provider, zone } = run.spec.dns;
-  const key = recordKey(next);
   for (;;) {
-    const expected = run.currentRecords.get(key) ?? null;
+    const expected = run.currentRecords.get(recordKey(key)) ?? null;
+    // Deleting what is not there: nothing to write (the activity needs one of the two).
+    if (!expected && !next) return null;
     try {
       const { before, after } = await act.replaceRecords({ provider, zone, expected, next });
-      run.currentRecords.set(key, after);
+      run.currentRecords.set(recordKey(key), after);
       run.audit.push({ at: nowIso(), kind: 'dns', step, before: [before], after: [after] });
       return before;
     } catch (err) {
       const conflict = dnsConflictOf(err);
       if (!conflict) throw err;
-      await holdOnConflict(run, step, next, conflict);
+      await holdOnConflict(run, step, key, conflict);
     }
   }
 }
@@ -55,14 +70,14 @@ async function writeRecord(run: Runbook, step: string, next: DnsRecordSet): Prom
  * for as long as caches may hold the record it replaced (its TTL, a minute at least);
  * then the step fails (gate step-failed) with what was found. The record stays written.
  */
-async function awaitPropagation(run: Runbook, next: DnsRecordSet, replaced: DnsRecordSet | null): Promise<void> {
+async function awaitPropagation(run: Runbook, { name, type }: RecordKey, next: DnsRecordSet | null, replaced: DnsRecordSet | null): Promise<void> {
   const { provider, zone, checkResolvers } = run.spec.dns;
   const deadline = Date.now() + Math.max(60, replaced?.ttl ?? 0) * 1000;
   for (;;) {
-    const propagation = await act.checkPropagation({ provider, zone, expected: next, resolvers: checkResolvers });
+    const propagation = await act.checkPropagation({ provider, zone, expected: next, name, type, resolvers: checkResolvers });
     if (propagation.ok) return;
     if (Date.now() >= deadline) {
-      throw ApplicationFailure.nonRetryable(`${next.name} ${next.type} has not propagated: ${propagation.summary}`, 'NotPropagated');
+      throw ApplicationFailure.nonRetryable(`${name} ${type} has not propagated: ${propagation.summary}`, 'NotPropagated');
     }
     await sleep(30_000);
   }
@@ -73,7 +88,7 @@ async function awaitPropagation(run: Runbook, next: DnsRecordSet, replaced: DnsR
  * unasked. Wait at gate `dns-conflict` with the conflict explained; once approved, the
  * record as it is then is what the change replaces (a rollback is possible instead).
  */
-async function holdOnConflict(run: Runbook, step: string, next: DnsRecordSet, conflict: ApplicationFailure): Promise<void> {
+async function holdOnConflict(run: Runbook, step: string, key: RecordKey, conflict: ApplicationFailure): Promise<void> {
   const [found] = (conflict.details ?? []) as { expected: DnsRecordSet | null; actual: DnsRecordSet | null }[];
   run.audit.push({ at: nowIso(), kind: 'dns-conflict', step, expected: found?.expected ?? null, found: found?.actual ?? null });
   run.conflict = `DNS conflict at "${step}": ${conflict.message}`;
@@ -84,24 +99,36 @@ async function holdOnConflict(run: Runbook, step: string, next: DnsRecordSet, co
   await run.waitAtGate('dns-conflict', run.conflict, { endsOnRollback: !rollingBack });
   run.conflict = undefined;
   if (run.gates.rollbackRequested && !rollingBack) throw new RollbackRequested();
-  const { name, type } = next;
-  run.currentRecords.set(recordKey(next), await act.readRecords({ provider: run.spec.dns.provider, zone: run.spec.dns.zone, name, type: type as 'MX' | 'A' }));
+  const { name, type } = key;
+  run.currentRecords.set(recordKey(key), await act.readRecords({ provider: run.spec.dns.provider, zone: run.spec.dns.zone, name, type }));
   run.enter(phase);
 }
 
-/** Step 3: lower the TTLs, remembering the old records, and wait out the old TTL. */
+/**
+ * Step 3: lower the TTLs, remembering the old records, and wait out the old TTL. The IMAP
+ * host name needs an A or an AAAA (an IPv6-only host is fine); one it lacks is recorded as
+ * absent, so that a rollback removes it if the migration created it.
+ */
 export async function lowerTtl(run: Runbook): Promise<void> {
   await run.step('lowering TTL');
-  let longest = 0;
-  for (const { name, type } of recordNames(run)) {
-    const rrset = await act.readRecords({ provider: run.spec.dns.provider, zone: run.spec.dns.zone, name, type });
-    if (!rrset) throw ApplicationFailure.nonRetryable(`${name} has no ${type} record in ${run.spec.dns.zone}`, 'DnsMissing');
-    run.originalRecords.push(rrset);
-    run.currentRecords.set(recordKey(rrset), rrset);
-    longest = Math.max(longest, rrset.ttl);
-    if (rrset.ttl > run.spec.dns.lowTtl) await changeRecord(run, 'lower TTL', { ...rrset, ttl: run.spec.dns.lowTtl });
+  const { provider, zone, lowTtl } = run.spec.dns;
+  const original = (key: RecordKey) => run.originalRecords.find((o) => recordKey(o) === recordKey(key));
+  for (const key of recordNames(run)) {
+    // A retry (after a failure) keeps the originals the first attempt read, and reads again those it did not find.
+    if (original(key)) continue;
+    const rrset = await act.readRecords({ provider, zone, ...key });
+    if (rrset) run.originalRecords.push(rrset);
+    run.currentRecords.set(recordKey(key), rrset);
   }
-  await run.wait('the old TTL to run out', longest * 1000);
+  const missing = (type: string) => !run.originalRecords.some((o) => o.type === type);
+  if (missing('MX')) throw ApplicationFailure.nonRetryable(`${fqdn(run.spec.dns.mx.name)} has no MX record in ${zone}`, 'DnsMissing');
+  const imap = run.spec.dns.imapHost;
+  if (imap && ADDRESS_TYPES.every(missing)) throw ApplicationFailure.nonRetryable(`${fqdn(imap.name)} has no A or AAAA record in ${zone}`, 'DnsMissing');
+  for (const key of recordNames(run)) {
+    const rrset = run.currentRecords.get(recordKey(key));
+    if (rrset && rrset.ttl > lowTtl) await changeRecord(run, 'lower TTL', key, { ...rrset, ttl: lowTtl });
+  }
+  await run.wait('the old TTL to run out', Math.max(0, ...run.originalRecords.map((o) => o.ttl)) * 1000);
 }
 
 /** Step 8: the MX to host2, only after every mailbox's final sync was verified. */
@@ -111,23 +138,43 @@ export async function switchMx(run: Runbook): Promise<void> {
   const { name } = run.spec.dns.mx;
   const current = [...run.currentRecords.values()].find((r) => r?.type === 'MX');
   const next = { name: current?.name ?? name, type: 'MX', ttl: run.spec.dns.lowTtl, values: run.spec.dns.mx.host2 };
-  const replaced = await writeRecord(run, 'switch MX', next);
+  const replaced = await writeRecord(run, 'switch MX', next, next);
   // From here mail may reach host2, whether or not every resolver says so yet.
   run.mxOnHost2 = true;
-  await awaitPropagation(run, next, replaced);
+  await awaitPropagation(run, next, next, replaced);
 }
 
-/** Step 9: wait the low TTL, so that no server still sends to host1. */
+/**
+ * Step 9: wait the low TTL, so that no server still sends to host1. The lucky scenario
+ * also waits it after parking the IMAP host name: then no client still resolves host1.
+ */
 export async function waitTtl(run: Runbook): Promise<void> {
   await run.step('waiting the low TTL');
   await run.wait('the low TTL to run out', run.spec.dns.lowTtl * 1000);
 }
 
-/** Lucky scenario: the IMAP host name to host2 (or parked at cut-over). */
+/**
+ * Lucky scenario: the IMAP host name to host2 (or parked at cut-over). IPv4 addresses go
+ * to its A, IPv6 to its AAAA; a family with no address loses its record, else its clients
+ * would stay on host1. Writes come before deletions: the name never has no address at all.
+ */
 export async function pointImapHost(run: Runbook, step: string, addresses: string[]): Promise<void> {
-  const imap = run.spec.dns.imapHost!;
-  const current = [...run.currentRecords.values()].find((r) => r?.type === 'A');
-  await changeRecord(run, step, { name: current?.name ?? imap.name, type: 'A', ttl: run.spec.dns.lowTtl, values: addresses });
+  const name = fqdn(run.spec.dns.imapHost!.name);
+  const families = ADDRESS_TYPES.map((type) => ({ type, values: addresses.filter((a) => addressType(a) === type) }));
+  for (const { type, values } of [...families.filter((f) => f.values.length), ...families.filter((f) => !f.values.length)]) {
+    if (values.length) await changeRecord(run, step, { name, type }, { name, type, ttl: run.spec.dns.lowTtl, values });
+    else if (run.currentRecords.get(recordKey({ name, type }))) await changeRecord(run, step, { name, type }, null);
+  }
+}
+
+/**
+ * The TTL a record had before the migration. One the migration created (host2 has IPv6,
+ * host1 had not) takes the one its name's other address record had.
+ */
+function originalTtl(run: Runbook, rrset: DnsRecordSet): number {
+  const original = run.originalRecords.find((o) => recordKey(o) === recordKey(rrset)) ??
+    run.originalRecords.find((o) => o.name === rrset.name && ADDRESS_TYPES.includes(o.type as AddressType) && ADDRESS_TYPES.includes(rrset.type as AddressType));
+  return original?.ttl ?? rrset.ttl;
 }
 
 /** Step 12: each TTL back to what it was before the migration (the FAQ), or to the spec's `dns.restoreTtl`. */
@@ -135,7 +182,7 @@ export async function restoreTtl(run: Runbook): Promise<void> {
   await run.step('restoring TTL');
   for (const rrset of run.currentRecords.values()) {
     if (!rrset) continue;
-    const ttl = run.spec.dns.restoreTtl ?? run.originalRecords.find((o) => o.name === rrset.name && o.type === rrset.type)?.ttl ?? rrset.ttl;
-    if (rrset.ttl !== ttl) await changeRecord(run, 'restore TTL', { ...rrset, ttl });
+    const ttl = run.spec.dns.restoreTtl ?? originalTtl(run, rrset);
+    if (rrset.ttl !== ttl) await changeRecord(run, 'restore TTL', rrset, { ...rrset, ttl });
   }
 }

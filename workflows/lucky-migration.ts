@@ -19,7 +19,11 @@ export async function luckyMigration(spec: MigrationSpecInput | MigrationSpec, r
     if (run.before('postsync')) {
       await run.presyncUntilMigrationHour();
       await run.gate('cutover');
-      if (run.spec.access.method === 'dns') await run.pointImapHost('park the IMAP host name', imap.parkedAddresses!);
+      if (run.spec.access.method === 'dns') {
+        await run.pointImapHost('park the IMAP host name', imap.parkedAddresses!);
+        // Until caches drop host1's address, clients still reach it: no final sync before that.
+        await run.waitTtl();
+      }
       for (const wave of run.waves) await run.cutAccessAndFinalSync(wave);
       await run.verifyFinalSync();
       await run.gate('switch-mx');

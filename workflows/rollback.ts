@@ -14,9 +14,13 @@ import { round } from './sync-rounds';
 export async function rollback(run: Runbook): Promise<MigrationReport> {
   run.enter('rolling back');
   const mxWasOnHost2 = run.mxOnHost2;
-  for (const original of run.originalRecords) {
-    const current = run.currentRecords.get(recordKey(original));
-    if (JSON.stringify(current) !== JSON.stringify(original)) await withRecovery(run, 'rollback: DNS', () => changeRecord(run, 'rollback', original));
+  // Every record the runbook knows of back to its original, deleting one it created (e.g. an AAAA for a parked IPv6 address).
+  for (const [key, current] of run.currentRecords) {
+    const original = run.originalRecords.find((o) => recordKey(o) === key) ?? null;
+    const rrset = current ?? original;
+    if (rrset && JSON.stringify(current) !== JSON.stringify(original)) {
+      await withRecovery(run, 'rollback: DNS', () => changeRecord(run, 'rollback', rrset, original));
+    }
   }
   run.mxOnHost2 = false;
   if (run.accessCut.length) {

@@ -166,7 +166,14 @@ export const accessMethod = z.discriminatedUnion('method', [
     denyFile: absolutePath.describe('the deny list file, an absolute path'),
     doveadmConfig: z.string().optional().describe('doveadm configuration used to kick open sessions'),
   }),
-  z.strictObject({ method: z.literal('dns').describe(accessKind) }),
+  z.strictObject({
+    method: z.literal('dns').describe(accessKind),
+    doveadmConfig: absolutePath
+      .optional()
+      .describe(
+        "host1's dovecot.conf: once the parked name has reached clients, each wave's open sessions on host1 are closed (doveadm kick) before its final sync; the worker must run where host1's Dovecot runs",
+      ),
+  }),
 ]);
 
 /**

@@ -3,6 +3,7 @@
 // gate `step-failed`, says what failed and what is already changed, tells the approvers,
 // and takes `retry`, `skip` (where the phase rules allow it) or a rollback.
 import { ActivityFailure, ChildWorkflowFailure, ContinueAsNew, isCancellation } from '@temporalio/workflow';
+import { recordKey } from './dns-steps';
 import { RollbackRequested, type FailureDecision } from './gates';
 import { maySkip } from './phase-rules';
 import type { Runbook } from './runbook';
@@ -16,12 +17,14 @@ export function failureMessage(err: unknown): string {
 
 /** What the migration has changed in the world so far: what a retry, a skip or a rollback starts from. */
 export function changedSoFar(run: Runbook): string[] {
-  const changedRecords = [...run.currentRecords.values()].filter(
-    (r) => r && JSON.stringify(r) !== JSON.stringify(run.originalRecords.find((o) => o.name === r.name && o.type === r.type)),
-  );
+  const dns = [...run.currentRecords].flatMap(([key, r]) => {
+    const original = run.originalRecords.find((o) => recordKey(o) === key) ?? null;
+    if (JSON.stringify(r) === JSON.stringify(original)) return [];
+    return [r ? `DNS ${r.name} ${r.type} is now ${r.values.join(', ')} (TTL ${r.ttl})` : `DNS ${key.replace('/', ' ')} is deleted`];
+  });
   const onHost2 = Object.values(run.mailboxes).filter((m) => m.usersOnHost2).length;
   return [
-    ...changedRecords.map((r) => `DNS ${r!.name} ${r!.type} is now ${r!.values.join(', ')} (TTL ${r!.ttl})`),
+    ...dns,
     run.mxOnHost2 ? 'the MX points to host2: new mail arrives there' : '',
     run.accessCut.length ? `access to host1 is cut for ${run.accessCut.length} user(s)` : '',
     onHost2 ? `${onHost2} user(s) were given host2` : '',

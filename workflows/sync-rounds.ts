@@ -6,7 +6,7 @@ import { mailboxRound, type MailboxOutcome, type RoundInput, type RoundKind } fr
 import { notifyUsers } from './notices';
 import { withStatesWithinBudget } from './payload-budget';
 import { mxMoveRefusal } from './phase-rules';
-import { accessAct } from './runbook-activities';
+import { accessAct, act } from './runbook-activities';
 import type { Runbook } from './runbook';
 import type { RoundSummary } from './status';
 import { stopAtStepFailed } from './step-failed';
@@ -136,15 +136,23 @@ export async function presyncUntilMigrationHour(run: Runbook): Promise<void> {
   } while (Date.now() < migrationAt);
 }
 
-/** Steps 6-7 for one wave: cut users' access to host1, then the final sync, each mailbox verified as of its start. */
+/**
+ * Steps 6-7 for one wave: cut users' access to host1, then the final sync, each mailbox
+ * verified as of its start. Cut by DNS (the name already parked and its TTL waited out),
+ * the wave's sessions still open on host1 are closed when the spec says how.
+ */
 export async function cutAccessAndFinalSync(run: Runbook, wave: string): Promise<void> {
   await run.step(`cut-over: ${wave}`);
   const users = run.usersOf(wave);
   await notifyUsers(run, 'users-cutover', users);
-  if (run.spec.access.method !== 'dns') {
-    await accessAct.cutAccess({ method: run.spec.access, users, phase: 'cutover' });
+  const { access } = run.spec;
+  if (access.method !== 'dns') {
+    await accessAct.cutAccess({ method: access, users, phase: 'cutover' });
     run.accessCut.push(...users.filter((u) => !run.accessCut.includes(u)));
     run.audit.push({ at: nowIso(), kind: 'access', step: 'cut', users });
+  } else if (access.doveadmConfig) {
+    await act.closeSessions({ doveadmConfig: access.doveadmConfig, users });
+    run.audit.push({ at: nowIso(), kind: 'access', step: 'close sessions', users });
   }
   await run.step(`final sync: ${wave}`);
   recordFinalSync(run, await round(run, 'final', { wave }));

@@ -5,7 +5,8 @@
 import { ApplicationFailure, asyncLocalStorage } from '@temporalio/activity';
 import { keepingAlive } from '../keepalive';
 import { runAccessCommand } from './command';
-import { DOVECOT_RELOAD_MS, kickUser, updateDenyList } from './deny-list';
+import { kickUser } from './close-sessions';
+import { DOVECOT_RELOAD_MS, updateDenyList } from './deny-list';
 import { postAccessChange, resolveToken } from './http';
 import { accessInput, type AccessAction, type AccessInput, type AccessReport, type AccessUserResult } from './schema';
 

@@ -14,7 +14,6 @@
 //    new file's mtime is made to differ from the old one by at least a second, and after a
 //    change we wait past Dovecot's next check before kicking sessions and returning: when
 //    cutAccess returns, a new login is refused.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open, readFile, rename, rm, stat, chmod, chown, utimes } from 'node:fs/promises';
@@ -140,23 +139,4 @@ async function withLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
   } finally {
     await rm(lock, { force: true });
   }
-}
-
-/**
- * Closes a user's open IMAP/POP3 sessions on host1, so that no one keeps reading and
- * changing the old mailbox after the cut. Returns whether any session was found.
- * `doveadm kick` exits 0 when it kicked someone and 68 when nobody was connected.
- */
-export function kickUser(doveadmPath: string, conf: string, user: string): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    execFile(doveadmPath, ['-c', conf, 'kick', user], { timeout: 30_000, encoding: 'utf8' }, (err, _stdout, stderr) => {
-      if (!err) return resolve(true);
-      const e = err as Omit<NodeJS.ErrnoException, 'code'> & { code?: number | string };
-      if (e.code === 68) return resolve(false);
-      if (e.code === 'ENOENT') {
-        return reject(ApplicationFailure.nonRetryable(`${doveadmPath} not found on this worker: it must run where host1's Dovecot runs`, 'AccessDoveadmMissing'));
-      }
-      reject(ApplicationFailure.retryable(`doveadm -c ${conf} kick ${user} failed (${e.code ?? e.message}): ${String(stderr).trim().slice(-500)}`, 'AccessKickFailed'));
-    });
-  });
 }

@@ -8,7 +8,8 @@
 //   dns                lucky scenario: the IMAP host name is parked on a host without IMAP.
 //                      That is a DNS change, done (and recorded for rollback) by the DNS
 //                      activities (activities/dns); cutAccess refuses it so the workflow
-//                      cannot believe access was cut when nothing happened.
+//                      cannot believe access was cut when nothing happened. With
+//                      doveadmConfig, closeSessions then kicks the sessions still open.
 import { z } from 'zod';
 
 /** A secret by reference: `env:NAME` or `file:/absolute/path` (same rule as workflows/spec.ts). */
@@ -45,7 +46,11 @@ export const accessMethodConfig = z.discriminatedUnion('method', [
     doveadmConfig: absolutePath.optional(),
     doveadmPath: z.string().min(1).default('doveadm'),
   }),
-  z.strictObject({ method: z.literal('dns') }),
+  z.strictObject({
+    method: z.literal('dns'),
+    /** host1's dovecot.conf: when given, open sessions are closed once the parked name has reached clients (closeSessions). */
+    doveadmConfig: absolutePath.optional(),
+  }),
 ]);
 export type AccessMethodConfig = z.output<typeof accessMethodConfig>;
 export type AccessMethodConfigInput = z.input<typeof accessMethodConfig>;
@@ -69,6 +74,20 @@ export const accessInput = z.strictObject({
     .regex(/^[^\p{Cc}]+$/u, { message: 'must be one line of text' }),
 });
 export type AccessInput = z.input<typeof accessInput>;
+
+/** closeSessions: `doveadm -c <doveadmConfig> kick <user>` for each user, on host1. */
+export const closeSessionsInput = z.strictObject({
+  doveadmConfig: absolutePath,
+  doveadmPath: z.string().min(1).default('doveadm'),
+  users: z.array(accessUser),
+});
+export type CloseSessionsInput = z.input<typeof closeSessionsInput>;
+
+export interface SessionsClosed {
+  user: string;
+  /** Whether the user had open sessions (now closed). */
+  sessionsKicked: boolean;
+}
 
 export type AccessAction = 'cut' | 'restore';
 /** `not-enforced`: the notify-only method, where nothing on host1 changes. */

@@ -222,6 +222,31 @@ export function providerScenarios(start: () => Promise<TestDns>): void {
     });
   });
 
+  describe('replaceRecords: an RRset deleted, then put back exactly (the lucky runbook parking one address family, then rolling back)', () => {
+    it('deletes with next null, re-creates with expected null (TTL included), each repeat a no-op, and never over an outside change', async () => {
+      const aaaa = (await readRecords({ provider: provider(), name: 'restore.example.test', type: 'AAAA' }))!;
+      const gone = await replaceRecords({ provider: provider(), expected: aaaa, next: null });
+      expect(gone).toEqual({ before: aaaa, after: null, changed: true });
+      expect(await dig(dns.port, 'restore.example.test', 'AAAA')).toEqual({ rcode: 0, ttl: null, values: [] });
+      // The other family is untouched: the name still has its address.
+      expect((await dig(dns.port, 'restore.example.test', 'A')).values).toEqual(['192.0.2.60']);
+      const check = { provider: provider(), expected: null, name: 'restore.example.test', type: 'AAAA', nameservers: [`127.0.0.1:${dns.port}`], deadlineSeconds: 5, intervalSeconds: 0.2 };
+      expect((await propagation(check)).result.ok).toBe(true);
+      expect(await replaceRecords({ provider: provider(), expected: aaaa, next: null })).toEqual({ ...gone, changed: false });
+
+      const back = await replaceRecords({ provider: provider(), expected: null, next: aaaa });
+      expect(back).toEqual({ before: null, after: aaaa, changed: true });
+      expect(await dig(dns.port, 'restore.example.test', 'AAAA')).toEqual({ rcode: 0, ttl: 3600, values: ['2001:db8::60'] });
+      expect(await replaceRecords({ provider: provider(), expected: null, next: aaaa })).toEqual({ ...back, changed: false });
+
+      // Deleted again, then someone else adds an AAAA: putting ours back is a conflict.
+      await replaceRecords({ provider: provider(), expected: aaaa, next: null });
+      await dns.outsideChange('restore.example.test', 'AAAA', 600, ['2001:db8::61']);
+      await expect(replaceRecords({ provider: provider(), expected: null, next: aaaa })).rejects.toMatchObject({ type: 'DnsConflict', details: [{ expected: null }] });
+      expect((await dig(dns.port, 'restore.example.test', 'AAAA')).values).toEqual(['2001:db8::61']);
+    });
+  });
+
   describe('a record changed behind mailshift back', () => {
     it('is a conflict naming the record, expected and found, and is not overwritten', async () => {
       const recorded = (await readRecords({ provider: provider(), name: 'shared.example.test', type: 'A' }))!;

@@ -88,11 +88,22 @@ cases.push(['MX name outside the zone', mutate('dns.mx.name', 'example.org.'), '
   const parkless = JSON.parse(JSON.stringify(lucky)) as MigrationSpecInput;
   parkless.access = { method: 'dns' };
   cases.push(['cut by DNS without a parking address', parkless, 'dns.imapHost.parkedAddresses']);
+  const relativeKick = JSON.parse(JSON.stringify(lucky)) as MigrationSpecInput;
+  relativeKick.access = { method: 'dns', doveadmConfig: 'dovecot.conf' };
+  relativeKick.dns.imapHost!.parkedAddresses = ['192.0.2.99'];
+  cases.push(['cut by DNS, kicking with a relative doveadm config', relativeKick, 'access.doveadmConfig']);
 }
 
 describe('malformed specs', () => {
   it('the valid spec they are derived from passes', () => {
     expect(parseSpec(valid(), now).name).toBe('sandbox-classical');
+  });
+
+  it('a lucky spec cutting access by DNS may name the doveadm config that closes open sessions', () => {
+    const lucky = JSON.parse(JSON.stringify(demoSpec('lucky', new Date('2026-12-05T21:00:00Z')))) as MigrationSpecInput;
+    lucky.access = { method: 'dns', doveadmConfig: '/etc/dovecot/dovecot.conf' };
+    lucky.dns.imapHost!.parkedAddresses = ['192.0.2.99'];
+    expect(parseSpec(lucky, now).access).toEqual({ method: 'dns', doveadmConfig: '/etc/dovecot/dovecot.conf' });
   });
 
   it('are at least 100 distinct cases', () => {

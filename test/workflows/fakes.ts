@@ -97,13 +97,14 @@ export function fakeActivities(world: FakeWorld): typeof activities {
       record('readRecords', input);
       return world.records.get(`${input.name}/${input.type}`) ?? null;
     },
-    async replaceRecords(input: { expected: DnsRecordSet | null; next: DnsRecordSet }) {
+    async replaceRecords(input: { expected: DnsRecordSet | null; next: DnsRecordSet | null }) {
       record('replaceRecords', input);
-      const key = `${input.next.name}/${input.next.type}`;
+      // As the real activity: `next` null deletes the record set.
+      const { name, type } = (input.next ?? input.expected)!;
+      const key = `${name}/${type}`;
       const before = world.records.get(key) ?? null;
       // As the real activity: a record that is not what the runbook expects is never overwritten.
       if (JSON.stringify(before) !== JSON.stringify(input.expected) && JSON.stringify(before) !== JSON.stringify(input.next)) {
-        const { name, type } = input.next;
         throw ApplicationFailure.nonRetryable(`${name} ${type} is not what mailshift expected (someone else changed it)`, 'DnsConflict', {
           name,
           type,
@@ -111,11 +112,14 @@ export function fakeActivities(world: FakeWorld): typeof activities {
           actual: before,
         });
       }
-      world.records.set(key, input.next);
+      if (input.next) world.records.set(key, input.next);
+      else world.records.delete(key);
       return { before, after: input.next };
     },
-    async checkPropagation(input: unknown) {
+    async checkPropagation(input: { expected: DnsRecordSet | null; name?: string; type?: string }) {
       record('checkPropagation', input);
+      // As the real activity: a record that should be gone is named by name and type.
+      if (!input.expected && !(input.name && input.type)) throw ApplicationFailure.nonRetryable('give name and type when expected is null', 'DnsRequestInvalid');
       return world.propagation.shift() === false
         ? { ok: false, summary: '127.0.0.1 still answers the old records' }
         : { ok: true, summary: 'all servers answer the new records' };
@@ -127,6 +131,10 @@ export function fakeActivities(world: FakeWorld): typeof activities {
     async restoreAccess(input: { users: string[] }) {
       record('restoreAccess', input);
       return input.users.map((user) => ({ user, result: 'restored' }));
+    },
+    async closeSessions(input: { users: string[] }) {
+      record('closeSessions', input);
+      return input.users.map((user) => ({ user, sessionsKicked: true }));
     },
     async sendNotice(input: unknown) {
       record('sendNotice', input);
