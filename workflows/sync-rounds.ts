@@ -65,8 +65,9 @@ export async function round(run: Runbook, kind: RoundKind, only: { wave?: string
       // Put on host2 after preflight looked, before anything was copied: the users' own too.
       if (o.extra && !mailbox.ownMailOnHost2) ownMailFound(run, o.mailbox, o.extra);
     }
-    // Put on host2 by a user between two syncs: kept by the engine, and no sync deletes on host2 there again.
-    if (o.kept && !mailbox.ownMailOnHost2) ownMailFound(run, o.mailbox, o.kept);
+    // Put on host2 by a user between two syncs before the MX moved (after it, new mail arrives
+    // there anyway): kept by the engine, and no sync deletes on host2 there again.
+    if ((kind === 'presync' || kind === 'final') && o.kept && !mailbox.ownMailOnHost2) ownMailFound(run, o.mailbox, o.kept);
     if (state) run.syncStates[o.mailbox] = state;
     else if (kind !== 'verify') delete run.syncStates[o.mailbox];
     if (o.ok && (kind === 'final' || kind === 'postsync')) mailbox.syncedFrom = startedAt;
