@@ -198,7 +198,7 @@ describe('a new worker version deployed during a migration', () => {
       const report = await handle.result();
 
       expect(report.outcome).toBe('completed');
-      expect(world.calls.slice(handedOver).some((c) => c.name === 'replaceRecords' && c.input.next.ttl === 86400)).toBe(true); // v2 restored the TTL
+      expect(world.calls.slice(handedOver).some((c) => c.name === 'replaceRecords' && c.input.next.ttl === mx.ttl)).toBe(true); // v2 restored the TTL it had before
       expect(wholeVerifyRounds(report)).toBe(1);
       expect(world.calls.filter((c) => c.name === 'verifyMailbox').length).toBe(2 * USERS.length); // preflight + the waves' verifications
       const history = await handle.fetchHistory();
