@@ -1,11 +1,14 @@
 // Approval gates and the operator's controls. Approvers send `approve` as a Signal (the
 // Temporal UI's Signal dialog: one JSON object) or as an Update (the CLI: an immediate
 // yes/no). Only the open gate can be approved, only by an allowed approver; anything
-// else is refused: the Update's validator rejects it before anything is written, and a
-// refused Signal is recorded in the audit log. Never silently taken.
-import { condition, defineSignal, defineUpdate, log, setHandler, workflowInfo } from '@temporalio/workflow';
+// else is refused: the Update's validator rejects malformed or oversized input before it
+// is accepted (control-input.ts), and a refused Signal is recorded in the audit log.
+// Never silently taken.
+import { ApplicationFailure, condition, defineSignal, defineUpdate, log, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { AuditEntry } from './audit';
+import { checkControlInput, RefusedError, type ControlAction } from './control-input';
 import type { GateName } from './spec';
+import { clip, NAME_MAX_CHARS, TEXT_MAX_CHARS } from './text-bounds';
 
 export interface Approval {
   gate: GateName;
@@ -34,10 +37,18 @@ export const resumeSignal = defineSignal<[ControlRequest]>('resume');
 /** Thrown between steps once a rollback is requested: the scenario takes the back-out path. */
 export class RollbackRequested extends Error {}
 
-export class RefusedError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RefusedError';
+/**
+ * An Update's validator: malformed or oversized input (then `check`) is refused before the
+ * Update is accepted, so it never reaches history; the sender is told, and not to retry.
+ */
+function validate(action: ControlAction, args: unknown[], check: () => void): void {
+  try {
+    checkControlInput(action, args);
+    check();
+  } catch (err) {
+    if (!(err instanceof RefusedError)) throw err;
+    log.warn('refused update', { workflowId: workflowInfo().workflowId, what: action, reason: err.message });
+    throw ApplicationFailure.nonRetryable(err.message, 'Refused');
   }
 }
 
@@ -68,14 +79,14 @@ export class Gates {
       description: 'Approve the open gate: {"gate":"cutover","by":"<approver>","comment":"…"}',
     });
     setHandler(approveUpdate, (a) => this.approve(a, 'update'), {
-      validator: (a) => this.checkApproval(a),
+      validator: (...args: unknown[]) => validate('approve', args, () => this.checkApproval(args[0] as Approval)),
       description: 'Approve the open gate, answering at once whether it was taken',
     });
     setHandler(rollbackSignal, (r) => this.viaSignal('rollback', r, () => this.rollback(r)), {
       description: 'Roll back before the point of no return: {"by":"<approver>","comment":"why"}',
     });
     setHandler(rollbackUpdate, (r) => this.rollback(r), {
-      validator: (r) => this.checkControl('rollback', r),
+      validator: (...args: unknown[]) => validate('rollback', args, () => this.checkControl('rollback', args[0] as ControlRequest)),
       description: 'Roll back before the point of no return, answering at once',
     });
     setHandler(pauseSignal, (r) => this.viaSignal('pause', r, () => this.setPaused(true, r)), {
@@ -134,7 +145,7 @@ export class Gates {
   }
 
   checkApproval(a: Approval): void {
-    if (!a || typeof a !== 'object') throw new RefusedError('an approval is an object: {"gate":"…","by":"…"}');
+    checkControlInput('approve', [a]);
     this.checkApprover(a.by);
     if (typeof a.gate !== 'string' || !a.gate) throw new RefusedError('the approval names no gate');
     if (a.gate !== this.openGate) {
@@ -158,7 +169,7 @@ export class Gates {
   }
 
   private checkControl(action: 'rollback' | 'pause' | 'resume', r: ControlRequest): void {
-    if (!r || typeof r !== 'object') throw new RefusedError(`${action} takes an object: {"by":"…"}`);
+    checkControlInput(action, [r]);
     this.checkApprover(r.by);
     if (action === 'rollback') {
       const refusal = this.o.rollbackRefusal();
@@ -190,15 +201,17 @@ export class Gates {
     return { accepted: true, message: paused ? 'paused before the next step' : 'resumed' };
   }
 
-  /** A refused signal cannot answer its sender: it is recorded and logged instead. */
+  /** A refused signal cannot answer its sender: it is recorded and logged instead (clipped: anyone can send one). */
   private viaSignal(what: string, payload: unknown, act: () => unknown): void {
     try {
       act();
     } catch (err) {
       if (!(err instanceof RefusedError)) throw err;
-      const by = typeof (payload as { by?: unknown })?.by === 'string' ? (payload as { by: string }).by : '(unknown)';
-      this.o.audit({ at: now(), kind: 'refused', what, by, reason: err.message, via: 'signal' });
-      log.warn('refused signal', { workflowId: workflowInfo().workflowId, what, by, reason: err.message });
+      const sender = (payload as { by?: unknown } | undefined)?.by;
+      const by = typeof sender === 'string' ? clip(sender, NAME_MAX_CHARS) : '(unknown)';
+      const reason = clip(err.message, TEXT_MAX_CHARS);
+      this.o.audit({ at: now(), kind: 'refused', what, by, reason, via: 'signal' });
+      log.warn('refused signal', { workflowId: workflowInfo().workflowId, what, by, reason });
     }
   }
 }
