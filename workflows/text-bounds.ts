@@ -7,7 +7,12 @@ export const NAME_MAX_CHARS = 200;
 /** A comment, a reason, an error. */
 export const TEXT_MAX_CHARS = 2_000;
 
-/** `text` cut to `max` characters, saying how many were cut. */
+/**
+ * `text` cut to at most `max` characters, saying how many were cut. The note counts in
+ * the length, so clipping a clipped text changes nothing.
+ */
 export function clip(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max)}…(+${text.length - max} chars)`;
+  if (text.length <= max) return text;
+  const kept = Math.max(0, max - `…(+${text.length} chars)`.length);
+  return `${text.slice(0, kept)}…(+${text.length - kept} chars)`;
 }

@@ -2,6 +2,7 @@
 // once: taken, or refused with the reason), `pause` and `resume` as Signals (then the
 // audit log tells whether they were taken).
 import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { entriesWritten } from '../../workflows/audit-log';
 import { approveUpdate, pauseSignal, resumeSignal, rollbackUpdate, type ControlAnswer } from '../../workflows/gates';
 import { statusQuery } from '../../workflows/status';
 import { gateName } from '../../workflows/spec';
@@ -112,8 +113,10 @@ export async function pauseResumeCommand(action: 'pause' | 'resume', argv: strin
     const deadline = Date.now() + timeout * 1000;
     while (Date.now() < deadline) {
       const now = await withTimeout(t, timeout, () => handle.query(statusQuery)).catch(() => undefined);
+      // The entries written since `before` are the last ones (the log is bounded: its length stops growing).
+      const added = now ? entriesWritten(now) - entriesWritten(before) : 0;
       const entry = now?.audit
-        .slice(before.audit.length)
+        .slice(added > 0 ? -added : now.audit.length)
         .find((e) => (e.kind === 'control' && e.action === action && e.by === by) || (e.kind === 'refused' && e.what === action));
       if (entry?.kind === 'refused') {
         io.err(`refused: ${entry.reason}`);

@@ -9,8 +9,11 @@ import { randomUUID } from 'node:crypto';
 import { createLocalEnv } from '../harness/temporal';
 import { demoSpec } from '../../scripts/sandbox/demo-spec';
 import { classicalMigration } from '../../workflows/classical-migration';
-import { approveUpdate, rollbackUpdate } from '../../workflows/gates';
+import { approveSignal, approveUpdate, pauseSignal, rollbackUpdate } from '../../workflows/gates';
 import { statusQuery, type MigrationStatus } from '../../workflows/status';
+import { entriesWritten } from '../../workflows/audit-log';
+import { jsonBytes } from '../../workflows/payload-budget';
+import { cli } from '../cli/capture';
 import { fakeWorld } from './fakes';
 import { startWorker } from './harness';
 
@@ -94,3 +97,54 @@ it('refuses an oversized approve or rollback Update before accepting it, naming 
   // Within the limits, the approval is taken.
   expect(await handle.executeUpdate(approveUpdate, { args: [{ gate: 'start', by: 'operator', comment: 'c'.repeat(2_000) }] })).toMatchObject({ accepted: true });
 }, 60_000);
+
+it('keeps refused signals with huge fields short in the audit log: status stays readable and the gate can still be approved', async () => {
+  const handle = await atGateStart();
+  for (let i = 0; i < 3; i++) await handle.signal(approveSignal, { gate: 'start', by: 'm'.repeat(1_000_000) });
+  await handle.signal(pauseSignal, { by: 'operator', comment: 'c'.repeat(1_000_000) });
+
+  const s = await untilStatus(handle, (st) => st.audit.filter((e) => e.kind === 'refused').length === 4);
+  expect(jsonBytes(s)).toBeLessThan(20_000);
+  const refusals = s.audit.filter((e) => e.kind === 'refused');
+  for (const e of refusals.slice(0, 3)) {
+    expect(e).toMatchObject({ what: 'approve', via: 'signal', reason: '"by" is too long: 1000000 characters, at most 200' });
+    expect(e.by).toBe(`${'m'.repeat(183)}…(+999817 chars)`); // 199 characters
+  }
+  expect(refusals[3]).toMatchObject({ what: 'pause', by: 'operator', reason: '"comment" is too long: 1000000 characters, at most 2000' });
+  expect(s.paused).toBe(false);
+
+  expect(await handle.executeUpdate(approveUpdate, { args: [{ gate: 'start', by: 'operator' }] })).toMatchObject({ accepted: true });
+  expect(await failedTasks(handle)).toEqual([]);
+}, 60_000);
+
+it('bounds the audit log under thousands of refused signals: the status stays small, the first and the latest entries stay', async () => {
+  const handle = await atGateStart();
+  const before = await handle.query(statusQuery);
+  const N = 3_000;
+  for (let i = 0; i < N - 1; i += 100) {
+    const batch = Math.min(100, N - 1 - i);
+    await Promise.all(Array.from({ length: batch }, (_, k) => handle.signal(approveSignal, { gate: 'start', by: `mallory-${i + k}-${'x'.repeat(1_000)}` })));
+  }
+  await handle.signal(approveSignal, { gate: 'start', by: 'mallory-last' });
+  const s = await untilStatus(handle, (st) => entriesWritten(st) === before.audit.length + N, 60_000);
+
+  expect(jsonBytes(s)).toBeLessThan(50_000);
+  expect(s.audit.slice(0, before.audit.length)).toEqual(before.audit); // the migration's own first entries
+  const refusals = s.audit.filter((e) => e.kind === 'refused');
+  expect(refusals.length).toBeLessThanOrEqual(30);
+  expect(refusals.at(-1)).toMatchObject({ by: 'mallory-last', reason: '"mallory-last" is not an allowed approver of this migration' }); // the latest is kept
+  expect(refusals[0].by).toMatch(/^mallory-\d+-x+…\(\+\d+ chars\)$/);
+  expect(s.auditOmitted).toMatchObject({ entries: N - refusals.length, kinds: { refused: N - refusals.length } });
+
+  // The CLI shows what was left out, and still finds a pause in the bounded log.
+  const run = cli({ client: env.client });
+  const status = await run('status', handle.workflowId, '--audit', '2');
+  expect(status.stdout).toMatch(new RegExp(`^audit log \\(last 2 of ${before.audit.length + N}\\):\n {2}\\(${N - refusals.length} entries written between \\S+ and \\S+ are left out of the log to keep it small: ${N - refusals.length} refused\\)$`, 'm'));
+  const paused = await run('pause', handle.workflowId, '--by', 'operator');
+  expect([paused.code, paused.stdout]).toEqual([0, expect.stringMatching(/taken: .* pause +by operator/)]);
+
+  // An approval after the flood is taken and shown.
+  await handle.executeUpdate(approveUpdate, { args: [{ gate: 'start', by: 'operator' }] });
+  const after = await untilStatus(handle, (st) => st.audit.some((e) => e.kind === 'approval'));
+  expect(after.audit.find((e) => e.kind === 'approval')).toMatchObject({ gate: 'start', by: 'operator', via: 'update' });
+}, 120_000);
