@@ -1,9 +1,11 @@
 // Approval gates and the operator's controls. Approvers send `approve` as a Signal (the
 // Temporal UI's Signal dialog: one JSON object) or as an Update (the CLI: an immediate
 // yes/no). Only the open gate can be approved, only by an allowed approver; anything
-// else is refused: the Update's validator rejects malformed or oversized input before it
-// is accepted (control-input.ts), and a refused Signal is recorded in the audit log.
-// Never silently taken.
+// else is refused, never silently taken. An Update's validator rejects malformed or
+// oversized input before acceptance (control-input.ts): such a rejection never reaches
+// history, which is what keeps it from terminating the workflow, and so it cannot be
+// written to the audit log either. Everything else (a wrong gate, an unknown approver)
+// is refused by the handler, which records it in the audit log, Signal or Update alike.
 import { ApplicationFailure, condition, defineSignal, defineUpdate, log, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { AuditEntry } from './audit';
 import { checkControlInput, RefusedError, type ControlAction } from './control-input';
@@ -38,13 +40,12 @@ export const resumeSignal = defineSignal<[ControlRequest]>('resume');
 export class RollbackRequested extends Error {}
 
 /**
- * An Update's validator: malformed or oversized input (then `check`) is refused before the
- * Update is accepted, so it never reaches history; the sender is told, and not to retry.
+ * An Update's validator: malformed or oversized input is refused before the Update is
+ * accepted, so it never reaches history; the sender is told, and not to retry.
  */
-function validate(action: ControlAction, args: unknown[], check: () => void): void {
+function validate(action: ControlAction, args: unknown[]): void {
   try {
     checkControlInput(action, args);
-    check();
   } catch (err) {
     if (!(err instanceof RefusedError)) throw err;
     log.warn('refused update', { workflowId: workflowInfo().workflowId, what: action, reason: err.message });
@@ -78,15 +79,15 @@ export class Gates {
     setHandler(approveSignal, (a) => this.viaSignal('approve', a, () => this.approve(a, 'signal')), {
       description: 'Approve the open gate: {"gate":"cutover","by":"<approver>","comment":"…"}',
     });
-    setHandler(approveUpdate, (a) => this.approve(a, 'update'), {
-      validator: (...args: unknown[]) => validate('approve', args, () => this.checkApproval(args[0] as Approval)),
+    setHandler(approveUpdate, (a) => this.viaUpdate('approve', a, () => this.approve(a, 'update')), {
+      validator: (...args: unknown[]) => validate('approve', args),
       description: 'Approve the open gate, answering at once whether it was taken',
     });
     setHandler(rollbackSignal, (r) => this.viaSignal('rollback', r, () => this.rollback(r)), {
       description: 'Roll back before the point of no return: {"by":"<approver>","comment":"why"}',
     });
-    setHandler(rollbackUpdate, (r) => this.rollback(r), {
-      validator: (...args: unknown[]) => validate('rollback', args, () => this.checkControl('rollback', args[0] as ControlRequest)),
+    setHandler(rollbackUpdate, (r) => this.viaUpdate('rollback', r, () => this.rollback(r)), {
+      validator: (...args: unknown[]) => validate('rollback', args),
       description: 'Roll back before the point of no return, answering at once',
     });
     setHandler(pauseSignal, (r) => this.viaSignal('pause', r, () => this.setPaused(true, r)), {
@@ -179,7 +180,7 @@ export class Gates {
   }
 
   private approve(a: Approval, via: 'signal' | 'update'): ControlAnswer {
-    this.checkApproval(a); // an update's validator ran already; a signal's did not
+    this.checkApproval(a); // here, not in an update's validator: a refusal is recorded
     this.approved.add(a.gate);
     if (a.gate === 'step-failed') this.decision = a.decision;
     this.o.audit({ at: now(), kind: 'approval', gate: a.gate, by: a.by.trim(), comment: a.comment, via, ...(a.decision && { decision: a.decision }) });
@@ -201,17 +202,34 @@ export class Gates {
     return { accepted: true, message: paused ? 'paused before the next step' : 'resumed' };
   }
 
-  /** A refused signal cannot answer its sender: it is recorded and logged instead (clipped: anyone can send one). */
+  /** A refused signal cannot answer its sender: it is recorded and logged instead. */
   private viaSignal(what: string, payload: unknown, act: () => unknown): void {
     try {
       act();
     } catch (err) {
       if (!(err instanceof RefusedError)) throw err;
-      const sender = (payload as { by?: unknown } | undefined)?.by;
-      const by = typeof sender === 'string' ? clip(sender, NAME_MAX_CHARS) : '(unknown)';
-      const reason = clip(err.message, TEXT_MAX_CHARS);
-      this.o.audit({ at: now(), kind: 'refused', what, by, reason, via: 'signal' });
-      log.warn('refused signal', { workflowId: workflowInfo().workflowId, what, by, reason });
+      this.recordRefusal(what, payload, err.message, 'signal');
     }
+  }
+
+  /** A refused update is recorded too, then answered: refused, not to be retried. */
+  private viaUpdate(what: ControlAction, payload: unknown, act: () => ControlAnswer): ControlAnswer {
+    try {
+      return act();
+    } catch (err) {
+      if (!(err instanceof RefusedError)) throw err;
+      this.recordRefusal(what, payload, err.message, 'update');
+      throw ApplicationFailure.nonRetryable(err.message, 'Refused');
+    }
+  }
+
+  /** Writes a refusal to the audit log and the worker's log, clipped: anyone can send one. */
+  private recordRefusal(name: string, payload: unknown, message: string, via: 'signal' | 'update'): void {
+    const what = clip(name, NAME_MAX_CHARS);
+    const sender = (payload as { by?: unknown } | undefined)?.by;
+    const by = typeof sender === 'string' ? clip(sender, NAME_MAX_CHARS) : '(unknown)';
+    const reason = clip(message, TEXT_MAX_CHARS);
+    this.o.audit({ at: now(), kind: 'refused', what, by, reason, via });
+    log.warn(`refused ${via}`, { workflowId: workflowInfo().workflowId, what, by, reason });
   }
 }

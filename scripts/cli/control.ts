@@ -28,7 +28,7 @@ mailshift resume <workflowId> --by <approver> [--comment <text>]
 Pauses the runbook before its next step, or resumes it (Signals \`pause\` / \`resume\`).
 The command then reads the audit log for a few seconds: a refused signal exits 3.`;
 
-/** Sends an Update and prints the workflow's answer; a validator's refusal exits 3. */
+/** Sends an Update and prints the workflow's answer; a refusal exits 3. */
 async function update(
   io: CliIo,
   workflowId: string,

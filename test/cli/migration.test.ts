@@ -91,6 +91,9 @@ describe('an operator and an approver drive a classical migration', () => {
     const stranger = await run('approve', id, 'start', '--by', 'mallory', '--json');
     expect(stranger.code).toBe(3);
     expect(JSON.parse(stranger.stdout)).toEqual({ accepted: false, reason: '"mallory" is not an allowed approver of this migration' });
+    // Both refusals are in the audit log.
+    const refusals = JSON.parse((await run('status', id, '--json')).stdout).status.audit.filter((e: { kind: string }) => e.kind === 'refused');
+    expect(refusals.map((e: { by: string; via: string }) => `${e.by} (${e.via})`)).toEqual(['operator (update)', 'mallory (update)']);
     expect((await run('approve', id, 'nonsense', '--by', 'operator')).code).toBe(2);
     expect((await run('approve', id, 'start')).code).toBe(2); // --by is required
 
