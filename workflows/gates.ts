@@ -96,6 +96,9 @@ export class Gates {
     setHandler(resumeSignal, (r) => this.viaSignal('resume', r, () => this.setPaused(false, r)), {
       description: 'Resume a paused migration: {"by":"<approver>"}',
     });
+    // No default signal handler records other names (a typo such as `Approve`): with one
+    // set, a signal named `__temporal_…` fails every workflow task (SDK 1.24), which would
+    // let anyone who can signal stop the migration. Such signals are left unhandled.
   }
 
   /**

@@ -152,3 +152,22 @@ it('writes a refused Update to the audit log, and its error is not retryable', a
     await worker.stop();
   }
 });
+
+it('a signal of an unknown or reserved name neither takes anything nor stops the migration', async () => {
+  const { worker, handle } = await started();
+  try {
+    await handle.signal('Approve', { gate: 'start', by: 'operator' }); // a typo in the UI's Signal dialog
+    await handle.signal('__temporal_approve', { gate: 'start', by: 'operator' }); // a name the SDK reserves
+    // A stuck workflow answers neither a query nor an update: give up after 10 s.
+    const promptly = <T>(fn: () => Promise<T>) => env.client.withDeadline(Date.now() + 10_000, fn);
+    expect((await promptly(() => handle.query(statusQuery))).openGate).toBe('start'); // nothing was taken
+    // The runbook still runs its workflow tasks: an approval is taken and it goes on.
+    await promptly(() => handle.executeUpdate(approveUpdate, { args: [{ gate: 'start', by: 'operator' }] }));
+    await until(env, handle, (s) => s.phase === 'lowering TTL' && !!s.nextTimer, 48);
+    const failed = ((await handle.fetchHistory()).events ?? []).filter((e) => e.workflowTaskFailedEventAttributes);
+    expect(failed).toEqual([]);
+    await handle.terminate('test done');
+  } finally {
+    await worker.stop();
+  }
+});
