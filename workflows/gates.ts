@@ -1,11 +1,16 @@
 // Approval gates and the operator's controls. Approvers send `approve` as a Signal (the
 // Temporal UI's Signal dialog: one JSON object) or as an Update (the CLI: an immediate
 // yes/no). Only the open gate can be approved, only by an allowed approver; anything
-// else is refused: the Update's validator rejects it before anything is written, and a
-// refused Signal is recorded in the audit log. Never silently taken.
-import { condition, defineSignal, defineUpdate, log, setHandler, workflowInfo } from '@temporalio/workflow';
+// else is refused, never silently taken. An Update's validator rejects malformed or
+// oversized input before acceptance (control-input.ts): such a rejection never reaches
+// history, which is what keeps it from terminating the workflow, and so it cannot be
+// written to the audit log either. Everything else (a wrong gate, an unknown approver)
+// is refused by the handler, which records it in the audit log, Signal or Update alike.
+import { ApplicationFailure, condition, defineSignal, defineUpdate, log, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { AuditEntry } from './audit';
+import { checkControlInput, RefusedError, type ControlAction } from './control-input';
 import type { GateName } from './spec';
+import { clip, NAME_MAX_CHARS, TEXT_MAX_CHARS } from './text-bounds';
 
 export interface Approval {
   gate: GateName;
@@ -34,10 +39,17 @@ export const resumeSignal = defineSignal<[ControlRequest]>('resume');
 /** Thrown between steps once a rollback is requested: the scenario takes the back-out path. */
 export class RollbackRequested extends Error {}
 
-export class RefusedError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RefusedError';
+/**
+ * An Update's validator: malformed or oversized input is refused before the Update is
+ * accepted, so it never reaches history; the sender is told, and not to retry.
+ */
+function validate(action: ControlAction, args: unknown[]): void {
+  try {
+    checkControlInput(action, args);
+  } catch (err) {
+    if (!(err instanceof RefusedError)) throw err;
+    log.warn('refused update', { workflowId: workflowInfo().workflowId, what: action, reason: err.message });
+    throw ApplicationFailure.nonRetryable(err.message, 'Refused');
   }
 }
 
@@ -67,15 +79,15 @@ export class Gates {
     setHandler(approveSignal, (a) => this.viaSignal('approve', a, () => this.approve(a, 'signal')), {
       description: 'Approve the open gate: {"gate":"cutover","by":"<approver>","comment":"…"}',
     });
-    setHandler(approveUpdate, (a) => this.approve(a, 'update'), {
-      validator: (a) => this.checkApproval(a),
+    setHandler(approveUpdate, (a) => this.viaUpdate('approve', a, () => this.approve(a, 'update')), {
+      validator: (...args: unknown[]) => validate('approve', args),
       description: 'Approve the open gate, answering at once whether it was taken',
     });
     setHandler(rollbackSignal, (r) => this.viaSignal('rollback', r, () => this.rollback(r)), {
       description: 'Roll back before the point of no return: {"by":"<approver>","comment":"why"}',
     });
-    setHandler(rollbackUpdate, (r) => this.rollback(r), {
-      validator: (r) => this.checkControl('rollback', r),
+    setHandler(rollbackUpdate, (r) => this.viaUpdate('rollback', r, () => this.rollback(r)), {
+      validator: (...args: unknown[]) => validate('rollback', args),
       description: 'Roll back before the point of no return, answering at once',
     });
     setHandler(pauseSignal, (r) => this.viaSignal('pause', r, () => this.setPaused(true, r)), {
@@ -84,6 +96,9 @@ export class Gates {
     setHandler(resumeSignal, (r) => this.viaSignal('resume', r, () => this.setPaused(false, r)), {
       description: 'Resume a paused migration: {"by":"<approver>"}',
     });
+    // No default signal handler records other names (a typo such as `Approve`): with one
+    // set, a signal named `__temporal_…` fails every workflow task (SDK 1.24), which would
+    // let anyone who can signal stop the migration. Such signals are left unhandled.
   }
 
   /**
@@ -134,7 +149,7 @@ export class Gates {
   }
 
   checkApproval(a: Approval): void {
-    if (!a || typeof a !== 'object') throw new RefusedError('an approval is an object: {"gate":"…","by":"…"}');
+    checkControlInput('approve', [a]);
     this.checkApprover(a.by);
     if (typeof a.gate !== 'string' || !a.gate) throw new RefusedError('the approval names no gate');
     if (a.gate !== this.openGate) {
@@ -158,7 +173,7 @@ export class Gates {
   }
 
   private checkControl(action: 'rollback' | 'pause' | 'resume', r: ControlRequest): void {
-    if (!r || typeof r !== 'object') throw new RefusedError(`${action} takes an object: {"by":"…"}`);
+    checkControlInput(action, [r]);
     this.checkApprover(r.by);
     if (action === 'rollback') {
       const refusal = this.o.rollbackRefusal();
@@ -168,7 +183,7 @@ export class Gates {
   }
 
   private approve(a: Approval, via: 'signal' | 'update'): ControlAnswer {
-    this.checkApproval(a); // an update's validator ran already; a signal's did not
+    this.checkApproval(a); // here, not in an update's validator: a refusal is recorded
     this.approved.add(a.gate);
     if (a.gate === 'step-failed') this.decision = a.decision;
     this.o.audit({ at: now(), kind: 'approval', gate: a.gate, by: a.by.trim(), comment: a.comment, via, ...(a.decision && { decision: a.decision }) });
@@ -196,9 +211,28 @@ export class Gates {
       act();
     } catch (err) {
       if (!(err instanceof RefusedError)) throw err;
-      const by = typeof (payload as { by?: unknown })?.by === 'string' ? (payload as { by: string }).by : '(unknown)';
-      this.o.audit({ at: now(), kind: 'refused', what, by, reason: err.message, via: 'signal' });
-      log.warn('refused signal', { workflowId: workflowInfo().workflowId, what, by, reason: err.message });
+      this.recordRefusal(what, payload, err.message, 'signal');
     }
+  }
+
+  /** A refused update is recorded too, then answered: refused, not to be retried. */
+  private viaUpdate(what: ControlAction, payload: unknown, act: () => ControlAnswer): ControlAnswer {
+    try {
+      return act();
+    } catch (err) {
+      if (!(err instanceof RefusedError)) throw err;
+      this.recordRefusal(what, payload, err.message, 'update');
+      throw ApplicationFailure.nonRetryable(err.message, 'Refused');
+    }
+  }
+
+  /** Writes a refusal to the audit log and the worker's log, clipped: anyone can send one. */
+  private recordRefusal(name: string, payload: unknown, message: string, via: 'signal' | 'update'): void {
+    const what = clip(name, NAME_MAX_CHARS);
+    const sender = (payload as { by?: unknown } | undefined)?.by;
+    const by = typeof sender === 'string' ? clip(sender, NAME_MAX_CHARS) : '(unknown)';
+    const reason = clip(message, TEXT_MAX_CHARS);
+    this.o.audit({ at: now(), kind: 'refused', what, by, reason, via });
+    log.warn(`refused ${via}`, { workflowId: workflowInfo().workflowId, what, by, reason });
   }
 }

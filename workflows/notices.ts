@@ -46,7 +46,7 @@ export async function notifyApprovers(run: Runbook, notice: NoticeKind, data: Re
 
 async function send(run: Runbook, notice: NoticeKind, to: string[], data: Record<string, string>): Promise<void> {
   const { spec } = run;
-  const n = run.audit.filter((e) => e.kind === 'notice').length;
+  const n = run.audit.count('notice');
   const { workflowId, namespace } = workflowInfo();
   const estimate = run.rounds.filter((r) => r.kind === 'presync').at(-1)?.durationMs;
   await act.sendNotice({

@@ -16,7 +16,8 @@ import {
 import type * as activities from '../activities';
 import type { NoticeKind } from '../activities/notify/schema';
 import type { SyncState } from '../activities/imap/types';
-import type { AuditEntry, DnsRecordSet } from './audit';
+import type { DnsRecordSet } from './audit';
+import { AuditLog } from './audit-log';
 import * as dnsSteps from './dns-steps';
 import { Gates, RollbackRequested } from './gates';
 import { handOverToHost2 } from './hand-over';
@@ -39,7 +40,7 @@ const HOUR = 3_600_000;
 export class Runbook {
   phase = 'starting';
   nextTimer: MigrationStatus['nextTimer'];
-  readonly audit: AuditEntry[] = [];
+  readonly audit: AuditLog;
   readonly rounds: RoundSummary[] = [];
   readonly mailboxes: MigrationStatus['mailboxes'] = {};
   readonly gates: Gates;
@@ -64,8 +65,8 @@ export class Runbook {
     private readonly resumed?: RunbookSnapshot,
   ) {
     for (const m of this.spec.mailboxes) this.mailboxes[m.source.user] = { wave: m.wave, usersOnHost2: false };
+    this.audit = new AuditLog(resumed?.audit, resumed?.auditOmitted);
     if (resumed) {
-      this.audit.push(...resumed.audit);
       this.rounds.push(...resumed.rounds);
       Object.assign(this.mailboxes, resumed.mailboxes);
       this.originalRecords = resumed.originalRecords;
@@ -109,7 +110,8 @@ export class Runbook {
       mailboxes: this.mailboxes,
       rounds: this.rounds,
       finalSyncEstimateMs: presyncs.at(-1)?.durationMs,
-      audit: this.audit,
+      audit: this.audit.entries,
+      ...(this.audit.omitted && { auditOmitted: this.audit.omitted }),
     };
   }
 
@@ -173,7 +175,8 @@ export class Runbook {
     if (this.gates.rollbackRequested) return; // the next step takes the back-out path
     const snapshot: RunbookSnapshot = {
       stage,
-      audit: this.audit,
+      audit: this.audit.entries,
+      auditOmitted: this.audit.omitted,
       rounds: this.rounds,
       mailboxes: this.mailboxes,
       originalRecords: this.originalRecords,

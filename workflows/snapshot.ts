@@ -2,6 +2,7 @@
 // history starts small again. Only the runbook's long loops continue-as-new.
 import type { SyncState } from '../activities/imap/types';
 import type { AuditEntry, DnsRecordSet } from './audit';
+import type { AuditOmitted } from './audit-log';
 import type { ControlRequest } from './gates';
 import type { FinalSyncOutcome } from './phase-rules';
 import type { MigrationStatus, RoundSummary } from './status';
@@ -12,6 +13,8 @@ export type ResumeStage = 'presync' | 'postsync';
 export interface RunbookSnapshot {
   stage: ResumeStage;
   audit: AuditEntry[];
+  /** Absent in snapshots from before the audit log was bounded. */
+  auditOmitted?: AuditOmitted;
   rounds: RoundSummary[];
   mailboxes: MigrationStatus['mailboxes'];
   originalRecords: DnsRecordSet[];

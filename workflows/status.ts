@@ -1,6 +1,7 @@
 // What an operator sees of a migration: the `status` query's answer and the final report.
 import { defineQuery } from '@temporalio/workflow';
 import type { AuditEntry } from './audit';
+import type { AuditOmitted } from './audit-log';
 import type { MailboxOutcome, RoundKind } from './mailbox-round';
 import type { GateName } from './spec';
 
@@ -44,7 +45,10 @@ export interface MigrationStatus {
   rounds: RoundSummary[];
   /** The last pre-sync round's duration: what the final sync should take. */
   finalSyncEstimateMs?: number;
+  /** The audit log as kept (bounded: audit-log.ts)… */
   audit: AuditEntry[];
+  /** …and what was left out of it, when anything was. */
+  auditOmitted?: AuditOmitted;
 }
 
 export interface MigrationReport extends MigrationStatus {

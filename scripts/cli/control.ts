@@ -2,6 +2,8 @@
 // once: taken, or refused with the reason), `pause` and `resume` as Signals (then the
 // audit log tells whether they were taken).
 import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { entriesWritten } from '../../workflows/audit-log';
+import { checkControlInput, RefusedError, type ControlAction } from '../../workflows/control-input';
 import { approveUpdate, pauseSignal, resumeSignal, rollbackUpdate, type ControlAnswer } from '../../workflows/gates';
 import { statusQuery } from '../../workflows/status';
 import { gateName } from '../../workflows/spec';
@@ -14,12 +16,14 @@ export const approveHelp = `mailshift approve <workflowId> <gate> --by <approver
 
 Approves the open gate (${gateName.options.join(', ')}) through the workflow's
 \`approve\` Update: the answer is immediate. Only the open gate can be approved, only by an
-approver the spec allows; a refusal prints the reason and exits 3.`;
+approver the spec allows; a refusal prints the reason and exits 3. --by takes at most
+200 characters, --comment at most 2,000.`;
 
 export const rollbackHelp = `mailshift rollback <workflowId> --by <approver> --comment <why> [--json] [--timeout <seconds>]
 
 Rolls the migration back (DNS records restored, host1 re-opened, users told) through
-the \`rollback\` Update, until users work on host2. A refusal prints the reason and exits 3.`;
+the \`rollback\` Update, until users work on host2. A refusal prints the reason and exits 3.
+--by takes at most 200 characters, --comment at most 2,000.`;
 
 export const pauseHelp = `mailshift pause <workflowId> --by <approver> [--comment <text>]
 mailshift resume <workflowId> --by <approver> [--comment <text>]
@@ -27,7 +31,21 @@ mailshift resume <workflowId> --by <approver> [--comment <text>]
 Pauses the runbook before its next step, or resumes it (Signals \`pause\` / \`resume\`).
 The command then reads the audit log for a few seconds: a refused signal exits 3.`;
 
-/** Sends an Update and prints the workflow's answer; a validator's refusal exits 3. */
+/**
+ * The request, checked here as the workflow will check it: over Temporal's 2 MB payload
+ * limit even the workflow's refusal cannot come back, and nothing need be sent to learn it.
+ */
+function checked<T>(action: ControlAction, request: T): T {
+  try {
+    checkControlInput(action, [request]);
+  } catch (err) {
+    if (err instanceof RefusedError) throw new UsageError(`${err.message}; nothing was sent`);
+    throw err;
+  }
+  return request;
+}
+
+/** Sends an Update and prints the workflow's answer; a refusal exits 3. */
 async function update(
   io: CliIo,
   workflowId: string,
@@ -74,9 +92,8 @@ export async function approveCommand(argv: string[], io: CliIo): Promise<number>
   const g = gateName.safeParse(gate);
   if (!g.success) throw new UsageError(`unknown gate "${gate}": the gates are ${gateName.options.join(', ')}`);
   const by = required(values.by, 'by');
-  return update(io, workflowId, values.json, seconds(values.timeout, 30), (h) =>
-    h.executeUpdate(approveUpdate, { args: [{ gate: g.data, by, ...(values.comment && { comment: values.comment }) }] }),
-  );
+  const approval = checked('approve', { gate: g.data, by, ...(values.comment && { comment: values.comment }) });
+  return update(io, workflowId, values.json, seconds(values.timeout, 30), (h) => h.executeUpdate(approveUpdate, { args: [approval] }));
 }
 
 export async function rollbackCommand(argv: string[], io: CliIo): Promise<number> {
@@ -86,8 +103,8 @@ export async function rollbackCommand(argv: string[], io: CliIo): Promise<number
     return EXIT.ok;
   }
   const by = required(values.by, 'by');
-  const comment = required(values.comment, 'comment');
-  return update(io, args[0], values.json, seconds(values.timeout, 30), (h) => h.executeUpdate(rollbackUpdate, { args: [{ by, comment }] }));
+  const request = checked('rollback', { by, comment: required(values.comment, 'comment') });
+  return update(io, args[0], values.json, seconds(values.timeout, 30), (h) => h.executeUpdate(rollbackUpdate, { args: [request] }));
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -101,19 +118,22 @@ export async function pauseResumeCommand(action: 'pause' | 'resume', argv: strin
   }
   const [workflowId] = args;
   const by = required(values.by, 'by');
+  const request = checked(action, { by, ...(values.comment && { comment: values.comment }) });
   const timeout = seconds(values.timeout, 5);
   const t = await connect(io);
   try {
     const handle = t.client.workflow.getHandle(workflowId);
     const before = await withTimeout(t, timeout, () => handle.query(statusQuery)).catch(() => undefined);
-    await handle.signal(action === 'pause' ? pauseSignal : resumeSignal, { by, ...(values.comment && { comment: values.comment }) });
+    await handle.signal(action === 'pause' ? pauseSignal : resumeSignal, request);
     io.out(`sent ${action} to ${workflowId}`);
     if (!before) return EXIT.ok; // no worker answers queries now: the signal waits in history
     const deadline = Date.now() + timeout * 1000;
     while (Date.now() < deadline) {
       const now = await withTimeout(t, timeout, () => handle.query(statusQuery)).catch(() => undefined);
+      // The entries written since `before` are the last ones (the log is bounded: its length stops growing).
+      const added = now ? entriesWritten(now) - entriesWritten(before) : 0;
       const entry = now?.audit
-        .slice(before.audit.length)
+        .slice(added > 0 ? -added : now.audit.length)
         .find((e) => (e.kind === 'control' && e.action === action && e.by === by) || (e.kind === 'refused' && e.what === action));
       if (entry?.kind === 'refused') {
         io.err(`refused: ${entry.reason}`);

@@ -2,6 +2,7 @@
 // timers, a progress bar per mailbox, the final-sync estimate, the recent audit log) and
 // the final report as Markdown.
 import type { AuditEntry } from '../../workflows/audit';
+import { entriesWritten, type AuditOmitted } from '../../workflows/audit-log';
 import type { MigrationReport, MigrationStatus, RoundSummary } from '../../workflows/status';
 
 /** 3 d 4 h, 2 h 05 min, 12 min, 45 s, 800 ms. */
@@ -73,6 +74,14 @@ export function auditLine(e: AuditEntry): string {
   }
 }
 
+/** What the bounded audit log left out (workflows/audit-log.ts). */
+export function omittedLine(o: AuditOmitted): string {
+  const kinds = Object.entries(o.kinds)
+    .map(([kind, n]) => `${n} ${kind}`)
+    .join(', ');
+  return `(${o.entries} entries written between ${o.from} and ${o.until} are left out of the log to keep it small: ${kinds})`;
+}
+
 const roundLine = (r: RoundSummary, total: number) =>
   `${r.kind}${r.wave ? ` (${r.wave})` : ''}: ${r.mailboxes - r.failed.length}/${r.mailboxes} mailboxes ok ${bar(r.mailboxes - r.failed.length, total)}, ` +
   `${r.copied} copied, ${r.deleted} deleted, took ${duration(r.durationMs)}${r.failed.length ? `; FAILED: ${r.failed.join(', ')}` : ''}`;
@@ -110,7 +119,9 @@ export function renderStatus(v: StatusView, now: Date, auditCount = 8): string {
     lines.push(`  ${u.padEnd(width)}  ${bar(stage, MAILBOX_STAGES.length, MAILBOX_STAGES.length)} ${(MAILBOX_STAGES[stage - 1] ?? 'waiting').padEnd(12)}  ${m.wave.padEnd(waveWidth)}  ${last}`);
   }
   const audit = s.audit.slice(-auditCount);
-  lines.push('', `audit log (last ${audit.length} of ${s.audit.length}):`, ...(audit.length ? audit.map((e) => `  ${auditLine(e)}`) : ['  (empty)']));
+  lines.push('', `audit log (last ${audit.length} of ${entriesWritten(s)}):`);
+  if (s.auditOmitted) lines.push(`  ${omittedLine(s.auditOmitted)}`);
+  lines.push(...(audit.length ? audit.map((e) => `  ${auditLine(e)}`) : ['  (empty)']));
   return lines.join('\n');
 }
 
@@ -163,6 +174,7 @@ export function renderReport(workflowId: string, r: MigrationReport): string {
     '## Audit log',
     '',
     r.audit.length ? r.audit.map((e) => `- ${auditLine(e)}`).join('\n') : 'Empty.',
+    ...(r.auditOmitted ? ['', omittedLine(r.auditOmitted)] : []),
     '',
   ].join('\n');
 }

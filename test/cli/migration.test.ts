@@ -93,7 +93,15 @@ describe('an operator and an approver drive a classical migration', () => {
     const stranger = await run('approve', id, 'start', '--by', 'mallory', '--json');
     expect(stranger.code).toBe(3);
     expect(JSON.parse(stranger.stdout)).toEqual({ accepted: false, reason: '"mallory" is not an allowed approver of this migration' });
+    // Both refusals are in the audit log.
+    const refusals = JSON.parse((await run('status', id, '--json')).stdout).status.audit.filter((e: { kind: string }) => e.kind === 'refused');
+    expect(refusals.map((e: { by: string; via: string }) => `${e.by} (${e.via})`)).toEqual(['operator (update)', 'mallory (update)']);
     expect((await run('approve', id, 'nonsense', '--by', 'operator')).code).toBe(2);
+    // Too long to send (over Temporal's payload limit not even the refusal could come back).
+    for (const argv of [['approve', id, 'start'], ['rollback', id], ['pause', id]]) {
+      const long = await run(...argv, '--by', 'operator', '--comment', 'c'.repeat(2_500_000));
+      expect([long.code, long.stderr]).toEqual([2, expect.stringContaining('"comment" is too long: 2500000 characters, at most 2000; nothing was sent')]);
+    }
     expect((await run('approve', id, 'start')).code).toBe(2); // --by is required
 
     const approved = await run('approve', id, 'start', '--by', 'operator', '--comment', 'preflight looks fine');

@@ -1,5 +1,7 @@
-// The operator's controls: reminders at a gate that waits, pause and resume.
+// The operator's controls: reminders at a gate that waits, pause and resume, and what
+// is refused (and written to the audit log).
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { createTimeSkippingEnv } from '../harness/temporal';
 import { demoSpec } from '../../scripts/sandbox/demo-spec';
@@ -109,6 +111,62 @@ it('a rollback asked at gate dns-conflict still overwrites the other change only
     expect(report.outcome).toBe('rolled-back');
     expect(world.records.get('example.test./MX')).toEqual(mx);
     expect(report.audit.filter((e) => e.kind === 'dns-conflict').map((e) => (e as { step: string }).step)).toEqual(['switch MX', 'rollback']);
+  } finally {
+    await worker.stop();
+  }
+});
+
+it('writes a refused Update to the audit log, and its error is not retryable', async () => {
+  const { worker, handle } = await started();
+  try {
+    const refusal = (p: Promise<unknown>) => p.then(() => 'accepted', (err: unknown) => (err instanceof WorkflowUpdateFailedError ? err.cause : err));
+    expect(await refusal(handle.executeUpdate(approveUpdate, { args: [{ gate: 'start', by: 'mallory', comment: 'let me in' }] }))).toMatchObject({
+      type: 'Refused',
+      nonRetryable: true,
+      message: '"mallory" is not an allowed approver of this migration',
+    });
+    expect(await refusal(handle.executeUpdate(approveUpdate, { args: [{ gate: 'cutover', by: 'operator' }] }))).toMatchObject({
+      type: 'Refused',
+      nonRetryable: true,
+      message: 'gate "cutover" is not open; the open gate is "start"',
+    });
+    expect(await refusal(handle.executeUpdate(rollbackUpdate, { args: [{ by: 'mallory', comment: 'why not' }] }))).toMatchObject({
+      type: 'Refused',
+      nonRetryable: true,
+    });
+    // A malformed request names the field and what is wrong with it.
+    expect(await refusal(handle.executeUpdate(approveUpdate, { args: [{ gate: 'start', by: 'operator', comment: 42 as never }] }))).toMatchObject({
+      type: 'Refused',
+      nonRetryable: true,
+      message: '"comment" must be text, not a number',
+    });
+    const s = await handle.query(statusQuery);
+    expect(s.openGate).toBe('start'); // nothing was taken
+    expect(s.audit.filter((e) => e.kind === 'refused')).toEqual([
+      expect.objectContaining({ what: 'approve', by: 'mallory', via: 'update', reason: '"mallory" is not an allowed approver of this migration' }),
+      expect.objectContaining({ what: 'approve', by: 'operator', via: 'update', reason: 'gate "cutover" is not open; the open gate is "start"' }),
+      expect.objectContaining({ what: 'rollback', by: 'mallory', via: 'update', reason: '"mallory" is not an allowed approver of this migration' }),
+    ]);
+    await handle.terminate('test done');
+  } finally {
+    await worker.stop();
+  }
+});
+
+it('a signal of an unknown or reserved name neither takes anything nor stops the migration', async () => {
+  const { worker, handle } = await started();
+  try {
+    await handle.signal('Approve', { gate: 'start', by: 'operator' }); // a typo in the UI's Signal dialog
+    await handle.signal('__temporal_approve', { gate: 'start', by: 'operator' }); // a name the SDK reserves
+    // A stuck workflow answers neither a query nor an update: give up after 10 s.
+    const promptly = <T>(fn: () => Promise<T>) => env.client.withDeadline(Date.now() + 10_000, fn);
+    expect((await promptly(() => handle.query(statusQuery))).openGate).toBe('start'); // nothing was taken
+    // The runbook still runs its workflow tasks: an approval is taken and it goes on.
+    await promptly(() => handle.executeUpdate(approveUpdate, { args: [{ gate: 'start', by: 'operator' }] }));
+    await until(env, handle, (s) => s.phase === 'lowering TTL' && !!s.nextTimer, 48);
+    const failed = ((await handle.fetchHistory()).events ?? []).filter((e) => e.workflowTaskFailedEventAttributes);
+    expect(failed).toEqual([]);
+    await handle.terminate('test done');
   } finally {
     await worker.stop();
   }
