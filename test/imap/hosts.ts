@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { startDovecot, type DovecotServer, type MailUser } from '../../scripts/servers/dovecot';
+import type { ImapFlow } from 'imapflow';
 import type { ImapAccount, SyncRequest } from '../../activities/imap/types';
+import { connect, serverPathOf, type StoredMessage } from './corpus';
 
 export interface TestUser {
   user: string;
@@ -78,4 +80,27 @@ export async function startHosts(
       for (const d of dirs) rmSync(d, { recursive: true, force: true });
     },
   };
+}
+
+/** Runs `fn` logged in as `user` on one side; `path` spells a logical folder name as that server does. */
+export async function onServer<T>(
+  hosts: Hosts,
+  side: 'host1' | 'host2',
+  user: string,
+  fn: (c: ImapFlow, path: (logical: string) => string) => Promise<T>,
+): Promise<T> {
+  const server = hosts[side];
+  const client = await connect(server, user, hosts.users[user][side].password);
+  try {
+    return await fn(client, (logical) => serverPathOf(server, logical));
+  } finally {
+    await client.logout();
+  }
+}
+
+/** The UID of the one message in `folderName` whose source holds `marker`. */
+export function uidOf(messages: StoredMessage[], folderName: string, marker: string): number {
+  const hit = messages.filter((m) => m.folder === folderName && m.source.includes(marker));
+  if (hit.length !== 1) throw new Error(`${hit.length} messages with ${marker} in ${folderName}`);
+  return hit[0].uid;
 }

@@ -5,12 +5,11 @@
 // is the user's own, kept and reported, on that run and on every later one, while what
 // host1 deleted is still deleted on host2. Against two real Dovecot servers, each run fed
 // the previous run's state through JSON, as workflow history carries it.
-import type { ImapFlow } from 'imapflow';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { syncMailbox } from '../../activities/imap/sync-mailbox';
 import type { SyncHeartbeat, SyncRequest, SyncResult, SyncState } from '../../activities/imap/types';
-import { buildCorpus, connect, makeMessage, readMailbox, seedMailbox, serverPathOf, type StoredMessage } from './corpus';
-import { startHosts, type Hosts } from './hosts';
+import { buildCorpus, makeMessage, readMailbox, seedMailbox, type StoredMessage } from './corpus';
+import { onServer, startHosts, uidOf, type Hosts } from './hosts';
 
 jest.setTimeout(60_000);
 
@@ -23,33 +22,19 @@ const folder = (r: SyncResult, destination: string) => r.folders.find((f) => f.d
 const kept = (r: SyncResult, destination: string) => folder(r, destination).keptOnDestination ?? 0;
 const json = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
 
-async function onServer<T>(side: 'host1' | 'host2', user: string, fn: (c: ImapFlow, path: (logical: string) => string) => Promise<T>): Promise<T> {
-  const server = hosts[side];
-  const client = await connect(server, user, hosts.users[user][side].password);
-  try {
-    return await fn(client, (logical) => serverPathOf(server, logical));
-  } finally {
-    await client.logout();
-  }
-}
 
-function uidOf(messages: StoredMessage[], folderName: string, marker: string): number {
-  const hit = messages.filter((m) => m.folder === folderName && m.source.includes(marker));
-  if (hit.length !== 1) throw new Error(`${hit.length} messages with ${marker} in ${folderName}`);
-  return hit[0].uid;
-}
 const holds = (messages: StoredMessage[], folderName: string, marker: string) => messages.some((m) => m.folder === folderName && m.source.includes(marker));
 
 /** A user working on host2: a message of their own, APPENDed there directly. */
 async function userAppends(user: string, logical: string, marker: string): Promise<void> {
   const date = new Date('2024-06-01T09:00:00Z');
   const raw = makeMessage({ messageId: `<${marker}@host2.example.org>`, subject: marker, date, body: `Written on host2: ${marker}` });
-  await onServer('host2', user, (c, path) => c.append(path(logical), raw, ['\\Seen'], date));
+  await onServer(hosts, 'host2', user, (c, path) => c.append(path(logical), raw, ['\\Seen'], date));
 }
 
 async function host1Deletes(user: string, logical: string, marker: string): Promise<void> {
   const uid = uidOf(await read('host1', user), logical, marker);
-  await onServer('host1', user, async (c, path) => {
+  await onServer(hosts, 'host1', user, async (c, path) => {
     await c.mailboxOpen(path(logical));
     await c.messageDelete([uid], { uid: true });
   });
@@ -58,7 +43,7 @@ async function host1Deletes(user: string, logical: string, marker: string): Prom
 async function host1Receives(user: string, logical: string, marker: string): Promise<void> {
   const date = new Date('2024-06-02T09:00:00Z');
   const raw = makeMessage({ messageId: `<${marker}@example.net>`, subject: marker, date, body: `Delivered to host1: ${marker}` });
-  await onServer('host1', user, (c, path) => c.append(path(logical), raw, [], date));
+  await onServer(hosts, 'host1', user, (c, path) => c.append(path(logical), raw, [], date));
 }
 
 /** A pre-sync: delete2 on, the previous run's state, its own state returned through JSON. */

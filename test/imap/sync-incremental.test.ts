@@ -3,13 +3,12 @@
 // either side (flags, expunges, additions on host2, a new UIDVALIDITY) still ends exactly
 // as a full run would. Each step chains the previous step's state, as a workflow does.
 // Then a retried activity resuming from its heartbeat checkpoint.
-import type { ImapFlow } from 'imapflow';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { CancelledFailure } from '@temporalio/common';
 import { syncMailbox } from '../../activities/imap/sync-mailbox';
 import type { SyncHeartbeat, SyncRequest, SyncResult, SyncState } from '../../activities/imap/types';
-import { buildCorpus, connect, fingerprints, makeMessage, readMailbox, seedMailbox, serverPathOf, type StoredMessage } from './corpus';
-import { startHosts, type Hosts } from './hosts';
+import { buildCorpus, fingerprints, makeMessage, readMailbox, seedMailbox } from './corpus';
+import { onServer, startHosts, uidOf, type Hosts } from './hosts';
 
 jest.setTimeout(60_000);
 
@@ -27,21 +26,7 @@ async function expectInStep(user = 'kim') {
 const folder = (r: SyncResult, destination: string) => r.folders.find((f) => f.destination === destination)!;
 const modes = (r: SyncResult) => Object.fromEntries(r.folders.map((f) => [f.destination, f.mode]));
 
-async function onServer<T>(side: 'host1' | 'host2', fn: (c: ImapFlow, path: (logical: string) => string) => Promise<T>, user = 'kim'): Promise<T> {
-  const server = hosts[side];
-  const client = await connect(server, user, hosts.users[user][side].password);
-  try {
-    return await fn(client, (logical) => serverPathOf(server, logical));
-  } finally {
-    await client.logout();
-  }
-}
 
-function uidOf(messages: StoredMessage[], folderName: string, marker: string): number {
-  const hit = messages.filter((m) => m.folder === folderName && m.source.includes(marker));
-  if (hit.length !== 1) throw new Error(`${hit.length} messages with ${marker} in ${folderName}`);
-  return hit[0].uid;
-}
 
 /** Runs the next round with the last state, and keeps the state it returns (through JSON, as history would). */
 async function round(overrides: Partial<SyncRequest> = {}): Promise<SyncResult> {
@@ -81,7 +66,7 @@ describe('re-runs with the previous state', () => {
 
   it('a message added on host1 is copied by reading only what is new; other folders stay unlisted', async () => {
     const late = makeMessage({ messageId: '<late-1@x>', subject: 'late', date: new Date('2024-05-01T08:00:00Z'), body: 'new mail' });
-    await onServer('host1', (c) => c.append('INBOX', late, ['$Label1'], new Date('2024-05-01T08:00:00Z')));
+    await onServer(hosts, 'host1', 'kim', (c) => c.append('INBOX', late, ['$Label1'], new Date('2024-05-01T08:00:00Z')));
     const result = await round();
     expect(folder(result, 'INBOX')).toMatchObject({ mode: 'incremental', copied: 1, sourceMessages: corpus.filter((m) => m.folder === 'INBOX').length + 1 });
     expect(result.folders.filter((f) => f.destination !== 'INBOX').every((f) => f.mode === 'unchanged')).toBe(true);
@@ -94,7 +79,7 @@ describe('re-runs with the previous state', () => {
 
   it('a re-flagged message on host1 gets the full comparison of its folder only', async () => {
     const before = await read('host1');
-    await onServer('host1', async (c) => {
+    await onServer(hosts, 'host1', 'kim', async (c) => {
       await c.mailboxOpen('INBOX');
       await c.messageFlagsAdd([uidOf(before, 'INBOX', 'Report number 3.')], ['\\Flagged', 'Urgent'], { uid: true });
     });
@@ -108,7 +93,7 @@ describe('re-runs with the previous state', () => {
 
   it('a message added and another flagged on host1 in the same folder: both handled', async () => {
     const before = await read('host1');
-    await onServer('host1', async (c, path) => {
+    await onServer(hosts, 'host1', 'kim', async (c, path) => {
       await c.append(path('Archive'), makeMessage({ messageId: '<late-2@x>', subject: 'late 2', date: new Date('2024-05-02T08:00:00Z'), body: 'x' }), [], new Date('2024-05-02T08:00:00Z'));
       await c.mailboxOpen(path('Archive'));
       await c.messageFlagsRemove([uidOf(before, 'Archive', 'Old stuff 1')], ['\\Seen'], { uid: true });
@@ -120,7 +105,7 @@ describe('re-runs with the previous state', () => {
 
   it('a message deleted on host1 is deleted on host2 with delete2, as a full run would', async () => {
     const before = await read('host1');
-    await onServer('host1', async (c) => {
+    await onServer(hosts, 'host1', 'kim', async (c) => {
       await c.mailboxOpen('INBOX');
       await c.messageDelete([uidOf(before, 'INBOX', 'Report number 4.')], { uid: true });
     });
@@ -132,7 +117,7 @@ describe('re-runs with the previous state', () => {
 
   it('without delete2 the extra copy stays and the folder is no longer in step: the next run compares it again', async () => {
     const before = await read('host1');
-    await onServer('host1', async (c) => {
+    await onServer(hosts, 'host1', 'kim', async (c) => {
       await c.mailboxOpen('INBOX');
       await c.messageDelete([uidOf(before, 'INBOX', 'Report number 5.')], { uid: true });
     });
@@ -147,7 +132,7 @@ describe('re-runs with the previous state', () => {
 
   it('changes on host2 (one deleted, one re-flagged) are repaired like a full run; a message added there is the user\'s own, kept', async () => {
     const two = await read('host2');
-    await onServer('host2', async (c) => {
+    await onServer(hosts, 'host2', 'kim', async (c) => {
       await c.append('Drafts', makeMessage({ messageId: '<stray@x>', subject: 'stray', date: new Date('2024-01-01T00:00:00Z'), body: 's' }), [], new Date('2024-01-01T00:00:00Z'));
       await c.mailboxOpen('Archive/2024');
       await c.messageDelete([uidOf(two, 'Archive/2024', 'Year 0')], { uid: true });
@@ -163,7 +148,7 @@ describe('re-runs with the previous state', () => {
     expect(state.folders.some((f) => f.destination === 'Drafts')).toBe(false);
     // The user deletes it on host2: the next run finds Drafts in step again.
     const stray = uidOf(await read('host2'), 'Drafts', 'stray');
-    await onServer('host2', async (c) => {
+    await onServer(hosts, 'host2', 'kim', async (c) => {
       await c.mailboxOpen('Drafts');
       await c.messageDelete([stray], { uid: true });
     });
@@ -177,7 +162,7 @@ describe('re-runs with the previous state', () => {
     expect(jp).toHaveLength(2);
     const recorded = state.folders.find((f) => f.destination === 'Projets/日本語')!;
     // Recreated with as many messages (UIDNEXT and MESSAGES as before), one of them different.
-    await onServer('host1', async (c, path) => {
+    await onServer(hosts, 'host1', 'kim', async (c, path) => {
       await c.mailboxDelete(path('Projets/日本語'));
       await c.mailboxCreate(path('Projets/日本語'));
       await c.append(path('Projets/日本語'), jp[0].source, jp[0].flags, new Date(jp[0].internalDate));

@@ -3,29 +3,19 @@
 // there since must not count as missing (the post-sync copies it), while a message that
 // existed when the sync started and is not on host2 must.
 import { spawnSync } from 'node:child_process';
-import type { ImapFlow } from 'imapflow';
 import { planFolders } from '../../activities/imap/folder-plan';
 import { listFolders } from '../../activities/imap/folders';
 import { openSession } from '../../activities/imap/session';
 import { sourceMarks } from '../../activities/imap/source-marks';
 import { syncMailbox, verifyMailbox } from '../../activities/imap/sync-mailbox';
 import type { SourceMark, SyncResult, VerifyResult } from '../../activities/imap/types';
-import { connect, makeMessage, readMailbox, seedMailbox, serverPathOf, type CorpusMessage } from './corpus';
-import { startHosts, type Hosts } from './hosts';
+import { makeMessage, readMailbox, seedMailbox, serverPathOf, type CorpusMessage } from './corpus';
+import { onServer, startHosts, type Hosts } from './hosts';
 
 jest.setTimeout(60_000);
 
 let hosts: Hosts;
 
-async function onServer<T>(side: 'host1' | 'host2', user: string, fn: (c: ImapFlow, path: (logical: string) => string) => Promise<T>): Promise<T> {
-  const server = hosts[side];
-  const client = await connect(server, user, hosts.users[user][side].password);
-  try {
-    return await fn(client, (logical) => serverPathOf(server, logical));
-  } finally {
-    await client.logout();
-  }
-}
 
 const DATE = new Date('2024-04-01T09:00:00Z');
 function message(folder: string, label: string): CorpusMessage {
@@ -38,7 +28,7 @@ const seeded = (user: string) => [
 
 /** UIDVALIDITY and UIDNEXT of every host1 folder, read directly, by host1 path. */
 async function host1Status(user: string): Promise<Record<string, { uidValidity: string; uidNext: number }>> {
-  return onServer('host1', user, async (c) => {
+  return onServer(hosts, 'host1', user, async (c) => {
     const out: Record<string, { uidValidity: string; uidNext: number }> = {};
     for (const f of await c.list()) {
       if (f.flags.has('\\Noselect') || f.flags.has('\\NonExistent')) continue;
@@ -69,7 +59,7 @@ describe('mail delivered to host1 after the final sync', () => {
     synced = await syncMailbox(hosts.request('vera'));
     expect(synced.totals.copied).toBe(5);
     // Arrivals after the sync: two in INBOX, and a new folder with one message.
-    await onServer('host1', 'vera', async (c, path) => {
+    await onServer(hosts, 'host1', 'vera', async (c, path) => {
       await c.append('INBOX', late('late-1'), [], DATE);
       await c.append('INBOX', late('late-2'), [], DATE);
       await c.mailboxCreate(path('Projects'));
@@ -104,7 +94,7 @@ describe('mail delivered to host1 after the final sync', () => {
   });
 
   it('a message that existed when the sync started and is gone from host2 is still missing with asOf', async () => {
-    await onServer('host2', 'vera', async (c) => {
+    await onServer(hosts, 'host2', 'vera', async (c) => {
       await c.mailboxOpen('INBOX');
       const uids = await c.search({ header: { 'message-id': '<vera-inbox-1@example.net>' } }, { uid: true });
       expect(uids).toHaveLength(1);
@@ -182,7 +172,7 @@ describe('marks that no longer fit', () => {
   it('a host1 folder whose UIDVALIDITY changed since the mark is judged in full', async () => {
     const first = await syncMailbox(hosts.request('xena'));
     // Archive recreated on host1 (new UIDVALIDITY) with its two messages and a third.
-    await onServer('host1', 'xena', async (c, path) => {
+    await onServer(hosts, 'host1', 'xena', async (c, path) => {
       await c.mailboxDelete(path('Archive'));
       await c.mailboxCreate(path('Archive'));
       for (const m of [...seeded('xena').filter((s) => s.folder === 'Archive'), message('Archive', 'xena-archive-new')]) {
