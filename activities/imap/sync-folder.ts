@@ -6,106 +6,15 @@
 import { commandFailure } from './errors';
 import { copyMessages } from './copy-messages';
 import { nextMark, splitExtras, uidPosition, type UidPosition } from './destination-marks';
+import { inScope, readState, resolveAmbiguity, WARNINGS_KEPT, type FolderSettings, type FolderState } from './folder-listing';
 import type { FolderPair } from './folder-plan';
-import {
-  addContentDigests,
-  fetchSummaries,
-  hasCondstore,
-  listMessages,
-  selectFolder,
-  statusSnapshot,
-  type FolderListing,
-  type MessageSummary,
-} from './inventory';
-import { oldestInScope, skipReason, type MessageFilters } from './message-filters';
-import { ambiguousKeys, matchMessages, sameFlags, type MessagePlan } from './message-plan';
+import { fetchSummaries, hasCondstore, listMessages, selectFolder, statusSnapshot, type MessageSummary } from './inventory';
+import { oldestInScope } from './message-filters';
+import { matchMessages, sameFlags, type MessagePlan } from './message-plan';
 import type { ProgressReporter } from './progress';
 import type { ImapSession } from './session';
-import { judgedAsOf } from './source-marks';
 import type { FolderDecision } from './sync-state';
-import type { DestinationMark, FolderSyncResult, FolderSyncState, FolderVerifyResult, MailboxSnapshot, MessageRef, SkipReason, SourceMark } from './types';
-
-export interface FolderSettings {
-  filters: MessageFilters;
-  deleteOnDestination: boolean;
-  deleteOnSource: boolean;
-  dryRun: boolean;
-  batchMessages: number;
-  batchBytes: number;
-  multiappend: boolean;
-}
-
-/** Both sides of a folder, in scope, with ambiguous keys resolved by content digests. */
-interface FolderState {
-  sources: FolderListing[];
-  source: MessageSummary[];
-  destination: MessageSummary[];
-  skipped: Partial<Record<SkipReason, number>>;
-  /** host2's STATUS before its listing (when snapshots were asked for). */
-  destinationSnapshot?: MailboxSnapshot;
-  /** host2's UIDVALIDITY and UIDNEXT before its listing (when the folder exists). */
-  destinationAt?: UidPosition;
-}
-
-const WARNINGS_KEPT = 20;
-
-function inScope(messages: MessageSummary[], filters: MessageFilters, skipped?: Partial<Record<SkipReason, number>>): MessageSummary[] {
-  return messages.filter((m) => {
-    const reason = skipReason(m, filters);
-    if (reason && skipped) skipped[reason] = (skipped[reason] ?? 0) + 1;
-    return !reason;
-  });
-}
-
-/** Reads the bodies of messages whose key is not unique, on either side, to tell them apart. */
-async function resolveAmbiguity(
-  pair: FolderPair,
-  src: ImapSession,
-  dst: ImapSession,
-  source: MessageSummary[],
-  destination: MessageSummary[],
-  settings: FolderSettings,
-  tick: () => void,
-): Promise<void> {
-  const ambiguous = ambiguousKeys(source, destination);
-  if (!ambiguous.size) return;
-  const needs = (m: MessageSummary) => ambiguous.has(m.key) && !m.digest;
-  for (const [origin, folder] of pair.sources.entries()) {
-    await addContentDigests(src, folder.path, source.filter((m) => m.origin === origin && needs(m)), settings.batchBytes, tick);
-  }
-  await addContentDigests(dst, pair.path, destination.filter(needs), settings.batchBytes, tick);
-}
-
-async function readState(
-  pair: FolderPair,
-  src: ImapSession,
-  dst: ImapSession,
-  settings: FolderSettings,
-  destinationExists: boolean,
-  tick: () => void,
-  snapshot = false,
-): Promise<FolderState> {
-  const since = oldestInScope(settings.filters);
-  const sources: FolderListing[] = [];
-  for (const [origin, folder] of pair.sources.entries()) {
-    sources.push(await listMessages(src, folder.path, { mode: 'read-only', since, origin, tick, snapshot }));
-  }
-  const skipped: Partial<Record<SkipReason, number>> = {};
-  const olderNotListed = sources.reduce((n, l) => n + l.olderNotListed, 0);
-  if (olderNotListed) skipped['older-than-max-age'] = olderNotListed;
-  const source = inScope(
-    sources.flatMap((l) => l.messages),
-    settings.filters,
-    skipped,
-  );
-  const mode = settings.dryRun ? 'read-only' : 'read-write';
-  const listing = destinationExists ? await listMessages(dst, pair.path, { mode, since, tick, snapshot }) : undefined;
-  const destination = listing ? inScope(listing.messages, settings.filters) : [];
-  await resolveAmbiguity(pair, src, dst, source, destination, settings, tick);
-  const status = listing?.snapshot?.uidValidity === listing?.uidValidity ? listing?.snapshot : undefined;
-  const destinationAt = listing && { uidValidity: listing.uidValidity, uidNext: status?.uidNext ?? listing.uidNext };
-  return { sources, source, destination, skipped, destinationSnapshot: listing?.snapshot, destinationAt };
-}
+import type { DestinationMark, FolderSyncResult, FolderSyncState, MailboxSnapshot } from './types';
 
 /** How this folder may use the previous state, decided from LIST-STATUS (see sync-state.ts). */
 export interface FolderIncremental {
@@ -461,44 +370,4 @@ async function deleteVerifiedFromSource(
     deleted += uids.length;
   }
   return deleted;
-}
-
-function ref(m: MessageSummary): MessageRef {
-  return { uid: m.uid, messageId: m.messageId, size: m.size, internalDate: new Date(m.internalDate).toISOString() };
-}
-
-/**
- * Compares both sides of one folder without changing anything. With `asOf` (marks by
- * folder), only host1 messages that existed at the marks are judged (missing, source
- * count, flags); extra is still host2's messages that match no host1 message at all: a
- * copy of a message that arrived after the mark (the sync listed it, so it copied it) is
- * not extra.
- */
-export async function verifyFolder(
-  pair: FolderPair,
-  src: ImapSession,
-  dst: ImapSession,
-  settings: FolderSettings,
-  progress: ProgressReporter,
-  asOf?: Map<string, SourceMark>,
-): Promise<FolderVerifyResult> {
-  progress.update({ phase: 'messages', folder: pair.logical }, true);
-  const state = await readState(pair, src, dst, { ...settings, dryRun: true }, !!pair.existing, () => progress.add({}));
-  const all = matchMessages(state.source, state.destination);
-  const judged = asOf && judgedAsOf(pair, state.sources, state.source, asOf);
-  const plan = judged ? matchMessages(judged.messages, state.destination) : all;
-  return {
-    source: pair.sources.map((s) => s.logical),
-    destination: pair.logical,
-    destinationPath: pair.path,
-    existsOnDestination: !!pair.existing,
-    sourceMessages: judged ? judged.messages.length : state.source.length,
-    destinationMessages: state.destination.length,
-    missing: plan.toCopy.length,
-    extra: all.extra.length,
-    flagMismatches: plan.flagUpdates.length,
-    missingSample: plan.toCopy.slice(0, WARNINGS_KEPT).map(ref),
-    extraSample: all.extra.slice(0, WARNINGS_KEPT).map(ref),
-    ...(judged?.afterMark && { afterMark: true }),
-  };
 }

@@ -11,7 +11,9 @@ import { hasCondstore } from './inventory';
 import { activityContext, ProgressReporter, type ProgressListener } from './progress';
 import { openSession, type ImapSession } from './session';
 import { checkSourceMarks, marksByFolder, sourceMarks } from './source-marks';
-import { syncFolder, unchangedFolder, verifyFolder, type FolderIncremental, type FolderSettings } from './sync-folder';
+import type { FolderSettings } from './folder-listing';
+import { syncFolder, unchangedFolder, type FolderIncremental } from './sync-folder';
+import { verifyFolder } from './verify-folder';
 import { checkpointOf, decideFolder, emptyState, pairKey, scopeKey, usableFolders } from './sync-state';
 import type { DestinationMark, FolderSyncResult, FolderSyncState, FolderVerifyResult, SyncRequest, SyncResult, SyncTotals, VerifyResult } from './types';
 
