@@ -56,15 +56,17 @@ function imapWrites(world: FakeWorld): string[] {
 
 const dnsSteps = (audit: { kind: string }[]) => audit.filter((e): e is { kind: 'dns'; step: string } & typeof e => e.kind === 'dns').map((e) => e.step);
 
+/** Approves the lucky runbook's gates in order as each opens; the migration's report. */
+async function approveEveryGate(handle: Awaited<ReturnType<typeof startLucky>>['handle']) {
+  for (const gate of ['start', 'cutover', 'switch-mx', 'shutdown-old'] as const) await approveWhenOpen(env, handle, gate);
+  return handle.result();
+}
+
 it('parks the IMAP name at cut-over, syncs by address, moves the name last and restores TTLs', async () => {
   const world = fakeWorld([mx, imapA]);
   const { handle, stop } = await startLucky(world, { name: 'imap.example.test.', host2Addresses: ['127.0.0.2'], parkedAddresses: ['127.0.0.99'] });
   try {
-    await approveWhenOpen(env, handle, 'start');
-    await approveWhenOpen(env, handle, 'cutover');
-    await approveWhenOpen(env, handle, 'switch-mx');
-    await approveWhenOpen(env, handle, 'shutdown-old');
-    const report = await handle.result();
+    const report = await approveEveryGate(handle);
 
     expect(report.outcome).toBe('completed');
     const syncs = world.calls.filter((c) => c.name === 'syncMailbox').map((c) => c.input as SyncRequest);
@@ -239,11 +241,7 @@ it('an IPv6-only IMAP host (AAAA, no A) moves to a dual-stack host2; the new A g
   const world = fakeWorld([mx, imapAAAA]);
   const { handle, stop } = await startLucky(world, { name: 'imap.example.test.', host2Addresses: ['192.0.2.2', '2001:db8::2'], parkedAddresses: ['2001:db8::99'] });
   try {
-    await approveWhenOpen(env, handle, 'start');
-    await approveWhenOpen(env, handle, 'cutover');
-    await approveWhenOpen(env, handle, 'switch-mx');
-    await approveWhenOpen(env, handle, 'shutdown-old');
-    const report = await handle.result();
+    const report = await approveEveryGate(handle);
     expect(report.outcome).toBe('completed');
     expect(imapWrites(world)).toEqual([
       'AAAA 2001:db8::1 ttl 300',
