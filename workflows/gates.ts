@@ -102,12 +102,14 @@ export class Gates {
   }
 
   /**
-   * Waits for the gate's approval (or passes an automatic gate), reminding on a cadence.
+   * Opens the gate, then announces it (an approval may come while the notice is sent),
+   * and waits for its approval (or passes an automatic gate), reminding on a cadence.
    * A rollback request ends the wait too, unless `endsOnRollback` is false.
    */
   async pass(
     gate: GateName,
     remindAfterMs: number,
+    announce: () => Promise<void>,
     remind: (gate: GateName, waitedMs: number) => Promise<void>,
     endsOnRollback = true,
     skippable = false,
@@ -115,6 +117,7 @@ export class Gates {
     this.skippable = skippable;
     this.open(gate);
     const opened = Date.now();
+    if (!this.isApproved(gate)) await announce();
     while (!(await condition(() => this.isApproved(gate) || (endsOnRollback && !!this.rollbackRequested), remindAfterMs))) {
       await remind(gate, Date.now() - opened);
     }

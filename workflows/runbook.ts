@@ -209,17 +209,16 @@ export class Runbook {
   }
 
   /**
-   * Tells the approvers what the gate opens and what was checked (or sends `notice`), then
-   * waits, reminding them. A notice that cannot be sent never ends the wait: it is logged.
+   * Opens the gate, tells the approvers what it opens and what was checked (or sends
+   * `notice`), then waits, reminding them. A notice that cannot be sent never ends the wait: it is logged.
    */
   async waitAtGate(gate: GateName, checks: string, o: GateWaitOptions = {}): Promise<void> {
-    const automatic: GateName[] = this.spec.approvals.automaticGates;
     const [notice, data] = o.notice ?? ['approver-gate-waiting', { gate, gateMeaning: GATE_MEANING[gate], checks }];
-    if (!automatic.includes(gate)) await this.tellApprovers(notice, data);
+    const announce = () => this.tellApprovers(notice, data);
     const remind = async (g: GateName, waitedMs: number) => {
       await this.tellApprovers('approver-gate-reminder', { gate: g, gateMeaning: GATE_MEANING[g], waitedHours: String(Math.round(waitedMs / HOUR)) });
     };
-    await this.gates.pass(gate, this.spec.schedule.remindAfterHours * HOUR, remind, o.endsOnRollback ?? true, o.skippable ?? false);
+    await this.gates.pass(gate, this.spec.schedule.remindAfterHours * HOUR, announce, remind, o.endsOnRollback ?? true, o.skippable ?? false);
   }
 
   private async tellApprovers(notice: NoticeKind, data: Record<string, string>): Promise<void> {

@@ -171,3 +171,32 @@ it('a signal of an unknown or reserved name neither takes anything nor stops the
     await worker.stop();
   }
 });
+
+it('a gate is open, and takes its approval, while the notice that announces it is still being sent', async () => {
+  const world = fakeWorld([mx]);
+  let mailDown = true;
+  world.fail.sendNotice = (n: { notice: string }) => {
+    if (mailDown && n.notice === 'approver-gate-waiting') throw new Error('the SMTP relay is down');
+  };
+  const worker = await startWorker(env, world);
+  try {
+    const spec = demoSpec('classical', new Date((await env.currentTimeMs()) + 5 * 86_400_000));
+    const handle = await env.client.workflow.start(classicalMigration, { taskQueue: worker.taskQueue, workflowId: `controls-${randomUUID()}`, args: [spec] });
+    let open = await handle.query(statusQuery).catch(() => undefined);
+    for (let i = 0; i < 60 && !open?.phase.startsWith('waiting for start'); i++) {
+      await env.sleep('5 seconds');
+      open = await handle.query(statusQuery).catch(() => undefined);
+    }
+    expect(open?.phase).toBe('waiting for start');
+    if (!open) return;
+    expect(open.openGate).toBe('start');
+    // The notice is still being retried: nothing says it failed yet.
+    expect(open.audit.some((e) => e.kind === 'notice-failed')).toBe(false);
+    await handle.executeUpdate(approveUpdate, { args: [{ gate: 'start', by: 'operator' }] });
+    mailDown = false;
+    await until(env, handle, (s) => s.phase === 'lowering TTL' && !!s.nextTimer);
+    await handle.terminate('test done');
+  } finally {
+    await worker.stop();
+  }
+});
