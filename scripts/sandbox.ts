@@ -17,6 +17,7 @@ import { demoUsers, seedDemoMailbox } from './sandbox/demo-mailboxes';
 import { demoZoneRecords, sandbox, type SandboxState } from './sandbox/layout';
 import { projectRoot } from './tools';
 import { demoSpec } from './sandbox/demo-spec';
+import { migrationSummary } from './cli/summary';
 import { TASK_QUEUE } from '../workflows/task-queue';
 import { connect } from 'node:net';
 import type { PayloadCodec } from '@temporalio/common';
@@ -157,6 +158,7 @@ Start a migration: open ${link}
   Workflow Type: classicalMigration   Task Queue: ${TASK_QUEUE}   Workflow ID: ${workflowId}
   Input (JSON, also in ${path.relative(projectRoot, specFile)}):
 ${JSON.stringify(spec)}
+  Summary (More options → Summary): ${migrationSummary(spec)}
 
 Approve a gate from the workflow's page: Send a Signal, name "approve", input {"gate":"start","by":"operator"}.
 Notices arrive in ${path.relative(projectRoot, sandbox.smtp.outbox)}/. The worker polls "${TASK_QUEUE}"; Ctrl-C stops it and what this run started.

@@ -18,6 +18,7 @@ import type { NoticeKind } from '../activities/notify/schema';
 import type { SyncState } from '../activities/imap/types';
 import type { DnsRecordSet } from './audit';
 import { AuditLog } from './audit-log';
+import { currentDetails } from './current-details';
 import * as dnsSteps from './dns-steps';
 import { Gates, RollbackRequested } from './gates';
 import { handOverToHost2 } from './hand-over';
@@ -131,22 +132,7 @@ export class Runbook {
         { key: MIGRATION_OPEN_GATE, value: this.gates.openGate ?? 'none' },
       ]);
     }
-    const total = this.spec.mailboxes.length;
-    const last = this.rounds.at(-1);
-    setCurrentDetails(
-      [
-        `**${this.spec.name}** (${this.spec.scenario}): **${this.phase}**${this.gates.paused ? ' — paused' : ''}`,
-        this.gates.openGate
-          ? `Waiting for approval of gate **${this.gates.openGate}**: Signal \`approve\` with \`{"gate":"${this.gates.openGate}","by":"<approver>"}\``
-          : '',
-        this.conflict ?? '',
-        this.failure ? `Step **${this.failure.step}** failed: ${this.failure.error}. Already changed: ${this.failure.changed.join('; ') || 'nothing'}. Choose: ${this.failure.choices}.` : '',
-        last ? `Last round: ${last.kind}, ${last.mailboxes - last.failed.length}/${total} mailboxes ok, ${last.copied} copied` : '',
-        this.nextTimer ? `Next: ${this.nextTimer.what} at ${this.nextTimer.at}` : '',
-      ]
-        .filter(Boolean)
-        .join('\n\n'),
-    );
+    setCurrentDetails(currentDetails(this.status(), workflowInfo().workflowId));
   }
 
   enter(phase: string): void {

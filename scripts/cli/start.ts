@@ -6,6 +6,7 @@ import { TASK_QUEUE } from '../../workflows/task-queue';
 import { EXIT, json, parse, type CliIo } from './io';
 import { checkSpecFile, workflowTypeOf } from './spec-file';
 import { causeOf, connect, explain, refusedInput } from './temporal';
+import { migrationSummary } from './summary';
 import { describeCheck } from './validate';
 
 export const startHelp = `mailshift start <spec.json|spec.yaml> [--id <workflowId>] [--json]
@@ -42,7 +43,12 @@ export async function startCommand(argv: string[], io: CliIo): Promise<number> {
   const t = await connect(io);
   try {
     // The spec goes as written (the workflow fills in the defaults itself, after validating again).
-    const handle = await t.client.workflow.start<typeof classicalMigration>(workflowType, { taskQueue, workflowId, args: [checked.input] });
+    const handle = await t.client.workflow.start<typeof classicalMigration>(workflowType, {
+      taskQueue,
+      workflowId,
+      args: [checked.input],
+      staticSummary: migrationSummary(checked.spec),
+    });
     const link = uiLink(io, t.namespace, workflowId);
     if (values.json) {
       io.out(json({ workflowId, runId: handle.firstExecutionRunId, workflowType, taskQueue, namespace: t.namespace, ui: link }));

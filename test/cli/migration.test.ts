@@ -49,14 +49,18 @@ describe('mailshift start', () => {
   });
 
   it('starts luckyMigration for a lucky spec, with the default id migration-<name>, and refuses a second start', async () => {
-    const file = specFile('lucky.yaml', JSON.stringify({ ...demoSpec('lucky', await migrationAt(3)), name: 'cli-lucky' }));
+    const spec = { ...demoSpec('lucky', await migrationAt(3)), name: 'cli-lucky' };
+    const file = specFile('lucky.yaml', JSON.stringify(spec));
     const r = await run('start', file, '--json');
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ workflowId: 'migration-cli-lucky', workflowType: 'luckyMigration', taskQueue: worker.taskQueue, namespace: 'default' });
     expect(out.ui).toBe('http://ui.test:8080/namespaces/default/workflows/migration-cli-lucky');
     const handle = env.client.workflow.getHandle('migration-cli-lucky');
-    expect((await handle.describe()).type).toBe('luckyMigration');
+    const described = await handle.describe();
+    expect(described.type).toBe('luckyMigration');
+    // The Web UI's Summary: what the migration is, at a glance.
+    expect(await described.staticSummary()).toBe(`cli-lucky: lucky migration of 3 mailboxes in 2 waves, migration hour ${spec.schedule.migrationAt}`);
     const again = await run('start', file);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/already exists/);

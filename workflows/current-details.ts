@@ -1,0 +1,43 @@
+// The Web UI's "Current Details" of a migration (Markdown). The UI shows two lines before
+// "show more": the first says the phase, the open gate and the exact approve input; then
+// each wave's progress and the next timer. Counts read "3 of 3": the UI's Markdown turns
+// "3/3" into a fraction glyph.
+import type { GateName } from './spec';
+import type { MigrationStatus } from './status';
+
+/** The input the `approve` signal (or Update) takes at `gate`. */
+export function approveInput(gate: GateName): string {
+  const decision = gate === 'step-failed' ? ',"decision":"retry"' : '';
+  return `{"gate":"${gate}","by":"<approver>"${decision}}`;
+}
+
+/** Per wave, in the order waves first appear: mailboxes synced, failed in their last round, and in all. */
+export function waveProgress(mailboxes: MigrationStatus['mailboxes']): { wave: string; synced: number; failed: number; total: number }[] {
+  const waves = new Map<string, { wave: string; synced: number; failed: number; total: number }>();
+  for (const m of Object.values(mailboxes)) {
+    const w = waves.get(m.wave) ?? { wave: m.wave, synced: 0, failed: 0, total: 0 };
+    w.total++;
+    if (m.last && !m.last.ok) w.failed++;
+    else if (m.synced) w.synced++;
+    waves.set(m.wave, w);
+  }
+  return [...waves.values()];
+}
+
+export function currentDetails(s: MigrationStatus, workflowId: string): string {
+  const gate = s.openGate;
+  const first = [`**${s.phase}**${s.paused ? ' (paused)' : ''}`];
+  if (gate) first.push(`gate **${gate}** is open: signal \`approve\` with \`${approveInput(gate)}\` or run \`mailshift approve ${workflowId} ${gate} --by <you>\``);
+  else first.push('no gate is open');
+  const waves = waveProgress(s.mailboxes).map(
+    (w) => `wave **${w.wave}**: ${w.synced} of ${w.total} synced${w.failed ? `, **${w.failed} failed**` : ''}`,
+  );
+  return [
+    first.join(' · '),
+    [...waves, s.nextTimer ? `next: ${s.nextTimer.what} at ${s.nextTimer.at.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}` : ''].filter(Boolean).join(' · '),
+    s.conflict ?? '',
+    s.failure ? `Step **${s.failure.step}** failed: ${s.failure.error}. Already changed: ${s.failure.changed.join('; ') || 'nothing'}. Choose: ${s.failure.choices}.` : '',
+  ]
+    .filter(Boolean)
+    .join('\n\n');
+}
