@@ -27,14 +27,14 @@ export function waveProgress(mailboxes: MigrationStatus['mailboxes']): { wave: s
 export function currentDetails(s: MigrationStatus, workflowId: string): string {
   const gate = s.openGate;
   const first = [`**${s.phase}**${s.paused ? ' (paused)' : ''}`];
-  if (gate) first.push(`gate **${gate}** is open: signal \`approve\` with \`${approveInput(gate)}\` or run \`mailshift approve ${workflowId} ${gate} --by <you>\``);
-  else first.push('no gate is open');
+  first.push(gate ? `gate **${gate}** open: signal \`approve\` with \`${approveInput(gate)}\`` : 'no gate open');
   const waves = waveProgress(s.mailboxes).map(
     (w) => `wave **${w.wave}**: ${w.synced} of ${w.total} synced${w.failed ? `, **${w.failed} failed**` : ''}`,
   );
   return [
     first.join(' · '),
     [...waves, s.nextTimer ? `next: ${s.nextTimer.what} at ${s.nextTimer.at.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}` : ''].filter(Boolean).join(' · '),
+    gate ? `From a shell: \`mailshift approve ${workflowId} ${gate} --by <you>\`` : '',
     s.conflict ?? '',
     s.failure ? `Step **${s.failure.step}** failed: ${s.failure.error}. Already changed: ${s.failure.changed.join('; ') || 'nothing'}. Choose: ${s.failure.choices}.` : '',
   ]

@@ -10,12 +10,15 @@ import path from 'node:path';
 import { createLocalEnv } from '../harness/temporal';
 import { freePort } from '../../scripts/servers/process';
 import { demoSpec } from '../../scripts/sandbox/demo-spec';
+import { migrationSummary } from '../../scripts/cli/summary';
 import { statusQuery, type MigrationStatus } from '../../workflows/status';
 import { fakeWorld } from '../workflows/fakes';
 import { startWorker } from '../workflows/harness';
 
 jest.setTimeout(180_000);
 const screenshots = path.join(__dirname, 'screenshots');
+/** Those the README shows. */
+const docsScreenshots = path.join(__dirname, '../../docs/screenshots');
 let env: TestWorkflowEnvironment;
 let ui: string;
 let browser: Browser;
@@ -30,6 +33,7 @@ beforeAll(async () => {
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
   });
   mkdirSync(screenshots, { recursive: true });
+  mkdirSync(docsScreenshots, { recursive: true });
 });
 afterAll(async () => {
   await browser?.close();
@@ -61,11 +65,23 @@ it('starts a migration from the Start Workflow form and approves a gate from the
     // The deep link the sandbox prints fills in the form.
     await page.goto(`${ui}/namespaces/default/workflows/start-workflow?workflowType=classicalMigration&taskQueue=${worker.taskQueue}&workflowId=${workflowId}`);
     await fillJson(page, spec);
+    // The summary the sandbox prints for More options → Summary.
+    await page.locator('button:has-text("More options") >> visible=true').first().click();
+    await page.locator('.cm-content >> visible=true').nth(1).click();
+    await page.keyboard.insertText(migrationSummary(spec));
     await page.locator('button:has-text("Start Workflow") >> visible=true').first().click();
     const opened = await waitForStatus(workflowId, (s) => s.openGate === 'start');
     expect(opened.name).toBe('sandbox-classical');
 
     await page.goto(`${ui}/namespaces/default/workflows/${workflowId}`);
+    // The Summary given at start and the Current Details the runbook keeps: phase, gate, approve input.
+    await page.locator('text=User Metadata >> visible=true').first().click();
+    // The UI renders each Markdown text in its own frame: the summary's, then the details'.
+    const [summary, details] = [0, 1].map((i) => page.locator('iframe[title=output]').nth(i).contentFrame());
+    await summary.getByText(migrationSummary(spec)).waitFor({ state: 'visible' });
+    await details.locator('strong', { hasText: /^waiting for start$/ }).waitFor({ state: 'visible' });
+    await details.locator('code', { hasText: '{"gate":"start","by":"<approver>"}' }).waitFor({ state: 'visible' });
+    await page.screenshot({ path: path.join(docsScreenshots, 'web-ui-summary-and-details.png') });
     await page.locator('button:has-text("More Actions") >> visible=true').first().click();
     await page.locator('text=Send a Signal >> visible=true').first().click();
     await page.locator('[data-testid=signal-select-button] >> visible=true').first().click();
