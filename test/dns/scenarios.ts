@@ -1,18 +1,11 @@
-// The DNS activities' behaviour, the same against every real server: each operation, its
-// idempotent repeat, a record changed behind mailshift's back (conflict, not overwritten),
-// wrong credentials, the exact restore, TTLs as resolvers see them, propagation, and a
-// stopped server. Each test file runs these against its own server.
+// The DNS activities' behaviour, the same against every real server, used the way the
+// runbook uses them (workflows/dns-steps.ts: read, then one guarded replaceRecords per
+// RRset): each step, its idempotent repeat, a record changed behind mailshift's back
+// (conflict, not overwritten), wrong credentials, the exact rollback, TTLs as resolvers
+// see them, propagation, and a stopped server. Each test file runs these against its own server.
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import {
-  checkPropagation,
-  lowerTtl,
-  readRecords,
-  replaceRecords,
-  restoreRecords,
-  switchAddress,
-  switchMx,
-} from '../../activities/dns';
+import { checkPropagation, readRecords, replaceRecords } from '../../activities/dns';
 import { openProvider } from '../../activities/dns/provider';
 import type { PropagationResult } from '../../activities/dns/propagation';
 import type { RRset } from '../../activities/dns/records';
@@ -81,144 +74,112 @@ export function providerScenarios(start: () => Promise<TestDns>): void {
     });
   });
 
-  describe('the runbook on the MX: lower the TTL, switch, restore exactly', () => {
-    it('each step is visible in the answers, each repeat changes nothing, the restore puts back records and TTLs', async () => {
+  /** One guarded change, the way workflows/dns-steps.ts writes every record: from what it recorded to what it wants. */
+  const replace = (expected: RRset | null, next: RRset | null) => replaceRecords({ provider: provider(), expected, next });
+
+  describe('the runbook on the MX: lower the TTL, switch, roll back exactly', () => {
+    it('each step is visible in the answers, each repeat changes nothing, the rollback puts back the record and its TTL', async () => {
       const original = (await readRecords({ provider: provider(), name: ZONE, type: 'MX' }))!;
       expect(original.ttl).toBe(3600);
 
-      // Step 3: the TTL goes down (delete + re-add: Knot ignores a TTL-only re-add).
-      const lowered = await lowerTtl({ provider: provider(), records: [{ name: ZONE, type: 'MX' }], ttl: 300, expected: [original] });
-      expect(lowered).toEqual({ changed: true, before: [original], after: [{ ...original, ttl: 300 }] });
+      // Step 3: only the TTL goes down (delete + re-add: Knot ignores a TTL-only re-add).
+      const low = { ...original, ttl: 300 };
+      const lowered = await replace(original, low);
+      expect(lowered).toEqual({ changed: true, before: original, after: low });
       expect(await dig(dns.port, ZONE, 'MX')).toEqual({ rcode: 0, ttl: 300, values: ['10 mail1.example.test.'] });
-      expect(await lowerTtl({ provider: provider(), records: [{ name: ZONE, type: 'MX' }], ttl: 300, expected: [original] })).toEqual({ ...lowered, changed: false });
+      // A retried attempt (its answer lost): nothing sent, the same before and after.
+      expect(await replace(original, low)).toEqual({ ...lowered, changed: false });
 
-      // Step 8: the MX to a new host, whose address the same update adds.
-      const switched = await switchMx({
-        provider: provider(),
-        name: ZONE,
-        values: ['10 MX-New.example.test'],
-        expected: lowered.after[0],
-        targetAddresses: [{ name: 'mx-new.example.test', addresses: ['198.51.100.25'] }],
-      });
-      const newMx = rr('example.test.', 'MX', 300, ['10 mx-new.example.test.']);
-      const newA = rr('mx-new.example.test.', 'A', 300, ['198.51.100.25']);
-      expect(switched).toEqual({ changed: true, before: [lowered.after[0], null], after: [newMx, newA] });
-      expect(await dig(dns.port, ZONE, 'MX')).toEqual({ rcode: 0, ttl: 300, values: ['10 mx-new.example.test.'] });
-      expect(await dig(dns.port, 'mx-new.example.test', 'A')).toEqual({ rcode: 0, ttl: 300, values: ['198.51.100.25'] });
-      const again = await switchMx({
-        provider: provider(),
-        name: ZONE,
-        values: ['10 mx-new.example.test.'],
-        expected: lowered.after[0],
-        targetAddresses: [{ name: 'mx-new.example.test', addresses: ['198.51.100.25'] }],
-      });
-      expect(again).toEqual({ ...switched, before: [lowered.after[0], newA], changed: false });
+      // Step 8: the MX to host2 at the low TTL, the spec's spelling normalised.
+      const switched = await replaceRecords({ provider: provider(), expected: low, next: { name: 'Example.TEST', type: 'mx', ttl: 300, values: ['10 Mail2.Example.test'] } });
+      const newMx = rr('example.test.', 'MX', 300, ['10 mail2.example.test.']);
+      expect(switched).toEqual({ changed: true, before: low, after: newMx });
+      expect(await dig(dns.port, ZONE, 'MX')).toEqual({ rcode: 0, ttl: 300, values: ['10 mail2.example.test.'] });
+      expect(await replace(low, newMx)).toEqual({ ...switched, changed: false });
 
       const { result } = await propagation({ provider: provider(), expected: newMx, nameservers: [`127.0.0.1:${dns.port}`], deadlineSeconds: 10, intervalSeconds: 0.2 });
       expect(result).toMatchObject({ ok: true, rounds: 1, servers: [{ server: `127.0.0.1:${dns.port}`, status: 'current', answer: newMx }] });
 
-      // Back-out: exactly the recorded records, and the added address gone.
-      const restored = await restoreRecords({
-        provider: provider(),
-        records: [original],
-        absent: [{ name: 'mx-new.example.test', type: 'A' }],
-        expected: switched.after.filter((r): r is RRset => r !== null),
-      });
-      expect(restored).toEqual({ changed: true, before: [newMx, newA], after: [original, null] });
+      // Rollback: exactly the recorded record, TTL included.
+      const restored = await replace(newMx, original);
+      expect(restored).toEqual({ changed: true, before: newMx, after: original });
       expect(await readRecords({ provider: provider(), name: ZONE, type: 'MX' })).toEqual(original);
       expect(await dig(dns.port, ZONE, 'MX')).toEqual({ rcode: 0, ttl: 3600, values: ['10 mail1.example.test.'] });
-      expect((await dig(dns.port, 'mx-new.example.test', 'A')).values).toEqual([]);
-      const gone = await propagation({ provider: provider(), expected: null, name: 'mx-new.example.test', type: 'A', nameservers: [`127.0.0.1:${dns.port}`], deadlineSeconds: 5, intervalSeconds: 0.2 });
-      expect(gone.result.ok).toBe(true);
-      expect(
-        await restoreRecords({ provider: provider(), records: [original], absent: [{ name: 'mx-new.example.test', type: 'A' }], expected: switched.after.filter((r): r is RRset => r !== null) }),
-      ).toEqual({ ...restored, changed: false });
+      expect(await replace(newMx, original)).toEqual({ ...restored, changed: false });
     });
   });
 
-  describe('lowerTtl', () => {
-    it('lowers several RRsets in one change, leaves one already low as it is, and works without recorded records', async () => {
-      await dns.outsideChange('park.example.test', 'A', 120, ['192.0.2.20']);
-      const result = await lowerTtl({
-        provider: provider(),
-        records: [
-          { name: 'ttl.example.test', type: 'A' },
-          { name: 'imap.example.test', type: 'AAAA' },
-          { name: 'park.example.test', type: 'A' },
-        ],
-        ttl: 300,
-      });
-      expect(result.after).toEqual([
-        rr('ttl.example.test.', 'A', 300, ['192.0.2.50']),
-        rr('imap.example.test.', 'AAAA', 300, ['2001:db8::10']),
-        rr('park.example.test.', 'A', 120, ['192.0.2.20']),
-      ]);
-      expect(result.before.map((r) => r?.ttl)).toEqual([3600, 3600, 120]);
-      expect((await dig(dns.port, 'ttl.example.test', 'A')).ttl).toBe(300);
-      expect((await dig(dns.port, 'imap.example.test', 'AAAA')).ttl).toBe(300);
-      expect((await dig(dns.port, 'park.example.test', 'A')).ttl).toBe(120);
-      // Repeated without the recorded records: the after-state is the same, nothing is sent.
-      const again = await lowerTtl({ provider: provider(), records: [{ name: 'ttl.example.test', type: 'A' }, { name: 'imap.example.test', type: 'AAAA' }], ttl: 300 });
-      expect(again).toEqual({ changed: false, before: result.after.slice(0, 2), after: result.after.slice(0, 2) });
+  describe('lowering the TTL of address records', () => {
+    it("changes only the RRset's TTL, never its values nor the name's other family", async () => {
+      const a = (await readRecords({ provider: provider(), name: 'ttl.example.test', type: 'A' }))!;
+      const aaaa = (await readRecords({ provider: provider(), name: 'imap.example.test', type: 'AAAA' }))!;
+      expect(await replace(a, { ...a, ttl: 300 })).toEqual({ changed: true, before: a, after: rr('ttl.example.test.', 'A', 300, ['192.0.2.50']) });
+      expect(await replace(aaaa, { ...aaaa, ttl: 300 })).toEqual({ changed: true, before: aaaa, after: rr('imap.example.test.', 'AAAA', 300, ['2001:db8::10']) });
+      expect(await dig(dns.port, 'ttl.example.test', 'A')).toEqual({ rcode: 0, ttl: 300, values: ['192.0.2.50'] });
+      expect(await dig(dns.port, 'imap.example.test', 'AAAA')).toEqual({ rcode: 0, ttl: 300, values: ['2001:db8::10'] });
+      expect(await dig(dns.port, 'imap.example.test', 'A')).toEqual({ rcode: 0, ttl: 3600, values: ['192.0.2.10'] });
     });
 
-    it('refuses to lower a record that does not exist', async () => {
-      await expect(lowerTtl({ provider: provider(), records: [{ name: 'nothing.example.test', type: 'MX' }], ttl: 300 })).rejects.toMatchObject({
-        type: 'DnsRequestInvalid',
-        message: expect.stringContaining('nothing.example.test. has no MX records'),
-      });
+    it('a record recorded but gone since is a conflict, not re-created; a change that does not say what it expects is refused', async () => {
+      const gone = rr('nothing.example.test.', 'MX', 3600, ['10 mail1.example.test.']);
+      const err = await failure(replace(gone, { ...gone, ttl: 300 }));
+      expect(err).toMatchObject({ type: 'DnsConflict', nonRetryable: true, details: [{ expected: gone, actual: null }] });
+      expect(err.message).toContain('nothing.example.test. MX');
+      expect(await readRecords({ provider: provider(), name: 'nothing.example.test', type: 'MX' })).toBeNull();
+      // JSON drops `undefined`: a workflow that lost `expected` must not write blindly.
+      const blind = { provider: provider(), next: { ...gone, ttl: 300 } } as unknown as Parameters<typeof replaceRecords>[0];
+      await expect(replaceRecords(blind)).rejects.toMatchObject({ type: 'DnsRequestInvalid', message: expect.stringContaining('needs `expected`') });
     });
   });
 
-  describe('switchMx', () => {
-    it('an MX whose in-zone target has no address: refused by BIND, accepted by the others; with the address, taken by all', async () => {
-      const input = { provider: provider(), name: 'lists.example.test', values: ['10 nohost.example.test.'], ttl: 300, expected: null };
+  describe("an MX whose target is in the zone (the spec's host2 MX)", () => {
+    it('a target without an address: refused by BIND, accepted by the others; with the address written first, taken by all', async () => {
+      const mx = rr('lists.example.test.', 'MX', 300, ['10 nohost.example.test.']);
       if (dns.refusesMxWithoutAddress) {
-        const err = await failure(switchMx(input));
+        const err = await failure(replace(null, mx));
         expect(err).toMatchObject({ type: 'DnsAuthRefused', nonRetryable: true });
         expect(err.message).toContain('REFUSED');
         expect(err.message).toContain('has no A/AAAA record');
         expect(await readRecords({ provider: provider(), name: 'lists.example.test', type: 'MX' })).toBeNull();
       } else {
-        expect((await switchMx(input)).after).toEqual([rr('lists.example.test.', 'MX', 300, ['10 nohost.example.test.'])]);
+        expect(await replace(null, mx)).toEqual({ changed: true, before: null, after: mx });
       }
-      // With the target's address in the same change, every server takes it.
-      const withAddress = await switchMx({ ...input, name: 'lists2.example.test', targetAddresses: [{ name: 'nohost2.example.test', addresses: ['2001:db8::25'] }], values: ['10 nohost2.example.test'] });
-      expect(withAddress.after).toEqual([rr('lists2.example.test.', 'MX', 300, ['10 nohost2.example.test.']), rr('nohost2.example.test.', 'AAAA', 300, ['2001:db8::25'])]);
-    });
-
-    it('does not move a target host that already has other addresses', async () => {
-      const err = await failure(
-        switchMx({ provider: provider(), name: 'lists3.example.test', values: ['10 mail2.example.test.'], ttl: 300, expected: null, targetAddresses: [{ name: 'mail2.example.test', addresses: ['198.51.100.1'] }] }),
-      );
-      expect(err).toMatchObject({ type: 'DnsConflict', nonRetryable: true });
-      expect(err.message).toContain('mail2.example.test. A');
-      expect(err.message).toContain('192.0.2.2');
-      expect((await dig(dns.port, 'mail2.example.test', 'A')).values).toEqual(['192.0.2.2']);
-      expect(await readRecords({ provider: provider(), name: 'lists3.example.test', type: 'MX' })).toBeNull();
+      const address = rr('nohost2.example.test.', 'AAAA', 300, ['2001:db8::25']);
+      expect(await replace(null, address)).toEqual({ changed: true, before: null, after: address });
+      const mx2 = rr('lists2.example.test.', 'MX', 300, ['10 nohost2.example.test.']);
+      expect(await replace(null, mx2)).toEqual({ changed: true, before: null, after: mx2 });
+      expect(await dig(dns.port, 'lists2.example.test', 'MX')).toEqual({ rcode: 0, ttl: 300, values: ['10 nohost2.example.test.'] });
     });
   });
 
-  describe('switchAddress', () => {
-    it('moves the IMAP host name to host2 (IPv4 only: the AAAA goes), idempotently, and back', async () => {
+  describe('the IMAP host name (lucky scenario)', () => {
+    it('to host2, IPv4 only: the A written first, then the AAAA deleted, each repeat a no-op; the rollback puts both back', async () => {
       const a = (await readRecords({ provider: provider(), name: 'imap.example.test', type: 'A' }))!;
-      const aaaa = await readRecords({ provider: provider(), name: 'imap.example.test', type: 'AAAA' });
-      const moved = await switchAddress({ provider: provider(), name: 'imap.example.test', addresses: ['198.51.100.7'], ttl: 300, expected: [a, aaaa!] });
-      expect(moved).toEqual({ changed: true, before: [a, aaaa], after: [rr('imap.example.test.', 'A', 300, ['198.51.100.7']), null] });
+      const aaaa = (await readRecords({ provider: provider(), name: 'imap.example.test', type: 'AAAA' }))!;
+      const newA = rr('imap.example.test.', 'A', 300, ['198.51.100.7']);
+      const moved = await replace(a, newA);
+      expect(moved).toEqual({ changed: true, before: a, after: newA });
+      const dropped = await replace(aaaa, null);
+      expect(dropped).toEqual({ changed: true, before: aaaa, after: null });
       expect(await dig(dns.port, 'imap.example.test', 'A')).toEqual({ rcode: 0, ttl: 300, values: ['198.51.100.7'] });
       expect((await dig(dns.port, 'imap.example.test', 'AAAA')).values).toEqual([]);
-      expect(await switchAddress({ provider: provider(), name: 'imap.example.test', addresses: ['198.51.100.7'], ttl: 300, expected: [a, aaaa!] })).toEqual({ ...moved, changed: false });
+      expect(await replace(a, newA)).toEqual({ ...moved, changed: false });
+      expect(await replace(aaaa, null)).toEqual({ ...dropped, changed: false });
 
-      const back = await restoreRecords({ provider: provider(), records: [a, aaaa!], expected: [moved.after[0]!] });
-      expect(back.after).toEqual([a, aaaa]);
-      expect(await dig(dns.port, 'imap.example.test', 'AAAA')).toEqual({ rcode: 0, ttl: aaaa!.ttl, values: ['2001:db8::10'] });
+      expect(await replace(null, aaaa)).toEqual({ changed: true, before: null, after: aaaa });
+      expect(await replace(newA, a)).toEqual({ changed: true, before: newA, after: a });
+      expect(await dig(dns.port, 'imap.example.test', 'AAAA')).toEqual({ rcode: 0, ttl: aaaa.ttl, values: ['2001:db8::10'] });
+      expect(await dig(dns.port, 'imap.example.test', 'A')).toEqual({ rcode: 0, ttl: a.ttl, values: ['192.0.2.10'] });
     });
 
-    it('refuses a name that is a CNAME', async () => {
-      await expect(switchAddress({ provider: provider(), name: 'webmail.example.test', addresses: ['198.51.100.7'] })).rejects.toMatchObject({
-        type: 'DnsRequestInvalid',
-        message: expect.stringContaining('is a CNAME'),
-      });
+    it('a name that is a CNAME has no address to record, and an address written there fails for good, the CNAME kept', async () => {
+      // The runbook stops with DnsMissing when the IMAP host name has neither A nor AAAA.
+      expect(await readRecords({ provider: provider(), name: 'webmail.example.test', type: 'A' })).toBeNull();
+      const err = await failure(replace(null, rr('webmail.example.test.', 'A', 300, ['198.51.100.7'])));
+      // Knot and BIND ignore the add (DnsNotApplied on read-back), PowerDNS refuses it (its API: DnsRejected; RFC 2136: REFUSED).
+      expect(err).toMatchObject({ type: expect.stringMatching(/^(DnsNotApplied|DnsRejected|DnsAuthRefused)$/), nonRetryable: true });
+      expect(await readRecords({ provider: provider(), name: 'webmail.example.test', type: 'A' })).toBeNull();
+      expect(await readRecords({ provider: provider(), name: 'webmail.example.test', type: 'CNAME' })).toEqual(rr('webmail.example.test.', 'CNAME', 3600, ['imap.example.test.']));
     });
   });
 
@@ -260,7 +221,7 @@ export function providerScenarios(start: () => Promise<TestDns>): void {
     it('a TTL changed by someone else is a conflict too', async () => {
       const recorded = (await readRecords({ provider: provider(), name: 'shared.example.test', type: 'A' }))!;
       await dns.outsideChange('shared.example.test', 'A', 120, recorded.values);
-      await expect(lowerTtl({ provider: provider(), records: [recorded], ttl: 60, expected: [recorded] })).rejects.toMatchObject({ type: 'DnsConflict' });
+      await expect(replace(recorded, { ...recorded, ttl: 60 })).rejects.toMatchObject({ type: 'DnsConflict' });
       expect((await dig(dns.port, 'shared.example.test', 'A')).ttl).toBe(120);
     });
 

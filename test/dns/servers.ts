@@ -20,7 +20,6 @@ export const ZONE_RECORDS = [
   'mail2 3600 IN A 192.0.2.2',
   'imap 3600 IN A 192.0.2.10',
   'imap 3600 IN AAAA 2001:db8::10',
-  'park 3600 IN A 192.0.2.20',
   'shared 3600 IN A 192.0.2.30',
   'raced 3600 IN A 192.0.2.40',
   'webmail 3600 IN CNAME imap',
