@@ -8,7 +8,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { readRecords, replaceRecords, switchMx } from '../../activities/dns';
+import { readRecords, replaceRecords } from '../../activities/dns';
+import type { RRset } from '../../activities/dns/records';
 import { DNS_CONFLICT, DNS_UNAVAILABLE } from '../../activities/dns/errors';
 import { demoZoneRecords } from '../../scripts/sandbox/layout';
 import { startKnot, type KnotServer } from '../../scripts/servers/knot';
@@ -50,6 +51,10 @@ async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
   return err as ApplicationFailure;
 }
 
+/** Step 8 as workflows/dns-steps.ts runs it: from the MX it recorded to host2's, at the low TTL. */
+const switchMx = (recorded: RRset | null, host: string) =>
+  replaceRecords({ provider: provider(), zone, expected: recorded, next: { name: 'example.test.', type: 'MX', ttl: 300, values: [`10 ${host}`] } });
+
 async function restartKnot() {
   knot = await startKnot({ dir, zone, records: demoZoneRecords, port: knot.port });
 }
@@ -61,7 +66,7 @@ it('Knot down at the switch: a retryable failure, the zone unchanged once Knot i
 
   await knot.stop();
   const started = Date.now();
-  const failure = await failureOf(switchMx({ provider: provider(), zone, name: 'example.test.', values: ['10 mail2.example.test.'], expected: before }));
+  const failure = await failureOf(switchMx(before, 'mail2.example.test.'));
   expect(failure.type).toBe(DNS_UNAVAILABLE);
   expect(failure.nonRetryable).toBeFalsy();
   expect(failure.message).toContain(`127.0.0.1`);
@@ -71,17 +76,16 @@ it('Knot down at the switch: a retryable failure, the zone unchanged once Knot i
   expect(await zoneNow()).toEqual(zoneBefore);
 
   // The retry, with the same input, as Temporal would run it.
-  const r = await switchMx({ provider: provider(), zone, name: 'example.test.', values: ['10 mail2.example.test.'], expected: before });
+  const r = await switchMx(before, 'mail2.example.test.');
   expect(r.changed).toBe(true);
-  expect(r.before[0]).toEqual(before);
+  expect(r.before).toEqual(before);
   const zoneAfter = await zoneNow();
-  expect(zoneAfter[0]).toBe(`example.test MX ${before!.ttl} 10 mail2.example.test.`);
+  expect(zoneAfter[0]).toBe('example.test MX 300 10 mail2.example.test.');
   expect(zoneAfter.slice(1)).toEqual(zoneBefore.slice(1));
 
   // A repeat (an attempt whose answer was lost) changes nothing and reports the same before-state.
-  const again = await switchMx({ provider: provider(), zone, name: 'example.test.', values: ['10 mail2.example.test.'], expected: before });
-  expect(again.changed).toBe(false);
-  expect(again.before[0]).toEqual(before);
+  const again = await switchMx(before, 'mail2.example.test.');
+  expect(again).toEqual({ ...r, changed: false });
   expect(await zoneNow()).toEqual(zoneAfter);
 
   // Knot keeps the change across a restart (same directory).
@@ -93,7 +97,7 @@ it('Knot down at the switch: a retryable failure, the zone unchanged once Knot i
 it('someone else changed the MX while Knot was down: a non-retryable DnsConflict naming the record, their record kept', async () => {
   const recorded = await readRecords({ provider: provider(), zone, name: 'example.test.', type: 'MX' });
   await knot.stop();
-  const down = await failureOf(switchMx({ provider: provider(), zone, name: 'example.test.', values: ['10 mx.host2.example.test.'], expected: recorded }));
+  const down = await failureOf(switchMx(recorded, 'mx.host2.example.test.'));
   expect(down.type).toBe(DNS_UNAVAILABLE);
   await restartKnot();
 
@@ -103,7 +107,7 @@ it('someone else changed the MX while Knot was down: a non-retryable DnsConflict
   const zoneTheirs = await zoneNow();
   expect(zoneTheirs[0]).toBe('example.test MX 600 20 backup.example.test.');
 
-  const conflict = await failureOf(switchMx({ provider: provider(), zone, name: 'example.test.', values: ['10 mx.host2.example.test.'], expected: recorded }));
+  const conflict = await failureOf(switchMx(recorded, 'mx.host2.example.test.'));
   expect(conflict.type).toBe(DNS_CONFLICT);
   expect(conflict.nonRetryable).toBe(true);
   expect(conflict.message).toMatch(/example\.test\.? MX/);
