@@ -128,14 +128,3 @@ export function inZone(name: string, zone: string): boolean {
   const z = normaliseName(zone);
   return z === '.' || n === z || n.endsWith(`.${z}`);
 }
-
-/** IPv4 addresses become A values, IPv6 AAAA: one host's addresses split by family. */
-export function addressesByType(addresses: string[]): { A: string[]; AAAA: string[] } {
-  const out = { A: [] as string[], AAAA: [] as string[] };
-  for (const a of addresses) {
-    if (isIPv4(a.trim())) out.A.push(a.trim());
-    else if (isIPv6(a.trim())) out.AAAA.push(a.trim());
-    else throw invalidRequest(`"${a}" is not an IP address`);
-  }
-  return out;
-}
