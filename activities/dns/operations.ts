@@ -5,7 +5,7 @@
 // idempotent: run again after it succeeded, or when the zone is already as asked, it
 // changes nothing and returns the same before- and after-state; a record someone else
 // changed is a DnsConflict.
-import { applyChanges } from './apply-changes';
+import { applyChange, type DnsChangeResult } from './apply-change';
 import { invalidRequest } from './errors';
 import { openProvider, type DnsProvider } from './provider';
 import type { DnsProviderConfigInput } from './provider-config';
@@ -51,14 +51,8 @@ export interface ReplaceRecordsInput extends DnsTarget {
   next: RRsetInput | null;
 }
 
-export interface ReplaceRecordsResult {
-  before: RRset | null;
-  after: RRset | null;
-  changed: boolean;
-}
-
 /** The general step: one RRset from `expected` to `next`, guarded and idempotent. */
-export async function replaceRecords(input: ReplaceRecordsInput): Promise<ReplaceRecordsResult> {
+export async function replaceRecords(input: ReplaceRecordsInput): Promise<DnsChangeResult> {
   // JSON drops `undefined`: a missing `expected` is a mistake, not "must not exist".
   if (input.expected === undefined) throw invalidRequest('replaceRecords needs `expected` (null when the RRset must not exist)');
   const provider = await openProvider(input.provider, input.zone);
@@ -68,6 +62,5 @@ export async function replaceRecords(input: ReplaceRecordsInput): Promise<Replac
   if (!either) throw invalidRequest('replaceRecords needs an expected or a next RRset');
   const key = target(provider, either, true);
   if (expected && next && keyOf(expected) !== keyOf(next)) throw invalidRequest(`expected is ${keyOf(expected)} but next is ${keyOf(next)}`);
-  const r = await applyChanges(provider, [{ ...key, expected, next }]);
-  return { before: r.before[0], after: r.after[0], changed: r.changed };
+  return applyChange(provider, { ...key, expected, next });
 }
