@@ -52,7 +52,7 @@ async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
 }
 
 /** Step 8 as workflows/dns-steps.ts runs it: from the MX it recorded to host2's, at the low TTL. */
-const switchMx = (recorded: RRset | null, host: string) =>
+const moveMx = (recorded: RRset | null, host: string) =>
   replaceRecords({ provider: provider(), zone, expected: recorded, next: { name: 'example.test.', type: 'MX', ttl: 300, values: [`10 ${host}`] } });
 
 async function restartKnot() {
@@ -66,7 +66,7 @@ it('Knot down at the switch: a retryable failure, the zone unchanged once Knot i
 
   await knot.stop();
   const started = Date.now();
-  const failure = await failureOf(switchMx(before, 'mail2.example.test.'));
+  const failure = await failureOf(moveMx(before, 'mail2.example.test.'));
   expect(failure.type).toBe(DNS_UNAVAILABLE);
   expect(failure.nonRetryable).toBeFalsy();
   expect(failure.message).toContain(`127.0.0.1`);
@@ -76,7 +76,7 @@ it('Knot down at the switch: a retryable failure, the zone unchanged once Knot i
   expect(await zoneNow()).toEqual(zoneBefore);
 
   // The retry, with the same input, as Temporal would run it.
-  const r = await switchMx(before, 'mail2.example.test.');
+  const r = await moveMx(before, 'mail2.example.test.');
   expect(r.changed).toBe(true);
   expect(r.before).toEqual(before);
   const zoneAfter = await zoneNow();
@@ -84,7 +84,7 @@ it('Knot down at the switch: a retryable failure, the zone unchanged once Knot i
   expect(zoneAfter.slice(1)).toEqual(zoneBefore.slice(1));
 
   // A repeat (an attempt whose answer was lost) changes nothing and reports the same before-state.
-  const again = await switchMx(before, 'mail2.example.test.');
+  const again = await moveMx(before, 'mail2.example.test.');
   expect(again).toEqual({ ...r, changed: false });
   expect(await zoneNow()).toEqual(zoneAfter);
 
@@ -97,7 +97,7 @@ it('Knot down at the switch: a retryable failure, the zone unchanged once Knot i
 it('someone else changed the MX while Knot was down: a non-retryable DnsConflict naming the record, their record kept', async () => {
   const recorded = await readRecords({ provider: provider(), zone, name: 'example.test.', type: 'MX' });
   await knot.stop();
-  const down = await failureOf(switchMx(recorded, 'mx.host2.example.test.'));
+  const down = await failureOf(moveMx(recorded, 'mx.host2.example.test.'));
   expect(down.type).toBe(DNS_UNAVAILABLE);
   await restartKnot();
 
@@ -107,7 +107,7 @@ it('someone else changed the MX while Knot was down: a non-retryable DnsConflict
   const zoneTheirs = await zoneNow();
   expect(zoneTheirs[0]).toBe('example.test MX 600 20 backup.example.test.');
 
-  const conflict = await failureOf(switchMx(recorded, 'mx.host2.example.test.'));
+  const conflict = await failureOf(moveMx(recorded, 'mx.host2.example.test.'));
   expect(conflict.type).toBe(DNS_CONFLICT);
   expect(conflict.nonRetryable).toBe(true);
   expect(conflict.message).toMatch(/example\.test\.? MX/);
