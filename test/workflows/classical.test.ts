@@ -116,6 +116,26 @@ describe('classical migration', () => {
     }
   });
 
+  it('leaves a TTL already at or below the low TTL as it is, and waits only that TTL', async () => {
+    const short = { ...mx, ttl: 60 };
+    const world = fakeWorld([short]);
+    const { worker, handle } = await start(world, 2);
+    try {
+      await approveWhenOpen(env, handle, 'start');
+      const presyncing = await until(env, handle, (s) => s.rounds.some((r) => r.kind === 'presync'));
+      expect(world.calls.filter((c) => c.name === 'replaceRecords')).toEqual([]);
+      expect(world.records.get('example.test./MX')).toEqual(short);
+      // The old TTL was 60 s: that is all the runbook waits before its first pre-sync.
+      const approvedAt = Date.parse(presyncing.audit.find((e) => e.kind === 'approval')!.at);
+      const firstPresync = Date.parse(presyncing.rounds.find((r) => r.kind === 'presync')!.startedAt);
+      expect(firstPresync - approvedAt).toBeGreaterThanOrEqual(60_000);
+      expect(firstPresync - approvedAt).toBeLessThan(120_000);
+      await handle.terminate('test done');
+    } finally {
+      await worker.stop();
+    }
+  });
+
   it('refuses to switch the MX when the final sync left messages missing', async () => {
     const world = fakeWorld([mx]);
     const { worker, handle } = await start(world, 1);
