@@ -19,6 +19,7 @@ import type { SyncState } from '../activities/imap/types';
 import type { DnsRecordSet } from './audit';
 import { AuditLog } from './audit-log';
 import * as dnsSteps from './dns-steps';
+import { finalSyncEstimateMs } from './estimate';
 import { Gates, RollbackRequested } from './gates';
 import { handOverToHost2 } from './hand-over';
 import { GATE_MEANING, notifyApprovers, notifyUsers } from './notices';
@@ -97,7 +98,6 @@ export class Runbook {
   }
 
   status(): MigrationStatus {
-    const presyncs = this.rounds.filter((r) => r.kind === 'presync');
     return {
       name: this.spec.name,
       scenario: this.spec.scenario,
@@ -109,7 +109,7 @@ export class Runbook {
       nextTimer: this.nextTimer,
       mailboxes: this.mailboxes,
       rounds: this.rounds,
-      finalSyncEstimateMs: presyncs.at(-1)?.durationMs,
+      finalSyncEstimateMs: finalSyncEstimateMs(this.rounds),
       audit: this.audit.entries,
       ...(this.audit.omitted && { auditOmitted: this.audit.omitted }),
     };

@@ -52,8 +52,22 @@ describe('every template', () => {
     expect(humanDateTime('2027-01-01T08:30:00Z')).toBe('Friday 1 January 2027 at 08:30 (UTC)');
     const n = await renderNotice('users-advance', noticeFixtures['users-advance']);
     expect(n.subject).toBe('Your email is moving to a new server on Saturday 5 December 2026 at 22:00 (UTC+01:00)');
-    expect(n.text).toContain('about 2 hours');
     expect(() => humanDateTime('next Saturday')).toThrow(TemplateError);
+  });
+
+  it('the advance notices give no duration: nothing is measured when they go out', async () => {
+    for (const kind of ['users-advance', 'users-advance-lucky'] as NoticeKind[]) {
+      expect(placeholders(await loadTemplate(kind))).not.toContain('expectedDuration');
+      const { text } = await renderNotice(kind, noticeFixtures[kind]);
+      expect(text).not.toMatch(/about|a few/);
+      expect(text).toMatch(/saying for how long \(we measure it before the move\)/);
+    }
+  });
+
+  it('the cut-over notice gives the measured duration and by when users should hear from us', async () => {
+    const { text } = await renderNotice('users-cutover', noticeFixtures['users-cutover']);
+    expect(text).toMatch(/This takes about\s+2 hours\./);
+    expect(text).toMatch(/If you have not heard from us by Sunday 6 December 2026 at 00:00 \(UTC\+01:00\), please contact/);
   });
 
   it('the lucky notices warn that the mail program re-downloads everything and that it is normal', async () => {
@@ -97,8 +111,8 @@ describe('every template', () => {
 
 describe('missing values', () => {
   it('are an error naming every missing placeholder, not a silent blank', async () => {
-    const rest = Object.fromEntries(Object.entries(noticeFixtures['users-advance']).filter(([k]) => k === 'migrationAt'));
-    await expect(renderNotice('users-advance', rest)).rejects.toThrow(/users-advance.*\{\{expectedDuration\}\}, \{\{helpContact\}\}/);
+    const rest = Object.fromEntries(Object.entries(noticeFixtures['users-cutover']).filter(([k]) => k === 'helpContact'));
+    await expect(renderNotice('users-cutover', rest)).rejects.toThrow(/users-cutover.*\{\{expectedDuration\}\}, \{\{expectedEnd\}\}/);
     await expect(renderNotice('users-done', { helpContact: '' })).rejects.toThrow(/\{\{helpContact\}\}/);
   });
 
