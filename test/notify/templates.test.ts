@@ -70,6 +70,13 @@ describe('every template', () => {
     expect(text).toMatch(/If you have not heard from us by Sunday 6 December 2026 at 00:00 \(UTC\+01:00\), please contact/);
   });
 
+  it('the old-server notice says what is true: not in use any more, the new settings already sent', async () => {
+    const n = await renderNotice('users-old-server-gone', noticeFixtures['users-old-server-gone']);
+    expect(n.subject).toBe('Your old mail server is no longer in use');
+    expect(`${n.subject}\n${n.text}`).not.toMatch(/switched off|shut down|no longer available/);
+    expect(n.text).toMatch(/from the message "Your new email\s+settings" that we sent you/);
+  });
+
   it('the lucky notices warn that the mail program re-downloads everything and that it is normal', async () => {
     for (const kind of ['users-advance-lucky', 'users-mail-app-redownload'] as NoticeKind[]) {
       const { text } = await renderNotice(kind, noticeFixtures[kind]);
