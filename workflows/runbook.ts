@@ -204,7 +204,7 @@ export class Runbook {
 
   async gate(gate: GateName, wave?: string): Promise<void> {
     await this.step(`waiting for ${gate}${wave ? ` (${wave})` : ''}`);
-    await this.waitAtGate(gate, this.checksSoFar());
+    await this.waitAtGate(gate, this.checksSoFar(), { wave });
     if (this.gates.rollbackRequested) throw new RollbackRequested();
   }
 
@@ -213,10 +213,12 @@ export class Runbook {
    * `notice`), then waits, reminding them. A notice that cannot be sent never ends the wait: it is logged.
    */
   async waitAtGate(gate: GateName, checks: string, o: GateWaitOptions = {}): Promise<void> {
-    const [notice, data] = o.notice ?? ['approver-gate-waiting', { gate, gateMeaning: GATE_MEANING[gate], checks }];
+    // A gate that opens once per wave is named with its wave: approvers see which users it cuts.
+    const which = { gate, gateMeaning: GATE_MEANING[gate], ...(o.wave && { wave: o.wave }) };
+    const [notice, data] = o.notice ?? ['approver-gate-waiting', { ...which, checks }];
     const announce = () => this.tellApprovers(notice, data);
-    const remind = async (g: GateName, waitedMs: number) => {
-      await this.tellApprovers('approver-gate-reminder', { gate: g, gateMeaning: GATE_MEANING[g], waitedHours: String(Math.round(waitedMs / HOUR)) });
+    const remind = async (_g: GateName, waitedMs: number) => {
+      await this.tellApprovers('approver-gate-reminder', { ...which, waitedHours: String(Math.round(waitedMs / HOUR)) });
     };
     await this.gates.pass(gate, this.spec.schedule.remindAfterHours * HOUR, announce, remind, o.endsOnRollback ?? true, o.skippable ?? false);
   }
@@ -278,6 +280,8 @@ export interface GateWaitOptions {
   endsOnRollback?: boolean;
   /** At gate `step-failed`: whether the failed step may be skipped. */
   skippable?: boolean;
+  /** The wave a per-wave gate (cutover) opens for. */
+  wave?: string;
   /** The notice that opens the wait, instead of `approver-gate-waiting`. */
   notice?: [NoticeKind, Record<string, string>];
 }

@@ -23,6 +23,7 @@ export const noticeFixtures: Record<NoticeKind, NoticeData> = {
   'approver-gate-waiting': {
     ...approverCommon,
     gate: 'cutover',
+    wave: 'friendly-users',
     checks: ['last pre-sync finished at 21:40 for 250 of 250 mailboxes', 'the final sync should take about 35 minutes'],
   },
   'approver-gate-reminder': { ...approverCommon, gate: 'switch-mx', waitedHours: 4 },

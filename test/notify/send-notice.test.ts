@@ -88,7 +88,7 @@ describe('email through a real SMTP receiver', () => {
     });
     const [mail] = await smtp.waitForCount(before + 1).then(() => since(before));
     expect(mail.parsed.headers.get('to')).toMatchObject({ text: 'carol@example.org, dave@example.org' });
-    expect(mail.parsed.subject).toBe('[mailshift] acme-2026: the "cutover" gate is waiting for your approval');
+    expect(mail.parsed.subject).toBe('[mailshift] acme-2026: the "cutover" gate of wave friendly-users is waiting for your approval');
     expect(mail.parsed.text).toContain('"gate":"cutover"');
   });
 

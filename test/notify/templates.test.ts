@@ -77,6 +77,16 @@ describe('every template', () => {
     expect(n.text).toMatch(/from the message "Your new email\s+settings" that we sent you/);
   });
 
+  it("approvers' gate notices name a per-wave gate with its wave", async () => {
+    const waiting = await renderNotice('approver-gate-waiting', noticeFixtures['approver-gate-waiting']);
+    expect(waiting.subject).toBe('[mailshift] acme-2026: the "cutover" gate of wave friendly-users is waiting for your approval');
+    expect(waiting.text).toMatch(/^The migration acme-2026 is waiting at the "cutover" gate of wave friendly-users\.$/m);
+    const reminder = await renderNotice('approver-gate-reminder', { ...noticeFixtures['approver-gate-reminder'], gate: 'cutover', wave: 'everyone' });
+    expect(reminder.subject).toBe('[mailshift] Reminder: acme-2026 has waited 4 hours at the "cutover" gate of wave everyone');
+    const once = await renderNotice('approver-gate-reminder', noticeFixtures['approver-gate-reminder']);
+    expect(once.subject).toBe('[mailshift] Reminder: acme-2026 has waited 4 hours at the "switch-mx" gate');
+  });
+
   it('the lucky notices warn that the mail program re-downloads everything and that it is normal', async () => {
     for (const kind of ['users-advance-lucky', 'users-mail-app-redownload'] as NoticeKind[]) {
       const { text } = await renderNotice(kind, noticeFixtures[kind]);
