@@ -25,9 +25,10 @@ export async function classicalMigration(spec: MigrationSpecInput | MigrationSpe
       await run.gate('switch-mx');
       await run.switchMx();
       await run.waitTtl();
-      await run.notifyUsers('users-old-server-gone', everyone);
       await run.postSync();
       await run.handOverToHost2();
+      // After their new settings, which it points them to.
+      await run.notifyUsers('users-old-server-gone', everyone);
     }
     await run.postSyncUntilQuiet();
     await run.notifyUsers('users-done', everyone);

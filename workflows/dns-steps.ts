@@ -128,6 +128,7 @@ export async function lowerTtl(run: Runbook): Promise<void> {
     const rrset = run.currentRecords.get(recordKey(key));
     if (rrset && rrset.ttl > lowTtl) await changeRecord(run, 'lower TTL', key, { ...rrset, ttl: lowTtl });
   }
+  await run.step('waiting out the old TTL');
   await run.wait('the old TTL to run out', Math.max(0, ...run.originalRecords.map((o) => o.ttl)) * 1000);
 }
 

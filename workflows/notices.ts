@@ -2,11 +2,10 @@
 // notice template gets (activities/notify renders and sends them).
 import { workflowInfo } from '@temporalio/workflow';
 import type { NoticeKind } from '../activities/notify/schema';
+import { cutoverDeadline, finalSyncEstimateMs, inZoneOf, spokenDuration } from './estimate';
 import { act } from './runbook-activities';
 import type { Runbook } from './runbook';
 import type { GateName } from './spec';
-
-const HOUR = 3_600_000;
 
 /** What approving each gate lets happen, in the approver's notices. */
 export const GATE_MEANING: Record<GateName, string> = {
@@ -39,6 +38,17 @@ export async function notifyNewCredentials(run: Runbook, users: string[]): Promi
   }
 }
 
+/**
+ * The cut-over notice's figures, from the last pre-sync. None before one was measured:
+ * the template then refuses to render rather than send an invented duration.
+ */
+export function cutoverTimes(run: Runbook): Record<string, string> {
+  const estimate = finalSyncEstimateMs(run.rounds);
+  if (estimate === undefined) return {};
+  const deadline = cutoverDeadline(Date.now(), estimate, run.spec.dns.lowTtl);
+  return { expectedDuration: spokenDuration(estimate), expectedEnd: inZoneOf(deadline, run.spec.schedule.migrationAt) };
+}
+
 export async function notifyApprovers(run: Runbook, notice: NoticeKind, data: Record<string, string> = {}): Promise<void> {
   const to = run.spec.notifications.approverEmails;
   if (to.length) await send(run, notice, to, { approvers: run.spec.approvals.approvers.join(', '), ...data });
@@ -48,7 +58,6 @@ async function send(run: Runbook, notice: NoticeKind, to: string[], data: Record
   const { spec } = run;
   const n = run.audit.count('notice');
   const { workflowId, namespace } = workflowInfo();
-  const estimate = run.rounds.filter((r) => r.kind === 'presync').at(-1)?.durationMs;
   await act.sendNotice({
     notice,
     to,
@@ -57,9 +66,6 @@ async function send(run: Runbook, notice: NoticeKind, to: string[], data: Record
     data: {
       migrationName: spec.name,
       migrationAt: spec.schedule.migrationAt,
-      expectedDuration: estimate ? `${Math.max(1, Math.ceil(estimate / 60_000))} minutes` : 'a few hours',
-      // The final sync takes about as long as the last pre-sync (4 hours when none ran yet).
-      expectedEnd: new Date(Math.max(Date.now(), Date.parse(spec.schedule.migrationAt)) + (estimate ?? 4 * HOUR)).toISOString(),
       helpContact: spec.notifications.helpContact,
       oldServerName: spec.host1.host,
       waitBeforeCalling: '30 minutes',

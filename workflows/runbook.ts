@@ -20,6 +20,7 @@ import type { DnsRecordSet } from './audit';
 import { AuditLog } from './audit-log';
 import { currentDetails } from './current-details';
 import * as dnsSteps from './dns-steps';
+import { finalSyncEstimateMs } from './estimate';
 import { Gates, RollbackRequested } from './gates';
 import { handOverToHost2 } from './hand-over';
 import { GATE_MEANING, notifyApprovers, notifyUsers } from './notices';
@@ -98,7 +99,6 @@ export class Runbook {
   }
 
   status(): MigrationStatus {
-    const presyncs = this.rounds.filter((r) => r.kind === 'presync');
     return {
       name: this.spec.name,
       scenario: this.spec.scenario,
@@ -110,7 +110,7 @@ export class Runbook {
       nextTimer: this.nextTimer,
       mailboxes: this.mailboxes,
       rounds: this.rounds,
-      finalSyncEstimateMs: presyncs.at(-1)?.durationMs,
+      finalSyncEstimateMs: finalSyncEstimateMs(this.rounds),
       audit: this.audit.entries,
       ...(this.audit.omitted && { auditOmitted: this.audit.omitted }),
     };
@@ -190,7 +190,7 @@ export class Runbook {
 
   async gate(gate: GateName, wave?: string): Promise<void> {
     await this.step(`waiting for ${gate}${wave ? ` (${wave})` : ''}`);
-    await this.waitAtGate(gate, this.checksSoFar());
+    await this.waitAtGate(gate, this.checksSoFar(), { wave });
     if (this.gates.rollbackRequested) throw new RollbackRequested();
   }
 
@@ -199,10 +199,12 @@ export class Runbook {
    * `notice`), then waits, reminding them. A notice that cannot be sent never ends the wait: it is logged.
    */
   async waitAtGate(gate: GateName, checks: string, o: GateWaitOptions = {}): Promise<void> {
-    const [notice, data] = o.notice ?? ['approver-gate-waiting', { gate, gateMeaning: GATE_MEANING[gate], checks }];
+    // A gate that opens once per wave is named with its wave: approvers see which users it cuts.
+    const which = { gate, gateMeaning: GATE_MEANING[gate], ...(o.wave && { wave: o.wave }) };
+    const [notice, data] = o.notice ?? ['approver-gate-waiting', { ...which, checks }];
     const announce = () => this.tellApprovers(notice, data);
-    const remind = async (g: GateName, waitedMs: number) => {
-      await this.tellApprovers('approver-gate-reminder', { gate: g, gateMeaning: GATE_MEANING[g], waitedHours: String(Math.round(waitedMs / HOUR)) });
+    const remind = async (_g: GateName, waitedMs: number) => {
+      await this.tellApprovers('approver-gate-reminder', { ...which, waitedHours: String(Math.round(waitedMs / HOUR)) });
     };
     await this.gates.pass(gate, this.spec.schedule.remindAfterHours * HOUR, announce, remind, o.endsOnRollback ?? true, o.skippable ?? false);
   }
@@ -264,6 +266,8 @@ export interface GateWaitOptions {
   endsOnRollback?: boolean;
   /** At gate `step-failed`: whether the failed step may be skipped. */
   skippable?: boolean;
+  /** The wave a per-wave gate (cutover) opens for. */
+  wave?: string;
   /** The notice that opens the wait, instead of `approver-gate-waiting`. */
   notice?: [NoticeKind, Record<string, string>];
 }

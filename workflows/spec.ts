@@ -20,6 +20,19 @@ const hostname = z
     { message: 'must be a host name or an IP address' },
   );
 const port = z.number().int().min(1).max(65535);
+
+/**
+ * A date-time with its UTC offset. Without one, the time would depend on the machine that
+ * reads it: the message says what is missing rather than zod's "Invalid ISO datetime".
+ */
+const offsetDateTime = z.iso.datetime({
+  offset: true,
+  error: (issue) => {
+    if (issue.code !== 'invalid_format') return undefined;
+    const zoneless = typeof issue.input === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?$/.test(issue.input);
+    return `${zoneless ? 'needs a UTC offset' : 'must be a date and time with its UTC offset'}, like 2026-12-24T22:00:00+01:00 or 2026-12-24T21:00:00Z`;
+  },
+});
 const dnsName = hostname.describe('a fully qualified DNS name, e.g. mail.example.com');
 
 // Every field says what it is with .describe(): `mailshift schema` turns the descriptions
@@ -199,7 +212,7 @@ export const migrationSpec = z
     dns: dns.describe('the DNS records the runbook changes: TTLs, the MX, and (lucky) the IMAP host name'),
     schedule: z
       .strictObject({
-        migrationAt: z.iso.datetime({ offset: true }).describe('the migration hour, with its zone, e.g. 2026-12-05T22:00:00+01:00; must be in the future'),
+        migrationAt: offsetDateTime.describe('the migration hour, with its zone, e.g. 2026-12-05T22:00:00+01:00; must be in the future'),
         presyncEveryHours: z.number().min(1).max(24 * 7).default(24).describe('pre-sync cadence until the migration hour'),
         postsyncEveryHours: z.number().min(1).max(24 * 7).default(24).describe('post-sync cadence after the MX switch'),
         quietRoundsToFinish: z.number().int().min(1).max(30).default(3).describe('post-syncs end after this many rounds in a row that found nothing new on host1'),

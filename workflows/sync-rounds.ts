@@ -3,7 +3,7 @@
 // child workflow; the runbook keeps its summary and each mailbox's sync state.
 import { ApplicationFailure, condition, executeChild, workflowInfo } from '@temporalio/workflow';
 import { mailboxRound, type MailboxOutcome, type RoundInput, type RoundKind } from './mailbox-round';
-import { notifyUsers } from './notices';
+import { cutoverTimes, notifyUsers } from './notices';
 import { withStatesWithinBudget } from './payload-budget';
 import { mxMoveRefusal } from './phase-rules';
 import { accessAct, act } from './runbook-activities';
@@ -145,7 +145,7 @@ export async function presyncUntilMigrationHour(run: Runbook): Promise<void> {
 export async function cutAccessAndFinalSync(run: Runbook, wave: string): Promise<void> {
   await run.step(`cut-over: ${wave}`);
   const users = run.usersOf(wave);
-  await notifyUsers(run, 'users-cutover', users);
+  await notifyUsers(run, 'users-cutover', users, cutoverTimes(run));
   const { access } = run.spec;
   if (access.method !== 'dns') {
     await accessAct.cutAccess({ method: access, users, phase: 'cutover' });

@@ -106,6 +106,10 @@ export function renderTemplate(template: NoticeTemplate, data: NoticeData): Rend
   if (values.gateMeaning === undefined && typeof values.gate === 'string' && GATE_MEANINGS[values.gate]) {
     values.gateMeaning = GATE_MEANINGS[values.gate];
   }
+  // A gate that opens once per wave (cutover) is named with its wave.
+  if (values.gateLabel === undefined && typeof values.gate === 'string') {
+    values.gateLabel = `the "${values.gate}" gate${typeof values.wave === 'string' && values.wave ? ` of wave ${values.wave}` : ''}`;
+  }
   if (values.imapSecurity === undefined && typeof values.imapTls === 'string' && IMAP_SECURITY_LABELS[values.imapTls]) {
     values.imapSecurity = IMAP_SECURITY_LABELS[values.imapTls];
   }

@@ -3,7 +3,7 @@
 // the final report as Markdown.
 import type { AuditEntry } from '../../workflows/audit';
 import { entriesWritten, type AuditOmitted } from '../../workflows/audit-log';
-import type { MigrationReport, MigrationStatus, RoundSummary } from '../../workflows/status';
+import type { MailboxState, MigrationReport, MigrationStatus, RoundSummary } from '../../workflows/status';
 
 /** 3 d 4 h, 2 h 05 min, 12 min, 45 s, 800 ms. */
 export function duration(ms: number): string {
@@ -86,6 +86,15 @@ const roundLine = (r: RoundSummary, total: number) =>
   `${r.kind}${r.wave ? ` (${r.wave})` : ''}: ${r.mailboxes - r.failed.length}/${r.mailboxes} mailboxes ok ${bar(r.mailboxes - r.failed.length, total)}, ` +
   `${r.copied} copied, ${r.deleted} deleted, took ${duration(r.durationMs)}${r.failed.length ? `; FAILED: ${r.failed.join(', ')}` : ''}`;
 
+/**
+ * What a mailbox's last round counted. Preflight copies nothing: what host2 lacks then is
+ * simply not copied yet. After a sync, a message missing on host2 is an alarm.
+ */
+function lastCounts(last: NonNullable<MailboxState['last']>): string {
+  if (last.kind === 'verify') return last.missing ? `${last.missing} not copied yet` : 'nothing to copy';
+  return `${last.copied} copied${last.missing ? `, ${last.missing} MISSING` : ''}`;
+}
+
 export interface StatusView {
   workflowId: string;
   /** The workflow execution's status: RUNNING, COMPLETED, FAILED… */
@@ -113,9 +122,7 @@ export function renderStatus(v: StatusView, now: Date, auditCount = 8): string {
   for (const u of users) {
     const m = s.mailboxes[u];
     const stage = mailboxStage(s, u);
-    const last = m.last
-      ? `last ${m.last.kind} ${m.last.ok ? 'ok' : 'FAILED'}, ${m.last.copied} copied${m.last.missing ? `, ${m.last.missing} MISSING` : ''}${m.last.error ? `: ${m.last.error}` : ''}`
-      : 'no round yet';
+    const last = m.last ? `last ${m.last.kind} ${m.last.ok ? 'ok' : 'FAILED'}, ${lastCounts(m.last)}${m.last.error ? `: ${m.last.error}` : ''}` : 'no round yet';
     lines.push(`  ${u.padEnd(width)}  ${bar(stage, MAILBOX_STAGES.length, MAILBOX_STAGES.length)} ${(MAILBOX_STAGES[stage - 1] ?? 'waiting').padEnd(12)}  ${m.wave.padEnd(waveWidth)}  ${last}`);
   }
   const audit = s.audit.slice(-auditCount);

@@ -10,6 +10,7 @@ import { classicalMigration } from '../../workflows/classical-migration';
 import { dig } from '../dns/dig';
 import { approveWhenOpen, workflowBundle } from '../workflows/harness';
 import { canLogIn, messages, startRealWorld, type RealWorld } from './real-world';
+import { noticesTo, spokenTime } from './received-notices';
 
 jest.setTimeout(240_000);
 let w: RealWorld;
@@ -32,8 +33,10 @@ it('moves every mailbox, switches the MX, locks users out of host1 and tells eve
     const handle = await env.client.workflow.start(classicalMigration, { taskQueue, workflowId: 'e2e-classical', args: [spec] });
     await approveWhenOpen(env, handle, 'start');
     await approveWhenOpen(env, handle, 'cutover', 'friendly-users');
+    const cutAt: Record<string, number> = { alice: await env.currentTimeMs() }; // the wave's cut-over notice goes out now
     expect(await canLogIn(host1, 'bob', passwords['host1-bob'])).toBe(true); // wave 2 not cut yet
     await approveWhenOpen(env, handle, 'cutover', 'everyone');
+    cutAt.bob = cutAt.carol = await env.currentTimeMs();
     await approveWhenOpen(env, handle, 'switch-mx');
     const report = await handle.result();
 
@@ -57,9 +60,34 @@ it('moves every mailbox, switches the MX, locks users out of host1 and tells eve
     for (const u of demoUsers) expect(await canLogIn(host1, u, passwords[`host1-${u}`])).toBe(false);
     expect(await canLogIn(host1, 'alice*admin', passwords['host1-admin'])).toBe(true);
 
-    // The notices really went out; each user's credentials notice names their own login, never a password.
-    const subjects = smtp.received.map((m) => m.parsed.subject ?? '');
-    expect(subjects.length).toBeGreaterThanOrEqual(10);
+    // What each user really received, in order: the new settings before the notice that points to them.
+    for (const u of demoUsers) {
+      const got = noticesTo(smtp, `${u}@home.example.test`);
+      expect(got.map((n) => n.subject)).toEqual([
+        expect.stringMatching(/^Your email is moving to a new server on \w+day /),
+        'Please stop using your email now: the move has started',
+        'Your new email settings',
+        'Your old mail server is no longer in use',
+        'Your email move is complete',
+      ]);
+      const [advance, cutover, , oldServer] = got;
+      // Nothing is measured when the advance notice goes out: no duration is invented.
+      expect(advance.text).not.toMatch(/takes about|for about|a few hours/);
+      // At cut-over: the last pre-sync's time in words, and a deadline with a margin after the send time.
+      expect(cutover.text).toMatch(/This takes about (a minute|\d+ minutes|an hour( and a half)?|[\d.]+ hours|\d+ days)\./);
+      const deadline = spokenTime(/If you have not heard from us by (.*?\)),/.exec(cutover.text)![1]);
+      expect(deadline - cutAt[u]).toBeGreaterThanOrEqual(3_600_000);
+      expect(oldServer.text).toMatch(/The old server, 127\.0\.0\.1, is no longer in use/);
+      expect(got.map((n) => n.text).join('\n')).not.toMatch(/switched off/);
+    }
+    // The approvers: each gate, the cut-over gates by wave.
+    expect(noticesTo(smtp, 'operator@example.test').map((n) => n.subject)).toEqual([
+      '[mailshift] sandbox-classical: the "start" gate is waiting for your approval',
+      '[mailshift] sandbox-classical: the "cutover" gate of wave friendly-users is waiting for your approval',
+      '[mailshift] sandbox-classical: the "cutover" gate of wave everyone is waiting for your approval',
+      '[mailshift] sandbox-classical: the "switch-mx" gate is waiting for your approval',
+    ]);
+    // Each user's credentials notice names their own login, never a password.
     const credentials = smtp.received.filter((m) => m.envelope.to.length === 1 && /alice@home/.test(m.envelope.to[0]) && /user name|login|credentials/i.test(m.parsed.text ?? ''));
     expect(credentials.length).toBeGreaterThanOrEqual(1);
     const allMail = smtp.received.map((m) => m.raw.toString()).join('\n');

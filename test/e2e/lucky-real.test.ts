@@ -9,6 +9,7 @@ import { luckyMigration } from '../../workflows/lucky-migration';
 import { dig } from '../dns/dig';
 import { approveWhenOpen, workflowBundle } from '../workflows/harness';
 import { canLogIn, messages, startRealWorld, type RealWorld } from './real-world';
+import { noticesTo, spokenTime } from './received-notices';
 
 jest.setTimeout(240_000);
 let w: RealWorld;
@@ -29,6 +30,7 @@ it('moves the mail and then the IMAP host name, and tells users their mail app w
     const handle = await env.client.workflow.start(luckyMigration, { taskQueue, workflowId: 'e2e-lucky', args: [spec] });
     await approveWhenOpen(env, handle, 'start');
     await approveWhenOpen(env, handle, 'cutover');
+    const cutAt = await env.currentTimeMs(); // the first wave's cut-over notice goes out now
     await approveWhenOpen(env, handle, 'switch-mx');
     expect((await dig(knot.port, 'imap.example.test', 'A')).values).toEqual(['127.0.0.1']); // not moved before shutdown-old
     await approveWhenOpen(env, handle, 'shutdown-old');
@@ -45,7 +47,24 @@ it('moves the mail and then the IMAP host name, and tells users their mail app w
     expect(await dig(knot.port, 'example.test', 'MX')).toMatchObject({ ttl: ttlBefore.mx, values: [expect.stringMatching(/^10 mail2\.example\.test\.?$/)] });
     const steps = report.audit.filter((e) => e.kind === 'dns').map((e) => e.step);
     expect(steps.indexOf('switch MX')).toBeLessThan(steps.indexOf('move the IMAP host name to host2'));
-    const redownload = smtp.received.filter((m) => /home\.example\.test/.test(m.envelope.to.join()) && /download/i.test(m.parsed.text ?? ''));
-    expect(redownload.length).toBeGreaterThanOrEqual(1);
+    // What each user really received, in order: same settings, so no new ones; the re-download explained.
+    for (const u of demoUsers) {
+      const got = noticesTo(smtp, `${u}@home.example.test`);
+      expect(got.map((n) => n.subject)).toEqual([
+        expect.stringMatching(/^Your email is moving to a new server on \w+day /),
+        'Please stop using your email now: the move has started',
+        'Your email program may download all your mail again: this is normal',
+        'Your email move is complete',
+      ]);
+      const [advance, cutover] = got;
+      expect(advance.text).not.toMatch(/takes about|for about|a few hours/);
+      expect(cutover.text).toMatch(/This takes about (a minute|\d+ minutes|an hour( and a half)?|[\d.]+ hours|\d+ days)\./);
+      const deadline = spokenTime(/If you have not heard from us by (.*?\)),/.exec(cutover.text)![1]);
+      expect(deadline - cutAt).toBeGreaterThanOrEqual(3_600_000);
+    }
+    // One cut-over gate for every wave: named without one.
+    expect(noticesTo(smtp, 'operator@example.test').map((n) => n.subject)).toEqual(
+      ['start', 'cutover', 'switch-mx', 'shutdown-old'].map((g) => `[mailshift] sandbox-lucky: the "${g}" gate is waiting for your approval`),
+    );
   });
 });

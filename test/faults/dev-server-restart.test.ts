@@ -126,14 +126,14 @@ it('a migration survives its Temporal server crashing during a durable timer and
 
   // ---- 1. The server crashes while the runbook waits out the old TTL (a 45 s timer).
   const inTimer = await until(handle, 'the old-TTL timer', (s) => s.nextTimer?.what === 'the old TTL to run out', 60_000);
-  expect(inTimer.phase).toBe('lowering TTL');
+  expect(inTimer.phase).toBe('waiting out the old TTL');
   const firstOutageMs = await crashAndRestart();
 
   // Still there: the same run, its phase in the search attributes, the same status and audit.
   const described = await handle.describe();
   expect(described.status.name).toBe('RUNNING');
   expect(described.runId).toBe(handle.firstExecutionRunId);
-  expect(described.typedSearchAttributes.get(MIGRATION_PHASE)).toBe('lowering TTL');
+  expect(described.typedSearchAttributes.get(MIGRATION_PHASE)).toBe('waiting out the old TTL');
   const afterFirst = await status(handle);
   expect(seen(afterFirst)).toEqual(seen(inTimer));
   expect(afterFirst.audit.filter((e) => e.kind === 'dns').map((e) => e.step)).toEqual(['lower TTL']);

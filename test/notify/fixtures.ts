@@ -5,8 +5,8 @@ const help = 'the IT desk: it-desk@example.org or +33 1 23 45 67 89 (8:00-20:00)
 const approverCommon = { migrationName: 'acme-2026', workflowId: 'migration-acme-2026', namespace: 'mail-ops', approvers: ['carol', 'dave'] };
 
 export const noticeFixtures: Record<NoticeKind, NoticeData> = {
-  'users-advance': { migrationAt: '2026-12-05T22:00:00+01:00', expectedDuration: '2 hours', helpContact: help },
-  'users-advance-lucky': { migrationAt: '2026-12-05T22:00:00+01:00', expectedDuration: '2 hours', helpContact: help },
+  'users-advance': { migrationAt: '2026-12-05T22:00:00+01:00', helpContact: help },
+  'users-advance-lucky': { migrationAt: '2026-12-05T22:00:00+01:00', helpContact: help },
   'users-cutover': { expectedDuration: '2 hours', expectedEnd: '2026-12-06T00:00:00+01:00', helpContact: help },
   'users-old-server-gone': { oldServerName: 'mail.old-host.example.org', helpContact: help },
   'users-new-credentials': {
@@ -23,6 +23,7 @@ export const noticeFixtures: Record<NoticeKind, NoticeData> = {
   'approver-gate-waiting': {
     ...approverCommon,
     gate: 'cutover',
+    wave: 'friendly-users',
     checks: ['last pre-sync finished at 21:40 for 250 of 250 mailboxes', 'the final sync should take about 35 minutes'],
   },
   'approver-gate-reminder': { ...approverCommon, gate: 'switch-mx', waitedHours: 4 },

@@ -70,7 +70,7 @@ describe('email through a real SMTP receiver', () => {
     // Bcc: the To header shows the sender only.
     expect(mail.parsed.headers.get('to')).toMatchObject({ text: 'it-desk@example.org' });
     expect(mail.parsed.subject).toBe('Your email is moving to a new server on Saturday 5 December 2026 at 22:00 (UTC+01:00)');
-    expect(mail.parsed.text).toContain('The move takes about 2 hours.');
+    expect(mail.parsed.text).toContain('we send you a message asking you to stop using your');
     expect(mail.parsed.messageId).toBe(noticeMessageId(idempotencyKey));
     expect(mail.parsed.headers.get('auto-submitted')).toBe('auto-generated');
     expect(mail.parsed.headers.get('x-mailshift-notice')).toBe('users-advance');
@@ -88,7 +88,7 @@ describe('email through a real SMTP receiver', () => {
     });
     const [mail] = await smtp.waitForCount(before + 1).then(() => since(before));
     expect(mail.parsed.headers.get('to')).toMatchObject({ text: 'carol@example.org, dave@example.org' });
-    expect(mail.parsed.subject).toBe('[mailshift] acme-2026: the "cutover" gate is waiting for your approval');
+    expect(mail.parsed.subject).toBe('[mailshift] acme-2026: the "cutover" gate of wave friendly-users is waiting for your approval');
     expect(mail.parsed.text).toContain('"gate":"cutover"');
   });
 

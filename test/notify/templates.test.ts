@@ -52,8 +52,39 @@ describe('every template', () => {
     expect(humanDateTime('2027-01-01T08:30:00Z')).toBe('Friday 1 January 2027 at 08:30 (UTC)');
     const n = await renderNotice('users-advance', noticeFixtures['users-advance']);
     expect(n.subject).toBe('Your email is moving to a new server on Saturday 5 December 2026 at 22:00 (UTC+01:00)');
-    expect(n.text).toContain('about 2 hours');
     expect(() => humanDateTime('next Saturday')).toThrow(TemplateError);
+  });
+
+  it('the advance notices give no duration: nothing is measured when they go out', async () => {
+    for (const kind of ['users-advance', 'users-advance-lucky'] as NoticeKind[]) {
+      expect(placeholders(await loadTemplate(kind))).not.toContain('expectedDuration');
+      const { text } = await renderNotice(kind, noticeFixtures[kind]);
+      expect(text).not.toMatch(/about|a few/);
+      expect(text).toMatch(/saying for how long \(we measure it before the move\)/);
+    }
+  });
+
+  it('the cut-over notice gives the measured duration and by when users should hear from us', async () => {
+    const { text } = await renderNotice('users-cutover', noticeFixtures['users-cutover']);
+    expect(text).toMatch(/This takes about\s+2 hours\./);
+    expect(text).toMatch(/If you have not heard from us by Sunday 6 December 2026 at 00:00 \(UTC\+01:00\), please contact/);
+  });
+
+  it('the old-server notice says what is true: not in use any more, the new settings already sent', async () => {
+    const n = await renderNotice('users-old-server-gone', noticeFixtures['users-old-server-gone']);
+    expect(n.subject).toBe('Your old mail server is no longer in use');
+    expect(`${n.subject}\n${n.text}`).not.toMatch(/switched off|shut down|no longer available/);
+    expect(n.text).toMatch(/from the message "Your new email\s+settings" that we sent you/);
+  });
+
+  it("approvers' gate notices name a per-wave gate with its wave", async () => {
+    const waiting = await renderNotice('approver-gate-waiting', noticeFixtures['approver-gate-waiting']);
+    expect(waiting.subject).toBe('[mailshift] acme-2026: the "cutover" gate of wave friendly-users is waiting for your approval');
+    expect(waiting.text).toMatch(/^The migration acme-2026 is waiting at the "cutover" gate of wave friendly-users\.$/m);
+    const reminder = await renderNotice('approver-gate-reminder', { ...noticeFixtures['approver-gate-reminder'], gate: 'cutover', wave: 'everyone' });
+    expect(reminder.subject).toBe('[mailshift] Reminder: acme-2026 has waited 4 hours at the "cutover" gate of wave everyone');
+    const once = await renderNotice('approver-gate-reminder', noticeFixtures['approver-gate-reminder']);
+    expect(once.subject).toBe('[mailshift] Reminder: acme-2026 has waited 4 hours at the "switch-mx" gate');
   });
 
   it('the lucky notices warn that the mail program re-downloads everything and that it is normal', async () => {
@@ -97,8 +128,8 @@ describe('every template', () => {
 
 describe('missing values', () => {
   it('are an error naming every missing placeholder, not a silent blank', async () => {
-    const rest = Object.fromEntries(Object.entries(noticeFixtures['users-advance']).filter(([k]) => k === 'migrationAt'));
-    await expect(renderNotice('users-advance', rest)).rejects.toThrow(/users-advance.*\{\{expectedDuration\}\}, \{\{helpContact\}\}/);
+    const rest = Object.fromEntries(Object.entries(noticeFixtures['users-cutover']).filter(([k]) => k === 'helpContact'));
+    await expect(renderNotice('users-cutover', rest)).rejects.toThrow(/users-cutover.*\{\{expectedDuration\}\}, \{\{expectedEnd\}\}/);
     await expect(renderNotice('users-done', { helpContact: '' })).rejects.toThrow(/\{\{helpContact\}\}/);
   });
 

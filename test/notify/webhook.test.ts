@@ -54,7 +54,7 @@ it('posts mailshift JSON with the idempotency key, and the bearer token by refer
   expect(hit.headers.authorization).toBe('Bearer tok-9f8e7d6c5b4a');
   expect(hit.body).toMatchObject({
     notice: 'approver-gate-waiting',
-    subject: '[mailshift] acme-2026: the "cutover" gate is waiting for your approval',
+    subject: '[mailshift] acme-2026: the "cutover" gate of wave friendly-users is waiting for your approval',
     messageId: noticeMessageId('wf-1/gate/cutover'),
     idempotencyKey: 'wf-1/gate/cutover',
     data: { gate: 'cutover', workflowId: 'migration-acme-2026' },
@@ -68,7 +68,7 @@ it('posts exactly { text } to a Slack-compatible hook whose URL is a secret refe
   const hit = hits[before];
   expect(hit.url).toBe(SECRET_PATH);
   expect(Object.keys(hit.body as object)).toEqual(['text']);
-  expect((hit.body as { text: string }).text).toMatch(/^\[mailshift\] acme-2026: the "cutover" gate is waiting for your approval\n\nThe migration acme-2026/);
+  expect((hit.body as { text: string }).text).toMatch(/^\[mailshift\] acme-2026: the "cutover" gate of wave friendly-users is waiting for your approval\n\nThe migration acme-2026/);
   expect(hit.headers.authorization).toBeUndefined();
 });
 

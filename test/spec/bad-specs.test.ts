@@ -106,6 +106,12 @@ describe('malformed specs', () => {
     expect(parseSpec(lucky, now).access).toEqual({ method: 'dns', doveadmConfig: '/etc/dovecot/dovecot.conf' });
   });
 
+  it('a migration hour without its zone says a UTC offset is needed, with examples', () => {
+    expect(() => parseSpec(mutate('schedule.migrationAt', '2026-12-24T22:00:00'), now)).toThrow(
+      /schedule\.migrationAt: needs a UTC offset, like 2026-12-24T22:00:00\+01:00 or 2026-12-24T21:00:00Z/,
+    );
+  });
+
   it('are at least 100 distinct cases', () => {
     expect(cases.length).toBeGreaterThanOrEqual(100);
     expect(new Set(cases.map(([d]) => d)).size).toBe(cases.length);

@@ -55,7 +55,7 @@ it('pause holds the runbook before its next step; resume lets it go on', async (
     expect(world.calls.some((c) => c.name === 'readRecords')).toBe(false); // the TTL step did not start
     await handle.signal(resumeSignal, { by: 'operator' });
     // Until the TTL wait (a timer): terminating while an activity runs stalls the time-skipping server.
-    const s = await until(env, handle, (st) => st.phase === 'lowering TTL' && !!st.nextTimer);
+    const s = await until(env, handle, (st) => st.phase === 'waiting out the old TTL' && !!st.nextTimer);
     expect(s.paused).toBe(false);
     expect(s.audit.filter((e) => e.kind === 'control').map((e) => (e as { action: string }).action)).toEqual(['pause', 'resume']);
     await handle.terminate('test done');
@@ -163,7 +163,7 @@ it('a signal of an unknown or reserved name neither takes anything nor stops the
     expect((await promptly(() => handle.query(statusQuery))).openGate).toBe('start'); // nothing was taken
     // The runbook still runs its workflow tasks: an approval is taken and it goes on.
     await promptly(() => handle.executeUpdate(approveUpdate, { args: [{ gate: 'start', by: 'operator' }] }));
-    await until(env, handle, (s) => s.phase === 'lowering TTL' && !!s.nextTimer, 48);
+    await until(env, handle, (s) => s.phase === 'waiting out the old TTL' && !!s.nextTimer, 48);
     const failed = ((await handle.fetchHistory()).events ?? []).filter((e) => e.workflowTaskFailedEventAttributes);
     expect(failed).toEqual([]);
     await handle.terminate('test done');
@@ -194,7 +194,7 @@ it('a gate is open, and takes its approval, while the notice that announces it i
     expect(open.audit.some((e) => e.kind === 'notice-failed')).toBe(false);
     await handle.executeUpdate(approveUpdate, { args: [{ gate: 'start', by: 'operator' }] });
     mailDown = false;
-    await until(env, handle, (s) => s.phase === 'lowering TTL' && !!s.nextTimer);
+    await until(env, handle, (s) => s.phase === 'waiting out the old TTL' && !!s.nextTimer);
     await handle.terminate('test done');
   } finally {
     await worker.stop();

@@ -32,6 +32,8 @@ export interface FakeWorld {
   fail: Partial<Record<keyof typeof activities, (input: any) => void>>; // eslint-disable-line @typescript-eslint/no-explicit-any
   /** checkPropagation's answers, in turn (then ok). */
   propagation: boolean[];
+  /** Real milliseconds each sync takes: rounds then have a measured duration. */
+  syncDelayMs?: number;
 }
 
 export function fakeWorld(initial: DnsRecordSet[]): FakeWorld {
@@ -78,6 +80,7 @@ export function fakeActivities(world: FakeWorld): typeof activities {
     },
     async syncMailbox(req: SyncRequest) {
       record('syncMailbox', req);
+      if (world.syncDelayMs) await new Promise((r) => setTimeout(r, world.syncDelayMs));
       const postsync = req.deleteOnSource;
       const copied = postsync ? (world.postsyncArrivals.shift() ?? 0) : 3;
       // --delete2 removes what host1 lacks, except what arrived on host2 since the previous sync

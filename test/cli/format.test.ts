@@ -1,0 +1,26 @@
+// The status screen's mailbox lines: what a count means depends on the round that found it.
+import { renderStatus } from '../../scripts/cli/format';
+import type { MailboxState, MigrationStatus } from '../../workflows/status';
+
+const status = (alice: MailboxState): MigrationStatus => ({
+  name: 'acme',
+  scenario: 'classical',
+  phase: 'waiting for start',
+  paused: false,
+  mailboxes: { alice },
+  rounds: [],
+  audit: [],
+});
+const line = (alice: MailboxState) => renderStatus({ workflowId: 'migration-acme', execution: 'RUNNING', status: status(alice) }, new Date()).split('\n').find((l) => l.startsWith('  alice'))!;
+
+it('before the first copy, messages not on host2 yet are not an alarm', () => {
+  const l = line({ wave: 'all', usersOnHost2: false, last: { mailbox: 'alice', ok: true, copied: 0, deleted: 0, missing: 8, kind: 'verify' } });
+  expect(l).toMatch(/last verify ok, 8 not copied yet$/);
+  expect(l).not.toMatch(/MISSING/);
+  expect(line({ wave: 'all', usersOnHost2: false, last: { mailbox: 'alice', ok: true, copied: 0, deleted: 0, missing: 0, kind: 'verify' } })).toMatch(/last verify ok, nothing to copy$/);
+});
+
+it('messages a final sync left missing on host2 are', () => {
+  const l = line({ wave: 'all', usersOnHost2: false, last: { mailbox: 'alice', ok: true, copied: 3, deleted: 0, missing: 2, kind: 'final' } });
+  expect(l).toMatch(/last final ok, 3 copied, 2 MISSING$/);
+});
