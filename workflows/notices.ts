@@ -5,18 +5,6 @@ import type { NoticeKind } from '../activities/notify/schema';
 import { cutoverDeadline, finalSyncEstimateMs, inZoneOf, spokenDuration } from './estimate';
 import { act } from './runbook-activities';
 import type { Runbook } from './runbook';
-import type { GateName } from './spec';
-
-/** What approving each gate lets happen, in the approver's notices. */
-export const GATE_MEANING: Record<GateName, string> = {
-  start: 'the migration starts: TTLs are lowered and the daily pre-syncs begin',
-  cutover: 'users lose access to the old server and the final sync runs',
-  'switch-mx': 'new mail goes to the new server (the MX records change)',
-  'shutdown-old': 'the IMAP host name moves to the new server',
-  done: 'the post-syncs end and the TTLs go back to normal',
-  'step-failed': 'the failed step runs again ("decision":"retry"), or the runbook goes on without it ("decision":"skip", where the rules allow)',
-  'dns-conflict': 'mailshift makes its change over the record as it is now (put the record back yourself first, or roll back, if it must stay)',
-};
 
 export async function notifyUsers(run: Runbook, notice: NoticeKind, users: string[], data: Record<string, string> = {}): Promise<void> {
   const byUser = new Map(run.spec.mailboxes.map((m) => [m.source.user, m]));

@@ -9,6 +9,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { GATE_MEANING } from '../../workflows/gate-meaning';
+import type { GateName } from '../../workflows/spec';
 import { NOTICE_KINDS, type NoticeData, type NoticeKind, type NoticeValue } from './schema';
 
 export const BUILTIN_TEMPLATES_DIR = path.join(__dirname, 'templates');
@@ -20,17 +22,6 @@ export class TemplateError extends Error {
     this.name = 'TemplateError';
   }
 }
-
-/** What each gate lets happen, for approvers' notices (used when data has no `gateMeaning`). */
-export const GATE_MEANINGS: Record<string, string> = {
-  start: '  The runbook lowers the DNS TTLs and starts the daily pre-syncs of every mailbox.\n  Users notice nothing yet.',
-  cutover:
-    "  Users lose access to the old server (host1) and are told to stop using their email;\n  then the final sync runs, exactly like the pre-syncs.",
-  'switch-mx': '  The MX records move to host2: new mail starts arriving on the new server.\n  Approve only after a verified final sync.',
-  'shutdown-old':
-    '  host1 is shut down for users and the IMAP host name moves to host2; users are told\n  their mail program will download its mail again.',
-  done: '  Users are told the move is complete; post-syncs go on while mail still reaches\n  host1, then the DNS TTLs are restored.',
-};
 
 /** The spec's `tls` of host2, as mail programs label the choice. */
 export const IMAP_SECURITY_LABELS: Record<string, string> = { implicit: 'SSL/TLS', starttls: 'STARTTLS', none: 'None' };
@@ -103,8 +94,8 @@ export function renderTemplate(template: NoticeTemplate, data: NoticeData): Rend
   assertNoSecrets(data);
   const values: NoticeData = { ...data };
   // Derived values, so workflow code (which cannot import this module) passes spec fields as they are.
-  if (values.gateMeaning === undefined && typeof values.gate === 'string' && GATE_MEANINGS[values.gate]) {
-    values.gateMeaning = GATE_MEANINGS[values.gate];
+  if (values.gateMeaning === undefined && typeof values.gate === 'string' && GATE_MEANING[values.gate as GateName]) {
+    values.gateMeaning = GATE_MEANING[values.gate as GateName];
   }
   // A gate that opens once per wave (cutover) is named with its wave.
   if (values.gateLabel === undefined && typeof values.gate === 'string') {
