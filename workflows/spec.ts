@@ -58,11 +58,35 @@ const login = z.strictObject({
     .describe('Dovecot-style master login `user*admin` (this separator); without it, SASL PLAIN authzid'),
 });
 
+const destinationLogin = login.extend({ server: imapServer.optional().describe('overrides host2 for this mailbox') });
+
 export const mailbox = z.strictObject({
   source: login.describe('the login on host1'),
-  destination: login.extend({ server: imapServer.optional().describe('overrides host2 for this mailbox') }).describe('the login on host2'),
+  destination: destinationLogin.describe('the login on host2'),
   wave: z.string().min(1).default('main').describe('waves run their cut-over one after the other, in the order they first appear (friendly users first)'),
   contact: z.email().optional().describe("where this user's notices go (the old address may be the one being moved)"),
+});
+
+/** The mailboxes by reference: a file in the shape administrators already have (activities/mailbox-list.ts reads it). */
+export const mailboxList = z.strictObject({
+  from: z
+    .string()
+    .regex(/^file:\/\S/, { message: 'must be file:/absolute/path of a CSV or JSONL file' })
+    .describe('file:/absolute/path, readable where mailshift start runs and on every worker'),
+  format: z
+    .enum(['csv', 'jsonl'])
+    .optional()
+    .describe(
+      'csv: a header row with Exchange migration batch columns EmailAddress (the login on host2), UserName (on host1), Password (a secret reference for host1), and DestinationPassword, Wave, Contact; jsonl: one mailbox object per line. Default: by the file name ending',
+    ),
+  defaults: z
+    .strictObject({
+      source: login.partial().optional().describe('what every row leaves out of its host1 login, e.g. an admin login: credential, masterUser, masterUserSeparator'),
+      destination: destinationLogin.partial().optional().describe('what every row leaves out of its host2 login'),
+      wave: z.string().min(1).optional().describe('the wave of rows that name none'),
+    })
+    .prefault({})
+    .describe('fields every row gets unless it gives its own'),
 });
 
 const providerKind = 'rfc2136: dynamic updates signed with TSIG (BIND, Knot); powerdns: the PowerDNS HTTP API';
@@ -208,7 +232,8 @@ export const migrationSpec = z
       .describe('classical: users get a new host name, user and password on host2; lucky: same host name and credentials, the host name moves'),
     host1: imapServer.describe('the old IMAP server'),
     host2: imapServer.describe('the new IMAP server'),
-    mailboxes: z.array(mailbox).min(1).describe('every mailbox to move'),
+    mailboxes: z.array(mailbox).min(1).optional().describe('every mailbox to move (or mailboxList: one of the two)'),
+    mailboxList: mailboxList.optional().describe('the mailboxes read from a CSV or JSONL file instead of listed here'),
     dns: dns.describe('the DNS records the runbook changes: TTLs, the MX, and (lucky) the IMAP host name'),
     schedule: z
       .strictObject({
@@ -262,9 +287,15 @@ export const migrationSpec = z
       .describe('notices to users and approvers'),
   })
   .superRefine((spec, ctx) => {
-    const seen = (key: (m: (typeof spec.mailboxes)[number]) => string, field: 'source' | 'destination') => {
+    // mailboxList is read into mailboxes before this (activities/spec.ts): mailboxes it is.
+    if (!spec.mailboxes) {
+      ctx.addIssue({ code: 'custom', path: ['mailboxes'], message: 'required: list the mailboxes here, or name a file in mailboxList' });
+      return;
+    }
+    const mailboxes = spec.mailboxes;
+    const seen = (key: (m: (typeof mailboxes)[number]) => string, field: 'source' | 'destination') => {
       const first = new Map<string, number>();
-      spec.mailboxes.forEach((m, i) => {
+      mailboxes.forEach((m, i) => {
         const k = key(m);
         const j = first.get(k);
         if (j === undefined) first.set(k, i);
@@ -305,8 +336,10 @@ export const migrationSpec = z
 
 /** The spec as an operator writes it (defaults may be left out). */
 export type MigrationSpecInput = z.input<typeof migrationSpec>;
-/** The spec with every default filled in. */
-export type MigrationSpec = z.output<typeof migrationSpec>;
+/** A spec that lists its mailboxes (no mailboxList). */
+export type ListedSpecInput = MigrationSpecInput & { mailboxes: NonNullable<MigrationSpecInput['mailboxes']> };
+/** The spec with every default filled in, and its mailboxes (listed, or read from mailboxList). */
+export type MigrationSpec = Omit<z.output<typeof migrationSpec>, 'mailboxes'> & { mailboxes: Mailbox[] };
 export type ImapServer = z.output<typeof imapServer>;
 export type Mailbox = z.output<typeof mailbox>;
 export type DnsProvider = z.output<typeof dnsProvider>;
@@ -362,5 +395,5 @@ export function parseSpec(input: unknown, now: Date): MigrationSpec {
     problems.push(`schedule.migrationAt: ${migrationAt} is in the past`);
   }
   if (problems.length) throw new SpecError(problems);
-  return result.data!;
+  return result.data as MigrationSpec;
 }

@@ -1,9 +1,11 @@
 // Reading and checking a migration spec file (JSON or YAML), listing every problem by
-// field path with the same rules the workflow applies (workflows/spec.ts parseSpec).
+// field path with the same rules the workflow applies (activities/spec.ts loadSpec; a
+// mailbox list by reference is read here as the workers will read it).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { parseSpec, SpecError, type MigrationSpec, type MigrationSpecInput } from '../../workflows/spec';
+import { loadSpec } from '../../activities/spec';
+import { SpecError, type MigrationSpec, type MigrationSpecInput } from '../../workflows/spec';
 
 export interface Problem {
   /** The field path, e.g. `mailboxes[1].source.credential`, or `(file)` / `(spec)`. */
@@ -43,7 +45,7 @@ export function checkSpecFile(file: string, now: Date, cwd = process.cwd()): Che
     return { ok: false, file, problems: [{ path: '(spec)', message: 'a spec is an object (a JSON or YAML mapping)' }] };
   }
   try {
-    return { ok: true, file, input: input as MigrationSpecInput, spec: parseSpec(input, now) };
+    return { ok: true, file, input: input as MigrationSpecInput, spec: loadSpec(input, now) };
   } catch (err) {
     if (err instanceof SpecError) return { ok: false, file, problems: err.problems.map(split) };
     throw err;

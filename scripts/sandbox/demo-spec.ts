@@ -3,7 +3,7 @@
 // prints it for the Temporal UI's Start Workflow form; the end-to-end tests run it
 // against their own servers. Credentials are file references, never values.
 import path from 'node:path';
-import type { MigrationSpecInput } from '../../workflows/spec';
+import type { ListedSpecInput } from '../../workflows/spec';
 import { demoUsers } from './demo-mailboxes';
 import { sandbox } from './layout';
 
@@ -30,7 +30,7 @@ export const sandboxServers: DemoServers = {
   secretsDir: sandbox.secretsDir,
 };
 
-export function demoSpec(scenario: 'classical' | 'lucky', migrationAt: Date, servers: DemoServers = sandboxServers): MigrationSpecInput {
+export function demoSpec(scenario: 'classical' | 'lucky', migrationAt: Date, servers: DemoServers = sandboxServers): ListedSpecInput {
   const secret = (name: string) => `file:${path.join(servers.secretsDir, name)}`;
   const lucky = scenario === 'lucky';
   const host = lucky ? 'imap.example.test' : '127.0.0.1';

@@ -26,6 +26,19 @@ function badSpec() {
 }
 
 describe('mailshift validate', () => {
+  it('reads a mailbox list by reference, and names the line of a bad row', async () => {
+    const { mailboxes, ...spec } = good;
+    const { credential, masterUser, masterUserSeparator } = mailboxes[0].source;
+    const list = specFile('batch.csv', 'EmailAddress,UserName,DestinationPassword,Wave\nalice,alice,env:A,pilot\nbob,bob,env:B,\n');
+    const ok = await run('validate', specFile('listed.json', { ...spec, mailboxList: { from: `file:${list}`, defaults: { source: { credential, masterUser, masterUserSeparator } } } }));
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/2 mailbox\(es\) in 2 wave\(s\) \(pilot, main\)/);
+    const bad = await run('validate', specFile('listed-bad.json', { ...spec, mailboxList: { from: `file:${list}` } }));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('mailboxList[line 2].source.credential: ');
+    expect(bad.stderr).toContain('mailboxList[line 3].source.credential: ');
+  });
+
   it('lists every problem with its field path and exits 2', async () => {
     const r = await run('validate', specFile('bad.json', badSpec()));
     expect(r.code).toBe(2);
@@ -104,7 +117,9 @@ describe('mailshift schema and docs/', () => {
     const r = await run('schema');
     expect(r.code).toBe(0);
     const schema = JSON.parse(r.stdout);
-    expect(schema.required).toEqual(expect.arrayContaining(['name', 'scenario', 'mailboxes', 'dns', 'schedule', 'approvals']));
+    expect(schema.required).toEqual(expect.arrayContaining(['name', 'scenario', 'dns', 'schedule', 'approvals']));
+    // The mailboxes are listed, or named by a file: one of the two (checked when validating).
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['mailboxes', 'mailboxList']));
     expect(schema.required).not.toContain('sync'); // prefault({}): may be left out
     expect(schema.additionalProperties).toBe(false);
     expect(schema.properties.host1.properties.port).toMatchObject({ default: 993, type: 'integer' });

@@ -1,10 +1,10 @@
 // Bad input never starts a migration: a generated set of malformed specs, each refused
 // with the field path of what is wrong (and never an echoed secret).
 import { demoSpec } from '../../scripts/sandbox/demo-spec';
-import { parseSpec, SpecError, type MigrationSpecInput } from '../../workflows/spec';
+import { parseSpec, SpecError, type ListedSpecInput, type MigrationSpecInput } from '../../workflows/spec';
 
 const now = new Date('2026-11-23T12:00:00Z');
-const valid = (): MigrationSpecInput => JSON.parse(JSON.stringify(demoSpec('classical', new Date('2026-12-05T21:00:00Z'))));
+const valid = (): ListedSpecInput => JSON.parse(JSON.stringify(demoSpec('classical', new Date('2026-12-05T21:00:00Z'))));
 type Json = Record<string, unknown>;
 
 /** Sets (or deletes, with undefined) the value at a dotted path like `mailboxes.0.source.user`. */

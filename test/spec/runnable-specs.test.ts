@@ -5,10 +5,10 @@
 import { checkFolderRules } from '../../activities/imap/folder-plan';
 import { demoSpec } from '../../scripts/sandbox/demo-spec';
 import { PAYLOAD_BUDGET_BYTES } from '../../workflows/payload-budget';
-import { parseSpec, SpecError, type MigrationSpecInput } from '../../workflows/spec';
+import { parseSpec, SpecError, type ListedSpecInput, type MigrationSpecInput } from '../../workflows/spec';
 
 const now = new Date('2026-11-23T12:00:00Z');
-const valid = (): MigrationSpecInput => JSON.parse(JSON.stringify(demoSpec('classical', new Date('2026-12-05T21:00:00Z'))));
+const valid = (): ListedSpecInput => JSON.parse(JSON.stringify(demoSpec('classical', new Date('2026-12-05T21:00:00Z'))));
 
 /** The problems parseSpec lists for `input` (none when it is valid). */
 function problemsOf(input: unknown): string[] {
