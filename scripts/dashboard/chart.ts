@@ -26,11 +26,10 @@ export function presyncChart(rounds: RoundSummary[], estimateMs: number | undefi
   };
   const bars = presyncs.map((r, i) => {
     const centre = i * slot + slot / 2;
-    const n = rounds.indexOf(r) + 1;
     return html`<g class="round">
-      ${bar('duration', centre - barWidth - 1, r.durationMs / maxMs, duration(r.durationMs), `round ${n} (${r.startedAt}): took ${duration(r.durationMs)}`)}
-      ${bar('copied', centre + 1, r.copied / maxCopied, String(r.copied), `round ${n} (${r.startedAt}): ${r.copied} messages copied, ${r.failed.length} mailbox(es) failed`)}
-      <text class="axis" x="${centre.toFixed(1)}" y="${HEIGHT - 6}">${r.startedAt.slice(5, 16).replace('T', ' ')}</text>
+      ${bar('duration', centre - barWidth - 1, r.durationMs / maxMs, duration(r.durationMs), `pre-sync ${i + 1} (${r.startedAt}): took ${duration(r.durationMs)}`)}
+      ${bar('copied', centre + 1, r.copied / maxCopied, String(r.copied), `pre-sync ${i + 1} (${r.startedAt}): ${r.copied} messages copied, ${r.failed.length} mailbox(es) failed`)}
+      <text class="axis" x="${centre.toFixed(1)}" y="${HEIGHT - 6}">${i + 1}: ${r.startedAt.slice(5, 16).replace('T', ' ')}</text>
     </g>`;
   });
   return html`<figure class="chart">

@@ -65,7 +65,7 @@ function waves(s: MigrationStatus): Html {
     return html`<section class="wave">
       <h3>wave ${wave} <span class="muted">${mailboxes.length} mailbox(es)${failures.length > 0 && html`, <span class="bad">${failures.length} failed</span>`}</span></h3>
       <table>
-        <thead><tr><th>mailbox</th><th>state</th><th>last round</th><th>copied</th><th>missing</th><th>error</th></tr></thead>
+        <thead><tr><th>mailbox</th><th>state</th><th>last round</th><th class="num">copied</th><th class="num">missing</th><th>error</th></tr></thead>
         <tbody>${shown.map(([user, m]) => mailboxRow(user, m, s))}</tbody>
       </table>
       ${others.length > ROWS_PER_WAVE && html`<p class="muted">… and ${others.length - ROWS_PER_WAVE} more without a failure.</p>`}

@@ -31,7 +31,7 @@ code.approve { background: #1d2330; color: #e8f0ff; padding: .15rem .4rem; borde
 .timeline .done { color: #667085; } .timeline .done::marker { content: '✓ '; color: #2e7d32; }
 .timeline .current { font-weight: 600; background: #e6efff; border-radius: 4px; padding-left: .3rem; }
 table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: .2rem .5rem; border-bottom: 1px solid #eceef2; vertical-align: top; }
-th { color: #667085; font-weight: normal; } td.num { text-align: right; } td.mailbox { font-family: ui-monospace, monospace; }
+th { color: #667085; font-weight: normal; } td.num, th.num { text-align: right; } td.mailbox { font-family: ui-monospace, monospace; }
 tr.failed td { background: #fde8e8; } tr.failed td.error { color: #b42318; } .bad { color: #b42318; } tr.changed td { background: #fff8e1; }
 .audit { font-family: ui-monospace, monospace; font-size: 12px; max-height: 18rem; overflow: auto; background: #fafbfc; border: 1px solid #eceef2; padding: .5rem .5rem .5rem 3rem; white-space: pre-wrap; }
 .audit li.refused, .audit li.step-failed, .audit li.notice-failed { color: #b42318; }
