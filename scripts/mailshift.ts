@@ -70,10 +70,8 @@ usage: mailshift <command> [arguments] [--help]
 
 exit codes (except sync, see mailshift sync --help):
   0  ok
-  1  workflow not found, failed, terminated or not a migration; workflow id already in use; not finished; another Temporal error;
-     the dashboard cannot listen on its port
-  2  usage error, or a spec with problems or that Temporal refused (nothing was started); the dashboard
-     on a non-loopback address without MAILSHIFT_DASHBOARD_TOKEN
+  1  workflow not found, failed, terminated or not a migration; workflow id already in use; not finished; another Temporal error; the dashboard's port is taken
+  2  usage error, or a spec with problems or that Temporal refused (nothing was started); the dashboard off loopback without its token
   3  refused by the workflow (approval, rollback, pause, resume): the reason is printed
   4  cannot reach Temporal (address, TLS, credentials), or no worker answered in time
 
