@@ -9,6 +9,9 @@ export const RUNNING_MIGRATIONS = "WorkflowType IN ('classicalMigration', 'lucky
 /** At most this many migrations on one page: each costs a query per refresh. */
 const MAX_MIGRATIONS = 50;
 
+/** What a worker of an earlier release leaves out of its answer (mid-upgrade): shown as nothing known yet. */
+const NOT_ANSWERED_BEFORE: Pick<MigrationStatus, 'steps' | 'currentStep' | 'dns'> = { steps: [], currentStep: -1, dns: { before: [], now: [] } };
+
 export interface MigrationView {
   workflowId: string;
   workflowType: string;
@@ -28,7 +31,8 @@ export async function readMigrations(t: Temporal, queryTimeoutSeconds = 5): Prom
   return Promise.all(
     found.map(async (m) => {
       try {
-        return { ...m, status: await withTimeout(t, queryTimeoutSeconds, () => t.client.workflow.getHandle(m.workflowId).query(statusQuery)) };
+        const status = await withTimeout(t, queryTimeoutSeconds, () => t.client.workflow.getHandle(m.workflowId).query(statusQuery));
+        return { ...m, status: { ...NOT_ANSWERED_BEFORE, ...status } };
       } catch (err) {
         return { ...m, error: `no answer to the status query (is a mailshift worker running?): ${causeOf(err)}` };
       }
