@@ -12,6 +12,7 @@
 //   rollback <id> --by <name> --comment <why>       the `rollback` Update
 //   pause <id> --by <name> / resume <id> --by <name>  Signals
 //   report <id>                wait for the end; the report as Markdown (or --json)
+//   dashboard [--port N] [--host H]  a read-only web page of every running migration (scripts/dashboard/)
 //   schema [--write-docs]      the spec's JSON Schema; docs/spec.schema.json and docs/spec.md
 //   sync …                     the IMAP sync engine on its own (scripts/cli/sync.ts; its own exit codes)
 //   help [command]
@@ -19,8 +20,9 @@
 // Exit codes (`sync` has its own: mailshift sync --help):
 //   0  ok
 //   1  workflow not found, failed, terminated or not a migration; a workflow id already in use;
-//      not finished (report --no-wait); any other refusal from Temporal
-//   2  usage error, or a spec with problems or that Temporal refused (nothing was started)
+//      not finished (report --no-wait); any other refusal from Temporal; the dashboard's port is taken
+//   2  usage error, or a spec with problems or that Temporal refused (nothing was started);
+//      the dashboard on a non-loopback address without MAILSHIFT_DASHBOARD_TOKEN
 //   3  refused by the workflow (approval, rollback, pause, resume), with the reason
 //   4  cannot reach Temporal (address, TLS, credentials), or no worker answered in time
 //
@@ -30,6 +32,7 @@
 // MAILSHIFT_TASK_QUEUE (default mailshift) and MAILSHIFT_UI_URL (default
 // http://127.0.0.1:8233, for the links `start` prints).
 import { approveCommand, approveHelp, pauseHelp, pauseResumeCommand, rollbackCommand, rollbackHelp } from './cli/control';
+import { dashboardCommand, dashboardHelp } from './cli/dashboard';
 import { EXIT, processIo, UsageError, type CliIo } from './cli/io';
 import { planCommand, planHelp } from './cli/plan';
 import { reportCommand, reportHelp } from './cli/report';
@@ -57,6 +60,9 @@ usage: mailshift <command> [arguments] [--help]
   pause <workflowId> --by <name>              pause before the next step
   resume <workflowId> --by <name>             resume
   report <workflowId> [--json] [--no-wait]    wait for the end, print the report (Markdown or JSON)
+  dashboard [--port <n>] [--host <address>]   serve a read-only web page of every running migration
+                                              (default 127.0.0.1:8235; another address needs
+                                              MAILSHIFT_DASHBOARD_TOKEN)
   schema [--write-docs]                       the spec's JSON Schema (docs/spec.md: the reference)
   sync …                                      run the IMAP sync engine directly (mailshift sync --help;
                                               it has its own exit codes)
@@ -64,14 +70,15 @@ usage: mailshift <command> [arguments] [--help]
 
 exit codes (except sync, see mailshift sync --help):
   0  ok
-  1  workflow not found, failed, terminated or not a migration; workflow id already in use; not finished; another Temporal error
-  2  usage error, or a spec with problems or that Temporal refused (nothing was started)
+  1  workflow not found, failed, terminated or not a migration; workflow id already in use; not finished; another Temporal error; the dashboard's port is taken
+  2  usage error, or a spec with problems or that Temporal refused (nothing was started); the dashboard off loopback without its token
   3  refused by the workflow (approval, rollback, pause, resume): the reason is printed
   4  cannot reach Temporal (address, TLS, credentials), or no worker answered in time
 
 environment: TEMPORAL_ADDRESS (default localhost:7233), TEMPORAL_NAMESPACE (default),
 TEMPORAL_API_KEY, TEMPORAL_TLS_*, TEMPORAL_PROFILE or ~/.config/temporalio/temporal.toml,
-as the worker; MAILSHIFT_TASK_QUEUE (mailshift); MAILSHIFT_UI_URL (http://127.0.0.1:8233).`;
+as the worker; MAILSHIFT_TASK_QUEUE (mailshift); MAILSHIFT_UI_URL (http://127.0.0.1:8233);
+MAILSHIFT_DASHBOARD_TOKEN (dashboard).`;
 
 const PROCESS_IO = processIo();
 
@@ -107,6 +114,7 @@ const COMMANDS: Record<string, { run: Command; help?: string }> = {
   pause: { run: (argv, io) => pauseResumeCommand('pause', argv, io), help: pauseHelp },
   resume: { run: (argv, io) => pauseResumeCommand('resume', argv, io), help: pauseHelp },
   report: { run: reportCommand, help: reportHelp },
+  dashboard: { run: dashboardCommand, help: dashboardHelp },
   schema: { run: schemaCommand, help: schemaHelp },
   sync: { run: syncCommand },
 };

@@ -2,6 +2,7 @@
 // dev server with its Web UI, host1 and host2 Dovecot with demo mailboxes, Knot serving
 // the demo zone, and an SMTP receiver; then runs the worker in the foreground.
 // Ctrl-C stops the worker and what this run started; `npm run sandbox:stop` stops all.
+// The read-only migration dashboard (`mailshift dashboard`) runs in this process.
 // With MAILSHIFT_CODEC_KEY set, payloads are encrypted and this run also serves the codec
 // server the Web UI decodes them with (scripts/codec-server.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -23,6 +24,10 @@ import { connect } from 'node:net';
 import type { PayloadCodec } from '@temporalio/common';
 import { codecFromEnv } from '../workers/codec';
 import { DEFAULT_CODEC_PORT, startCodecServer } from './codec-server';
+import { processIo } from './cli/io';
+import { uiLink } from './cli/start';
+import { connect as connectTemporal } from './cli/temporal';
+import { DEFAULT_DASHBOARD_PORT, startDashboard } from './dashboard/server';
 
 const started: (() => Promise<void>)[] = [];
 
@@ -93,6 +98,21 @@ async function ensureTemporal(state: SandboxState, codecEndpoint?: string): Prom
   console.log(`Temporal dev server: started on 127.0.0.1:${port} (db ${path.relative(projectRoot, dbFile)})`);
 }
 
+/** The dashboard on loopback (in this process), or the one another `npm start` serves. */
+async function ensureDashboard(): Promise<string> {
+  const port = DEFAULT_DASHBOARD_PORT;
+  if (await portOpen(port)) return `http://127.0.0.1:${port}/ (reused)`;
+  const env = { MAILSHIFT_UI_URL: `http://127.0.0.1:${sandbox.temporal.uiPort}`, ...process.env, TEMPORAL_ADDRESS: `127.0.0.1:${sandbox.temporal.port}`, TEMPORAL_NAMESPACE: 'default' };
+  const io = { ...processIo(), env };
+  const temporal = await connectTemporal(io);
+  const dashboard = await startDashboard({ temporal, port, uiLink: (id) => uiLink(io, temporal.namespace, id) });
+  started.push(async () => {
+    await dashboard.close();
+    await temporal.close();
+  });
+  return dashboard.url;
+}
+
 async function ensureDovecot(side: 'host1' | 'host2'): Promise<void> {
   const { port, dir } = sandbox[side];
   const pid = readPid(path.join(dir, 'run', 'master.pid'));
@@ -140,7 +160,7 @@ async function ensureSmtp(state: SandboxState): Promise<void> {
 }
 
 /** What to paste into the UI's Start Workflow form (also saved in .sandbox/). */
-function printStartForm(): void {
+function printStartForm(dashboard: string): void {
   const ui = `http://127.0.0.1:${sandbox.temporal.uiPort}`;
   // The migration hour 25 minutes ahead: the TTL wait (10 min), a pre-sync or two, then
   // the cut-over gate. Time skips nowhere here: this is a real run.
@@ -153,6 +173,7 @@ function printStartForm(): void {
   const link = `${ui}/namespaces/default/workflows/start-workflow?workflowType=classicalMigration&taskQueue=${TASK_QUEUE}&workflowId=${workflowId}`;
   console.log(`
 Temporal Web UI: ${ui}
+Dashboard:       ${dashboard}   (read-only: every running migration, from its status)
 
 Start a migration: open ${link}
   Workflow Type: classicalMigration   Task Queue: ${TASK_QUEUE}   Workflow ID: ${workflowId}
@@ -188,8 +209,9 @@ async function main(): Promise<void> {
   saveState(state);
   await ensureSmtp(state);
   saveState(state);
+  const dashboard = await ensureDashboard();
 
-  printStartForm();
+  printStartForm(dashboard);
   if (codecEndpoint) {
     console.log(
       `Payloads are encrypted (MAILSHIFT_CODEC_KEY, key id "${process.env.MAILSHIFT_CODEC_KEY_ID?.trim() || 'default'}"): ` +

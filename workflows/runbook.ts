@@ -33,6 +33,7 @@ import type { ResumeStage, RunbookSnapshot } from './snapshot';
 import type { GateName, MigrationSpec, MigrationSpecInput } from './spec';
 import { statusQuery, type MigrationReport, type MigrationStatus, type RoundSummary } from './status';
 import { failureMessage, withRecovery } from './step-failed';
+import { stepAfter, stepsOf } from './steps';
 import * as syncRounds from './sync-rounds';
 
 /** Past this many events a loop of the runbook continues-as-new (a day of pre-sync is ~15). */
@@ -42,6 +43,8 @@ const HOUR = 3_600_000;
 
 export class Runbook {
   phase = 'starting';
+  /** Index in the scenario's steps (workflows/steps.ts), following the phases entered. */
+  currentStep = -1;
   nextTimer: MigrationStatus['nextTimer'];
   readonly audit: AuditLog;
   readonly rounds: RoundSummary[] = [];
@@ -112,6 +115,9 @@ export class Runbook {
       mailboxes: this.mailboxes,
       rounds: this.rounds,
       finalSyncEstimateMs: finalSyncEstimateMs(this.rounds),
+      steps: stepsOf(this.spec.scenario).map((s) => s.label),
+      currentStep: this.currentStep,
+      dns: { before: this.originalRecords, now: [...this.currentRecords.values()].filter((r) => r !== null) },
       audit: this.audit.entries,
       ...(this.audit.omitted && { auditOmitted: this.audit.omitted }),
     };
@@ -138,6 +144,7 @@ export class Runbook {
 
   enter(phase: string): void {
     this.phase = phase;
+    this.currentStep = stepAfter(stepsOf(this.spec.scenario), this.currentStep, phase);
     this.show();
   }
 

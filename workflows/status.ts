@@ -1,6 +1,6 @@
 // What an operator sees of a migration: the `status` query's answer and the final report.
 import { defineQuery } from '@temporalio/workflow';
-import type { AuditEntry } from './audit';
+import type { AuditEntry, DnsRecordSet } from './audit';
 import type { AuditOmitted } from './audit-log';
 import type { MailboxOutcome, RoundKind } from './mailbox-round';
 import type { GateName } from './spec';
@@ -45,6 +45,11 @@ export interface MigrationStatus {
   rounds: RoundSummary[];
   /** The last pre-sync round's duration: what the final sync should take. */
   finalSyncEstimateMs?: number;
+  /** The scenario's steps in order (workflows/steps.ts), and the index of the one the runbook is at (-1 before the first). */
+  steps: string[];
+  currentStep: number;
+  /** The records the runbook changes, as they were before its first change and as they are now (a deleted one is absent). */
+  dns: { before: DnsRecordSet[]; now: DnsRecordSet[] };
   /** The audit log as kept (bounded: audit-log.ts)… */
   audit: AuditEntry[];
   /** …and what was left out of it, when anything was. */

@@ -9,6 +9,9 @@ const status = (alice: MailboxState): MigrationStatus => ({
   paused: false,
   mailboxes: { alice },
   rounds: [],
+  steps: ['preflight'],
+  currentStep: 0,
+  dns: { before: [], now: [] },
   audit: [],
 });
 const line = (alice: MailboxState) => renderStatus({ workflowId: 'migration-acme', execution: 'RUNNING', status: status(alice) }, new Date()).split('\n').find((l) => l.startsWith('  alice'))!;

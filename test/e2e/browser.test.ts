@@ -3,10 +3,11 @@
 // migration through the Start Workflow form with the JSON the README and the sandbox
 // give, approves gate `start` from the workflow page's Signal dialog, and the workflow
 // passes that gate. Activities are faked here: the UI path is what is under test.
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { launchChromium } from '../harness/chromium';
 import { createLocalEnv } from '../harness/temporal';
 import { freePort } from '../../scripts/servers/process';
 import { demoSpec } from '../../scripts/sandbox/demo-spec';
@@ -27,11 +28,7 @@ beforeAll(async () => {
   const uiPort = await freePort();
   env = await createLocalEnv({ uiPort });
   ui = `http://127.0.0.1:${uiPort}`;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    // This machine's network is closed: no background connections, no updates.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  browser = await launchChromium();
   mkdirSync(screenshots, { recursive: true });
   mkdirSync(docsScreenshots, { recursive: true });
 });

@@ -1,0 +1,74 @@
+// Which timeline step the runbook is at, from the phases it enters (workflows/steps.ts).
+import { CLASSICAL_STEPS, LUCKY_STEPS, stepAfter, type TimelineStep } from '../../workflows/steps';
+
+/** The step labels the runbook is at after each phase, starting before the first. */
+function walk(steps: TimelineStep[], phases: string[], from = -1): string[] {
+  let current = from;
+  return phases.map((phase) => steps[(current = stepAfter(steps, current, phase))]?.label ?? '(none)');
+}
+
+it('follows a classical migration, waves, a failed step and the post-sync loop included', () => {
+  const phases = [
+    'preflight',
+    'waiting for start',
+    'lowering TTL',
+    'waiting for step-failed (lower TTL)',
+    'lowering TTL',
+    'pre-sync',
+    'waiting for cutover (friendly-users)',
+    'cut-over: friendly-users',
+    'final sync: friendly-users',
+    'waiting for cutover (everyone)',
+    'checking the final sync',
+    'final sync: again',
+    'waiting for switch-mx',
+    'switching MX',
+    'waiting the low TTL',
+    'post-sync',
+    'handing out host2',
+    'post-syncing until quiet',
+    'post-sync',
+    'restoring TTL',
+    'completed',
+  ];
+  expect(walk(CLASSICAL_STEPS, phases)).toEqual([
+    'preflight: log in on both sides, compare',
+    'gate start',
+    'lower the TTLs, wait the old TTL',
+    'lower the TTLs, wait the old TTL',
+    'lower the TTLs, wait the old TTL',
+    'pre-sync until the migration hour',
+    'each wave: gate cutover, cut access, final sync',
+    'each wave: gate cutover, cut access, final sync',
+    'each wave: gate cutover, cut access, final sync',
+    'each wave: gate cutover, cut access, final sync',
+    'check every final sync',
+    'check every final sync',
+    'gate switch-mx',
+    'switch the MX to host2',
+    'wait the low TTL',
+    'post-sync',
+    'hand out host2',
+    'post-sync until quiet (or gate done)',
+    'post-sync until quiet (or gate done)',
+    'restore the TTLs',
+    'restore the TTLs',
+  ]);
+});
+
+it('tells the lucky scenario\'s two low-TTL waits apart', () => {
+  const phases = ['waiting for cutover', 'waiting the low TTL', 'cut-over: everyone', 'switching MX', 'waiting the low TTL', 'waiting for shutdown-old'];
+  expect(walk(LUCKY_STEPS, phases, 3)).toEqual([
+    'gate cutover',
+    'access by DNS: wait the low TTL',
+    'each wave: cut access, final sync',
+    'switch the MX to host2',
+    'wait the low TTL',
+    'gate shutdown-old',
+  ]);
+});
+
+it('finds its step again in a run continued-as-new', () => {
+  expect(walk(CLASSICAL_STEPS, ['post-syncing until quiet', 'post-sync'])).toEqual(['post-sync until quiet (or gate done)', 'post-sync until quiet (or gate done)']);
+  expect(walk(LUCKY_STEPS, ['pre-sync'])).toEqual(['pre-sync until the migration hour']);
+});

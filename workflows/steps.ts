@@ -1,0 +1,67 @@
+// The runbook's steps as a timeline shows them (the dashboard), in the order of each
+// scenario (classical-migration.ts, lucky-migration.ts), and which one the runbook is at.
+// The current step is read from the phases the runbook enters (`Runbook.enter`): nothing
+// else has to keep track of it.
+import type { MigrationSpec } from './spec';
+
+export interface TimelineStep {
+  label: string;
+  /** The phases the runbook is in during this step (a phase may add ` (<wave>)` or `: <detail>`). */
+  phases: string[];
+}
+
+const PREPARE: TimelineStep[] = [
+  { label: 'preflight: log in on both sides, compare', phases: ['preflight'] },
+  { label: 'gate start', phases: ['waiting for start'] },
+  { label: 'lower the TTLs, wait the old TTL', phases: ['lowering TTL'] },
+  { label: 'pre-sync until the migration hour', phases: ['pre-sync'] },
+];
+
+const FINISH: TimelineStep[] = [
+  { label: 'hand out host2', phases: ['handing out host2'] },
+  { label: 'post-sync until quiet (or gate done)', phases: ['post-syncing until quiet'] },
+  { label: 'restore the TTLs', phases: ['restoring TTL'] },
+];
+
+const CHECK_AND_SWITCH_MX: TimelineStep[] = [
+  { label: 'check every final sync', phases: ['checking the final sync'] },
+  { label: 'gate switch-mx', phases: ['waiting for switch-mx'] },
+  { label: 'switch the MX to host2', phases: ['switching MX'] },
+  { label: 'wait the low TTL', phases: ['waiting the low TTL'] },
+];
+
+export const CLASSICAL_STEPS: TimelineStep[] = [
+  ...PREPARE,
+  { label: 'each wave: gate cutover, cut access, final sync', phases: ['waiting for cutover', 'cut-over', 'final sync'] },
+  ...CHECK_AND_SWITCH_MX,
+  { label: 'post-sync', phases: ['post-sync'] },
+  ...FINISH,
+];
+
+/** Parking the name and moving it enter no phase of their own: they show as passed once a later step is current. */
+export const LUCKY_STEPS: TimelineStep[] = [
+  ...PREPARE,
+  { label: 'gate cutover', phases: ['waiting for cutover'] },
+  { label: 'access by DNS: park the IMAP host name', phases: [] },
+  { label: 'access by DNS: wait the low TTL', phases: ['waiting the low TTL'] },
+  { label: 'each wave: cut access, final sync', phases: ['cut-over', 'final sync'] },
+  ...CHECK_AND_SWITCH_MX,
+  { label: 'post-sync', phases: ['post-sync'] },
+  { label: 'gate shutdown-old', phases: ['waiting for shutdown-old'] },
+  { label: 'move the IMAP host name to host2', phases: [] },
+  ...FINISH,
+];
+
+export const stepsOf = (scenario: MigrationSpec['scenario']): TimelineStep[] => (scenario === 'lucky' ? LUCKY_STEPS : CLASSICAL_STEPS);
+
+const inPhase = (phase: string, p: string) => phase === p || phase.startsWith(`${p} (`) || phase.startsWith(`${p}: `);
+
+/**
+ * The step the runbook is at once it enters `phase`: the first at or after `current` that
+ * the phase belongs to. A phase of no later step (a gate dns-conflict or step-failed, a
+ * rollback, a post-sync inside the post-sync-until-quiet loop) leaves the current step.
+ */
+export function stepAfter(steps: TimelineStep[], current: number, phase: string): number {
+  const next = steps.findIndex((s, i) => i >= current && s.phases.some((p) => inPhase(phase, p)));
+  return next >= 0 ? next : current;
+}
