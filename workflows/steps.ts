@@ -13,7 +13,7 @@ export interface TimelineStep {
 const PREPARE: TimelineStep[] = [
   { label: 'preflight: log in on both sides, compare', phases: ['preflight'] },
   { label: 'gate start', phases: ['waiting for start'] },
-  { label: 'lower the TTLs, wait the old TTL', phases: ['lowering TTL'] },
+  { label: 'lower the TTLs, wait the old TTL', phases: ['lowering TTL', 'waiting out the old TTL'] },
   { label: 'pre-sync until the migration hour', phases: ['pre-sync'] },
 ];
 

@@ -38,7 +38,7 @@ beforeAll(async () => {
   // An approver's comment and a refused sender's name go into the audit log as typed.
   await handle.signal(approveSignal, { gate: 'start', by: hostile.img, comment: 'not an approver' });
   await handle.executeUpdate(approveUpdate, { args: [{ gate: 'start', by: 'operator', comment: hostile.script }] });
-  await waitForStatus(env.client, workflowId, (s) => s.phase === 'lowering TTL' && s.audit.some((e) => e.kind === 'refused'));
+  await waitForStatus(env.client, workflowId, (s) => s.phase === 'waiting out the old TTL' && s.audit.some((e) => e.kind === 'refused'));
   dashboard = await startDashboard({ temporal, port: 0, uiLink });
 });
 afterAll(async () => {

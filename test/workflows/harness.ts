@@ -7,20 +7,18 @@ import { randomUUID } from 'node:crypto';
 import { statusQuery, type MigrationStatus } from '../../workflows/status';
 import { approveUpdate } from '../../workflows/gates';
 import type { GateName } from '../../workflows/spec';
-import type * as activities from '../../activities';
 import { fakeActivities, type FakeWorld } from './fakes';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 export const workflowBundle = () => (bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows') }));
 
-/** `overrides`: activities in place of the fakes (e.g. a spec whose schedule runs in seconds on a dev server). */
-export async function startWorker(env: TestWorkflowEnvironment, world: FakeWorld, overrides: Partial<typeof activities> = {}) {
+export async function startWorker(env: TestWorkflowEnvironment, world: FakeWorld) {
   const taskQueue = `wf-${randomUUID()}`;
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: { ...fakeActivities(world), ...overrides },
+    activities: fakeActivities(world),
   });
   const running = worker.run();
   return { taskQueue, stop: async () => (worker.shutdown(), await running) };
