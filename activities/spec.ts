@@ -2,7 +2,7 @@
 // local activity, so its result is recorded in history: replaying a running migration
 // never re-validates with a later release's (perhaps stricter) schema.
 import { ApplicationFailure } from '@temporalio/common';
-import { mailboxList, parseSpec, SpecError, type MigrationSpec } from '../workflows/spec';
+import { mailboxList, parseSpec, SpecError, specProblems, type MigrationSpec } from '../workflows/spec';
 import { readMailboxList } from './mailbox-list';
 
 /** Past this many, problems are counted, not listed: an error must stay readable (and small). */
@@ -39,16 +39,6 @@ export function loadSpec(input: unknown, now: Date): MigrationSpec {
       const more = err.problems.length - MAX_PROBLEMS;
       throw new SpecError([...err.problems.slice(0, MAX_PROBLEMS), `(spec): and ${more.toLocaleString('en')} more problems`]);
     }
-    throw err;
-  }
-}
-
-function specProblems(input: unknown, now: Date): string[] {
-  try {
-    parseSpec(input, now);
-    return [];
-  } catch (err) {
-    if (err instanceof SpecError) return err.problems;
     throw err;
   }
 }

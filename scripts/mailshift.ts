@@ -7,7 +7,8 @@
 //   validate <spec>            every problem with its field path (JSON or YAML spec)
 //   plan <spec>                preflight logins and folder comparison, DNS records, the steps and timers; changes nothing
 //   start <spec> [--id <id>]   validate, then start classicalMigration / luckyMigration
-//   status <id>                phase, open gate, paused, next timer, per-mailbox progress, audit
+//   status <id>                phase, open gate, paused, next timer, per-wave counts, failing mailboxes first, audit
+//   mailbox <id> <user>        one mailbox, however many the migration has
 //   approve <id> <gate> --by <name> [--comment …]   the `approve` Update: immediate answer
 //   rollback <id> --by <name> --comment <why>       the `rollback` Update
 //   pause <id> --by <name> / resume <id> --by <name>  Signals
@@ -38,6 +39,7 @@ import { planCommand, planHelp } from './cli/plan';
 import { reportCommand, reportHelp } from './cli/report';
 import { schemaCommand, schemaHelp } from './cli/schema';
 import { startCommand, startHelp } from './cli/start';
+import { mailboxCommand, mailboxHelp } from './cli/mailbox';
 import { statusCommand, statusHelp } from './cli/status';
 import { Unreachable } from './cli/temporal';
 import { validateCommand, validateHelp } from './cli/validate';
@@ -53,6 +55,7 @@ usage: mailshift <command> [arguments] [--help]
   plan <spec> [--json]                        what the migration will find and do; changes nothing
   start <spec> [--id <workflowId>] [--json]   validate, then start the migration workflow
   status <workflowId> [--json]                phase, open gate, timers, mailbox progress, audit log
+  mailbox <workflowId> <user> [--json]        one mailbox: wave, synced, on host2, last round
   approve <workflowId> <gate> --by <name> [--comment <text>]
                                               approve the open gate (immediate answer)
   rollback <workflowId> --by <name> --comment <why>
@@ -109,6 +112,7 @@ const COMMANDS: Record<string, { run: Command; help?: string }> = {
   plan: { run: planCommand, help: planHelp },
   start: { run: startCommand, help: startHelp },
   status: { run: statusCommand, help: statusHelp },
+  mailbox: { run: mailboxCommand, help: mailboxHelp },
   approve: { run: approveCommand, help: approveHelp },
   rollback: { run: rollbackCommand, help: rollbackHelp },
   pause: { run: (argv, io) => pauseResumeCommand('pause', argv, io), help: pauseHelp },

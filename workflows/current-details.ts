@@ -11,26 +11,11 @@ export function approveInput(gate: GateName): string {
   return `{"gate":"${gate}","by":"<approver>"${decision}}`;
 }
 
-/** Per wave, in the order waves first appear: mailboxes synced, failed in their last round, and in all. */
-export function waveProgress(mailboxes: MigrationStatus['mailboxes']): { wave: string; synced: number; failed: number; total: number }[] {
-  const waves = new Map<string, { wave: string; synced: number; failed: number; total: number }>();
-  for (const m of Object.values(mailboxes)) {
-    const w = waves.get(m.wave) ?? { wave: m.wave, synced: 0, failed: 0, total: 0 };
-    w.total++;
-    if (m.last && !m.last.ok) w.failed++;
-    else if (m.synced) w.synced++;
-    waves.set(m.wave, w);
-  }
-  return [...waves.values()];
-}
-
 export function currentDetails(s: MigrationStatus, workflowId: string): string {
   const gate = s.openGate;
   const first = [`**${s.phase}**${s.paused ? ' (paused)' : ''}`];
   first.push(gate ? `gate **${gate}** open: signal \`approve\` with \`${approveInput(gate)}\`` : 'no gate open');
-  const waves = waveProgress(s.mailboxes).map(
-    (w) => `wave **${w.wave}**: ${w.synced} of ${w.total} synced${w.failed ? `, **${w.failed} failed**` : ''}`,
-  );
+  const waves = s.waves.map((w) => `wave **${w.wave}**: ${w.synced} of ${w.mailboxes} synced${w.failed ? `, **${w.failed} failed**` : ''}`);
   return [
     first.join(' · '),
     [...waves, s.nextTimer ? `next: ${s.nextTimer.what} at ${s.nextTimer.at.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}` : ''].filter(Boolean).join(' · '),

@@ -31,10 +31,11 @@ import { rollback } from './rollback';
 import { MIGRATION_OPEN_GATE, MIGRATION_PHASE, MIGRATION_SCENARIO } from './search-attributes';
 import type { ResumeStage, RunbookSnapshot } from './snapshot';
 import type { GateName, MigrationSpec, MigrationSpecInput } from './spec';
-import { statusQuery, type MigrationReport, type MigrationStatus, type RoundSummary } from './status';
+import { mailboxQuery, statusQuery, type MigrationReport, type MigrationStatus, type RoundSummary } from './status';
 import { failureMessage, withRecovery } from './step-failed';
 import { stepAfter, stepsOf } from './steps';
 import * as syncRounds from './sync-rounds';
+import { shownMailboxes, waveTotals } from './wave-totals';
 
 /** Past this many events a loop of the runbook continues-as-new (a day of pre-sync is ~15). */
 const RUNBOOK_HISTORY_BUDGET = 2_000;
@@ -92,7 +93,10 @@ export class Runbook {
     });
     this.gates.paused = resumed?.paused ?? false;
     this.gates.rollbackRequested = resumed?.rollbackRequested;
-    setHandler(statusQuery, () => this.status(), { description: 'Phase, open gate, progress, estimates and the audit log' });
+    setHandler(statusQuery, () => this.status(), { description: 'Phase, open gate, progress per wave, failing mailboxes first, estimates and the audit log' });
+    setHandler(mailboxQuery, (user) => (typeof user === 'string' && Object.hasOwn(this.mailboxes, user) ? { mailbox: user, ...this.mailboxes[user] } : null), {
+      description: 'One mailbox by its host1 user: ["alice"]',
+    });
     upsertSearchAttributes([{ key: MIGRATION_SCENARIO, value: this.spec.scenario }]);
   }
 
@@ -103,6 +107,7 @@ export class Runbook {
   }
 
   status(): MigrationStatus {
+    const { shown, omitted } = shownMailboxes(this.mailboxes);
     return {
       name: this.spec.name,
       scenario: this.spec.scenario,
@@ -112,7 +117,9 @@ export class Runbook {
       failure: this.failure,
       paused: this.gates.paused,
       nextTimer: this.nextTimer,
-      mailboxes: this.mailboxes,
+      mailboxes: shown,
+      ...(omitted && { mailboxesOmitted: omitted }),
+      waves: waveTotals(this.mailboxes, this.accessCut),
       rounds: this.rounds,
       finalSyncEstimateMs: finalSyncEstimateMs(this.rounds),
       steps: stepsOf(this.spec.scenario).map((s) => s.label),
@@ -125,7 +132,9 @@ export class Runbook {
 
   report(outcome: MigrationReport['outcome']): MigrationReport {
     this.enter(outcome === 'completed' ? 'completed' : 'rolled-back');
-    return { ...this.status(), outcome };
+    // The report keeps every mailbox (the status query a bounded few).
+    const { mailboxesOmitted: _, ...status } = this.status();
+    return { ...status, mailboxes: this.mailboxes, outcome };
   }
 
   /** Keeps the UI (details, search attributes) in step with the runbook. */

@@ -397,3 +397,14 @@ export function parseSpec(input: unknown, now: Date): MigrationSpec {
   if (problems.length) throw new SpecError(problems);
   return result.data as MigrationSpec;
 }
+
+/** The problems parseSpec lists for `input` (none when it is valid). */
+export function specProblems(input: unknown, now: Date): string[] {
+  try {
+    parseSpec(input, now);
+    return [];
+  } catch (err) {
+    if (err instanceof SpecError) return err.problems;
+    throw err;
+  }
+}

@@ -4,6 +4,7 @@ import type { AuditEntry, DnsRecordSet } from './audit';
 import type { AuditOmitted } from './audit-log';
 import type { MailboxOutcome, RoundKind } from './mailbox-round';
 import type { GateName } from './spec';
+import type { WaveTotals } from './wave-totals';
 
 export interface RoundSummary {
   kind: RoundKind;
@@ -41,7 +42,12 @@ export interface MigrationStatus {
   failure?: { step: string; error: string; changed: string[]; choices: string };
   paused: boolean;
   nextTimer?: { what: string; at: string };
+  /** At most STATUS_MAILBOXES (wave-totals.ts), the failing first; one mailbox: the `mailbox` query. */
   mailboxes: Record<string, MailboxState>;
+  /** How many mailboxes `mailboxes` leaves out. */
+  mailboxesOmitted?: number;
+  /** Counts per wave, over every mailbox. */
+  waves: WaveTotals[];
   rounds: RoundSummary[];
   /** The last pre-sync round's duration: what the final sync should take. */
   finalSyncEstimateMs?: number;
@@ -56,8 +62,11 @@ export interface MigrationStatus {
   auditOmitted?: AuditOmitted;
 }
 
-export interface MigrationReport extends MigrationStatus {
+/** The final report: the status with every mailbox. */
+export interface MigrationReport extends Omit<MigrationStatus, 'mailboxesOmitted'> {
   outcome: 'completed' | 'rolled-back';
 }
 
 export const statusQuery = defineQuery<MigrationStatus>('status');
+/** One mailbox's state, by its host1 user (null when the migration has no such mailbox). */
+export const mailboxQuery = defineQuery<(MailboxState & { mailbox: string }) | null, [string]>('mailbox');

@@ -10,7 +10,7 @@ import { gateName } from '../../workflows/spec';
 import { EXIT, json, parse, required, UsageError, type CliIo } from './io';
 import { auditLine } from './format';
 import { seconds } from './status';
-import { connect, explain, withTimeout } from './temporal';
+import { connect, explain, withTimeout, withWorkflow } from './temporal';
 
 export const approveHelp = `mailshift approve <workflowId> <gate> --by <approver> [--comment <text>] [--json] [--timeout <seconds>]
 
@@ -120,8 +120,7 @@ export async function pauseResumeCommand(action: 'pause' | 'resume', argv: strin
   const by = required(values.by, 'by');
   const request = checked(action, { by, ...(values.comment && { comment: values.comment }) });
   const timeout = seconds(values.timeout, 5);
-  const t = await connect(io);
-  try {
+  return withWorkflow(io, workflowId, async (t) => {
     const handle = t.client.workflow.getHandle(workflowId);
     const before = await withTimeout(t, timeout, () => handle.query(statusQuery)).catch(() => undefined);
     await handle.signal(action === 'pause' ? pauseSignal : resumeSignal, request);
@@ -147,11 +146,5 @@ export async function pauseResumeCommand(action: 'pause' | 'resume', argv: strin
     }
     io.out(`not yet in the audit log after ${timeout} s: check mailshift status ${workflowId}`);
     return EXIT.ok;
-  } catch (err) {
-    const { code, message } = explain(err, workflowId);
-    io.err(message);
-    return code;
-  } finally {
-    await t.close();
-  }
+  });
 }

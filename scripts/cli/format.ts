@@ -90,7 +90,7 @@ const roundLine = (r: RoundSummary, total: number) =>
  * What a mailbox's last round counted. Preflight copies nothing: what host2 lacks then is
  * simply not copied yet. After a sync, a message missing on host2 is an alarm.
  */
-function lastCounts(last: NonNullable<MailboxState['last']>): string {
+export function lastCounts(last: NonNullable<MailboxState['last']>): string {
   if (last.kind === 'verify') return last.missing ? `${last.missing} not copied yet` : 'nothing to copy';
   return `${last.copied} copied${last.missing ? `, ${last.missing} MISSING` : ''}`;
 }
@@ -106,16 +106,22 @@ export interface StatusView {
 export function renderStatus(v: StatusView, now: Date, auditCount = 8): string {
   const s = v.status;
   const users = Object.keys(s.mailboxes);
+  const total = users.length + (s.mailboxesOmitted ?? 0);
   const lines = [
     `migration ${s.name} (${s.scenario}), workflow ${v.workflowId}: ${v.execution}`,
     `phase:       ${s.phase}${s.paused ? ' (PAUSED)' : ''}`,
     `open gate:   ${s.openGate ? `${s.openGate}  -> mailshift approve ${v.workflowId} ${s.openGate} --by <approver>` : 'none'}`,
     `paused:      ${s.paused ? `yes  -> mailshift resume ${v.workflowId} --by <approver>` : 'no'}`,
     `next timer:  ${s.nextTimer ? `${s.nextTimer.what} at ${s.nextTimer.at} (${Date.parse(s.nextTimer.at) >= now.getTime() ? 'in ' : ''}${duration(Date.parse(s.nextTimer.at) - now.getTime())}${Date.parse(s.nextTimer.at) < now.getTime() ? ' ago' : ''})` : 'none'}`,
-    `last round:  ${s.rounds.length ? roundLine(s.rounds.at(-1)!, users.length) : 'none yet'}`,
+    `last round:  ${s.rounds.length ? roundLine(s.rounds.at(-1)!, total) : 'none yet'}`,
     `final sync:  ${s.finalSyncEstimateMs !== undefined ? `about ${duration(s.finalSyncEstimateMs)} (the last pre-sync's duration)` : 'no estimate yet (no pre-sync has run)'}`,
     '',
-    `mailboxes (${users.length}), progress through: ${MAILBOX_STAGES.join(' > ')}`,
+    ...s.waves.map(
+      (w) =>
+        `wave ${w.wave}: ${w.mailboxes} mailbox(es), ${w.synced} synced, ${w.failed} failed, ${w.cut} cut from host1, ${w.onHost2} on host2`,
+    ),
+    '',
+    `mailboxes (${total}${s.mailboxesOmitted ? `; ${users.length} listed, failing first` : ''}), progress through: ${MAILBOX_STAGES.join(' > ')}`,
   ];
   const width = Math.min(40, Math.max(8, ...users.map((u) => u.length)));
   const waveWidth = Math.min(24, Math.max(4, ...users.map((u) => s.mailboxes[u].wave.length)));
@@ -125,6 +131,7 @@ export function renderStatus(v: StatusView, now: Date, auditCount = 8): string {
     const last = m.last ? `last ${m.last.kind} ${m.last.ok ? 'ok' : 'FAILED'}, ${lastCounts(m.last)}${m.last.error ? `: ${m.last.error}` : ''}` : 'no round yet';
     lines.push(`  ${u.padEnd(width)}  ${bar(stage, MAILBOX_STAGES.length, MAILBOX_STAGES.length)} ${(MAILBOX_STAGES[stage - 1] ?? 'waiting').padEnd(12)}  ${m.wave.padEnd(waveWidth)}  ${last}`);
   }
+  if (s.mailboxesOmitted) lines.push(`  … and ${s.mailboxesOmitted} more: mailshift mailbox ${v.workflowId} <user>`);
   const audit = s.audit.slice(-auditCount);
   lines.push('', `audit log (last ${audit.length} of ${entriesWritten(s)}):`);
   if (s.auditOmitted) lines.push(`  ${omittedLine(s.auditOmitted)}`);

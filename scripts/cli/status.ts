@@ -4,7 +4,7 @@ import { QueryNotRegisteredError, type WorkflowExecutionDescription } from '@tem
 import { statusQuery, type MigrationStatus } from '../../workflows/status';
 import { EXIT, json, parse, UsageError, type CliIo } from './io';
 import { renderStatus } from './format';
-import { causeOf, connect, explain, withTimeout, type Temporal } from './temporal';
+import { causeOf, withTimeout, withWorkflow, type Temporal } from './temporal';
 
 export const statusHelp = `mailshift status <workflowId> [--json] [--audit <n>] [--timeout <seconds>]
 
@@ -57,8 +57,7 @@ export async function statusCommand(argv: string[], io: CliIo): Promise<number> 
   const [workflowId] = args;
   const timeout = seconds(values.timeout, 20);
   const auditCount = Math.round(seconds(values.audit, 8, 'audit'));
-  const t = await connect(io);
-  try {
+  return withWorkflow(io, workflowId, async (t) => {
     const { description, status, queryError } = await fetchStatus(t, workflowId, timeout);
     const execution = description.status.name;
     const failed = FAILED.has(execution);
@@ -73,11 +72,5 @@ export async function statusCommand(argv: string[], io: CliIo): Promise<number> 
     if (failure && !values.json) io.err(`${execution.toLowerCase()}: ${failure}`);
     if (!status && !failed) io.err(`workflow ${workflowId} (${description.type}) did not answer the status query: ${queryError}`);
     return failed || !status ? EXIT.failed : EXIT.ok;
-  } catch (err) {
-    const { code, message } = explain(err, workflowId);
-    io.err(message);
-    return code;
-  } finally {
-    await t.close();
-  }
+  });
 }

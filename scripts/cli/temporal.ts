@@ -102,3 +102,17 @@ export function explain(err: unknown, workflowId?: string): { code: number; mess
 /** Runs `fn` with a deadline on every call it makes (queries and updates need a worker). */
 export const withTimeout = <R>(t: Temporal, seconds: number, fn: () => Promise<R>): Promise<R> =>
   t.client.withDeadline(Date.now() + seconds * 1000, fn);
+
+/** Connects, runs `command`, and turns what Temporal throws into the exit code and message that name the workflow. */
+export async function withWorkflow(io: CliIo, workflowId: string, command: (t: Temporal) => Promise<number>): Promise<number> {
+  const t = await connect(io);
+  try {
+    return await command(t);
+  } catch (err) {
+    const { code, message } = explain(err, workflowId);
+    io.err(message);
+    return code;
+  } finally {
+    await t.close();
+  }
+}

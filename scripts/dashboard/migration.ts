@@ -4,18 +4,17 @@
 // records before and now, the pre-sync chart and the audit log.
 import type { DnsRecordSet } from '../../workflows/audit';
 import type { MailboxState, MigrationStatus } from '../../workflows/status';
+import { isFailing } from '../../workflows/wave-totals';
 import { auditLine, duration, MAILBOX_STAGES, mailboxStage, omittedLine } from '../cli/format';
 import { presyncChart } from './chart';
 import { html, type Html } from './html';
 import type { MigrationView } from './migrations';
 
-/** Past this many mailboxes that did not fail, a wave lists only how many more there are. */
+/** Past this many listed mailboxes that did not fail, a wave says how many more there are. */
 const ROWS_PER_WAVE = 100;
 
 /** A word the shell takes as is, else single-quoted: the command is copied into a terminal. */
 const shellWord = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
-
-const failed = (m: MailboxState) => !!m.last && !m.last.ok;
 
 function waiting(v: MigrationView, s: MigrationStatus, now: Date): Html {
   const timer = s.nextTimer;
@@ -45,7 +44,7 @@ function timeline(s: MigrationStatus): Html {
 function mailboxRow(user: string, m: MailboxState, s: MigrationStatus): Html {
   const stage = MAILBOX_STAGES[mailboxStage(s, user) - 1] ?? 'waiting';
   const last = m.last;
-  return html`<tr class="${failed(m) ? 'failed' : ''}">
+  return html`<tr class="${isFailing(m) ? 'failed' : ''}">
     <td class="mailbox">${user}</td>
     <td>${stage}${m.usersOnHost2 && ' (users on host2)'}</td>
     <td>${last ? `${last.kind} ${last.ok ? 'ok' : 'FAILED'}` : 'no round yet'}</td>
@@ -56,19 +55,21 @@ function mailboxRow(user: string, m: MailboxState, s: MigrationStatus): Html {
 }
 
 function waves(s: MigrationStatus): Html {
-  const byWave = new Map<string, [string, MailboxState][]>();
-  for (const [user, m] of Object.entries(s.mailboxes)) byWave.set(m.wave, [...(byWave.get(m.wave) ?? []), [user, m]]);
-  return html`${[...byWave].map(([wave, mailboxes]) => {
-    const failures = mailboxes.filter(([, m]) => failed(m));
-    const others = mailboxes.filter(([, m]) => !failed(m));
-    const shown = [...failures, ...others.slice(0, ROWS_PER_WAVE)];
+  const listed = Object.entries(s.mailboxes);
+  return html`${s.waves.map((w) => {
+    // The status lists a bounded few, the failing first: failures, then up to ROWS_PER_WAVE others.
+    const inWave = listed.filter(([, m]) => m.wave === w.wave);
+    const failures = inWave.filter(([, m]) => isFailing(m));
+    const others = inWave.filter(([, m]) => !isFailing(m)).slice(0, ROWS_PER_WAVE);
+    const notShown = w.mailboxes - failures.length - others.length;
+    const counts = [`${w.synced} synced`, w.cut > 0 && `${w.cut} cut from host1`, w.onHost2 > 0 && `${w.onHost2} on host2`].filter(Boolean).join(', ');
     return html`<section class="wave">
-      <h3>wave ${wave} <span class="muted">${mailboxes.length} mailbox(es)${failures.length > 0 && html`, <span class="bad">${failures.length} failed</span>`}</span></h3>
+      <h3>wave ${w.wave} <span class="muted">${w.mailboxes} mailbox(es): ${counts}${w.failed > 0 && html`, <span class="bad">${w.failed} failed</span>`}</span></h3>
       <table>
         <thead><tr><th>mailbox</th><th>state</th><th>last round</th><th class="num">copied</th><th class="num">missing</th><th>error</th></tr></thead>
-        <tbody>${shown.map(([user, m]) => mailboxRow(user, m, s))}</tbody>
+        <tbody>${[...failures, ...others].map(([user, m]) => mailboxRow(user, m, s))}</tbody>
       </table>
-      ${others.length > ROWS_PER_WAVE && html`<p class="muted">… and ${others.length - ROWS_PER_WAVE} more without a failure.</p>`}
+      ${notShown > 0 && html`<p class="muted">… and ${notShown} more not listed (mailshift mailbox ${'<id>'} ${'<user>'} shows one).</p>`}
     </section>`;
   })}`;
 }

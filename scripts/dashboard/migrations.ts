@@ -2,6 +2,7 @@
 // migrations run; each one's `status` query says everything else (no second source of truth).
 import { statusQuery, type MigrationStatus } from '../../workflows/status';
 import { causeOf, withTimeout, type Temporal } from '../cli/temporal';
+import { waveTotals } from '../../workflows/wave-totals';
 
 /** The workflow types of the two scenarios (scripts/cli/spec-file.ts workflowTypeOf). */
 export const RUNNING_MIGRATIONS = "WorkflowType IN ('classicalMigration', 'luckyMigration') AND ExecutionStatus = 'Running'";
@@ -32,7 +33,8 @@ export async function readMigrations(t: Temporal, queryTimeoutSeconds = 5): Prom
     found.map(async (m) => {
       try {
         const status = await withTimeout(t, queryTimeoutSeconds, () => t.client.workflow.getHandle(m.workflowId).query(statusQuery));
-        return { ...m, status: { ...NOT_ANSWERED_BEFORE, ...status } };
+        const waves = (status as Partial<MigrationStatus>).waves ?? waveTotals(status.mailboxes, []);
+        return { ...m, status: { ...NOT_ANSWERED_BEFORE, ...status, waves } };
       } catch (err) {
         return { ...m, error: `no answer to the status query (is a mailshift worker running?): ${causeOf(err)}` };
       }

@@ -12,6 +12,7 @@ const status = (alice: MailboxState): MigrationStatus => ({
   steps: ['preflight'],
   currentStep: 0,
   dns: { before: [], now: [] },
+  waves: [],
   audit: [],
 });
 const line = (alice: MailboxState) => renderStatus({ workflowId: 'migration-acme', execution: 'RUNNING', status: status(alice) }, new Date()).split('\n').find((l) => l.startsWith('  alice'))!;

@@ -89,6 +89,15 @@ describe('an operator and an approver drive a classical migration', () => {
     expect(status.stdout).toMatch(/^last round: +verify: 3\/3 mailboxes ok \[#{10}\]/m);
     expect(status.stdout).toMatch(/^ {2}alice +\[#----\] preflight +friendly-users +last verify ok/m);
     expect(status.stdout).toMatch(/no estimate yet/);
+    expect(status.stdout).toMatch(/^wave everyone: 2 mailbox\(es\), 0 synced, 0 failed, 0 cut from host1, 0 on host2$/m);
+    // One mailbox, however many the migration has.
+    const bob = await run('mailbox', id, 'bob');
+    expect(bob.code).toBe(0);
+    expect(bob.stdout).toMatch(/^mailbox bob \(wave everyone\) of /);
+    expect(bob.stdout).toMatch(/^last round: +verify ok/m);
+    const nobody = await run('mailbox', id, 'nobody');
+    expect(nobody.code).toBe(1);
+    expect(nobody.stderr).toBe(`migration ${id} has no mailbox of host1 user "nobody"`);
 
     // A wrong gate and an unknown approver are refused at once, with the reason (exit 3).
     const wrongGate = await run('approve', id, 'cutover', '--by', 'operator');

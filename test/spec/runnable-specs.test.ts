@@ -5,21 +5,12 @@
 import { checkFolderRules } from '../../activities/imap/folder-plan';
 import { demoSpec } from '../../scripts/sandbox/demo-spec';
 import { PAYLOAD_BUDGET_BYTES } from '../../workflows/payload-budget';
-import { parseSpec, SpecError, type ListedSpecInput, type MigrationSpecInput } from '../../workflows/spec';
+import { parseSpec, specProblems, type ListedSpecInput, type MigrationSpecInput } from '../../workflows/spec';
 
 const now = new Date('2026-11-23T12:00:00Z');
 const valid = (): ListedSpecInput => JSON.parse(JSON.stringify(demoSpec('classical', new Date('2026-12-05T21:00:00Z'))));
 
-/** The problems parseSpec lists for `input` (none when it is valid). */
-function problemsOf(input: unknown): string[] {
-  try {
-    parseSpec(input, now);
-    return [];
-  } catch (err) {
-    if (err instanceof SpecError) return err.problems;
-    throw err;
-  }
-}
+const problemsOf = (input: unknown) => specProblems(input, now);
 
 /** A spec parsed from JSON text, as the CLI and Temporal read it: `__proto__` stays an own key. */
 const fromJson = (spec: MigrationSpecInput, sync: string): unknown => JSON.parse(JSON.stringify(spec).replace(/}$/, `,"sync":${sync}}`));

@@ -1,0 +1,46 @@
+// What the status query says of the mailboxes however many there are: counts per wave, and
+// a bounded list of them with the failing ones first (one mailbox: the `mailbox` query).
+import type { MailboxState } from './status';
+
+export interface WaveTotals {
+  wave: string;
+  mailboxes: number;
+  /** A sync of the mailbox has completed. */
+  synced: number;
+  /** Its last round failed (or its final sync left messages missing). */
+  failed: number;
+  /** Users' access to host1 is cut. */
+  cut: number;
+  /** Users were given host2. */
+  onHost2: number;
+}
+
+/** How many mailboxes the status query lists; the others are counted in `waves`. */
+export const STATUS_MAILBOXES = 200;
+
+export const isFailing = (m: MailboxState): boolean => !!m.last && (!m.last.ok || (m.last.kind === 'final' && m.last.missing > 0));
+
+/** Per wave, in the order waves first appear. */
+export function waveTotals(mailboxes: Record<string, MailboxState>, accessCut: Iterable<string>): WaveTotals[] {
+  const cut = new Set(accessCut);
+  const waves = new Map<string, WaveTotals>();
+  for (const [user, m] of Object.entries(mailboxes)) {
+    let w = waves.get(m.wave);
+    if (!w) waves.set(m.wave, (w = { wave: m.wave, mailboxes: 0, synced: 0, failed: 0, cut: 0, onHost2: 0 }));
+    w.mailboxes++;
+    if (m.synced) w.synced++;
+    if (isFailing(m)) w.failed++;
+    if (cut.has(user)) w.cut++;
+    if (m.usersOnHost2) w.onHost2++;
+  }
+  return [...waves.values()];
+}
+
+/** At most `limit` mailboxes, the failing ones first, then in the spec's order. */
+export function shownMailboxes(mailboxes: Record<string, MailboxState>, limit = STATUS_MAILBOXES): { shown: Record<string, MailboxState>; omitted: number } {
+  const all = Object.entries(mailboxes);
+  if (all.length <= limit) return { shown: mailboxes, omitted: 0 };
+  const failing = all.filter(([, m]) => isFailing(m));
+  const rest = all.filter(([, m]) => !isFailing(m));
+  return { shown: Object.fromEntries([...failing, ...rest].slice(0, limit)), omitted: all.length - limit };
+}
