@@ -3,7 +3,6 @@
 // port, each on the loopback address its MX host name resolves to in the world's zone:
 // MX records carry no port, so which one gets a domain's mail is the MX record's choice.
 import path from 'node:path';
-import type { DovecotServer } from './dovecot';
 import { freePortOn, startPostfix, type PostfixServer } from './postfix';
 
 export interface MxPairOptions {
@@ -12,9 +11,9 @@ export interface MxPairOptions {
   /** The SMTP port of both (default: one free on both addresses). */
   port?: number;
   domains: string[];
-  /** The address each MX listens on, and the Dovecot (started with `lmtp`) it delivers to. */
-  mx1: { address: string; host: DovecotServer };
-  mx2: { address: string; host: DovecotServer };
+  /** The address each MX listens on, and the LMTP port of the Dovecot it delivers to (on 127.0.0.1). */
+  mx1: { address: string; lmtpPort: number };
+  mx2: { address: string; lmtpPort: number };
 }
 
 export interface MxPair {
@@ -27,9 +26,8 @@ export interface MxPair {
 export async function startMxPair(o: MxPairOptions): Promise<MxPair> {
   const port = o.port ?? (await freePortOn([o.mx1.address, o.mx2.address]));
   const start = (name: 'mx1' | 'mx2') => {
-    const { address, host } = o[name];
-    if (!host.lmtpPort) throw new Error(`${host.name} takes no LMTP: start it with \`lmtp\``);
-    return startPostfix({ name, dir: path.join(o.dir, name), address, port, domains: o.domains, lmtp: { host: host.host, port: host.lmtpPort } });
+    const { address, lmtpPort } = o[name];
+    return startPostfix({ name, dir: path.join(o.dir, name), address, port, domains: o.domains, lmtp: { host: '127.0.0.1', port: lmtpPort } });
   };
   const mx1 = await start('mx1');
   const mx2 = await start('mx2').catch(async (err: unknown) => {

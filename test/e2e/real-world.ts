@@ -52,7 +52,7 @@ export async function startRealWorld(options: RealWorldOptions = {}): Promise<Re
   const host2 = await startDovecot({ name: 'host2', dir: path.join(dir, 'host2'), layout: 'slash-no-prefix', users: users('host2'), lmtp: true });
   for (const u of demoUsers) await seedDemoMailbox(host1, u, passwords[`host1-${u}`]);
   const knot = await startKnot({ dir: path.join(dir, 'dns'), zone: 'example.test', records: options.zoneRecords ?? demoZoneRecords });
-  const mx = await startMxPair({ dir, domains: ['example.test'], mx1: { address: mxAddresses.mail1, host: host1 }, mx2: { address: mxAddresses.mail2, host: host2 } });
+  const mx = await startMxPair({ dir, domains: ['example.test'], mx1: { address: mxAddresses.mail1, lmtpPort: host1.lmtpPort! }, mx2: { address: mxAddresses.mail2, lmtpPort: host2.lmtpPort! } });
   const smtp = await startSmtpReceiver();
   const env = options.temporal === 'dev-server' ? await createLocalEnv() : await createTimeSkippingEnv();
   const servers: DemoServers = { host1Port: host1.port, host2Port: host2.port, host1Dir: host1.dir, dnsPort: knot.port, tsigKeyFile: knot.keyFile, smtpPort: smtp.port, mxPort: mx.port, secretsDir };

@@ -27,7 +27,7 @@ beforeAll(async () => {
   host1 = await startDovecot({ name: 'host1', dir: path.join(dir, 'host1'), layout: 'inbox-prefix-dot', users, lmtp: true });
   host2 = await startDovecot({ name: 'host2', dir: path.join(dir, 'host2'), layout: 'slash-no-prefix', users, lmtp: true });
   knot = await startKnot({ dir: path.join(dir, 'dns'), zone: 'example.test', records: demoZoneRecords });
-  mx = await startMxPair({ dir, domains: ['example.test'], mx1: { address: '127.0.0.1', host: host1 }, mx2: { address: '127.0.0.2', host: host2 } });
+  mx = await startMxPair({ dir, domains: ['example.test'], mx1: { address: '127.0.0.1', lmtpPort: host1.lmtpPort! }, mx2: { address: '127.0.0.2', lmtpPort: host2.lmtpPort! } });
   const secret = path.join(dir, 'alice.pw');
   writeFileSync(secret, 'alice-secret', { mode: 0o600 });
   const account = (s: DovecotServer): ImapAccount => ({ endpoint: { host: s.host, port: s.port, tls: 'none' }, login: { user: 'alice', credential: `file:${secret}` } });

@@ -20,7 +20,7 @@ beforeAll(async () => {
   chmodSync(dir, 0o755); // the postfix user enters every directory on the way to its queue
   host1 = await startDovecot({ name: 'host1', dir: path.join(dir, 'host1'), layout: 'inbox-prefix-dot', users, lmtp: true });
   host2 = await startDovecot({ name: 'host2', dir: path.join(dir, 'host2'), layout: 'slash-no-prefix', users, lmtp: true });
-  mx = await startMxPair({ dir, domains: ['example.test'], mx1: { address: '127.0.0.1', host: host1 }, mx2: { address: '127.0.0.2', host: host2 } });
+  mx = await startMxPair({ dir, domains: ['example.test'], mx1: { address: '127.0.0.1', lmtpPort: host1.lmtpPort! }, mx2: { address: '127.0.0.2', lmtpPort: host2.lmtpPort! } });
 }, 60_000);
 afterAll(async () => {
   await mx?.stop();
