@@ -3,4 +3,5 @@ export * from './imap';
 export * from './dns';
 export * from './notify';
 export * from './access';
+export * from './mail-flow';
 export * from './spec';

@@ -14,6 +14,10 @@ async function main(): Promise<void> {
     if (existsSync(conf)) spawnSync('doveadm', ['-c', conf, 'stop'], { stdio: 'ignore' });
     await stopPid(readPid(path.join(sandbox[side].dir, 'run', 'master.pid')));
   }
+  for (const mx of ['mx1', 'mx2']) {
+    const conf = path.join(sandbox.mx.dir, mx, 'etc');
+    if (existsSync(conf)) spawnSync('postfix', ['-c', conf, 'stop'], { stdio: 'ignore' });
+  }
   for (const name of ['smtp', 'dns', 'temporal'] as const) await stopPid(state[name]);
   writeFileSync(sandbox.stateFile, '{}');
   console.log('sandbox stopped (data kept in .sandbox/)');

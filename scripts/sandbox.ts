@@ -1,6 +1,7 @@
 // `npm start`: the local sandbox. Starts (or reuses, when already running) the Temporal
 // dev server with its Web UI, host1 and host2 Dovecot with demo mailboxes, Knot serving
-// the demo zone, and an SMTP receiver; then runs the worker in the foreground.
+// the demo zone, the MX hosts' Postfix (mx1 → host1, mx2 → host2), and an SMTP receiver
+// for the notices; then runs the worker in the foreground.
 // Ctrl-C stops the worker and what this run started; `npm run sandbox:stop` stops all.
 // The read-only migration dashboard (`mailshift dashboard`) runs in this process.
 // With MAILSHIFT_CODEC_KEY set, payloads are encrypted and this run also serves the codec
@@ -11,11 +12,12 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync
 import path from 'node:path';
 import { startDovecot } from './servers/dovecot';
 import { startKnot } from './servers/knot';
+import { startMxPair } from './servers/mx-pair';
 import { privateDir, writeSecretFile } from './servers/private-files';
 import { isAlive, readPid, stopPid, waitFor } from './servers/process';
 import { devServerAnswers, startDevServer } from './servers/temporal-dev';
 import { demoUsers, seedDemoMailbox } from './sandbox/demo-mailboxes';
-import { demoZoneRecords, sandbox, type SandboxState } from './sandbox/layout';
+import { demoZoneRecords, mxAddresses, sandbox, type SandboxState } from './sandbox/layout';
 import { projectRoot } from './tools';
 import { demoSpec } from './sandbox/demo-spec';
 import { migrationSummary } from './cli/summary';
@@ -114,14 +116,15 @@ async function ensureDashboard(): Promise<string> {
 }
 
 async function ensureDovecot(side: 'host1' | 'host2'): Promise<void> {
-  const { port, dir } = sandbox[side];
+  const { port, lmtpPort, dir } = sandbox[side];
   const pid = readPid(path.join(dir, 'run', 'master.pid'));
-  if (pid && isAlive(pid) && (await portOpen(port))) return console.log(`${side} Dovecot: reusing 127.0.0.1:${port}`);
+  if (pid && isAlive(pid) && (await portOpen(port)) && (await portOpen(lmtpPort))) return console.log(`${side} Dovecot: reusing 127.0.0.1:${port}`);
+  await stopPid(pid); // one an earlier sandbox started without LMTP
   const users = demoUsers.map((user) => ({ user, password: demoSecret(`${side}-${user}`).value }));
   const layout = side === 'host1' ? 'inbox-prefix-dot' : 'slash-no-prefix';
   // mailshift reaches host1 as its admin (master user): users get locked out at cut-over.
   const masters = side === 'host1' ? [{ user: 'admin', password: demoSecret('host1-admin').value }] : [];
-  const server = await startDovecot({ name: `sandbox-${side}`, dir, layout, users, masters, port });
+  const server = await startDovecot({ name: `sandbox-${side}`, dir, layout, users, masters, port, lmtp: lmtpPort });
   started.push(() => server.stop());
   const seeded = path.join(dir, 'seeded');
   if (side === 'host1' && !existsSync(seeded)) {
@@ -130,7 +133,22 @@ async function ensureDovecot(side: 'host1' | 'host2'): Promise<void> {
     writeFileSync(seeded, new Date().toISOString());
     console.log(`host1 Dovecot: seeded ${count} demo messages for ${demoUsers.join(', ')}`);
   }
-  console.log(`${side} Dovecot: started on 127.0.0.1:${port} (${layout})`);
+  console.log(`${side} Dovecot: started on 127.0.0.1:${port} (${layout}), LMTP on ${lmtpPort}`);
+}
+
+/** The MX hosts' Postfix, (re)started with this version's config: it starts in a fraction of a second. */
+async function ensureMx(): Promise<void> {
+  const { port, dir } = sandbox.mx;
+  const mx = await startMxPair({
+    dir,
+    port,
+    domains: [sandbox.dns.zone],
+    mx1: { address: mxAddresses.mail1, lmtpPort: sandbox.host1.lmtpPort },
+    mx2: { address: mxAddresses.mail2, lmtpPort: sandbox.host2.lmtpPort },
+  });
+  started.push(() => mx.stop());
+  const rel = (file: string) => path.relative(projectRoot, file);
+  console.log(`Postfix: mx1 on ${mxAddresses.mail1}:${port} delivers to host1, mx2 on ${mxAddresses.mail2}:${port} to host2 (logs ${rel(mx.mx1.logFile)}, ${rel(mx.mx2.logFile)})`);
 }
 
 async function ensureDns(state: SandboxState): Promise<void> {
@@ -182,6 +200,12 @@ ${JSON.stringify(spec)}
   Summary (More options → Summary): ${migrationSummary(spec)}
 
 Approve a gate from the workflow's page: Send a Signal, name "approve", input {"gate":"start","by":"operator"}.
+
+Mail flow: the MX of ${sandbox.dns.zone} is what Knot answers (dig +short -p ${sandbox.dns.port} @127.0.0.1 ${sandbox.dns.zone} MX):
+mail1 (${mxAddresses.mail1}, Postfix mx1 → host1) until the migration switches it to mail2 (${mxAddresses.mail2}, mx2 → host2).
+Send a demo user a message through an MX host, and it lands in that host's INBOX:
+  printf 'Subject: hello\\r\\n\\r\\nHi Alice\\r\\n' | curl -sS smtp://${mxAddresses.mail1}:${sandbox.mx.port} --mail-from you@example.org --mail-rcpt alice@${sandbox.dns.zone} -T -
+After the MX switch the runbook sends its own canary to alice@${sandbox.dns.zone} and waits for it on host2.
 Notices arrive in ${path.relative(projectRoot, sandbox.smtp.outbox)}/. The worker polls "${TASK_QUEUE}"; Ctrl-C stops it and what this run started.
 `);
 }
@@ -207,6 +231,7 @@ async function main(): Promise<void> {
   await ensureDovecot('host2');
   await ensureDns(state);
   saveState(state);
+  await ensureMx();
   await ensureSmtp(state);
   saveState(state);
   const dashboard = await ensureDashboard();

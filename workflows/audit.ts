@@ -1,5 +1,5 @@
 // The audit log: every approval (taken or refused), every DNS change with the records
-// before and after, every access cut and every destructive sync, in order.
+// before and after, every access cut, every destructive sync and every canary, in order.
 export interface DnsRecordSet {
   name: string;
   type: string;
@@ -18,4 +18,5 @@ export type AuditEntry =
   | { at: string; kind: 'destructive-sync'; round: string; deleteOnDestination: boolean; deleteOnSource: boolean; deleted: number }
   | { at: string; kind: 'control'; action: 'pause' | 'resume' | 'rollback'; by: string; comment?: string }
   | { at: string; kind: 'notice'; notice: string; to: number }
-  | { at: string; kind: 'notice-failed'; notice: string; error: string };
+  | { at: string; kind: 'notice-failed'; notice: string; error: string }
+  | { at: string; kind: 'canary'; token: string; outcome: 'on-host2' | 'on-host1' | 'refused' | 'missing'; finding: string };

@@ -25,6 +25,7 @@ export async function classicalMigration(spec: MigrationSpecInput | MigrationSpe
       await run.gate('switch-mx');
       await run.switchMx();
       await run.waitTtl();
+      await run.checkMailFlow();
       await run.postSync();
       await run.handOverToHost2();
       // After their new settings, which it points them to.

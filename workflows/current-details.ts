@@ -21,6 +21,7 @@ export function currentDetails(s: MigrationStatus, workflowId: string): string {
     [...waves, s.nextTimer ? `next: ${s.nextTimer.what} at ${s.nextTimer.at.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}` : ''].filter(Boolean).join(' · '),
     gate ? `From a shell: \`mailshift approve ${workflowId} ${gate} --by <you>\`` : '',
     s.conflict ?? '',
+    s.canary ?? '',
     s.failure ? `Step **${s.failure.step}** failed: ${s.failure.error}. Already changed: ${s.failure.changed.join('; ') || 'nothing'}. Choose: ${s.failure.choices}.` : '',
   ]
     .filter(Boolean)

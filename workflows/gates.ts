@@ -16,7 +16,7 @@ export interface Approval {
   gate: GateName;
   by: string;
   comment?: string;
-  /** At gate `step-failed`: run the failed step again, or go on without it (where the rules allow). */
+  /** At gate `step-failed`: run the failed step again, or go on without it (where the rules allow). At gate `canary`: `retry` sends a new canary. */
   decision?: FailureDecision;
 }
 export type FailureDecision = 'retry' | 'skip';
@@ -71,7 +71,7 @@ export class Gates {
   paused = false;
   rollbackRequested: ControlRequest | undefined;
   private approved = new Set<GateName>();
-  /** The decision taken at gate `step-failed`, and whether the failed step may be skipped. */
+  /** The decision taken at gate `step-failed` (or `canary`), and whether the failed step may be skipped. */
   decision: FailureDecision | undefined;
   private skippable = false;
 
@@ -165,8 +165,12 @@ export class Gates {
         throw new RefusedError('gate "step-failed" needs a "decision": "retry" (run the step again) or "skip" (where allowed); to roll back, send rollback');
       }
       if (a.decision === 'skip' && !this.skippable) throw new RefusedError('the failed step cannot be skipped (the phase rules forbid it): retry it or roll back');
+    } else if (a.gate === 'canary') {
+      if (a.decision !== undefined && a.decision !== 'retry') {
+        throw new RefusedError('gate "canary" takes "decision": "retry" (send a new canary), or no decision (go on as if it had arrived)');
+      }
     } else if (a.decision !== undefined) {
-      throw new RefusedError(`"decision" is only for gate "step-failed"`);
+      throw new RefusedError(`"decision" is only for gates "step-failed" and "canary"`);
     }
   }
 
@@ -188,7 +192,7 @@ export class Gates {
   private approve(a: Approval, via: 'signal' | 'update'): ControlAnswer {
     this.checkApproval(a); // here, not in an update's validator: a refusal is recorded
     this.approved.add(a.gate);
-    if (a.gate === 'step-failed') this.decision = a.decision;
+    if (a.gate === 'step-failed' || a.gate === 'canary') this.decision = a.decision;
     this.o.audit({ at: now(), kind: 'approval', gate: a.gate, by: a.by.trim(), comment: a.comment, via, ...(a.decision && { decision: a.decision }) });
     return { accepted: true, message: `gate "${a.gate}" approved by ${a.by.trim()}` };
   }

@@ -29,6 +29,7 @@ export async function luckyMigration(spec: MigrationSpecInput | MigrationSpec, r
       await run.gate('switch-mx');
       await run.switchMx();
       await run.waitTtl();
+      await run.checkMailFlow();
       await run.postSync();
       await run.gate('shutdown-old');
       await run.pointImapHost('move the IMAP host name to host2', imap.host2Addresses);

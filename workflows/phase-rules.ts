@@ -71,11 +71,12 @@ export function assertMxMayMove(finalSync: FinalSyncOutcome | undefined, mailbox
 
 /**
  * The steps an approver may skip when they fail: a notice (tell users another way), a
- * post-sync (the next one catches up), restoring the TTL (do it by hand). Never a step the
+ * post-sync (the next one catches up), restoring the TTL (do it by hand), the canary
+ * (check the mail flow another way: gate canary lets it go on too). Never a step the
  * promises rest on: preflight, the final sync and its verification, cutting access, the
  * DNS switches.
  */
-const SKIPPABLE = new Set(['notice', 'post-sync', 'restore TTL']);
+const SKIPPABLE = new Set(['notice', 'post-sync', 'restore TTL', 'canary']);
 
 export function maySkip(step: string): boolean {
   return SKIPPABLE.has(step);

@@ -26,10 +26,17 @@ function endpoint(server: ImapServer) {
   };
 }
 
+/** How the runbook reaches a mailbox on each side. */
+export function mailboxAccounts(spec: MigrationSpec, m: Mailbox) {
+  return {
+    host1: { endpoint: endpoint(spec.host1), login: login(m.source) },
+    host2: { endpoint: endpoint(m.destination.server ?? spec.host2), login: login(m.destination) },
+  };
+}
+
 export function syncRequest(spec: MigrationSpec, m: Mailbox, kind: SyncKind, permissions: DeletePermissions, maxAgeDays = 1): SyncRequest {
-  const { source, destination } = m;
-  const host1 = { endpoint: endpoint(spec.host1), login: login(source) };
-  const host2 = { endpoint: endpoint(destination.server ?? spec.host2), login: login(destination) };
+  const { source } = m;
+  const { host1, host2 } = mailboxAccounts(spec, m);
   // A rollback's reverse sync brings host2's new INBOX mail back to host1.
   const inboxOnly = kind === 'postsync' || kind === 'reverse';
   return {

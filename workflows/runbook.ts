@@ -18,6 +18,7 @@ import type { NoticeKind } from '../activities/notify/schema';
 import type { SyncState } from '../activities/imap/types';
 import type { DnsRecordSet } from './audit';
 import { AuditLog } from './audit-log';
+import { checkMailFlow } from './canary';
 import { currentDetails } from './current-details';
 import * as dnsSteps from './dns-steps';
 import { finalSyncEstimateMs } from './estimate';
@@ -65,6 +66,8 @@ export class Runbook {
   conflict: string | undefined;
   /** Why the runbook waits at gate `step-failed`. */
   failure: MigrationStatus['failure'];
+  /** Why the runbook waits at gate `canary`. */
+  canary: string | undefined;
   private shownAttributes = '';
 
   constructor(
@@ -115,6 +118,7 @@ export class Runbook {
       openGate: this.gates.openGate,
       conflict: this.conflict,
       failure: this.failure,
+      canary: this.canary,
       paused: this.gates.paused,
       nextTimer: this.nextTimer,
       mailboxes: shown,
@@ -271,6 +275,7 @@ export class Runbook {
   lowerTtl = () => withRecovery(this, 'lower TTL', () => dnsSteps.lowerTtl(this));
   switchMx = () => withRecovery(this, 'switch MX', () => dnsSteps.switchMx(this));
   waitTtl = () => dnsSteps.waitTtl(this);
+  checkMailFlow = () => withRecovery(this, 'canary', () => checkMailFlow(this));
   pointImapHost = (step: string, addresses: string[]) => withRecovery(this, step, () => dnsSteps.pointImapHost(this, step, addresses));
   restoreTtl = () => withRecovery(this, 'restore TTL', () => dnsSteps.restoreTtl(this));
   handOverToHost2 = () => withRecovery(this, 'hand-over', () => handOverToHost2(this));

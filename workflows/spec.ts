@@ -142,6 +142,29 @@ export const dns = z.strictObject({
   checkResolvers: z.array(z.string()).default([]).describe('resolvers that must also answer the new records before the runbook goes on'),
 });
 
+/** After the MX switch: does mail for the domain really reach host2? (workflows/canary.ts) */
+export const mailFlow = z.strictObject({
+  canary: z
+    .strictObject({
+      smtpPort: port.default(25).describe('the port the MX hosts take mail on (MX records carry no port)'),
+      from: z.email().optional().describe("the canary's sender; default: notifications.from"),
+      mailbox: z
+        .string()
+        .min(1)
+        .optional()
+        .describe("the mailbox that receives the canary, by its host1 user (mailboxes[].source.user); default: the first mailbox"),
+      address: z
+        .email()
+        .optional()
+        .describe("the canary's recipient, an address at dns.mx.name that delivers into that mailbox; default: its host2 user at dns.mx.name (the user itself when it is an address)"),
+      waitMinutes: z.number().int().min(1).max(1440).default(30).describe('how long the canary may take to reach host2 (checked every minute)'),
+    })
+    .optional()
+    .describe(
+      "after the MX switch and its TTL wait, one marked message goes to the MX as DNS answers it (asked through dns.checkResolvers, else the DNS provider's own server) and must arrive on host2, not host1, before users are told host1 is gone; else the runbook stops at gate canary. Without it the mail flow is not checked",
+    ),
+});
+
 const absolutePath = z.string().regex(/^\//, { message: 'must be an absolute path' });
 
 /** A folder pattern compiles as the sync engine compiles it (activities/imap/folder-plan.ts). */
@@ -216,9 +239,10 @@ export const accessMethod = z.discriminatedUnion('method', [
 /**
  * Every gate a runbook can open. `dns-conflict` opens only when a DNS record is not what
  * mailshift recorded (someone else changed it), `step-failed` when a step keeps failing or
- * a phase rule refuses it: neither is ever automatic.
+ * a phase rule refuses it, `canary` when mail for the domain does not reach host2: none
+ * is ever automatic.
  */
-export const gateName = z.enum(['start', 'cutover', 'switch-mx', 'shutdown-old', 'done', 'dns-conflict', 'step-failed']);
+export const gateName = z.enum(['start', 'cutover', 'switch-mx', 'shutdown-old', 'done', 'dns-conflict', 'step-failed', 'canary']);
 export type GateName = z.infer<typeof gateName>;
 
 export const migrationSpec = z
@@ -254,12 +278,13 @@ export const migrationSpec = z
       })
       .prefault({})
       .describe('what the syncs copy'),
+    mailFlow: mailFlow.prefault({}).describe('checks of the mail flow itself'),
     access: accessMethod.default({ method: 'notify-only' }).describe('how users lose access to host1 at cut-over (and get it back on rollback)'),
     approvals: z
       .strictObject({
         approvers: z.array(z.string().min(1)).min(1).describe('names allowed to approve gates, roll back, pause and resume'),
         automaticGates: z
-          .array(gateName.exclude(['dns-conflict', 'step-failed']))
+          .array(gateName.exclude(['dns-conflict', 'step-failed', 'canary']))
           .default([])
           .describe('gates passed without a person (e.g. start in a rehearsal)'),
       })
@@ -328,6 +353,19 @@ export const migrationSpec = z
       const zone = spec.dns.zone.toLowerCase().replace(/\.$/, '');
       return name === zone || name.endsWith(`.${zone}`);
     };
+    const canary = spec.mailFlow.canary;
+    if (canary) {
+      if (canary.mailbox && !spec.mailboxes.some((m) => m.source.user === canary.mailbox)) {
+        ctx.addIssue({ code: 'custom', path: ['mailFlow', 'canary', 'mailbox'], message: 'names no mailbox of this migration' });
+      }
+      const domain = spec.dns.mx.name.toLowerCase().replace(/\.$/, '');
+      if (canary.address && canary.address.toLowerCase().split('@')[1] !== domain) {
+        ctx.addIssue({ code: 'custom', path: ['mailFlow', 'canary', 'address'], message: `must be an address at ${domain}, whose MX the runbook switches` });
+      }
+      if (spec.dns.provider.kind === 'powerdns' && !spec.dns.checkResolvers.length) {
+        ctx.addIssue({ code: 'custom', path: ['dns', 'checkResolvers'], message: "the canary asks DNS for the MX: list a resolver (the PowerDNS API answers no DNS queries)" });
+      }
+    }
     if (!inZone(spec.dns.mx.name)) ctx.addIssue({ code: 'custom', path: ['dns', 'mx', 'name'], message: `is not in zone ${spec.dns.zone}` });
     if (spec.dns.imapHost && !inZone(spec.dns.imapHost.name)) {
       ctx.addIssue({ code: 'custom', path: ['dns', 'imapHost', 'name'], message: `is not in zone ${spec.dns.zone}` });
@@ -344,6 +382,7 @@ export type ImapServer = z.output<typeof imapServer>;
 export type Mailbox = z.output<typeof mailbox>;
 export type DnsProvider = z.output<typeof dnsProvider>;
 export type AccessMethod = z.output<typeof accessMethod>;
+export type CanarySpec = NonNullable<z.output<typeof mailFlow>['canary']>;
 
 export class SpecError extends Error {
   constructor(readonly problems: string[]) {

@@ -40,6 +40,8 @@ export interface MigrationStatus {
   conflict?: string;
   /** Why the runbook waits at gate `step-failed`: the step, its error, what is already changed. */
   failure?: { step: string; error: string; changed: string[]; choices: string };
+  /** Why the runbook waits at gate `canary`: where the canary went, or why it went nowhere. */
+  canary?: string;
   paused: boolean;
   nextTimer?: { what: string; at: string };
   /** At most STATUS_MAILBOXES (wave-totals.ts), the failing first; one mailbox: the `mailbox` query. */

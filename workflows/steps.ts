@@ -28,6 +28,7 @@ const CHECK_AND_SWITCH_MX: TimelineStep[] = [
   { label: 'gate switch-mx', phases: ['waiting for switch-mx'] },
   { label: 'switch the MX to host2', phases: ['switching MX'] },
   { label: 'wait the low TTL', phases: ['waiting the low TTL'] },
+  { label: 'canary through the new MX (when the spec has one)', phases: ['sending the canary', 'waiting for canary'] },
 ];
 
 export const CLASSICAL_STEPS: TimelineStep[] = [

@@ -67,6 +67,8 @@ export function auditLine(e: AuditEntry): string {
       return `${at}  NOT SENT   ${e.notice}: ${e.error}`;
     case 'step-failed':
       return `${at}  FAILED     ${e.step}: ${e.error} (already changed: ${e.changed.join('; ') || 'nothing'})`;
+    case 'canary':
+      return `${at}  canary     ${e.outcome}: ${e.finding}`;
     case 'own-mail-on-host2':
       return `${at}  own mail   ${e.mailbox}: ${e.messages} message(s) on host2 not from host1, never deleted`;
     default:

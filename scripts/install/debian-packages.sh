@@ -12,6 +12,7 @@ packages=(
   socat                  # forwards the test server's port to one shared JVM
   chromium               # the browser test drives the Temporal Web UI (playwright-core)
   isync                  # mbsync: the reference the sync benchmark compares with (npm run bench:sync)
+  postfix dovecot-lmtpd  # the MX in front of host1 and host2, delivering into Dovecot by LMTP
 )
 
 missing=()
@@ -34,10 +35,15 @@ fi
 trap '[ -n "$placed" ] && $sudo rm -f "$policy"' EXIT
 
 $sudo apt-get update -qq
+# Postfix asks how to configure itself: not at all (no /etc/postfix/main.cf); the tests
+# run private instances with their own config directories (scripts/servers/postfix.ts).
+echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections
 DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 
 # Where no policy stopped them (a machine with a service manager), stop the daemons
 # the packages started: the tests run their own instances on free loopback ports.
-for svc in dovecot knot named bind9 pdns; do
+for svc in dovecot knot named bind9 pdns postfix; do
   $sudo service "$svc" stop >/dev/null 2>&1 || true
 done
+# Postfix's postinst enables its unit even when no policy let it start: never at boot.
+$sudo systemctl disable postfix.service >/dev/null 2>&1 || true

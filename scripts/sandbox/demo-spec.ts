@@ -1,5 +1,6 @@
 // The demo migration spec: the demo users from host1 to host2, DNS on a Knot server,
-// notices to an SMTP receiver, access cut with host1's Dovecot deny list. The sandbox
+// notices to an SMTP receiver, access cut with host1's Dovecot deny list, and a canary
+// through the MX once it is switched (to alice@example.test). The sandbox
 // prints it for the Temporal UI's Start Workflow form; the end-to-end tests run it
 // against their own servers. Credentials are file references, never values.
 import path from 'node:path';
@@ -16,6 +17,8 @@ export interface DemoServers {
   dnsPort: number;
   tsigKeyFile: string;
   smtpPort: number;
+  /** The port the demo zone's MX hosts take mail on: the runbook's canary goes there (none without it). */
+  mxPort?: number;
   /** Files host1-admin and host2-<user> hold the passwords. */
   secretsDir: string;
 }
@@ -27,6 +30,7 @@ export const sandboxServers: DemoServers = {
   dnsPort: sandbox.dns.port,
   tsigKeyFile: path.join(sandbox.dns.dir, 'tsig.key'),
   smtpPort: sandbox.smtp.port,
+  mxPort: sandbox.mx.port,
   secretsDir: sandbox.secretsDir,
 };
 
@@ -52,6 +56,7 @@ export function demoSpec(scenario: 'classical' | 'lucky', migrationAt: Date, ser
       mx: { name: 'example.test.', host2: ['10 mail2.example.test.'] },
       ...(lucky && { imapHost: { name: 'imap.example.test.', host2Addresses: ['127.0.0.2'] } }),
     },
+    ...(servers.mxPort && { mailFlow: { canary: { smtpPort: servers.mxPort } } }),
     schedule: { migrationAt: migrationAt.toISOString().replace(/\.\d{3}Z$/, 'Z') },
     access: {
       method: 'dovecot-deny-list',

@@ -8,12 +8,17 @@ export const sandbox = {
   dir: sandboxDir,
   stateFile: path.join(sandboxDir, 'state.json'),
   temporal: { port: 7233, uiPort: 8233, dbFile: path.join(sandboxDir, 'temporal.db'), logFile: path.join(sandboxDir, 'temporal.log') },
-  host1: { port: 1143, dir: path.join(sandboxDir, 'host1') },
-  host2: { port: 2143, dir: path.join(sandboxDir, 'host2') },
+  host1: { port: 1143, lmtpPort: 1124, dir: path.join(sandboxDir, 'host1') },
+  host2: { port: 2143, lmtpPort: 2124, dir: path.join(sandboxDir, 'host2') },
+  /** mx1 (in front of host1) and mx2 (host2) take mail on this port, each on its MX host's address. */
+  mx: { port: 2500, dir: path.join(sandboxDir, 'mx') },
   dns: { port: 5300, dir: path.join(sandboxDir, 'dns'), zone: 'example.test' },
   smtp: { port: 2525, outbox: path.join(sandboxDir, 'outbox'), logFile: path.join(sandboxDir, 'smtp.log') },
   secretsDir: path.join(sandboxDir, 'secrets'),
 };
+
+/** Where the demo zone's MX hosts point: each one's Postfix listens there (scripts/servers/mx-pair.ts). */
+export const mxAddresses = { mail1: '127.0.0.1', mail2: '127.0.0.2' };
 
 /**
  * The demo zone: the MX and the IMAP host name point to host1 (127.0.0.1) for now. Its
@@ -21,8 +26,8 @@ export const sandbox = {
  * the operator watches; the runbook's own defaults (300 s low, 86400 s restored) stand.
  */
 export const demoZoneRecords = `@ 600 IN MX 10 mail1.example.test.
-mail1 600 IN A 127.0.0.1
-mail2 600 IN A 127.0.0.2
+mail1 600 IN A ${mxAddresses.mail1}
+mail2 600 IN A ${mxAddresses.mail2}
 imap 600 IN A 127.0.0.1
 `;
 

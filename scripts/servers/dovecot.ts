@@ -1,7 +1,8 @@
 // A real Dovecot IMAP server on a loopback port, in its own directory: passwd-file users
 // with maildir storage, a master-user passdb (admin login for many mailboxes), a deny
 // list that cutting access writes to, and per-user quotas. Two layouts give the classic
-// migration mismatch: `INBOX.` prefix with `.` separator, or `/` with no prefix.
+// migration mismatch: `INBOX.` prefix with `.` separator, or `/` with no prefix. With
+// `lmtp`, it also takes mail by LMTP (from the world's Postfix, scripts/servers/postfix.ts).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, closeSync, openSync, mkdirSync, writeFileSync, appendFileSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
@@ -28,12 +29,16 @@ export interface DovecotOptions {
   /** Master users: log in as `user*master` with the master's password. */
   masters?: { user: string; password: string }[];
   port?: number;
+  /** Also listen for LMTP on this loopback port (true: a free one). */
+  lmtp?: number | true;
 }
 
 export interface DovecotServer {
   name: string;
   host: string;
   port: number;
+  /** The LMTP port, when started with `lmtp`. */
+  lmtpPort?: number;
   dir: string;
   conf: string;
   layout: DovecotLayout;
@@ -78,7 +83,19 @@ ${['Drafts', 'Sent', 'Trash', 'Junk']
 }`;
 }
 
-export function dovecotConfig(o: Required<Pick<DovecotOptions, 'name' | 'dir' | 'layout'>> & { port: number }): string {
+/** LMTP for an MTA: recipient `alice@example.test` is the user `alice`, as IMAP logs in. */
+const lmtpBlock = (port: number) => `service lmtp {
+  inet_listener lmtp {
+    address = 127.0.0.1
+    port = ${port}
+  }
+}
+protocol lmtp {
+  auth_username_format = %Ln
+}
+`;
+
+export function dovecotConfig(o: Required<Pick<DovecotOptions, 'name' | 'dir' | 'layout'>> & { port: number; lmtpPort?: number }): string {
   const owner = mailOwner();
   const d = o.dir;
   // LAYOUT=fs lets `/` be the real hierarchy separator (Maildir++ stores `.` itself).
@@ -89,7 +106,7 @@ base_dir = ${d}/run
 state_dir = ${d}/state
 log_path = ${d}/dovecot.log
 info_log_path = ${d}/dovecot.log
-protocols = imap
+protocols = imap${o.lmtpPort ? ' lmtp' : ''}
 listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
@@ -150,16 +167,17 @@ protocol imap {
   mail_plugins = $mail_plugins imap_quota
   mail_max_userip_connections = 50
 }
-`;
+${o.lmtpPort ? lmtpBlock(o.lmtpPort) : ''}`;
 }
 
-function imapGreets(port: number): Promise<boolean> {
+/** Whether the server on `port` greets with `banner` (IMAP `* OK`, LMTP `220`). */
+function greets(port: number, banner: string): Promise<boolean> {
   return new Promise((resolve) => {
     const sock = connect(port, '127.0.0.1');
     sock.setTimeout(1000);
     sock.once('data', (b) => {
       sock.destroy();
-      resolve(b.toString().startsWith('* OK'));
+      resolve(b.toString().startsWith(banner));
     });
     sock.once('error', () => resolve(false));
     sock.once('close', () => resolve(false));
@@ -172,6 +190,7 @@ function imapGreets(port: number): Promise<boolean> {
 
 export async function startDovecot(options: DovecotOptions): Promise<DovecotServer> {
   const port = options.port ?? (await freePort());
+  const lmtpPort = options.lmtp === true ? await freePort() : options.lmtp;
   const dir = options.dir;
   const owner = mailOwner();
   // The login and mail processes run as other users: they must reach base_dir (not list it).
@@ -179,7 +198,7 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotServ
   for (const sub of ['run', 'state', 'mail', 'home']) mkdirSync(path.join(dir, sub), { recursive: true });
   for (const sub of ['mail', 'home']) chownSync(path.join(dir, sub), owner.uid, owner.gid);
   const conf = path.join(dir, 'dovecot.conf');
-  writeFileSync(conf, dovecotConfig({ name: options.name, dir, layout: options.layout, port }));
+  writeFileSync(conf, dovecotConfig({ name: options.name, dir, layout: options.layout, port, lmtpPort }));
   // Every password in the clear: only the auth process reads them.
   writeSecretFile(path.join(dir, 'users'), options.users.map(passwdLine).join(''), owner.auth);
   writeSecretFile(path.join(dir, 'masters'), (options.masters ?? []).map((m) => passwdLine(m)).join(''), owner.auth);
@@ -194,7 +213,7 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotServ
   closeSync(out);
   if (res.status !== 0) throw new Error(`dovecot ${options.name} did not start: ${readFileSync(startLog, 'utf8')}`);
   try {
-    await waitFor(`dovecot ${options.name} on port ${port}`, () => imapGreets(port));
+    await waitFor(`dovecot ${options.name} on port ${port}`, async () => (await greets(port, '* OK')) && (!lmtpPort || (await greets(lmtpPort, '220 '))));
   } catch (err) {
     const log = existsSync(path.join(dir, 'dovecot.log')) ? readFileSync(path.join(dir, 'dovecot.log'), 'utf8') : '';
     throw new Error(`${(err as Error).message}\n${log.slice(-2000)}`);
@@ -204,6 +223,7 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotServ
     name: options.name,
     host: '127.0.0.1',
     port,
+    lmtpPort,
     dir,
     conf,
     layout: options.layout,

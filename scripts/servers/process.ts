@@ -25,12 +25,21 @@ export async function waitFor(what: string, ready: () => Promise<boolean>, timeo
   }
 }
 
+/**
+ * Whether the process runs. A daemon that exited stays a zombie until PID 1 reaps it, which
+ * this machine's init does only seconds later: a zombie has exited (each Dovecot stop waited
+ * out stopPid's 5 s grace for it).
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false; // gone meanwhile
   }
 }
 

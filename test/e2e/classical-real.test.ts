@@ -1,21 +1,27 @@
 // A whole classical migration with the REAL activities against real servers: two
-// Dovecot (host1 `INBOX.`/`.`, host2 `/`), Knot taking TSIG updates, an SMTP receiver.
+// Dovecot (host1 `INBOX.`/`.`, host2 `/`), Knot taking TSIG updates, the MX hosts'
+// Postfix, an SMTP receiver. The new MX host first still points to host1's Postfix: the
+// canary finds the mail flow wrong, the operator fixes DNS and retries it.
 // Temporal's time-skipping server skips the TTL waits and the days of pre- and
 // post-syncs; every IMAP, DNS, SMTP and deny-list operation happens for real.
 import { Worker } from '@temporalio/worker';
 import * as activities from '../../activities';
+import { replaceRecords } from '../../activities/dns';
 import { demoUsers } from '../../scripts/sandbox/demo-mailboxes';
 import { demoSpec } from '../../scripts/sandbox/demo-spec';
 import { classicalMigration } from '../../workflows/classical-migration';
 import { dig } from '../dns/dig';
-import { approveWhenOpen, workflowBundle } from '../workflows/harness';
-import { canLogIn, messages, startRealWorld, type RealWorld } from './real-world';
+import { approveUpdate } from '../../workflows/gates';
+import { demoZoneRecords, mxAddresses } from '../../scripts/sandbox/layout';
+import { approveWhenOpen, until, workflowBundle } from '../workflows/harness';
+import { canLogIn, isCanary, messages, startRealWorld, type RealWorld } from './real-world';
 import { noticesTo, spokenTime } from './received-notices';
 
 jest.setTimeout(240_000);
 let w: RealWorld;
 beforeAll(async () => {
-  w = await startRealWorld();
+  // mail2, the new MX host, still has host1's MX address.
+  w = await startRealWorld({ zoneRecords: demoZoneRecords.replace(`mail2 600 IN A ${mxAddresses.mail2}`, `mail2 600 IN A ${mxAddresses.mail1}`) });
 });
 afterAll(() => w?.stop());
 
@@ -38,6 +44,13 @@ it('moves every mailbox, switches the MX, locks users out of host1 and tells eve
     await approveWhenOpen(env, handle, 'cutover', 'everyone');
     cutAt.bob = cutAt.carol = await env.currentTimeMs();
     await approveWhenOpen(env, handle, 'switch-mx');
+    // DNS says mail2, but mail2 is host1's MTA: the canary lands on host1 and the runbook stops.
+    const stopped = await until(env, handle, (s) => s.openGate === 'canary');
+    expect(stopped.canary).toMatch(/landed on host1, not host2: mail2\.example\.test\. \(127\.0\.0\.1:\d+\) took it \(250 /);
+    const mail2 = (address: string) => ({ name: 'mail2.example.test.', type: 'A', ttl: 600, values: [address] });
+    const provider = { kind: 'rfc2136' as const, server: '127.0.0.1', port: knot.port, tsigKey: `file:${knot.keyFile}` };
+    await replaceRecords({ provider, zone: 'example.test', expected: mail2(mxAddresses.mail1), next: mail2(mxAddresses.mail2) });
+    await handle.executeUpdate(approveUpdate, { args: [{ gate: 'canary', by: 'operator', decision: 'retry' }] });
     const report = await handle.result();
 
     expect(report.outcome).toBe('completed');
@@ -45,9 +58,11 @@ it('moves every mailbox, switches the MX, locks users out of host1 and tells eve
 
     // Every message on host2, with its flags and date, exactly once.
     for (const u of demoUsers) {
-      const copied = await messages(host2, u, passwords[`host2-${u}`]);
-      const strip = (ms: typeof copied) => ms.map(({ folder, id, flags, date, size }) => ({ folder, id, flags, date, size }));
-      expect(strip(copied)).toEqual(strip(before[u]));
+      const onHost2 = await messages(host2, u, passwords[`host2-${u}`]);
+      const strip = (ms: typeof onHost2) => ms.map(({ folder, id, flags, date, size }) => ({ folder, id, flags, date, size }));
+      expect(strip(onHost2.filter((m) => !isCanary(m)))).toEqual(strip(before[u]));
+      // Both canaries: the second through mx2, the first post-synced from host1's INBOX.
+      expect(onHost2.filter(isCanary).map((m) => m.folder)).toEqual(u === 'alice' ? ['INBOX', 'INBOX'] : []);
     }
 
     // DNS: the MX points to host2 and the TTL is back to what it was before.
@@ -86,6 +101,7 @@ it('moves every mailbox, switches the MX, locks users out of host1 and tells eve
       '[mailshift] sandbox-classical: the "cutover" gate of wave friendly-users is waiting for your approval',
       '[mailshift] sandbox-classical: the "cutover" gate of wave everyone is waiting for your approval',
       '[mailshift] sandbox-classical: the "switch-mx" gate is waiting for your approval',
+      '[mailshift] sandbox-classical: the "canary" gate is waiting for your approval',
     ]);
     // Each user's credentials notice names their own login, never a password.
     const credentials = smtp.received.filter((m) => m.envelope.to.length === 1 && /alice@home/.test(m.envelope.to[0]) && /user name|login|credentials/i.test(m.parsed.text ?? ''));

@@ -1,6 +1,7 @@
 // The real servers of an end-to-end migration: host1 and host2 Dovecot (host1 seeded
-// with the demo mailboxes, an admin master user), Knot serving the demo zone, an SMTP
-// receiver, passwords in files, and the time-skipping Temporal server.
+// with the demo mailboxes, an admin master user), Knot serving the demo zone, the MX
+// hosts' Postfix (mx1 → host1, mx2 → host2), an SMTP receiver for notices, passwords in
+// files, and the time-skipping Temporal server.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ImapFlow } from 'imapflow';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,16 +9,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startDovecot, type DovecotServer } from '../../scripts/servers/dovecot';
 import { startKnot, type KnotServer } from '../../scripts/servers/knot';
+import { startMxPair, type MxPair } from '../../scripts/servers/mx-pair';
 import { startSmtpReceiver, type SmtpReceiver } from '../../scripts/servers/smtp';
 import { demoUsers, seedDemoMailbox } from '../../scripts/sandbox/demo-mailboxes';
 import type { DemoServers } from '../../scripts/sandbox/demo-spec';
-import { demoZoneRecords } from '../../scripts/sandbox/layout';
+import { demoZoneRecords, mxAddresses } from '../../scripts/sandbox/layout';
 import { createLocalEnv, createTimeSkippingEnv } from '../harness/temporal';
 
 export interface RealWorld {
   host1: DovecotServer;
   host2: DovecotServer;
   knot: KnotServer;
+  mx: MxPair;
   smtp: SmtpReceiver;
   env: TestWorkflowEnvironment;
   passwords: Record<string, string>;
@@ -35,7 +38,7 @@ export interface RealWorldOptions {
 
 export async function startRealWorld(options: RealWorldOptions = {}): Promise<RealWorld> {
   const dir = mkdtempSync(path.join(tmpdir(), 'mailshift-e2e-'));
-  chmodSync(dir, 0o755); // Dovecot's auth process (another user) reads host1/users below it
+  chmodSync(dir, 0o755); // Dovecot's auth process and Postfix (other users) work below it
   const secretsDir = path.join(dir, 'secrets');
   mkdirSync(secretsDir, { mode: 0o700 });
   const passwords: Record<string, string> = { 'host1-admin': 'Adm1n-Secret-9f3' };
@@ -45,18 +48,20 @@ export async function startRealWorld(options: RealWorldOptions = {}): Promise<Re
   }
   for (const [name, value] of Object.entries(passwords)) writeFileSync(path.join(secretsDir, name), `${value}\n`, { mode: 0o600 });
   const users = (side: string) => demoUsers.map((user) => ({ user, password: passwords[`${side}-${user}`] }));
-  const host1 = await startDovecot({ name: 'host1', dir: path.join(dir, 'host1'), layout: 'inbox-prefix-dot', users: users('host1'), masters: [{ user: 'admin', password: passwords['host1-admin'] }] });
-  const host2 = await startDovecot({ name: 'host2', dir: path.join(dir, 'host2'), layout: 'slash-no-prefix', users: users('host2') });
+  const host1 = await startDovecot({ name: 'host1', dir: path.join(dir, 'host1'), layout: 'inbox-prefix-dot', users: users('host1'), masters: [{ user: 'admin', password: passwords['host1-admin'] }], lmtp: true });
+  const host2 = await startDovecot({ name: 'host2', dir: path.join(dir, 'host2'), layout: 'slash-no-prefix', users: users('host2'), lmtp: true });
   for (const u of demoUsers) await seedDemoMailbox(host1, u, passwords[`host1-${u}`]);
   const knot = await startKnot({ dir: path.join(dir, 'dns'), zone: 'example.test', records: options.zoneRecords ?? demoZoneRecords });
+  const mx = await startMxPair({ dir, domains: ['example.test'], mx1: { address: mxAddresses.mail1, lmtpPort: host1.lmtpPort! }, mx2: { address: mxAddresses.mail2, lmtpPort: host2.lmtpPort! } });
   const smtp = await startSmtpReceiver();
   const env = options.temporal === 'dev-server' ? await createLocalEnv() : await createTimeSkippingEnv();
-  const servers: DemoServers = { host1Port: host1.port, host2Port: host2.port, host1Dir: host1.dir, dnsPort: knot.port, tsigKeyFile: knot.keyFile, smtpPort: smtp.port, secretsDir };
+  const servers: DemoServers = { host1Port: host1.port, host2Port: host2.port, host1Dir: host1.dir, dnsPort: knot.port, tsigKeyFile: knot.keyFile, smtpPort: smtp.port, mxPort: mx.port, secretsDir };
   return {
-    host1, host2, knot, smtp, env, passwords, servers,
+    host1, host2, knot, mx, smtp, env, passwords, servers,
     async stop() {
       await env.teardown();
       await smtp.close();
+      await mx.stop();
       await knot.stop();
       await host1.stop();
       await host2.stop();
@@ -100,6 +105,9 @@ export async function messages(server: DovecotServer, user: string, pass: string
     await client.logout();
   }
 }
+
+/** The runbook's canary (workflows/canary.ts), told apart from the users' mail. */
+export const isCanary = (m: SeenMessage) => m.id.startsWith('<canary-');
 
 export const canLogIn = async (server: DovecotServer, user: string, pass: string) => {
   const client = new ImapFlow({ host: server.host, port: server.port, secure: false, auth: { user, pass }, logger: false });

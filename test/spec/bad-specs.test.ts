@@ -39,7 +39,7 @@ for (const path of ['name', 'scenario', 'host1', 'host2', 'host1.host', 'host2.h
   cases.push([`${path}: missing`, mutate(path, undefined), display(path)]);
 }
 // 3. An unknown field at every object level (typos must not be ignored).
-for (const path of ['', 'host1', 'host2', 'mailboxes.0', 'mailboxes.0.source', 'mailboxes.0.destination', 'dns', 'dns.provider', 'dns.mx', 'schedule', 'approvals', 'notifications', 'notifications.smtp', 'access']) {
+for (const path of ['', 'host1', 'host2', 'mailboxes.0', 'mailboxes.0.source', 'mailboxes.0.destination', 'dns', 'dns.provider', 'dns.mx', 'schedule', 'approvals', 'notifications', 'notifications.smtp', 'access', 'mailFlow', 'mailFlow.canary']) {
   cases.push([`${path || '(top)'}: unknown field`, mutate(path ? `${path}.colour` : 'colour', 'blue'), display(path ? `${path}.colour` : 'colour')]);
 }
 // 4. Bad host names and ports.
@@ -60,7 +60,7 @@ for (const [path, value] of [
   ['name', 'Has Spaces'], ['name', ''], ['scenario', 'optimistic'], ['host1.tls', 'ssl'], ['dns.lowTtl', 5], ['dns.lowTtl', 7200],
   ['dns.restoreTtl', 10], ['dns.mx.host2', []], ['dns.mx.host2', ['mail2.example.test.']], ['dns.provider.kind', 'route53'],
   ['schedule.migrationAt', '5 December, 10 pm'], ['schedule.migrationAt', '2026-12-05T21:00:00'], ['schedule.presyncEveryHours', 0],
-  ['schedule.quietRoundsToFinish', 0], ['approvals.approvers', []], ['approvals.automaticGates', ['launch']], ['approvals.automaticGates', ['dns-conflict']],
+  ['schedule.quietRoundsToFinish', 0], ['approvals.approvers', []], ['approvals.automaticGates', ['launch']], ['approvals.automaticGates', ['dns-conflict']], ['approvals.automaticGates', ['canary']],
   ['notifications.from', 'not-an-address'], ['mailboxes.0.contact', 'alice at home'], ['mailboxes', []],
   ['sync', { concurrency: 0 }], ['access', { method: 'telepathy' }], ['access', { method: 'command', path: 'relative/cut.sh' }],
 ] as const) {
@@ -80,6 +80,13 @@ cases.push(['migration hour in the past', mutate('schedule.migrationAt', '2026-1
 }
 cases.push(['lowTtl not below restoreTtl', mutate('dns.restoreTtl', 300, mutate('dns.lowTtl', 600) as MigrationSpecInput), 'dns.lowTtl']);
 cases.push(['MX name outside the zone', mutate('dns.mx.name', 'example.org.'), 'dns.mx.name']);
+cases.push(['canary to a mailbox not migrated', mutate('mailFlow.canary.mailbox', 'mallory'), 'mailFlow.canary.mailbox']);
+cases.push(['canary to an address whose MX is not switched', mutate('mailFlow.canary.address', 'alice@example.org'), 'mailFlow.canary.address']);
+cases.push([
+  'canary with PowerDNS and no resolver to ask',
+  mutate('dns.provider', { kind: 'powerdns', apiUrl: 'http://127.0.0.1:8081', apiKey: 'env:PDNS_API_KEY' }),
+  'dns.checkResolvers',
+]);
 {
   const lucky = JSON.parse(JSON.stringify(demoSpec('lucky', new Date('2026-12-05T21:00:00Z')))) as MigrationSpecInput;
   cases.push(['lucky without the IMAP host record', mutate('dns.imapHost', undefined, JSON.parse(JSON.stringify(lucky))), 'dns.imapHost']);

@@ -34,6 +34,10 @@ export interface FakeWorld {
   propagation: boolean[];
   /** Real milliseconds each sync takes: rounds then have a measured duration. */
   syncDelayMs?: number;
+  /** Where the next canary lands (default host2); `refused`: the MX refuses it. */
+  canaryLandsOn: 'host1' | 'host2' | 'nowhere' | 'refused';
+  /** Where each canary sent landed, by token. */
+  canaries: Map<string, 'host1' | 'host2' | 'nowhere'>;
 }
 
 export function fakeWorld(initial: DnsRecordSet[]): FakeWorld {
@@ -46,6 +50,8 @@ export function fakeWorld(initial: DnsRecordSet[]): FakeWorld {
     host2Only: new Map(),
     fail: {},
     propagation: [],
+    canaryLandsOn: 'host2',
+    canaries: new Map(),
   };
 }
 
@@ -138,6 +144,18 @@ export function fakeActivities(world: FakeWorld): typeof activities {
     async closeSessions(input: { users: string[] }) {
       record('closeSessions', input);
       return input.users.map((user) => ({ user, sessionsKicked: true }));
+    },
+    async sendCanary(input: { token: string }) {
+      record('sendCanary', input);
+      if (world.canaryLandsOn === 'refused') return { accepted: false, via: 'mail2.example.test. (127.0.0.2:25)', detail: 'refused: 550 5.1.1 no such user' };
+      // DNS answers the switched MX: whether its host delivers to host2 is another matter.
+      world.canaries.set(input.token, world.canaryLandsOn);
+      return { accepted: true, via: 'mail2.example.test. (127.0.0.2:25)', detail: '250 2.0.0 Ok: queued' };
+    },
+    async findCanary(input: { token: string }) {
+      record('findCanary', input);
+      const landed = world.canaries.get(input.token);
+      return { host1: landed === 'host1' ? 1 : 0, host2: landed === 'host2' ? 1 : 0 };
     },
     async sendNotice(input: unknown) {
       record('sendNotice', input);

@@ -1,0 +1,3 @@
+// Mail-flow activities (functions only: the worker registers everything exported here).
+export { sendCanary } from './send-canary';
+export { findCanary } from './find-canary';
