@@ -2,3 +2,4 @@
 export { classicalMigration } from './classical-migration';
 export { luckyMigration } from './lucky-migration';
 export { mailboxRound } from './mailbox-round';
+export { noticeRound } from './notice-round';

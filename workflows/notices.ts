@@ -3,27 +3,38 @@
 import { workflowInfo } from '@temporalio/workflow';
 import type { NoticeKind } from '../activities/notify/schema';
 import { cutoverDeadline, finalSyncEstimateMs, inZoneOf, spokenDuration } from './estimate';
+import { sendInRounds } from './notice-round';
 import { act } from './runbook-activities';
 import type { Runbook } from './runbook';
 
+/** Users per message of a notice to many (in Bcc: they do not see each other); relays cap recipients per message. */
+const RECIPIENTS_PER_MESSAGE = 200;
+
 export async function notifyUsers(run: Runbook, notice: NoticeKind, users: string[], data: Record<string, string> = {}): Promise<void> {
-  const byUser = new Map(run.spec.mailboxes.map((m) => [m.source.user, m]));
-  const to = users.map((u) => byUser.get(u)?.contact).filter((c): c is string => !!c);
-  if (to.length) await send(run, notice, to, data);
+  const contacts = new Map(run.spec.mailboxes.map((m) => [m.source.user, m.contact]));
+  const to = users.map((u) => contacts.get(u)).filter((c): c is string => !!c);
+  const messages = [];
+  for (let i = 0; i < to.length; i += RECIPIENTS_PER_MESSAGE) messages.push({ to: to.slice(i, i + RECIPIENTS_PER_MESSAGE), data });
+  await send(run, notice, messages);
 }
 
 /** The new credentials triplet, one message per user: host name, user, where the password is. */
 export async function notifyNewCredentials(run: Runbook, users: string[]): Promise<void> {
-  for (const m of run.spec.mailboxes.filter((mb) => users.includes(mb.source.user) && mb.contact)) {
-    const server = m.destination.server ?? run.spec.host2;
-    await send(run, 'users-new-credentials', [m.contact!], {
-      user: m.destination.user,
-      imapHost: server.host,
-      imapPort: String(server.port),
-      imapSecurity: { implicit: 'SSL/TLS', starttls: 'STARTTLS', none: 'None' }[server.tls],
-      passwordInstructions: run.spec.notifications.passwordInstructions,
+  const given = new Set(users);
+  const messages = run.spec.mailboxes
+    .filter((m) => given.has(m.source.user) && m.contact)
+    .map((m) => {
+      const server = m.destination.server ?? run.spec.host2;
+      const data = {
+        user: m.destination.user,
+        imapHost: server.host,
+        imapPort: String(server.port),
+        imapSecurity: { implicit: 'SSL/TLS', starttls: 'STARTTLS', none: 'None' }[server.tls],
+        passwordInstructions: run.spec.notifications.passwordInstructions,
+      };
+      return { to: [m.contact!], data };
     });
-  }
+  await send(run, 'users-new-credentials', messages);
 }
 
 /**
@@ -39,14 +50,19 @@ export function cutoverTimes(run: Runbook): Record<string, string> {
 
 export async function notifyApprovers(run: Runbook, notice: NoticeKind, data: Record<string, string> = {}): Promise<void> {
   const to = run.spec.notifications.approverEmails;
-  if (to.length) await send(run, notice, to, { approvers: run.spec.approvals.approvers.join(', '), ...data });
+  if (to.length) await send(run, notice, [{ to, data: { approvers: run.spec.approvals.approvers.join(', '), ...data } }]);
 }
 
-async function send(run: Runbook, notice: NoticeKind, to: string[], data: Record<string, string>): Promise<void> {
+/**
+ * One notice, as one message or many (each with its own idempotency key): many go out in
+ * child workflows (notice-round.ts), so the runbook's history does not grow per user.
+ */
+async function send(run: Runbook, notice: NoticeKind, messages: { to: string[]; data: Record<string, string> }[]): Promise<void> {
+  if (!messages.length) return;
   const { spec } = run;
   const n = run.audit.count('notice');
   const { workflowId, namespace } = workflowInfo();
-  await act.sendNotice({
+  const inputs = messages.map(({ to, data }, i) => ({
     notice,
     to,
     from: spec.notifications.from,
@@ -61,7 +77,9 @@ async function send(run: Runbook, notice: NoticeKind, to: string[], data: Record
       namespace,
       ...data,
     },
-    idempotencyKey: `${workflowId}/${notice}/${n}`,
-  });
-  run.audit.push({ at: new Date().toISOString(), kind: 'notice', notice, to: to.length });
+    idempotencyKey: messages.length === 1 ? `${workflowId}/${notice}/${n}` : `${workflowId}/${notice}/${n}/${i + 1}`,
+  }));
+  if (inputs.length === 1) await act.sendNotice(inputs[0]);
+  else await sendInRounds(`${notice}-${n}`, inputs);
+  run.audit.push({ at: new Date().toISOString(), kind: 'notice', notice, to: messages.reduce((sum, m) => sum + m.to.length, 0) });
 }
