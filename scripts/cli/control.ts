@@ -12,12 +12,14 @@ import { auditLine } from './format';
 import { seconds } from './status';
 import { connect, explain, withTimeout, withWorkflow } from './temporal';
 
-export const approveHelp = `mailshift approve <workflowId> <gate> --by <approver> [--comment <text>] [--json] [--timeout <seconds>]
+export const approveHelp = `mailshift approve <workflowId> <gate> --by <approver> [--decision retry|skip] [--comment <text>] [--json] [--timeout <seconds>]
 
 Approves the open gate (${gateName.options.join(', ')}) through the workflow's
 \`approve\` Update: the answer is immediate. Only the open gate can be approved, only by an
 approver the spec allows; a refusal prints the reason and exits 3. --by takes at most
-200 characters, --comment at most 2,000.`;
+200 characters, --comment at most 2,000. Gate step-failed needs --decision retry (run
+the failed step again) or skip (where the rules allow); at gate canary, --decision retry
+sends a new canary (without it, the runbook goes on).`;
 
 export const rollbackHelp = `mailshift rollback <workflowId> --by <approver> --comment <why> [--json] [--timeout <seconds>]
 
@@ -83,7 +85,11 @@ async function update(
 }
 
 export async function approveCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, args } = parse(argv, { by: { type: 'string' }, comment: { type: 'string' }, json: { type: 'boolean' }, timeout: { type: 'string' } }, ['workflowId', 'gate']);
+  const { values, args } = parse(
+    argv,
+    { by: { type: 'string' }, decision: { type: 'string' }, comment: { type: 'string' }, json: { type: 'boolean' }, timeout: { type: 'string' } },
+    ['workflowId', 'gate'],
+  );
   if (values.help) {
     io.out(approveHelp);
     return EXIT.ok;
@@ -92,7 +98,9 @@ export async function approveCommand(argv: string[], io: CliIo): Promise<number>
   const g = gateName.safeParse(gate);
   if (!g.success) throw new UsageError(`unknown gate "${gate}": the gates are ${gateName.options.join(', ')}`);
   const by = required(values.by, 'by');
-  const approval = checked('approve', { gate: g.data, by, ...(values.comment && { comment: values.comment }) });
+  const { decision } = values;
+  if (decision !== undefined && decision !== 'retry' && decision !== 'skip') throw new UsageError(`--decision is retry or skip, not "${decision}"`);
+  const approval = checked('approve', { gate: g.data, by, ...(decision && { decision }), ...(values.comment && { comment: values.comment }) });
   return update(io, workflowId, values.json, seconds(values.timeout, 30), (h) => h.executeUpdate(approveUpdate, { args: [approval] }));
 }
 

@@ -103,12 +103,17 @@ describe('an operator and an approver drive a classical migration', () => {
     const wrongGate = await run('approve', id, 'cutover', '--by', 'operator');
     expect(wrongGate.code).toBe(3);
     expect(wrongGate.stderr).toBe('refused: gate "cutover" is not open; the open gate is "start"');
+    // --decision reaches the workflow (which takes one only at gates step-failed and canary).
+    expect((await run('approve', id, 'start', '--by', 'operator', '--decision', 'maybe')).code).toBe(2);
+    const decided = await run('approve', id, 'start', '--by', 'operator', '--decision', 'retry');
+    expect(decided.code).toBe(3);
+    expect(decided.stderr).toBe('refused: "decision" is only for gates "step-failed" and "canary"');
     const stranger = await run('approve', id, 'start', '--by', 'mallory', '--json');
     expect(stranger.code).toBe(3);
     expect(JSON.parse(stranger.stdout)).toEqual({ accepted: false, reason: '"mallory" is not an allowed approver of this migration' });
-    // Both refusals are in the audit log.
+    // The refusals are in the audit log.
     const refusals = JSON.parse((await run('status', id, '--json')).stdout).status.audit.filter((e: { kind: string }) => e.kind === 'refused');
-    expect(refusals.map((e: { by: string; via: string }) => `${e.by} (${e.via})`)).toEqual(['operator (update)', 'mallory (update)']);
+    expect(refusals.map((e: { by: string; via: string }) => `${e.by} (${e.via})`)).toEqual(['operator (update)', 'operator (update)', 'mallory (update)']);
     expect((await run('approve', id, 'nonsense', '--by', 'operator')).code).toBe(2);
     // Too long to send (over Temporal's payload limit not even the refusal could come back).
     for (const argv of [['approve', id, 'start'], ['rollback', id], ['pause', id]]) {

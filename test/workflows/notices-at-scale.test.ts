@@ -54,7 +54,7 @@ it(`hands ${USERS} users their new settings in child workflows, each user once`,
     // The runbook's own history (each of its runs): a few events per page of notices, not per user.
     const runs: number[] = [];
     for (let runId: string | undefined = (await handle.describe()).runId; runId; ) {
-      const events = (await env.client.workflow.getHandle(workflowId, runId).fetchHistory()).events!;
+      const events: { workflowExecutionStartedEventAttributes?: { continuedExecutionRunId?: string | null } | null }[] = (await env.client.workflow.getHandle(workflowId, runId).fetchHistory()).events!;
       runs.push(events.length);
       runId = events[0].workflowExecutionStartedEventAttributes?.continuedExecutionRunId ?? undefined;
     }
