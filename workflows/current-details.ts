@@ -5,6 +5,9 @@
 import type { GateName } from './spec';
 import type { MigrationStatus } from './status';
 
+/** What `mailshift approve` needs after the gate: step-failed takes a decision. */
+export const approveDecisionFlag = (gate: GateName): string => (gate === 'step-failed' ? ' --decision retry' : '');
+
 /** The input the `approve` signal (or Update) takes at `gate`. */
 export function approveInput(gate: GateName): string {
   const decision = gate === 'step-failed' ? ',"decision":"retry"' : '';
@@ -19,7 +22,7 @@ export function currentDetails(s: MigrationStatus, workflowId: string): string {
   return [
     first.join(' · '),
     [...waves, s.nextTimer ? `next: ${s.nextTimer.what} at ${s.nextTimer.at.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}` : ''].filter(Boolean).join(' · '),
-    gate ? `From a shell: \`mailshift approve ${workflowId} ${gate} --by <you>\`` : '',
+    gate ? `From a shell: \`mailshift approve ${workflowId} ${gate} --by <you>${approveDecisionFlag(gate)}\`` : '',
     s.conflict ?? '',
     s.canary ?? '',
     s.failure ? `Step **${s.failure.step}** failed: ${s.failure.error}. Already changed: ${s.failure.changed.join('; ') || 'nothing'}. Choose: ${s.failure.choices}.` : '',

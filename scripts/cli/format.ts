@@ -1,6 +1,7 @@
 // How the CLI shows a migration to a person: the status screen (phase, open gate,
 // timers, a progress bar per mailbox, the final-sync estimate, the recent audit log) and
 // the final report as Markdown.
+import { approveDecisionFlag } from '../../workflows/current-details';
 import type { AuditEntry } from '../../workflows/audit';
 import { entriesWritten, type AuditOmitted } from '../../workflows/audit-log';
 import type { MailboxState, MigrationReport, MigrationStatus, RoundSummary } from '../../workflows/status';
@@ -112,7 +113,7 @@ export function renderStatus(v: StatusView, now: Date, auditCount = 8): string {
   const lines = [
     `migration ${s.name} (${s.scenario}), workflow ${v.workflowId}: ${v.execution}`,
     `phase:       ${s.phase}${s.paused ? ' (PAUSED)' : ''}`,
-    `open gate:   ${s.openGate ? `${s.openGate}  -> mailshift approve ${v.workflowId} ${s.openGate} --by <approver>` : 'none'}`,
+    `open gate:   ${s.openGate ? `${s.openGate}  -> mailshift approve ${v.workflowId} ${s.openGate} --by <approver>${approveDecisionFlag(s.openGate)}` : 'none'}`,
     `paused:      ${s.paused ? `yes  -> mailshift resume ${v.workflowId} --by <approver>` : 'no'}`,
     `next timer:  ${s.nextTimer ? `${s.nextTimer.what} at ${s.nextTimer.at} (${Date.parse(s.nextTimer.at) >= now.getTime() ? 'in ' : ''}${duration(Date.parse(s.nextTimer.at) - now.getTime())}${Date.parse(s.nextTimer.at) < now.getTime() ? ' ago' : ''})` : 'none'}`,
     `last round:  ${s.rounds.length ? roundLine(s.rounds.at(-1)!, total) : 'none yet'}`,

@@ -4,6 +4,7 @@
 // records before and now, the pre-sync chart and the audit log.
 import type { DnsRecordSet } from '../../workflows/audit';
 import type { MailboxState, MigrationStatus } from '../../workflows/status';
+import { approveDecisionFlag } from '../../workflows/current-details';
 import { isFailing } from '../../workflows/wave-totals';
 import { auditLine, duration, MAILBOX_STAGES, mailboxStage, omittedLine } from '../cli/format';
 import { presyncChart } from './chart';
@@ -23,7 +24,7 @@ function waiting(v: MigrationView, s: MigrationStatus, now: Date): Html {
     <dt>phase</dt><dd class="phase">${s.phase}${s.paused && html` <span class="badge warn">paused</span>`}</dd>
     <dt>open gate</dt><dd class="gate">${
       s.openGate
-        ? html`<strong>${s.openGate}</strong> <code class="approve">mailshift approve ${shellWord(v.workflowId)} ${s.openGate} --by &lt;approver&gt;</code>`
+        ? html`<strong>${s.openGate}</strong> <code class="approve">mailshift approve ${shellWord(v.workflowId)} ${s.openGate} --by &lt;approver&gt;${approveDecisionFlag(s.openGate)}</code>`
         : 'none'
     }</dd>
     <dt>next timer</dt><dd class="timer">${timer ? `${timer.what} at ${timer.at} (${inMs >= 0 ? `in ${duration(inMs)}` : `${duration(inMs)} ago`})` : 'none'}</dd>
