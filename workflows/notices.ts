@@ -41,9 +41,10 @@ export async function notifyNewCredentials(run: Runbook, users: string[]): Promi
  * The cut-over notice's figures, from the last pre-sync. None before one was measured:
  * the template then refuses to render rather than send an invented duration.
  */
-export function cutoverTimes(run: Runbook): Record<string, string> {
+export function cutoverTimes(run: Runbook, o: { deadline: boolean } = { deadline: true }): Record<string, string> {
   const estimate = finalSyncEstimateMs(run.rounds);
   if (estimate === undefined) return {};
+  if (!o.deadline) return { expectedDuration: spokenDuration(estimate) };
   const deadline = cutoverDeadline(Date.now(), estimate, run.spec.dns.lowTtl);
   return { expectedDuration: spokenDuration(estimate), expectedEnd: inZoneOf(deadline, run.spec.schedule.migrationAt) };
 }

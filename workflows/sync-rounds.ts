@@ -145,11 +145,15 @@ export async function presyncUntilMigrationHour(run: Runbook): Promise<void> {
 export async function cutAccessAndFinalSync(run: Runbook, wave: string): Promise<void> {
   await run.step(`cut-over: ${wave}`);
   const users = run.usersOf(wave);
-  await notifyUsers(run, 'users-cutover', users, cutoverTimes(run));
+  // Classical: a wave that others follow hears from us again only after their cut-over
+  // gates, whenever approvers pass them: no deadline then. (Lucky cuts every wave after one gate.)
+  const later = run.spec.scenario === 'classical' && wave !== run.waves.at(-1);
+  await notifyUsers(run, later ? 'users-cutover-early' : 'users-cutover', users, cutoverTimes(run, { deadline: !later }));
   const { access } = run.spec;
   if (access.method !== 'dns') {
     await accessAct.cutAccess({ method: access, users, phase: 'cutover' });
-    run.accessCut.push(...users.filter((u) => !run.accessCut.includes(u)));
+    const cut = new Set(run.accessCut);
+    run.accessCut.push(...users.filter((u) => !cut.has(u)));
     run.audit.push({ at: nowIso(), kind: 'access', step: 'cut', users });
   } else if (access.doveadmConfig) {
     await act.closeSessions({ doveadmConfig: access.doveadmConfig, users });

@@ -17,6 +17,7 @@ export const noticeKind = z.enum([
   'users-advance',
   'users-advance-lucky',
   'users-cutover',
+  'users-cutover-early',
   'users-old-server-gone',
   'users-new-credentials',
   'users-mail-app-redownload',

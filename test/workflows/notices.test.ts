@@ -52,7 +52,8 @@ it('tells users and approvers what is true, in an order that makes sense', async
     for (const user of ['alice', 'bob', 'carol']) {
       expect(to(`${user}@home.example.test`).map((n) => n.notice)).toEqual([
         'users-advance',
-        'users-cutover',
+        // alice's wave goes first: her next message waits for the later waves' gates.
+        user === 'alice' ? 'users-cutover-early' : 'users-cutover',
         'users-new-credentials',
         'users-old-server-gone',
         'users-done',
@@ -64,7 +65,12 @@ it('tells users and approvers what is true, in an order that makes sense', async
     // Nothing is measured when the advance notice goes out: it gives no duration.
     expect(one('users-advance').text).not.toMatch(/a few hours|takes about|for about/);
     // The cut-over notice: the measured pre-sync in words, and a deadline that leaves a margin.
-    const cutover = rendered.find((n) => n.notice === 'users-cutover' && n.to.includes('alice@home.example.test'))!;
+    const early = rendered.find((n) => n.notice === 'users-cutover-early')!;
+    expect(early.to).toEqual(['alice@home.example.test']);
+    expect(early.text).toMatch(/This takes about\s+a minute\./);
+    expect(early.text).toMatch(/Other groups of users move after you/);
+    expect(early.text).not.toMatch(/If you have not heard from us by/);
+    const cutover = rendered.find((n) => n.notice === 'users-cutover' && n.to.includes('bob@home.example.test'))!;
     expect(cutover.text).toMatch(/This takes about\s+a minute\./);
     expect(Date.parse(cutover.data.expectedEnd) - cutAt).toBeGreaterThanOrEqual(HOUR);
     expect(Date.parse(cutover.data.expectedEnd) - cutAt).toBeLessThan(3 * HOUR);
