@@ -137,8 +137,9 @@ export class Runbook {
   report(outcome: MigrationReport['outcome']): MigrationReport {
     this.enter(outcome === 'completed' ? 'completed' : 'rolled-back');
     // The report keeps every mailbox (the status query a bounded few).
-    const { mailboxesOmitted: _, ...status } = this.status();
-    return { ...status, mailboxes: this.mailboxes, outcome };
+    const status: MigrationReport = { ...this.status(), mailboxes: this.mailboxes, outcome };
+    delete (status as MigrationStatus).mailboxesOmitted;
+    return status;
   }
 
   /** Keeps the UI (details, search attributes) in step with the runbook. */
