@@ -8,6 +8,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, closeSync, openSync, mkdirSync, writeFileSync, appendFileSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
+import { oauth2Blocks, writeOauth2Files } from './dovecot-oauth2';
 import { privateDir, writeSecretFile, type FileOwner } from './private-files';
 import { freePort, readPid, stopPid, waitFor, isAlive } from './process';
 import { connect } from 'node:net';
@@ -98,37 +99,6 @@ protocol lmtp {
   auth_username_format = %Ln
 }
 `;
-
-/**
- * Two oauth2 passdbs: a user's token must name the login user in its `username` claim; an
- * app-only token (scope imap, Microsoft 365's client-credentials access) opens any mailbox
- * of the claim's domain. Failed logins answer at once and cost no per-address penalty
- * (default: 2 s, then 4 s, 8 s .. before the next login is even answered).
- */
-const oauth2Blocks = (dir: string) => `passdb {
-  driver = oauth2
-  mechanisms = xoauth2 oauthbearer
-  args = ${dir}/oauth2-user.conf.ext
-}
-passdb {
-  driver = oauth2
-  mechanisms = xoauth2 oauthbearer
-  args = ${dir}/oauth2-app.conf.ext
-}
-auth_failure_delay = 0
-service anvil {
-  unix_listener anvil-auth-penalty {
-    mode = 0
-  }
-}
-`;
-
-/** The introspection URL holds Dovecot's client secret: only the auth process reads it. */
-function writeOauth2Files(dir: string, introspectionUrl: string, owner: FileOwner): void {
-  const common = `introspection_mode = post\nintrospection_url = ${introspectionUrl}\nusername_attribute = username\nactive_attribute = active\nactive_value = true\n`;
-  writeSecretFile(path.join(dir, 'oauth2-user.conf.ext'), common, owner);
-  writeSecretFile(path.join(dir, 'oauth2-app.conf.ext'), `${common}username_format = %Ld\nscope = imap\n`, owner);
-}
 
 export function dovecotConfig(o: Required<Pick<DovecotOptions, 'name' | 'dir' | 'layout'>> & { port: number; lmtpPort?: number; oauth2?: boolean }): string {
   const owner = mailOwner();
