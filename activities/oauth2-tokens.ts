@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import * as oidc from 'openid-client';
 import { resolveSecret } from './credentials';
+import { invalidRequest } from './imap/errors';
 import type { OAuth2Client } from './imap/types';
 
 /** The authorization server refused (wrong client secret, revoked refresh token): an operator must act. */
@@ -47,7 +48,7 @@ export async function tokenSource(client: OAuth2Client, who: string): Promise<To
 }
 
 function requireRef(ref: string | undefined, who: string): string {
-  if (!ref) throw ApplicationFailure.nonRetryable(`${who}: oauth2 grant refresh_token needs oauth2.refreshToken`, OAUTH2_REFUSED);
+  if (!ref) throw invalidRequest(`${who}: oauth2 grant refresh_token needs oauth2.refreshToken`);
   return ref;
 }
 

@@ -1,6 +1,7 @@
 // One logged-in IMAP connection to host1 or host2. The credential reference is resolved
-// here and handed to imapflow only: it never leaves this function in a value we return,
-// log or throw (failures are rebuilt from our own words, with the secret redacted).
+// here (or an OAuth2 access token obtained, ../oauth2-tokens.ts) and handed to imapflow
+// only: it never leaves this function in a value we return, log or throw (failures are
+// rebuilt from our own words, with the secret redacted).
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import { resolveSecret } from '../credentials';
 import { tokenSource, type TokenSource } from '../oauth2-tokens';
