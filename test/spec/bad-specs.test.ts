@@ -1,6 +1,7 @@
 // Bad input never starts a migration: a generated set of malformed specs, each refused
 // with the field path of what is wrong (and never an echoed secret).
 import { demoSpec } from '../../scripts/sandbox/demo-spec';
+import { syncRequest } from '../../workflows/requests';
 import { parseSpec, SpecError, type ListedSpecInput, type MigrationSpecInput } from '../../workflows/spec';
 
 const now = new Date('2026-11-23T12:00:00Z');
@@ -140,6 +141,9 @@ describe('malformed specs', () => {
     const parsed = parseSpec(spec, now);
     expect(parsed.mailboxes[0].destination).toMatchObject({ mechanism: 'oauth2', oauth2: client });
     expect(parsed.mailboxes[1].source.oauth2).toMatchObject({ grant: 'refresh_token', refreshToken: 'file:/etc/mailshift/rt' });
+    // ...and the sync activity is asked with them.
+    const req = syncRequest(parsed, parsed.mailboxes[0], 'presync', { deleteOnDestination: false, deleteOnSource: false });
+    expect(req.destination.login).toMatchObject({ mechanism: 'oauth2', oauth2: client });
   });
 
   it('a migration hour without its zone says a UTC offset is needed, with examples', () => {
