@@ -15,15 +15,17 @@ export const OAUTH2_REFUSED = 'OAuth2Refused';
 export const OAUTH2_UNAVAILABLE = 'OAuth2Unavailable';
 
 export interface TokenSource {
-  /** A token valid for a while yet; `forceRefresh` when the IMAP server refused the cached one. */
-  accessToken(options?: { forceRefresh?: boolean }): Promise<string>;
+  /**
+   * A token valid for a while yet; `forceRefresh` when the IMAP server refused the cached
+   * one. `who` names the login in failures (mailboxes of an app-only grant share a source).
+   */
+  accessToken(who: string, options?: { forceRefresh?: boolean }): Promise<string>;
   /** Every token and secret this source holds, for redacting server text. */
   secrets(): string[];
 }
 
 interface Cached {
   accessToken: string;
-  expiresAt: number;
   /** Refresh a little early: a quarter of the token's life, at most a minute. */
   renewAt: number;
 }
@@ -41,7 +43,7 @@ export async function tokenSource(client: OAuth2Client, who: string): Promise<To
     .digest('hex');
   let source = sources.get(key);
   if (!source) {
-    source = newSource(client, clientSecret, refreshToken, who);
+    source = newSource(client, clientSecret, refreshToken);
     sources.set(key, source);
   }
   return source;
@@ -52,7 +54,7 @@ function requireRef(ref: string | undefined, who: string): string {
   return ref;
 }
 
-function newSource(client: OAuth2Client, clientSecret: string, firstRefreshToken: string | undefined, who: string): TokenSource {
+function newSource(client: OAuth2Client, clientSecret: string, firstRefreshToken: string | undefined): TokenSource {
   let config: Promise<oidc.Configuration> | undefined;
   // Rotated refresh tokens replace this one: the newest lives here only (the reference cannot be rewritten).
   let refreshToken = firstRefreshToken;
@@ -68,20 +70,23 @@ function newSource(client: OAuth2Client, clientSecret: string, firstRefreshToken
       const params = client.scope ? { scope: client.scope } : undefined;
       const t = refreshToken ? await oidc.refreshTokenGrant(c, refreshToken, params) : await oidc.clientCredentialsGrant(c, params);
       if (t.refresh_token) refreshToken = t.refresh_token;
-      const now = Date.now();
       const lifeMs = (t.expiresIn() ?? 3600) * 1000;
-      cached = { accessToken: t.access_token, expiresAt: now + lifeMs, renewAt: now + lifeMs - Math.min(60_000, lifeMs / 4) };
+      cached = { accessToken: t.access_token, renewAt: Date.now() + lifeMs - Math.min(60_000, lifeMs / 4) };
       return cached.accessToken;
     } catch (err) {
-      config = err instanceof oidc.ResponseBodyError ? config : undefined; // rediscover after a network failure
-      throw tokenFailure(err, who, secrets());
+      if (!(err instanceof oidc.ResponseBodyError)) config = undefined; // rediscover after a network failure
+      throw err;
     }
   }
   return {
-    accessToken: ({ forceRefresh = false } = {}) => {
-      if (!forceRefresh && cached && Date.now() < cached.renewAt) return Promise.resolve(cached.accessToken);
+    accessToken: async (who, { forceRefresh = false } = {}) => {
+      if (!forceRefresh && cached && Date.now() < cached.renewAt) return cached.accessToken;
       pending ??= fetchToken().finally(() => (pending = undefined));
-      return pending;
+      try {
+        return await pending;
+      } catch (err) {
+        throw tokenFailure(err, who, secrets());
+      }
     },
     secrets,
   };

@@ -78,8 +78,9 @@ async function secretOf(side: ImapSide, account: ImapAccount, mailbox: string, f
     return { value: await resolveSecret(login.credential) };
   }
   if (!login.oauth2) throw invalidRequest(`${side} mailbox ${mailbox}: login ${login.user} has mechanism oauth2 without oauth2`);
-  const tokens = await tokenSource(login.oauth2, `${side} mailbox ${mailbox} (login ${login.user})`);
-  return { value: await tokens.accessToken({ forceRefresh }), tokens };
+  const who = `${side} mailbox ${mailbox} (login ${login.user})`;
+  const tokens = await tokenSource(login.oauth2, who);
+  return { value: await tokens.accessToken(who, { forceRefresh }), tokens };
 }
 
 async function connectWith(account: ImapAccount, secret: Secret): Promise<ImapFlow> {

@@ -129,6 +129,9 @@ async function failure(req: SyncRequest): Promise<ApplicationFailure> {
 test('failures name the login and the OAuth2 error, never a token or secret', async () => {
   const wrongSecret = { ...appClient(), clientSecret: ref('wrong-secret-5e1f') };
   expect(await failure(request(undefined, wrongSecret))).toMatchObject({ type: 'OAuth2Refused', nonRetryable: true, message: expect.stringMatching(/^host2 mailbox alice@example\.test \(login alice@example\.test\): .*invalid_client/) });
+  // The same client for another mailbox: the failure names that one.
+  const other = { ...request(undefined, wrongSecret), mailbox: 'carol@example.test' };
+  expect((await failure(other)).message).toMatch(/^host2 mailbox carol@example\.test/);
 
   const deadRefresh = { ...userClient(), refreshToken: ref('unknown-refresh-token-77aa') };
   expect(await failure(request(deadRefresh))).toMatchObject({ type: 'OAuth2Refused', nonRetryable: true, message: expect.stringMatching(/^host1 .*invalid_grant/) });
