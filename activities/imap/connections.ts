@@ -16,10 +16,7 @@ export interface Connection {
 const RECONNECTS_PER_FOLDER = 2;
 
 export async function connectPair(req: SyncRequest): Promise<Connection> {
-  const [src, dst] = await Promise.allSettled([
-    openSession('host1', req.source, req.mailbox),
-    openSession('host2', req.destination, req.mailbox),
-  ]);
+  const [src, dst] = await Promise.allSettled([openSession('host1', req.source, req.mailbox), openSession('host2', req.destination, req.mailbox)]);
   if (src.status === 'fulfilled' && dst.status === 'fulfilled') return { src: src.value, dst: dst.value };
   if (src.status === 'fulfilled') await src.value.close();
   if (dst.status === 'fulfilled') await dst.value.close();

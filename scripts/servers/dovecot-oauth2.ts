@@ -33,4 +33,3 @@ export function writeOauth2Files(dir: string, introspectionUrl: string, owner: F
   writeSecretFile(path.join(dir, 'oauth2-user.conf.ext'), common, owner);
   writeSecretFile(path.join(dir, 'oauth2-app.conf.ext'), `${common}username_format = %Ld\nscope = imap\n`, owner);
 }
-

@@ -73,7 +73,14 @@ export async function startAuthServer({ ttl: firstTtl }: { ttl: number }): Promi
     const grant = new provider.Grant({ accountId, clientId: 'mailshift' });
     grant.addOIDCScope('openid offline_access');
     const grantId = await grant.save();
-    const token = new provider.RefreshToken({ client, accountId, grantId, scope: 'openid offline_access', gty: 'authorization_code', authTime: Math.floor(Date.now() / 1000) });
+    const token = new provider.RefreshToken({
+      client,
+      accountId,
+      grantId,
+      scope: 'openid offline_access',
+      gty: 'authorization_code',
+      authTime: Math.floor(Date.now() / 1000),
+    });
     return token.save();
   }
   async function revokeAccessTokens(): Promise<void> {

@@ -57,9 +57,24 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-const userClient = (): OAuth2Client => ({ issuer: as.issuer, clientId: 'mailshift', clientSecret: ref(as.clientSecret), grant: 'refresh_token', refreshToken: ref(refreshToken) });
-const appClient = (): OAuth2Client => ({ tokenEndpoint: `${as.issuer}/token`, clientId: 'mailshift', clientSecret: ref(as.clientSecret), grant: 'client_credentials', scope: 'imap' });
-const account = (port: number, oauth2: OAuth2Client, user = ALICE): ImapAccount => ({ endpoint: { host: '127.0.0.1', port, tls: 'none' }, login: { user, mechanism: 'oauth2', oauth2 } });
+const userClient = (): OAuth2Client => ({
+  issuer: as.issuer,
+  clientId: 'mailshift',
+  clientSecret: ref(as.clientSecret),
+  grant: 'refresh_token',
+  refreshToken: ref(refreshToken),
+});
+const appClient = (): OAuth2Client => ({
+  tokenEndpoint: `${as.issuer}/token`,
+  clientId: 'mailshift',
+  clientSecret: ref(as.clientSecret),
+  grant: 'client_credentials',
+  scope: 'imap',
+});
+const account = (port: number, oauth2: OAuth2Client, user = ALICE): ImapAccount => ({
+  endpoint: { host: '127.0.0.1', port, tls: 'none' },
+  login: { user, mechanism: 'oauth2', oauth2 },
+});
 
 function request(source = userClient(), destination = appClient()): SyncRequest {
   return {
@@ -118,7 +133,10 @@ test('a token the server refuses before its time is replaced once', async () => 
 
 /** Every string a failure carries to Temporal. */
 async function failure(req: SyncRequest): Promise<ApplicationFailure> {
-  const err = await syncMailbox(req).then(() => undefined, (e: unknown) => e);
+  const err = await syncMailbox(req).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ApplicationFailure);
   const e = err as ApplicationFailure;
   const text = JSON.stringify({ message: e.message, stack: e.stack, details: e.details, cause: String(e.cause ?? '') });
@@ -128,13 +146,21 @@ async function failure(req: SyncRequest): Promise<ApplicationFailure> {
 
 test('failures name the login and the OAuth2 error, never a token or secret', async () => {
   const wrongSecret = { ...appClient(), clientSecret: ref('wrong-secret-5e1f') };
-  expect(await failure(request(undefined, wrongSecret))).toMatchObject({ type: 'OAuth2Refused', nonRetryable: true, message: expect.stringMatching(/^host2 mailbox alice@example\.test \(login alice@example\.test\): .*invalid_client/) });
+  expect(await failure(request(undefined, wrongSecret))).toMatchObject({
+    type: 'OAuth2Refused',
+    nonRetryable: true,
+    message: expect.stringMatching(/^host2 mailbox alice@example\.test \(login alice@example\.test\): .*invalid_client/),
+  });
   // The same client for another mailbox: the failure names that one.
   const other = { ...request(undefined, wrongSecret), mailbox: 'carol@example.test' };
   expect((await failure(other)).message).toMatch(/^host2 mailbox carol@example\.test/);
 
   const deadRefresh = { ...userClient(), refreshToken: ref('unknown-refresh-token-77aa') };
-  expect(await failure(request(deadRefresh))).toMatchObject({ type: 'OAuth2Refused', nonRetryable: true, message: expect.stringMatching(/^host1 .*invalid_grant/) });
+  expect(await failure(request(deadRefresh))).toMatchObject({
+    type: 'OAuth2Refused',
+    nonRetryable: true,
+    message: expect.stringMatching(/^host1 .*invalid_grant/),
+  });
 
   const unreachable = { ...appClient(), tokenEndpoint: `http://127.0.0.1:${await freePort()}/token` };
   expect(await failure(request(undefined, unreachable))).toMatchObject({ type: 'OAuth2Unavailable', nonRetryable: false });
