@@ -5,7 +5,10 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['@swc/jest'] },
+  transform: { '^.+\\.(ts|js)$': ['@swc/jest'] },
+  // openid-client, oidc-provider and their jose/oauth4webapi are ES modules only: compiled
+  // to CommonJS like our own code, since Node 20's Jest cannot require them.
+  transformIgnorePatterns: ['/node_modules/(?!(openid-client|oauth4webapi|jose|oidc-provider)/)'],
   // One test file at a time: time skipping is global per test server, and the
   // real servers share the machine's two cores.
   maxWorkers: 1,

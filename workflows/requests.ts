@@ -11,6 +11,7 @@ const login = (l: Login) => ({
   user: l.user,
   credential: l.credential,
   mechanism: l.mechanism,
+  oauth2: l.oauth2,
   masterUser: l.masterUser,
   masterUserSeparator: l.masterUserSeparator,
 });

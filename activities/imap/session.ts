@@ -1,8 +1,10 @@
 // One logged-in IMAP connection to host1 or host2. The credential reference is resolved
-// here and handed to imapflow only: it never leaves this function in a value we return,
-// log or throw (failures are rebuilt from our own words, with the secret redacted).
+// here (or an OAuth2 access token obtained, ../oauth2-tokens.ts) and handed to imapflow
+// only: it never leaves this function in a value we return, log or throw (failures are
+// rebuilt from our own words, with the secret redacted).
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import { resolveSecret } from '../credentials';
+import { tokenSource, type TokenSource } from '../oauth2-tokens';
 import { invalidRequest, loginFailure, type FailureContext } from './errors';
 import type { ImapAccount, ImapSide } from './types';
 
@@ -22,7 +24,8 @@ export interface ImapSession {
 export function imapflowOptions(account: ImapAccount, secret: string): ImapFlowOptions {
   const { endpoint, login } = account;
   const auth: NonNullable<ImapFlowOptions['auth']> = { user: login.user };
-  if ((login.mechanism ?? 'password') === 'xoauth2') {
+  const mechanism = login.mechanism ?? 'password';
+  if (mechanism === 'xoauth2' || mechanism === 'oauth2') {
     // imapflow sends OAUTHBEARER when offered, else XOAUTH2.
     if (login.masterUser) throw invalidRequest(`${login.user}: an admin (master user) login cannot use an OAuth2 token`);
     auth.accessToken = secret;
@@ -62,18 +65,54 @@ export function imapflowOptions(account: ImapAccount, secret: string): ImapFlowO
   };
 }
 
-export async function openSession(side: ImapSide, account: ImapAccount, mailbox: string): Promise<ImapSession> {
-  const secret = await resolveSecret(account.login.credential);
-  const redact = (text: string) => (secret.length >= 3 ? text.split(secret).join('***') : text);
-  const ctx: FailureContext = { side, mailbox, user: account.login.user, redact };
-  const client = new ImapFlow(imapflowOptions(account, secret));
+/** The password or access token to log in with, and what to redact from server text. */
+interface Secret {
+  value: string;
+  tokens?: TokenSource;
+}
+
+async function secretOf(side: ImapSide, account: ImapAccount, mailbox: string, forceRefresh = false): Promise<Secret> {
+  const { login } = account;
+  if (login.mechanism !== 'oauth2') {
+    if (!login.credential) throw invalidRequest(`${side} mailbox ${mailbox}: login ${login.user} has no credential`);
+    return { value: await resolveSecret(login.credential) };
+  }
+  if (!login.oauth2) throw invalidRequest(`${side} mailbox ${mailbox}: login ${login.user} has mechanism oauth2 without oauth2`);
+  const who = `${side} mailbox ${mailbox} (login ${login.user})`;
+  const tokens = await tokenSource(login.oauth2, who);
+  return { value: await tokens.accessToken(who, { forceRefresh }), tokens };
+}
+
+async function connectWith(account: ImapAccount, secret: Secret): Promise<ImapFlow> {
+  const client = new ImapFlow(imapflowOptions(account, secret.value));
   // imapflow reports broken connections as 'error' events too; without a listener Node
   // would treat them as uncaught. The command in flight rejects on its own.
   client.on('error', () => undefined);
   try {
     await client.connect();
+    return client;
   } catch (err) {
     client.close();
+    throw err;
+  }
+}
+
+export async function openSession(side: ImapSide, account: ImapAccount, mailbox: string): Promise<ImapSession> {
+  let secret = await secretOf(side, account, mailbox);
+  const redact = (text: string) => {
+    const known = secret.tokens ? secret.tokens.secrets() : [secret.value];
+    return known.filter((s) => s.length >= 3).reduce((t, s) => t.split(s).join('***'), text);
+  };
+  const ctx: FailureContext = { side, mailbox, user: account.login.user, redact };
+  let client: ImapFlow;
+  try {
+    client = await connectWith(account, secret).catch(async (err: { serverResponseCode?: string }) => {
+      // A token refused before its time (revoked, or the clocks disagree): one fresh token.
+      if (!secret.tokens || err?.serverResponseCode !== 'AUTHENTICATIONFAILED') throw err;
+      secret = await secretOf(side, account, mailbox, true);
+      return connectWith(account, secret);
+    });
+  } catch (err) {
     throw loginFailure(err, ctx);
   }
   const ns = client.namespace;

@@ -9,7 +9,7 @@ import { listFolders } from './folders';
 import { prepareDestinationFolders, type FolderChanges } from './prepare-folders';
 import { hasCondstore } from './inventory';
 import { activityContext, ProgressReporter, type ProgressListener } from './progress';
-import { openSession, type ImapSession } from './session';
+import { connectPair, forEachFolder, type Connection } from './connections';
 import { checkSourceMarks, marksByFolder, sourceMarks } from './source-marks';
 import type { FolderSettings } from './folder-listing';
 import { syncFolder, unchangedFolder, type FolderIncremental } from './sync-folder';
@@ -52,63 +52,6 @@ function folderSettings(req: SyncRequest, now: number): FolderSettings {
     batchBytes: req.tuning?.batchBytes ?? DEFAULTS.batchBytes,
     multiappend: req.tuning?.multiappend ?? true,
   };
-}
-
-interface Connection {
-  src: ImapSession;
-  dst: ImapSession;
-}
-
-async function connectPair(req: SyncRequest): Promise<Connection> {
-  const [src, dst] = await Promise.allSettled([
-    openSession('host1', req.source, req.mailbox),
-    openSession('host2', req.destination, req.mailbox),
-  ]);
-  if (src.status === 'fulfilled' && dst.status === 'fulfilled') return { src: src.value, dst: dst.value };
-  if (src.status === 'fulfilled') await src.value.close();
-  if (dst.status === 'fulfilled') await dst.value.close();
-  throw src.status === 'rejected' ? src.reason : (dst as PromiseRejectedResult).reason;
-}
-
-/**
- * Runs `work` over the folders with up to `parallel` connection pairs, each taking the next
- * folder when done (parallel writes help only into different folders). On the first
- * failure the others finish their folder and stop; that failure is thrown.
- */
-async function forEachFolder<P, T>(
-  req: SyncRequest,
-  first: Connection,
-  pairs: P[],
-  parallel: number,
-  work: (pair: P, conn: Connection) => Promise<T>,
-): Promise<T[]> {
-  const results: T[] = new Array(pairs.length);
-  const extra: Connection[] = [];
-  let next = 0;
-  let failure: { err: unknown } | undefined;
-  const worker = async (conn: Connection) => {
-    while (!failure && next < pairs.length) {
-      const i = next++;
-      try {
-        results[i] = await work(pairs[i], conn);
-      } catch (err) {
-        failure ??= { err };
-      }
-    }
-  };
-  const workers = [worker(first)];
-  for (let w = 1; w < Math.min(parallel, pairs.length); w++) {
-    workers.push(
-      connectPair(req).then(
-        (conn) => (extra.push(conn), worker(conn)),
-        (err) => void (failure ??= { err }),
-      ),
-    );
-  }
-  await Promise.allSettled(workers);
-  await Promise.all(extra.flatMap((c) => [c.src.close(), c.dst.close()]));
-  if (failure) throw failure.err;
-  return results;
 }
 
 async function planMailbox(req: SyncRequest, conn: Connection, status = { source: false, destination: false }): Promise<FolderPlan> {
@@ -239,9 +182,11 @@ async function copyMailbox(req: SyncRequest, progress: ProgressReporter): Promis
     });
     saveCheckpoint();
 
-    await forEachFolder(req, first, todo, req.tuning?.parallelFolders ?? DEFAULTS.parallelFolders, async ({ index, incremental }, conn) => {
+    await forEachFolder(req, first, todo, req.tuning?.parallelFolders ?? DEFAULTS.parallelFolders, async ({ index, incremental }, conn, reconnected) => {
       const p = plan.pairs[index];
-      const outcome = await syncFolder(p, conn.src, conn.dst, settings, changes.get(p)!, progress, incremental);
+      // Copying new messages only would copy again what the lost connection copied: compare in full.
+      const how: FolderIncremental = reconnected ? { ...incremental, decision: { mode: 'full', reason: 'connection lost mid-folder' } } : incremental;
+      const outcome = await syncFolder(p, conn.src, conn.dst, settings, changes.get(p)!, progress, how);
       results[index] = outcome.result;
       states[index] = outcome.state;
       destinationMarks[index] = outcome.mark;

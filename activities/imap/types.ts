@@ -19,10 +19,14 @@ export interface ImapEndpoint {
 export interface ImapLogin {
   /** The mailbox owner's login. */
   user: string;
-  /** A credential reference (env:NAME or file:/path): the password, or the OAuth2 access token. */
-  credential: string;
-  /** password (default) or xoauth2 (the credential is an access token; OAUTHBEARER when offered). */
-  mechanism?: 'password' | 'xoauth2';
+  /** A credential reference (env:NAME or file:/path): the password, or the OAuth2 access token (none with oauth2). */
+  credential?: string;
+  /**
+   * password (default); xoauth2: the credential is an access token; oauth2: tokens come from
+   * `oauth2`'s authorization server (OAUTHBEARER when offered, else XOAUTH2, for both).
+   */
+  mechanism?: 'password' | 'xoauth2' | 'oauth2';
+  oauth2?: OAuth2Client;
   /**
    * Admin login that opens `user`'s mailbox with the admin's credential. Sent as SASL PLAIN
    * with authzid=user (works with Dovecot, Cyrus, ...) unless `masterUserSeparator` is set.
@@ -30,6 +34,18 @@ export interface ImapLogin {
   masterUser?: string;
   /** Dovecot-style master login instead: LOGIN `user<separator>masterUser`, e.g. `*`. */
   masterUserSeparator?: string;
+}
+
+/** Where access tokens come from: secrets by reference, as everywhere. */
+export interface OAuth2Client {
+  /** Found by OpenID discovery; or `tokenEndpoint` directly. */
+  issuer?: string;
+  tokenEndpoint?: string;
+  clientId: string;
+  clientSecret: string;
+  grant: 'refresh_token' | 'client_credentials';
+  refreshToken?: string;
+  scope?: string;
 }
 
 export interface ImapAccount {

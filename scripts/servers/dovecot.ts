@@ -3,9 +3,12 @@
 // list that cutting access writes to, and per-user quotas. Two layouts give the classic
 // migration mismatch: `INBOX.` prefix with `.` separator, or `/` with no prefix. With
 // `lmtp`, it also takes mail by LMTP (from the world's Postfix, scripts/servers/postfix.ts).
+// With `oauth2`, it also takes OAuth2 tokens (XOAUTH2, OAUTHBEARER), checked by asking the
+// authorization server (RFC 7662 introspection).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, closeSync, openSync, mkdirSync, writeFileSync, appendFileSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
+import { oauth2Blocks, writeOauth2Files } from './dovecot-oauth2';
 import { privateDir, writeSecretFile, type FileOwner } from './private-files';
 import { freePort, readPid, stopPid, waitFor, isAlive } from './process';
 import { connect } from 'node:net';
@@ -31,6 +34,8 @@ export interface DovecotOptions {
   port?: number;
   /** Also listen for LMTP on this loopback port (true: a free one). */
   lmtp?: number | true;
+  /** Also take OAuth2 tokens, introspected at this URL (`http://client:secret@host:port/path`). */
+  oauth2?: { introspectionUrl: string };
 }
 
 export interface DovecotServer {
@@ -95,7 +100,7 @@ protocol lmtp {
 }
 `;
 
-export function dovecotConfig(o: Required<Pick<DovecotOptions, 'name' | 'dir' | 'layout'>> & { port: number; lmtpPort?: number }): string {
+export function dovecotConfig(o: Required<Pick<DovecotOptions, 'name' | 'dir' | 'layout'>> & { port: number; lmtpPort?: number; oauth2?: boolean }): string {
   const owner = mailOwner();
   const d = o.dir;
   // LAYOUT=fs lets `/` be the real hierarchy separator (Maildir++ stores `.` itself).
@@ -110,7 +115,7 @@ protocols = imap${o.lmtpPort ? ' lmtp' : ''}
 listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login${o.oauth2 ? ' xoauth2 oauthbearer' : ''}
 auth_master_user_separator = *
 default_internal_user = ${owner.internalUser}
 default_login_user = ${owner.loginUser}
@@ -142,9 +147,9 @@ passdb {
 }
 passdb {
   driver = passwd-file
-  args = scheme=PLAIN ${d}/users
+  args = scheme=PLAIN ${d}/users${o.oauth2 ? '\n  mechanisms = plain login' : ''}
 }
-userdb {
+${o.oauth2 ? oauth2Blocks(d) : ''}userdb {
   driver = passwd-file
   args = ${d}/users
   default_fields = uid=${owner.uid} gid=${owner.gid} home=${d}/home/%u
@@ -198,7 +203,8 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotServ
   for (const sub of ['run', 'state', 'mail', 'home']) mkdirSync(path.join(dir, sub), { recursive: true });
   for (const sub of ['mail', 'home']) chownSync(path.join(dir, sub), owner.uid, owner.gid);
   const conf = path.join(dir, 'dovecot.conf');
-  writeFileSync(conf, dovecotConfig({ name: options.name, dir, layout: options.layout, port, lmtpPort }));
+  writeFileSync(conf, dovecotConfig({ name: options.name, dir, layout: options.layout, port, lmtpPort, oauth2: !!options.oauth2 }));
+  if (options.oauth2) writeOauth2Files(dir, options.oauth2.introspectionUrl, owner.auth);
   // Every password in the clear: only the auth process reads them.
   writeSecretFile(path.join(dir, 'users'), options.users.map(passwdLine).join(''), owner.auth);
   writeSecretFile(path.join(dir, 'masters'), (options.masters ?? []).map((m) => passwdLine(m)).join(''), owner.auth);

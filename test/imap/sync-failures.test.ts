@@ -3,7 +3,8 @@
 // retried, a network error is), named by side and mailbox and never carrying a secret;
 // a full quota on host2 named with folder and sizes; heartbeats from inside an activity,
 // kept going while a single APPEND crawls; a retryable failure's wait before the next
-// attempt; cancellation between batches; a sync cut off mid-way resumed without duplicates.
+// attempt; cancellation between batches; a connection cut mid-folder redone over a new one
+// and, cut again and again, resumed by the retry, both without duplicates.
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
@@ -21,8 +22,8 @@ const corpus = buildCorpus();
 let hosts: Hosts;
 
 beforeAll(async () => {
-  hosts = await startHosts(['gina', 'hank', 'ivan', 'jack', 'kate', 'quinn'], { host2Quota: { quinn: '*:storage=200K' } });
-  for (const user of ['hank', 'ivan', 'jack', 'quinn']) await seedMailbox(hosts.host1, user, hosts.users[user].host1.password, corpus);
+  hosts = await startHosts(['gina', 'hank', 'ivan', 'jack', 'kate', 'lena', 'quinn'], { host2Quota: { quinn: '*:storage=200K' } });
+  for (const user of ['hank', 'ivan', 'jack', 'lena', 'quinn']) await seedMailbox(hosts.host1, user, hosts.users[user].host1.password, corpus);
 });
 afterAll(async () => {
   await hosts?.stop();
@@ -179,24 +180,35 @@ describe('inside a Temporal activity', () => {
     expect((await verifyMailbox(hosts.request('ivan'))).ok).toBe(true);
   });
 
-  it('a connection cut mid-copy is retryable; the retry completes without duplicates', async () => {
-    let kicked = false;
+  it('a connection cut mid-copy: the folder is done again over a new connection, nothing copied twice', async () => {
+    let kicks = 0;
     const req = hosts.request('jack', { tuning: { batchMessages: 1, parallelFolders: 1 } });
-    const err = await syncMailbox(req, (p) => {
-      if (!kicked && p.copied > 0) {
-        kicked = true;
+    const result = await syncMailbox(req, (p) => {
+      if (kicks === 0 && p.copied > 0) {
+        kicks++;
         hosts.host2.kick('jack'); // doveadm kick: the server closes jack's sessions
       }
+    });
+    expect(kicks).toBe(1);
+    expect(result.folders.some((f) => f.fullReason === 'connection lost mid-folder')).toBe(true);
+    // host2 holds host1's messages, each as often as host1 does (no copy twice).
+    const hashes = async (side: 'host1' | 'host2') => (await readMailbox(hosts[side], 'jack', hosts.users.jack[side].password)).map((m) => m.sha256).sort();
+    expect(await hashes('host2')).toEqual(await hashes('host1'));
+  });
+
+  it('a connection cut again and again is retryable; the retry completes without duplicates', async () => {
+    const req = hosts.request('lena', { tuning: { batchMessages: 1, parallelFolders: 1 } });
+    const err = await syncMailbox(req, (p) => {
+      if (p.copied > 0) hosts.host2.kick('lena'); // from the first copy on, no connection lasts
     }).then(
       () => undefined,
       (e: unknown) => e,
     );
-    expect(kicked).toBe(true);
     expect(err).toMatchObject({ type: 'ImapConnectionFailed', nonRetryable: false });
-    expect((err as Error).message).toMatch(/^host2 mailbox jack@example\.org/);
+    expect((err as Error).message).toMatch(/^host2 mailbox lena@example\.org/);
     const retry = await syncMailbox(req);
     expect(retry.totals.destinationMessages + retry.totals.copied).toBe(corpus.length);
-    expect((await readMailbox(hosts.host2, 'jack', hosts.users.jack.host2.password)).length).toBe(corpus.length);
+    expect((await readMailbox(hosts.host2, 'lena', hosts.users.lena.host2.password)).length).toBe(corpus.length);
   });
 
   it('outside an activity, progress goes to the callback', async () => {

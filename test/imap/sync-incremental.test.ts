@@ -2,13 +2,15 @@
 // next skip unchanged folders and copy only host1's new mail, and every other change on
 // either side (flags, expunges, additions on host2, a new UIDVALIDITY) still ends exactly
 // as a full run would. Each step chains the previous step's state, as a workflow does.
-// Then a retried activity resuming from its heartbeat checkpoint.
+// Then a retried activity resuming from its heartbeat checkpoint, and a connection lost
+// while copying new mail.
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { CancelledFailure } from '@temporalio/common';
 import { syncMailbox } from '../../activities/imap/sync-mailbox';
 import type { SyncHeartbeat, SyncRequest, SyncResult, SyncState } from '../../activities/imap/types';
 import { buildCorpus, fingerprints, makeMessage, readMailbox, seedMailbox } from './corpus';
 import { onServer, startHosts, uidOf, type Hosts } from './hosts';
+import { seedBulk, startThrottle } from '../faults/world';
 
 jest.setTimeout(60_000);
 
@@ -36,8 +38,8 @@ async function round(overrides: Partial<SyncRequest> = {}): Promise<SyncResult> 
 }
 
 beforeAll(async () => {
-  hosts = await startHosts(['kim', 'lou', 'max']);
-  for (const user of ['kim', 'lou']) await seedMailbox(hosts.host1, user, hosts.users[user].host1.password, corpus);
+  hosts = await startHosts(['kim', 'lou', 'max', 'nia']);
+  for (const user of ['kim', 'lou', 'nia']) await seedMailbox(hosts.host1, user, hosts.users[user].host1.password, corpus);
 });
 afterAll(async () => {
   await hosts?.stop();
@@ -220,5 +222,30 @@ describe('a retried activity', () => {
     expect(result.totals.copied).toBe(corpus.length);
     const [one, two] = await Promise.all([read('host1', 'lou'), read('host2', 'max')]);
     expect(fingerprints(two)).toEqual(fingerprints(one.map((m) => ({ ...m, folder: onHost2(m.folder) }))));
+  });
+
+  it('a connection lost while copying new mail: the folder is compared in full when redone, nothing copied twice', async () => {
+    // host2 at 100 KB/s (the same address for both runs: a state is kept per endpoint pair).
+    const throttle = await startThrottle(hosts.host2.port, 100 * 1024);
+    try {
+      const req = hosts.request('nia', { tuning: { batchMessages: 1, parallelFolders: 1 } });
+      req.destination.endpoint.port = throttle.port;
+      const first = await syncMailbox(req);
+      // New mail of ~600 KB: seconds to copy, long enough to cut it off.
+      await seedBulk(hosts.host1, 'nia', hosts.users.nia.host1.password, { folder: 'INBOX', count: 20, tag: 'later', largeEvery: 1, largeBytes: 30_000 });
+      let kicked = false;
+      const result = await syncMailbox({ ...req, previous: first.state }, (p) => {
+        if (!kicked && p.copied > 0) {
+          kicked = true;
+          hosts.host2.kick('nia');
+        }
+      });
+      expect(kicked).toBe(true);
+      expect(folder(result, 'INBOX')).toMatchObject({ mode: 'full', fullReason: 'connection lost mid-folder' });
+      expect(result.folders.filter((f) => f.destination !== 'INBOX').every((f) => f.mode === 'unchanged')).toBe(true);
+    } finally {
+      await throttle.close();
+    }
+    await expectInStep('nia');
   });
 });

@@ -1,6 +1,7 @@
 // Bad input never starts a migration: a generated set of malformed specs, each refused
 // with the field path of what is wrong (and never an echoed secret).
 import { demoSpec } from '../../scripts/sandbox/demo-spec';
+import { syncRequest } from '../../workflows/requests';
 import { parseSpec, SpecError, type ListedSpecInput, type MigrationSpecInput } from '../../workflows/spec';
 
 const now = new Date('2026-11-23T12:00:00Z');
@@ -101,6 +102,26 @@ cases.push([
   cases.push(['cut by DNS, kicking with a relative doveadm config', relativeKick, 'access.doveadmConfig']);
 }
 
+// 8. OAuth2 logins: what each mechanism and grant needs.
+const oauth2Login = (oauth2: Json, extra: Json = {}) => ({ user: 'alice@example.test', mechanism: 'oauth2', oauth2, ...extra });
+const client = { issuer: 'https://login.example.test', clientId: 'mailshift', clientSecret: 'env:CLIENT_SECRET', grant: 'client_credentials' };
+for (const [d, login, path] of [
+  ['oauth2 without its settings', { user: 'alice', mechanism: 'oauth2' }, 'oauth2'],
+  ['oauth2 with a credential too', oauth2Login(client, { credential: 'env:TOKEN' }), 'credential'],
+  ['oauth2 with a master user', oauth2Login(client, { masterUser: 'admin' }), 'masterUser'],
+  ['oauth2 settings for a password login', { user: 'alice', credential: 'env:PW', oauth2: client }, 'oauth2'],
+  ['oauth2 with neither issuer nor token endpoint', oauth2Login({ ...client, issuer: undefined }), 'oauth2.issuer'],
+  ['oauth2 with both issuer and token endpoint', oauth2Login({ ...client, tokenEndpoint: 'https://login.example.test/token' }), 'oauth2.tokenEndpoint'],
+  ['oauth2 refresh_token grant without a refresh token', oauth2Login({ ...client, grant: 'refresh_token' }), 'oauth2.refreshToken'],
+  ['oauth2 client_credentials with a refresh token', oauth2Login({ ...client, refreshToken: 'env:RT' }), 'oauth2.refreshToken'],
+  ['oauth2 refresh token given as a value', oauth2Login({ ...client, grant: 'refresh_token', refreshToken: 'hunter2' }), 'oauth2.refreshToken'],
+  ['oauth2 client secret given as a value', oauth2Login({ ...client, clientSecret: 'hunter2' }), 'oauth2.clientSecret'],
+  ['oauth2 issuer over plain http elsewhere than loopback', oauth2Login({ ...client, issuer: 'http://login.example.test' }), 'oauth2.issuer'],
+  ['oauth2 unknown grant', oauth2Login({ ...client, grant: 'password' }), 'oauth2.grant'],
+] as const) {
+  cases.push([d, mutate('mailboxes.1.destination', { ...(login as Json) }), `mailboxes[1].destination.${path}`]);
+}
+
 describe('malformed specs', () => {
   it('the valid spec they are derived from passes', () => {
     expect(parseSpec(valid(), now).name).toBe('sandbox-classical');
@@ -111,6 +132,18 @@ describe('malformed specs', () => {
     lucky.access = { method: 'dns', doveadmConfig: '/etc/dovecot/dovecot.conf' };
     lucky.dns.imapHost!.parkedAddresses = ['192.0.2.99'];
     expect(parseSpec(lucky, now).access).toEqual({ method: 'dns', doveadmConfig: '/etc/dovecot/dovecot.conf' });
+  });
+
+  it('takes OAuth2 logins: either grant, by issuer or token endpoint, over https or to loopback', () => {
+    const spec = valid();
+    spec.mailboxes[0].destination = oauth2Login(client) as never;
+    spec.mailboxes[1].source = oauth2Login({ ...client, issuer: undefined, tokenEndpoint: 'http://127.0.0.1:8080/token', grant: 'refresh_token', refreshToken: 'file:/etc/mailshift/rt', scope: 'imap' }) as never;
+    const parsed = parseSpec(spec, now);
+    expect(parsed.mailboxes[0].destination).toMatchObject({ mechanism: 'oauth2', oauth2: client });
+    expect(parsed.mailboxes[1].source.oauth2).toMatchObject({ grant: 'refresh_token', refreshToken: 'file:/etc/mailshift/rt' });
+    // ...and the sync activity is asked with them.
+    const req = syncRequest(parsed, parsed.mailboxes[0], 'presync', { deleteOnDestination: false, deleteOnSource: false });
+    expect(req.destination.login).toMatchObject({ mechanism: 'oauth2', oauth2: client });
   });
 
   it('a migration hour without its zone says a UTC offset is needed, with examples', () => {
