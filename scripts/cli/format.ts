@@ -69,6 +69,8 @@ export function auditLine(e: AuditEntry): string {
       return `${at}  FAILED     ${e.step}: ${e.error} (already changed: ${e.changed.join('; ') || 'nothing'})`;
     case 'canary':
       return `${at}  canary     ${e.outcome}: ${e.finding}`;
+    case 'mail-hold':
+      return `${at}  mail hold  ${e.step} (${e.wave}): ${e.users.length} user(s), ${e.held} message(s) held`;
     case 'own-mail-on-host2':
       return `${at}  own mail   ${e.mailbox}: ${e.messages} message(s) on host2 not from host1, never deleted`;
     default:
