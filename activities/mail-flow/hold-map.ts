@@ -5,6 +5,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import { withLock, writeAtomically } from '../access/deny-list';
 
+/** A line's key (lower-cased, as postmap folds hash keys); none for comments and blank lines. */
+const keyOf = (line: string): string | undefined => (line.trimStart().startsWith('#') ? undefined : line.trim().split(/\s+/)[0]?.toLowerCase() || undefined);
+
 /** Sets (value) or removes (null) each address's entry; says whether the file changed. */
 export async function updateMap(file: string, entries: Map<string, string | null>): Promise<boolean> {
   return withLock(file, async () => {
@@ -12,8 +15,8 @@ export async function updateMap(file: string, entries: Map<string, string | null
       if (e.code === 'ENOENT') return undefined;
       throw e;
     });
-    const lines = before ? (await readFile(file, 'utf8')).split('\n').filter((l, i, all) => l !== '' || i < all.length - 1) : [];
-    const keyOf = (line: string) => (line.trimStart().startsWith('#') ? undefined : line.trim().split(/\s+/)[0]?.toLowerCase());
+    const lines = before ? (await readFile(file, 'utf8')).split('\n') : [];
+    if (lines.at(-1) === '') lines.pop();
     const kept = lines.filter((l) => {
       const key = keyOf(l);
       return !key || !entries.has(key);
@@ -30,10 +33,5 @@ export async function updateMap(file: string, entries: Map<string, string | null
 /** The addresses a map has an entry for. */
 export async function mapKeys(file: string): Promise<Set<string>> {
   const content = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? '' : Promise.reject(e)));
-  return new Set(
-    content
-      .split('\n')
-      .filter((l) => l.trim() && !l.trimStart().startsWith('#'))
-      .map((l) => l.trim().split(/\s+/)[0].toLowerCase()),
-  );
+  return new Set(content.split('\n').flatMap((l) => keyOf(l) ?? []));
 }
