@@ -8,6 +8,7 @@ import { RollbackRequested } from './gates';
 import { releaseRefusal } from './phase-rules';
 import { act } from './runbook-activities';
 import type { Runbook } from './runbook';
+import { mailAddressOf } from './mail-address';
 import type { MailHoldSpec, MigrationSpec } from './spec';
 import { stopAtStepFailed } from './step-failed';
 
@@ -21,11 +22,7 @@ const LOOK_EVERY_MS = 10_000;
 const PENDING_WAIT_MS = 30 * 60_000;
 const nowIso = () => new Date().toISOString();
 
-/** The address host1's MTA receives a user's mail at: the host1 user when it is one, else user@<MX domain>. */
-export function holdAddresses(spec: MigrationSpec, users: string[]): string[] {
-  const domain = spec.dns.mx.name.replace(/\.$/, '');
-  return users.map((u) => (u.includes('@') ? u : `${u}@${domain}`));
-}
+const holdAddresses = (spec: MigrationSpec, users: string[]): string[] => users.map((u) => mailAddressOf(u, spec.dns.mx.name));
 
 /** Before the wave's final sync: hold its mail, then wait until none is pending on host1's MTA. */
 export async function holdWaveMail(run: Runbook, wave: string): Promise<void> {

@@ -4,6 +4,7 @@
 // with its field path. Secrets are never here: only references (`env:NAME`, `file:/path`)
 // that activities resolve.
 import { z } from 'zod';
+import { mailAddressOf } from './mail-address';
 import { jsonBytes, PAYLOAD_BUDGET_BYTES } from './payload-budget';
 
 /** A secret by reference, resolved inside activities: `env:NAME` or `file:/absolute/path`. */
@@ -148,6 +149,12 @@ const absolutePath = z.string().regex(/^\//, { message: 'must be an absolute pat
 const transport = z
   .string()
   .regex(/^(lmtp|smtp|relay):[^\s\p{Cc}]+$/u, { message: 'must be a Postfix transport such as lmtp:inet:host:port or smtp:[host]:port' });
+
+/** A recipient address as host1's MTA gets it, written as a Postfix map key: one plain word, never option-like. */
+export const holdAddress = z
+  .string()
+  .max(320)
+  .regex(/^[^-\s@\p{Cc}#][^\s@\p{Cc}#]*@[A-Za-z0-9.-]+$/u, { message: 'must be a plain address (local@domain, no spaces or "#")' });
 
 /** How host1's MTA holds and releases a wave's mail (activities/mail-flow/hold.ts). */
 export const mailHoldProvider = z.discriminatedUnion('provider', [
@@ -388,6 +395,13 @@ export const migrationSpec = z
       if (spec.dns.provider.kind === 'powerdns' && !spec.dns.checkResolvers.length) {
         ctx.addIssue({ code: 'custom', path: ['dns', 'checkResolvers'], message: "the canary asks DNS for the MX: list a resolver (the PowerDNS API answers no DNS queries)" });
       }
+    }
+    if (spec.mailFlow.hold) {
+      spec.mailboxes.forEach((m, i) => {
+        if (!holdAddress.safeParse(mailAddressOf(m.source.user, spec.dns.mx.name)).success) {
+          ctx.addIssue({ code: 'custom', path: ['mailboxes', i, 'source', 'user'], message: 'mailFlow.hold needs a plain address (or a plain name at dns.mx.name) here' });
+        }
+      });
     }
     if (!inZone(spec.dns.mx.name)) ctx.addIssue({ code: 'custom', path: ['dns', 'mx', 'name'], message: `is not in zone ${spec.dns.zone}` });
     if (spec.dns.imapHost && !inZone(spec.dns.imapHost.name)) {

@@ -2,15 +2,9 @@
 // on rollback): the activities' inputs. The provider is the spec's mailFlow.hold
 // (workflows/spec.ts), pluggable like access and DNS; only `postfix` exists now.
 import { z } from 'zod';
-import { mailHoldProvider } from '../../workflows/spec';
+import { holdAddress, mailHoldProvider } from '../../workflows/spec';
 
 export type MailHoldConfig = z.output<typeof mailHoldProvider>;
-
-/** A recipient address as it reaches host1's MTA: one line of a Postfix map key, never option-like. */
-export const holdAddress = z
-  .string()
-  .max(320)
-  .regex(/^[^-\s@\p{Cc}#][^\s@\p{Cc}#]*@[A-Za-z0-9.-]+$/u, { message: 'must be a plain address (local@domain, no spaces or "#")' });
 
 export const mailHoldInput = z.strictObject({
   hold: mailHoldProvider,
@@ -30,8 +24,6 @@ export interface QueuedFor {
   held: number;
   /** Not yet delivered and not held: incoming, active, deferred (and maildrop). */
   pending: number;
-  /** Held messages with a recipient held for someone else too (another wave): not released with these. */
-  sharedWithOthers: number;
 }
 
 export interface MailHoldReport {

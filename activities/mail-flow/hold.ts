@@ -55,15 +55,9 @@ export async function holdMail(raw: MailHoldInput): Promise<MailHoldReport> {
 /** What the queue holds for the addresses: the cut-over waits until nothing is pending for them. */
 export async function mailQueue(raw: MailHoldInput): Promise<QueuedFor> {
   const { hold, addresses } = parse(mailHoldInput, raw, 'mail queue');
-  const wanted = new Set(lower(addresses));
-  const heldFor = await mapKeys(maps(hold).holdMap);
-  const ours = (await listQueue(hold.configDir)).filter((m) => forAny(m, wanted));
-  const held = ours.filter((m) => m.queue === 'hold');
-  return {
-    held: held.length,
-    pending: ours.length - held.length,
-    sharedWithOthers: held.filter((m) => m.recipients.some((r) => !wanted.has(r) && heldFor.has(r))).length,
-  };
+  const ours = (await listQueue(hold.configDir)).filter((m) => forAny(m, new Set(lower(addresses))));
+  const held = ours.filter((m) => m.queue === 'hold').length;
+  return { held, pending: ours.length - held };
 }
 
 /** Re-routes the addresses (to host2) or drops the re-route (host1), removes their hold and releases their held mail. */

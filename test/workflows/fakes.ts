@@ -171,7 +171,7 @@ export function fakeActivities(world: FakeWorld): typeof activities {
     async mailQueue(input: { addresses: string[] }) {
       record('mailQueue', input);
       const held = input.addresses.reduce((n, a) => n + (world.held.get(a) ?? 0), 0);
-      return { held, pending: world.mailPending.shift() ?? 0, sharedWithOthers: 0 };
+      return { held, pending: world.mailPending.shift() ?? 0 };
     },
     async releaseMail(input: { addresses: string[] }) {
       record('releaseMail', input);
