@@ -163,8 +163,14 @@ export const mailHoldProvider = z.discriminatedUnion('provider', [
     configDir: absolutePath.describe("host1's Postfix config directory (postfix/postqueue/postsuper -c); the activities run on a worker beside that MTA, as root"),
     holdMap: absolutePath
       .optional()
-      .describe('the hash map main.cf checks with check_recipient_access in smtpd_recipient_restrictions; default: <configDir>/mailshift-hold'),
-    transportMap: absolutePath.optional().describe('a hash map listed in main.cf transport_maps; default: <configDir>/mailshift-transport'),
+      .describe(
+        "the hash map main.cf checks with check_recipient_access in smtpd_recipient_restrictions; default: <configDir>/mailshift-hold. mailshift rewrites the migrated users' entries in it (other lines are kept)",
+      ),
+    transportMap: absolutePath
+      .optional()
+      .describe(
+        "a hash map listed in main.cf transport_maps; default: <configDir>/mailshift-transport. mailshift rewrites the migrated users' entries in it (other lines are kept): give it a map of its own",
+      ),
     host2Transport: transport.describe("where released mail for the wave's users goes: host2's delivery, e.g. lmtp:inet:10.0.0.2:24 or smtp:[mail2.example.com]:25"),
   }),
 ]);
