@@ -70,6 +70,18 @@ export function assertMxMayMove(finalSync: FinalSyncOutcome | undefined, mailbox
 }
 
 /**
+ * Held mail is released into host2 only for mailboxes whose final sync was verified with
+ * nothing missing: released earlier, new mail would sit on host2 beside a mailbox the
+ * final sync has not completed, and a failed sync would be retried over it.
+ */
+export function releaseRefusal(finalSync: FinalSyncOutcome | undefined, mailboxes: string[]): string | undefined {
+  const unverified = mailboxes.filter((m) => finalSync?.missing[m] !== 0);
+  if (!unverified.length) return undefined;
+  const why = (m: string) => finalSync?.failed[m] ?? (finalSync?.missing[m] ? `${finalSync.missing[m]} missing on host2` : 'no verified final sync');
+  return `held mail cannot be released into host2: ${unverified.slice(0, 10).map((m) => `${m} (${why(m)})`).join(', ')}${unverified.length > 10 ? `, … (${unverified.length} in all)` : ''}`;
+}
+
+/**
  * The steps an approver may skip when they fail: a notice (tell users another way), a
  * post-sync (the next one catches up), restoring the TTL (do it by hand), the canary
  * (check the mail flow another way: gate canary lets it go on too). Never a step the

@@ -4,6 +4,7 @@
 // Users and approvers are told what is true.
 import { sleep } from '@temporalio/workflow';
 import { changeRecord, recordKey } from './dns-steps';
+import { releaseHeldToHost1 } from './mail-hold';
 import { notifyApprovers, notifyUsers } from './notices';
 import { accessAct } from './runbook-activities';
 import type { Runbook } from './runbook';
@@ -27,11 +28,17 @@ export async function rollback(run: Runbook): Promise<MigrationReport> {
     await withRecovery(run, 'rollback: access', () => accessAct.restoreAccess({ method: run.spec.access, users: run.accessCut, phase: 'rollback' }));
     run.audit.push({ at: new Date().toISOString(), kind: 'access', step: 'restore', users: run.accessCut });
   }
+  // Mail re-routed to host2 on host1's MTA reached host2 as if the MX had moved.
+  const reroutedToHost2 = Object.values(run.mailHold).some((h) => h.released);
+  await withRecovery(run, 'rollback: mail hold', () => releaseHeldToHost1(run));
   let copiedBack = 0;
-  if (mxWasOnHost2) {
+  const copyBack = mxWasOnHost2 || reroutedToHost2;
+  if (copyBack) {
     // Servers that cached the MX may deliver to host2 for one more low TTL.
-    run.enter('rolling back: waiting the low TTL');
-    await sleep(run.spec.dns.lowTtl * 1000);
+    if (mxWasOnHost2) {
+      run.enter('rolling back: waiting the low TTL');
+      await sleep(run.spec.dns.lowTtl * 1000);
+    }
     run.enter('rolling back: copying host2 mail back');
     let users = run.usersOf();
     for (;;) {
@@ -43,7 +50,7 @@ export async function rollback(run: Runbook): Promise<MigrationReport> {
     }
   }
   const by = run.gates.rollbackRequested;
-  const mailNote = mxWasOnHost2
+  const mailNote = copyBack
     ? `Mail that reached the new server meanwhile (${copiedBack} message(s) in all) was copied back to your mailbox.`
     : 'No mail is lost: it all stayed on your usual mail server.';
   await withRecovery(run, 'notice', () => notifyUsers(run, 'users-rollback', run.usersOf(), { mailNote }));
@@ -53,7 +60,7 @@ export async function rollback(run: Runbook): Promise<MigrationReport> {
       comment: by?.comment ?? '',
       restored:
         `DNS records: ${run.originalRecords.map((r) => `${r.name} ${r.type}`).join(', ') || 'none changed'}; host1 access: ${run.accessCut.length} user(s)` +
-        (mxWasOnHost2 ? `; ${copiedBack} message(s) copied back from host2` : ''),
+        (copyBack ? `; ${copiedBack} message(s) copied back from host2` : ''),
     }),
   );
   return run.report('rolled-back');

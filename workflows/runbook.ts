@@ -25,6 +25,7 @@ import { finalSyncEstimateMs } from './estimate';
 import { Gates, RollbackRequested } from './gates';
 import { handOverToHost2 } from './hand-over';
 import { GATE_MEANING } from './gate-meaning';
+import type { WaveMailHold } from './mail-hold';
 import { notifyApprovers, notifyUsers } from './notices';
 import { jsonBytes, PAYLOAD_BUDGET_BYTES, statesWithin } from './payload-budget';
 import type { FinalSyncOutcome } from './phase-rules';
@@ -62,6 +63,8 @@ export class Runbook {
   /** Each mailbox's sync state from its last sync round, handed to the next one. */
   syncStates: Record<string, SyncState> = {};
   quietRounds = 0;
+  /** Waves whose incoming mail was held on host1's MTA (spec mailFlow.hold): what rollback releases back to host1. */
+  mailHold: Record<string, WaveMailHold> = {};
   /** Why the runbook waits at gate `dns-conflict`. */
   conflict: string | undefined;
   /** Why the runbook waits at gate `step-failed`. */
@@ -86,6 +89,7 @@ export class Runbook {
       this.finalSync = resumed.finalSync;
       this.syncStates = resumed.syncStates;
       this.quietRounds = resumed.quietRounds;
+      this.mailHold = resumed.mailHold ?? {};
     }
     this.gates = new Gates({
       approvers: this.spec.approvals.approvers,
@@ -124,6 +128,7 @@ export class Runbook {
       mailboxes: shown,
       ...(omitted && { mailboxesOmitted: omitted }),
       waves: waveTotals(this.mailboxes, this.accessCut),
+      ...(Object.keys(this.mailHold).length && { mailHold: this.mailHold }),
       rounds: this.rounds,
       finalSyncEstimateMs: finalSyncEstimateMs(this.rounds),
       steps: stepsOf(this.spec.scenario).map((s) => s.label),
@@ -194,6 +199,7 @@ export class Runbook {
       finalSync: this.finalSync,
       syncStates: {},
       quietRounds: this.quietRounds,
+      mailHold: this.mailHold,
       paused: this.gates.paused,
       rollbackRequested: this.gates.rollbackRequested,
     };

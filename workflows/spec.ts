@@ -4,6 +4,7 @@
 // with its field path. Secrets are never here: only references (`env:NAME`, `file:/path`)
 // that activities resolve.
 import { z } from 'zod';
+import { mailAddressOf } from './mail-address';
 import { jsonBytes, PAYLOAD_BUDGET_BYTES } from './payload-budget';
 
 /** A secret by reference, resolved inside activities: `env:NAME` or `file:/absolute/path`. */
@@ -193,6 +194,38 @@ export const dns = z.strictObject({
   checkResolvers: z.array(z.string()).default([]).describe('resolvers that must also answer the new records before the runbook goes on'),
 });
 
+const absolutePath = z.string().regex(/^\//, { message: 'must be an absolute path' });
+
+/** A Postfix transport: `lmtp:inet:127.0.0.1:24`, `lmtp:unix:/path`, `smtp:[host]:25`. */
+const transport = z
+  .string()
+  .regex(/^(lmtp|smtp|relay):[^\s\p{Cc}]+$/u, { message: 'must be a Postfix transport such as lmtp:inet:host:port or smtp:[host]:port' });
+
+/** A recipient address as host1's MTA gets it, written as a Postfix map key: one plain word, never option-like. */
+export const holdAddress = z
+  .string()
+  .max(320)
+  .regex(/^[^-\s@\p{Cc}#][^\s@\p{Cc}#]*@[A-Za-z0-9.-]+$/u, { message: 'must be a plain address (local@domain, no spaces or "#")' });
+
+/** How host1's MTA holds and releases a wave's mail (activities/mail-flow/hold.ts). */
+export const mailHoldProvider = z.discriminatedUnion('provider', [
+  z.strictObject({
+    provider: z.literal('postfix').describe('the MTA in front of host1: postfix (the only provider for now), its commands run on a worker beside it'),
+    configDir: absolutePath.describe("host1's Postfix config directory (postfix/postqueue/postsuper -c); the activities run on a worker beside that MTA, as root"),
+    holdMap: absolutePath
+      .optional()
+      .describe(
+        "the hash map main.cf checks with check_recipient_access in smtpd_recipient_restrictions; default: <configDir>/mailshift-hold. mailshift rewrites the migrated users' entries in it (other lines are kept)",
+      ),
+    transportMap: absolutePath
+      .optional()
+      .describe(
+        "a hash map listed in main.cf transport_maps; default: <configDir>/mailshift-transport. mailshift rewrites the migrated users' entries in it (other lines are kept): give it a map of its own",
+      ),
+    host2Transport: transport.describe("where released mail for the wave's users goes: host2's delivery, e.g. lmtp:inet:10.0.0.2:24 or smtp:[mail2.example.com]:25"),
+  }),
+]);
+
 /** After the MX switch: does mail for the domain really reach host2? (workflows/canary.ts) */
 export const mailFlow = z.strictObject({
   canary: z
@@ -214,9 +247,12 @@ export const mailFlow = z.strictObject({
     .describe(
       "after the MX switch and its TTL wait, one marked message goes to the MX as DNS answers it (asked through dns.checkResolvers, else the DNS provider's own server) and must arrive on host2, not host1, before users are told host1 is gone; else the runbook stops at gate canary. Without it the mail flow is not checked",
     ),
+  hold: mailHoldProvider
+    .optional()
+    .describe(
+      "at each wave's cut-over, host1's MTA holds the wave's incoming mail (addressed to mailboxes[].source.user, or user@dns.mx.name when it is no address) and the runbook waits until none for them is pending in its queue; after the final sync is verified, that mail is re-routed to host2 and released. A rollback releases it back to host1. Provider postfix only for now. Without it, mail reaching host1 during the cut-over waits for the post-syncs",
+    ),
 });
-
-const absolutePath = z.string().regex(/^\//, { message: 'must be an absolute path' });
 
 /** A folder pattern compiles as the sync engine compiles it (activities/imap/folder-plan.ts). */
 const folderPattern = z.string().superRefine((pattern, ctx) => {
@@ -417,6 +453,13 @@ export const migrationSpec = z
         ctx.addIssue({ code: 'custom', path: ['dns', 'checkResolvers'], message: "the canary asks DNS for the MX: list a resolver (the PowerDNS API answers no DNS queries)" });
       }
     }
+    if (spec.mailFlow.hold) {
+      spec.mailboxes.forEach((m, i) => {
+        if (!holdAddress.safeParse(mailAddressOf(m.source.user, spec.dns.mx.name)).success) {
+          ctx.addIssue({ code: 'custom', path: ['mailboxes', i, 'source', 'user'], message: 'mailFlow.hold needs a plain address (or a plain name at dns.mx.name) here' });
+        }
+      });
+    }
     if (!inZone(spec.dns.mx.name)) ctx.addIssue({ code: 'custom', path: ['dns', 'mx', 'name'], message: `is not in zone ${spec.dns.zone}` });
     if (spec.dns.imapHost && !inZone(spec.dns.imapHost.name)) {
       ctx.addIssue({ code: 'custom', path: ['dns', 'imapHost', 'name'], message: `is not in zone ${spec.dns.zone}` });
@@ -434,6 +477,7 @@ export type Mailbox = z.output<typeof mailbox>;
 export type DnsProvider = z.output<typeof dnsProvider>;
 export type AccessMethod = z.output<typeof accessMethod>;
 export type CanarySpec = NonNullable<z.output<typeof mailFlow>['canary']>;
+export type MailHoldSpec = NonNullable<z.output<typeof mailFlow>['hold']>;
 
 export class SpecError extends Error {
   constructor(readonly problems: string[]) {

@@ -4,6 +4,7 @@ import type { AuditEntry, DnsRecordSet } from './audit';
 import type { AuditOmitted } from './audit-log';
 import type { MailboxOutcome, RoundKind } from './mailbox-round';
 import type { GateName } from './spec';
+import type { WaveMailHold } from './mail-hold';
 import type { WaveTotals } from './wave-totals';
 
 export interface RoundSummary {
@@ -50,6 +51,8 @@ export interface MigrationStatus {
   mailboxesOmitted?: number;
   /** Counts per wave, over every mailbox. */
   waves: WaveTotals[];
+  /** Waves whose incoming mail is or was held on host1's MTA (spec mailFlow.hold): messages held, and whether released to host2. */
+  mailHold?: Record<string, WaveMailHold>;
   rounds: RoundSummary[];
   /** The last pre-sync round's duration: what the final sync should take. */
   finalSyncEstimateMs?: number;

@@ -23,11 +23,13 @@ export function changedSoFar(run: Runbook): string[] {
     return [r ? `DNS ${r.name} ${r.type} is now ${r.values.join(', ')} (TTL ${r.ttl})` : `DNS ${key.replace('/', ' ')} is deleted`];
   });
   const onHost2 = Object.values(run.mailboxes).filter((m) => m.usersOnHost2).length;
+  const held = Object.entries(run.mailHold);
   return [
     ...dns,
     run.mxOnHost2 ? 'the MX points to host2: new mail arrives there' : '',
     run.accessCut.length ? `access to host1 is cut for ${run.accessCut.length} user(s)` : '',
     onHost2 ? `${onHost2} user(s) were given host2` : '',
+    ...held.map(([wave, h]) => (h.released ? `mail for ${wave} is re-routed to host2 on host1's MTA` : `mail for ${wave} is held on host1's MTA (${h.held} message(s))`)),
   ].filter(Boolean);
 }
 

@@ -33,7 +33,7 @@ const CHECK_AND_SWITCH_MX: TimelineStep[] = [
 
 export const CLASSICAL_STEPS: TimelineStep[] = [
   ...PREPARE,
-  { label: 'each wave: gate cutover, cut access, final sync', phases: ['waiting for cutover', 'cut-over', 'final sync'] },
+  { label: 'each wave: gate cutover, cut access, final sync', phases: ['waiting for cutover', 'cut-over', 'holding mail', 'final sync', 'releasing held mail to host2'] },
   ...CHECK_AND_SWITCH_MX,
   { label: 'post-sync', phases: ['post-sync'] },
   ...FINISH,
@@ -45,7 +45,7 @@ export const LUCKY_STEPS: TimelineStep[] = [
   { label: 'gate cutover', phases: ['waiting for cutover'] },
   { label: 'access by DNS: park the IMAP host name', phases: [] },
   { label: 'access by DNS: wait the low TTL', phases: ['waiting the low TTL'] },
-  { label: 'each wave: cut access, final sync', phases: ['cut-over', 'final sync'] },
+  { label: 'each wave: cut access, final sync', phases: ['cut-over', 'holding mail', 'final sync', 'releasing held mail to host2'] },
   ...CHECK_AND_SWITCH_MX,
   { label: 'post-sync', phases: ['post-sync'] },
   { label: 'gate shutdown-old', phases: ['waiting for shutdown-old'] },

@@ -2,6 +2,7 @@
 // each wave's cut-over and final sync, and the post-syncs. Each round is a mailboxRound
 // child workflow; the runbook keeps its summary and each mailbox's sync state.
 import { ApplicationFailure, condition, executeChild, workflowInfo } from '@temporalio/workflow';
+import { holdWaveMail, releaseWaveMail } from './mail-hold';
 import { mailboxRound, type MailboxOutcome, type RoundInput, type RoundKind } from './mailbox-round';
 import { cutoverTimes, notifyUsers } from './notices';
 import { withStatesWithinBudget } from './payload-budget';
@@ -159,8 +160,10 @@ export async function cutAccessAndFinalSync(run: Runbook, wave: string): Promise
     await act.closeSessions({ doveadmConfig: access.doveadmConfig, users });
     run.audit.push({ at: nowIso(), kind: 'access', step: 'close sessions', users });
   }
+  await holdWaveMail(run, wave);
   await run.step(`final sync: ${wave}`);
   recordFinalSync(run, await round(run, 'final', { wave }));
+  await releaseWaveMail(run, wave, async (users) => recordFinalSync(run, await round(run, 'final', { users })));
 }
 
 function recordFinalSync(run: Runbook, outcomes: MailboxOutcome[]): void {

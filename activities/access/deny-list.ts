@@ -84,7 +84,8 @@ export async function updateDenyList(
   });
 }
 
-async function writeAtomically(file: string, content: string, before: Awaited<ReturnType<typeof stat>> | undefined): Promise<void> {
+/** Replaces the file whole (temp file, fsync, rename), keeping its mode and owner, with an mtime its readers have not seen. */
+export async function writeAtomically(file: string, content: string, before: Awaited<ReturnType<typeof stat>> | undefined): Promise<void> {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
@@ -116,7 +117,8 @@ async function writeAtomically(file: string, content: string, before: Awaited<Re
   }
 }
 
-async function withLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
+/** Runs `fn` holding `<file>.lock` (one change to the file at a time, across workers). */
+export async function withLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
   const lock = `${file}.lock`;
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (;;) {
@@ -130,7 +132,7 @@ async function withLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
       const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
       if (age > LOCK_STALE_MS) await rm(lock, { force: true });
       else if (Date.now() > deadline) {
-        throw ApplicationFailure.retryable(`deny list ${file} is locked by another change (${lock}) for over ${LOCK_WAIT_MS / 1000} s`, 'AccessDenyListLocked');
+        throw ApplicationFailure.retryable(`${file} is locked by another change (${lock}) for over ${LOCK_WAIT_MS / 1000} s`, 'AccessDenyListLocked');
       } else await new Promise((r) => setTimeout(r, 50 + Math.random() * 100));
     }
   }

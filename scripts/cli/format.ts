@@ -70,6 +70,8 @@ export function auditLine(e: AuditEntry): string {
       return `${at}  FAILED     ${e.step}: ${e.error} (already changed: ${e.changed.join('; ') || 'nothing'})`;
     case 'canary':
       return `${at}  canary     ${e.outcome}: ${e.finding}`;
+    case 'mail-hold':
+      return `${at}  mail hold  ${e.step} (${e.wave}): ${e.users.length} user(s), ${e.held} message(s) held`;
     case 'own-mail-on-host2':
       return `${at}  own mail   ${e.mailbox}: ${e.messages} message(s) on host2 not from host1, never deleted`;
     default:
@@ -84,6 +86,9 @@ export function omittedLine(o: AuditOmitted): string {
     .join(', ');
   return `(${o.entries} entries written between ${o.from} and ${o.until} are left out of the log to keep it small: ${kinds})`;
 }
+
+/** A wave's mail hold on host1's MTA (spec mailFlow.hold), when it had one. */
+const heldLine = (h?: { held: number; released: boolean }) => (!h ? '' : h.released ? ', mail re-routed to host2' : `, ${h.held} message(s) held on host1's MTA`);
 
 const roundLine = (r: RoundSummary, total: number) =>
   `${r.kind}${r.wave ? ` (${r.wave})` : ''}: ${r.mailboxes - r.failed.length}/${r.mailboxes} mailboxes ok ${bar(r.mailboxes - r.failed.length, total)}, ` +
@@ -121,7 +126,7 @@ export function renderStatus(v: StatusView, now: Date, auditCount = 8): string {
     '',
     ...s.waves.map(
       (w) =>
-        `wave ${w.wave}: ${w.mailboxes} mailbox(es), ${w.synced} synced, ${w.failed} failed, ${w.cut} cut from host1, ${w.onHost2} on host2`,
+        `wave ${w.wave}: ${w.mailboxes} mailbox(es), ${w.synced} synced, ${w.failed} failed, ${w.cut} cut from host1, ${w.onHost2} on host2` + heldLine(s.mailHold?.[w.wave]),
     ),
     '',
     `mailboxes (${total}${s.mailboxesOmitted ? `; ${users.length} listed, failing first` : ''}), progress through: ${MAILBOX_STAGES.join(' > ')}`,

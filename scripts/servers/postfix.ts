@@ -62,6 +62,9 @@ virtual_mailbox_domains = ${o.domains.join(', ')}
 virtual_transport = lmtp:inet:${o.lmtp.host}:${o.lmtp.port}
 default_transport = error:outbound mail disabled in tests
 relay_transport = error:outbound mail disabled in tests
+# The maps mailshift's hold and release own (activities/mail-flow/hold.ts).
+smtpd_recipient_restrictions = check_recipient_access hash:${d}/etc/mailshift-hold
+transport_maps = hash:${d}/etc/mailshift-transport
 maillog_file = ${d}/log/maillog
 maillog_file_prefixes = ${d}/log
 biff = no
@@ -159,6 +162,11 @@ export async function startPostfix(o: PostfixOptions): Promise<PostfixServer> {
   const past = new Date(Date.now() - 10_000);
   utimesSync(mainFile, past, past);
   writeFileSync(path.join(configDir, 'master.cf'), masterCf(o));
+  for (const map of ['mailshift-hold', 'mailshift-transport']) {
+    const file = path.join(configDir, map);
+    if (!existsSync(file)) writeFileSync(file, '');
+    spawnSync('postmap', ['-c', configDir, `hash:${file}`], { stdio: 'ignore' });
+  }
   const logFile = path.join(o.dir, 'log', 'maillog');
   const stop = () => stopMaster(o.dir, configDir);
   // A master left running by an earlier run (pitfall 8: it outlives who started it).

@@ -28,3 +28,14 @@ it('messages a final sync left missing on host2 are', () => {
   const l = line({ wave: 'all', usersOnHost2: false, last: { mailbox: 'alice', ok: true, copied: 3, deleted: 0, missing: 2, kind: 'final' } });
   expect(l).toMatch(/last final ok, 3 copied, 2 MISSING$/);
 });
+
+it("each wave's line says how much of its mail host1's MTA holds, or that it goes to host2", () => {
+  const wave = (name: string) => ({ wave: name, mailboxes: 1, synced: 1, failed: 0, cut: 1, onHost2: 0 });
+  const s: MigrationStatus = { ...status({ wave: 'w1', usersOnHost2: false }), waves: [wave('w1'), wave('w2'), wave('w3')], mailHold: { w1: { held: 0, released: true }, w2: { held: 4, released: false } } };
+  const lines = renderStatus({ workflowId: 'migration-acme', execution: 'RUNNING', status: s }, new Date()).split('\n');
+  expect(lines.filter((l) => l.startsWith('wave '))).toEqual([
+    'wave w1: 1 mailbox(es), 1 synced, 0 failed, 1 cut from host1, 0 on host2, mail re-routed to host2',
+    "wave w2: 1 mailbox(es), 1 synced, 0 failed, 1 cut from host1, 0 on host2, 4 message(s) held on host1's MTA",
+    'wave w3: 1 mailbox(es), 1 synced, 0 failed, 1 cut from host1, 0 on host2',
+  ]);
+});

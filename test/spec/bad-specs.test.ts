@@ -101,6 +101,13 @@ cases.push([
   relativeKick.dns.imapHost!.parkedAddresses = ['192.0.2.99'];
   cases.push(['cut by DNS, kicking with a relative doveadm config', relativeKick, 'access.doveadmConfig']);
 }
+{
+  const hold = { provider: 'postfix', configDir: '/etc/postfix', host2Transport: 'lmtp:inet:10.0.0.2:24' };
+  cases.push(['mail hold with a relative config dir', mutate('mailFlow', { hold: { ...hold, configDir: 'postfix' } }), 'mailFlow.hold.configDir']);
+  cases.push(['mail hold re-routing to no transport', mutate('mailFlow', { hold: { ...hold, host2Transport: '10.0.0.2' } }), 'mailFlow.hold.host2Transport']);
+  cases.push(['mail hold for an unknown MTA', mutate('mailFlow', { hold: { ...hold, provider: 'exim' } }), 'mailFlow.hold.provider']);
+  cases.push(['mail hold for a user that is no map key', mutate('mailboxes.1.source.user', 'bob smith', mutate('mailFlow', { hold }) as MigrationSpecInput), 'mailboxes[1].source.user']);
+}
 
 // 8. OAuth2 logins: what each mechanism and grant needs.
 const oauth2Login = (oauth2: Json, extra: Json = {}) => ({ user: 'alice@example.test', mechanism: 'oauth2', oauth2, ...extra });

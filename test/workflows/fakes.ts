@@ -38,6 +38,10 @@ export interface FakeWorld {
   canaryLandsOn: 'host1' | 'host2' | 'nowhere' | 'refused';
   /** Where each canary sent landed, by token. */
   canaries: Map<string, 'host1' | 'host2' | 'nowhere'>;
+  /** Messages mailQueue reports still pending (active/deferred) for the held addresses, in turn (then 0). */
+  mailPending: number[];
+  /** Messages held on host1's MTA for each holdMail's addresses, by address. */
+  held: Map<string, number>;
 }
 
 export function fakeWorld(initial: DnsRecordSet[]): FakeWorld {
@@ -52,6 +56,8 @@ export function fakeWorld(initial: DnsRecordSet[]): FakeWorld {
     propagation: [],
     canaryLandsOn: 'host2',
     canaries: new Map(),
+    mailPending: [],
+    held: new Map(),
   };
 }
 
@@ -156,6 +162,22 @@ export function fakeActivities(world: FakeWorld): typeof activities {
       record('findCanary', input);
       const landed = world.canaries.get(input.token);
       return { host1: landed === 'host1' ? 1 : 0, host2: landed === 'host2' ? 1 : 0 };
+    },
+    async holdMail(input: { addresses: string[] }) {
+      record('holdMail', input);
+      for (const a of input.addresses) world.held.set(a, world.held.get(a) ?? 1);
+      return { changed: true, released: 0 };
+    },
+    async mailQueue(input: { addresses: string[] }) {
+      record('mailQueue', input);
+      const held = input.addresses.reduce((n, a) => n + (world.held.get(a) ?? 0), 0);
+      return { held, pending: world.mailPending.shift() ?? 0 };
+    },
+    async releaseMail(input: { addresses: string[] }) {
+      record('releaseMail', input);
+      const released = input.addresses.reduce((n, a) => n + (world.held.get(a) ?? 0), 0);
+      for (const a of input.addresses) world.held.delete(a);
+      return { changed: true, released };
     },
     async sendNotice(input: unknown) {
       record('sendNotice', input);

@@ -1,7 +1,7 @@
 // Each phase rule, attacked: a sync that would delete on host2 once mail or users are
 // there, an MX switch before every mailbox's verified final sync, a skip of a step the
 // promises rest on.
-import { assertMxMayMove, deletePermissions, maySkip, mxMoveRefusal, type SyncKind } from '../../workflows/phase-rules';
+import { assertMxMayMove, deletePermissions, maySkip, mxMoveRefusal, releaseRefusal, type SyncKind } from '../../workflows/phase-rules';
 
 const kinds: SyncKind[] = ['presync', 'final', 'postsync', 'reverse'];
 
@@ -79,5 +79,18 @@ describe('which failed steps may be skipped', () => {
     for (const step of ['preflight', 'final sync', 'cut-over: everyone', 'switch MX', 'lower TTL', 'hand-over', 'rollback: copy back', 'rollback: DNS']) {
       expect(maySkip(step)).toBe(false);
     }
+  });
+});
+
+describe('releasing held mail into host2', () => {
+  it('refuses every mailbox without a final sync verified with nothing missing', () => {
+    const users = ['alice', 'bob'];
+    expect(releaseRefusal(undefined, users)).toMatch(/alice \(no verified final sync\), bob/);
+    expect(releaseRefusal({ missing: { alice: 0 }, failed: {} }, users)).toMatch(/: bob \(no verified final sync\)$/);
+    expect(releaseRefusal({ missing: { alice: 0, bob: 2 }, failed: {} }, users)).toMatch(/: bob \(2 missing on host2\)$/);
+    expect(releaseRefusal({ missing: { alice: 0 }, failed: { bob: 'login failed' } }, users)).toMatch(/: bob \(login failed\)$/);
+    // Another wave's verified mailboxes do not stand in for this one's.
+    expect(releaseRefusal({ missing: { carol: 0, alice: 0 }, failed: {} }, users)).toMatch(/bob/);
+    expect(releaseRefusal({ missing: { alice: 0, bob: 0 }, failed: {} }, users)).toBeUndefined();
   });
 });

@@ -1,0 +1,119 @@
+// Hold and release against the real mail world: mx1 (a private Postfix delivering into
+// host1's Dovecot) holds a wave's mail, then re-routes it to host2's LMTP and releases it,
+// or on rollback releases it back to host1. Every message must land exactly once.
+import { ImapFlow } from 'imapflow';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import nodemailer from 'nodemailer';
+import { holdMail, mailQueue, releaseMail } from '../../activities/mail-flow';
+import type { MailHoldConfig } from '../../activities/mail-flow/hold-schema';
+import { startDovecot, type DovecotServer } from '../../scripts/servers/dovecot';
+import { startMxPair, type MxPair } from '../../scripts/servers/mx-pair';
+
+let dir: string;
+let host1: DovecotServer;
+let host2: DovecotServer;
+let mx: MxPair;
+let hold: MailHoldConfig;
+const users = ['alice', 'bob', 'carol'].map((user) => ({ user, password: `${user}-secret` }));
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'mailshift-hold-'));
+  chmodSync(dir, 0o755); // Dovecot's auth and Postfix's processes enter it as other users
+  host1 = await startDovecot({ name: 'host1', dir: path.join(dir, 'host1'), layout: 'inbox-prefix-dot', users, lmtp: true });
+  host2 = await startDovecot({ name: 'host2', dir: path.join(dir, 'host2'), layout: 'slash-no-prefix', users, lmtp: true });
+  mx = await startMxPair({ dir, domains: ['example.test'], mx1: { address: '127.0.0.1', lmtpPort: host1.lmtpPort! }, mx2: { address: '127.0.0.2', lmtpPort: host2.lmtpPort! } });
+  hold = { provider: 'postfix', configDir: mx.mx1.configDir, host2Transport: `lmtp:inet:127.0.0.1:${host2.lmtpPort}` };
+}, 60_000);
+afterAll(async () => {
+  await mx?.stop();
+  await host1?.stop();
+  await host2?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const send = (to: string[], subject: string) =>
+  nodemailer
+    .createTransport({ host: '127.0.0.1', port: mx.port, secure: false, ignoreTLS: true, logger: false })
+    .sendMail({ from: 'sender@elsewhere.test', to, subject, text: 'hello', messageId: `<${subject}@hold.test>` });
+
+/** The Message-IDs in a user's INBOX (duplicates kept). */
+async function inbox(server: DovecotServer, user: string): Promise<string[]> {
+  const client = new ImapFlow({ host: server.host, port: server.port, secure: false, auth: { user, pass: `${user}-secret` }, logger: false });
+  await client.connect();
+  const ids: string[] = [];
+  try {
+    const box = await client.mailboxOpen('INBOX');
+    if (box.exists) for await (const m of client.fetch('1:*', { envelope: true })) ids.push(m.envelope!.messageId!);
+  } finally {
+    await client.logout();
+  }
+  return ids.sort();
+}
+
+/** Polls until the queue has nothing for the addresses but what `done` accepts (or 10 s). */
+async function queueUntil(addresses: string[], done: (q: Awaited<ReturnType<typeof mailQueue>>) => boolean) {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const q = await mailQueue({ hold, addresses });
+    if (done(q) || Date.now() > deadline) return q;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 1500));
+
+it('holds mail sent during the hold, lists it, and releases it to host2 exactly once (a co-recipient not held goes to host1)', async () => {
+  expect(await holdMail({ hold, addresses: ['Alice@example.test'] })).toEqual({ changed: true, released: 0 });
+  expect(await holdMail({ hold, addresses: ['alice@example.test'] })).toEqual({ changed: false, released: 0 }); // a retry
+  await send(['alice@example.test'], 'held-1');
+  await send(['alice@example.test', 'bob@example.test'], 'held-2');
+  expect(await queueUntil(['alice@example.test'], (q) => q.held === 2 && q.pending === 0)).toEqual({ held: 2, pending: 0 });
+  await settle();
+  expect(await inbox(host1, 'alice')).toEqual([]);
+
+  expect(await releaseMail({ hold, addresses: ['alice@example.test'], to: 'host2' })).toEqual({ changed: true, released: 2 });
+  expect(await queueUntil(['alice@example.test', 'bob@example.test'], (q) => q.held + q.pending === 0)).toEqual({ held: 0, pending: 0 });
+  expect(await releaseMail({ hold, addresses: ['alice@example.test'], to: 'host2' })).toEqual({ changed: false, released: 0 }); // a retry
+  await settle();
+  expect(await inbox(host2, 'alice')).toEqual(['<held-1@hold.test>', '<held-2@hold.test>']);
+  expect(await inbox(host1, 'alice')).toEqual([]);
+  expect(await inbox(host1, 'bob')).toEqual(['<held-2@hold.test>']);
+  // Re-routed: alice's next mail goes to host2 directly.
+  await send(['alice@example.test'], 'after');
+  await queueUntil(['alice@example.test'], (q) => q.held + q.pending === 0);
+  await settle();
+  expect(await inbox(host2, 'alice')).toEqual(['<after@hold.test>', '<held-1@hold.test>', '<held-2@hold.test>']);
+  expect(readFileSync(mx.mx1.logFile, 'utf8')).not.toMatch(/status=bounced/);
+}, 60_000);
+
+it('a rollback during the hold releases the held mail back to host1', async () => {
+  await holdMail({ hold, addresses: ['carol@example.test'] });
+  await send(['carol@example.test'], 'rolled-back');
+  await queueUntil(['carol@example.test'], (q) => q.held === 1 && q.pending === 0);
+  expect(await releaseMail({ hold, addresses: ['carol@example.test'], to: 'host1' })).toEqual({ changed: true, released: 1 });
+  await queueUntil(['carol@example.test'], (q) => q.held + q.pending === 0);
+  await settle();
+  expect(await inbox(host1, 'carol')).toEqual(['<rolled-back@hold.test>']);
+  expect(await inbox(host2, 'carol')).toEqual([]);
+}, 60_000);
+
+it('a message held for two waves waits for the second one', async () => {
+  await holdMail({ hold, addresses: ['bob@example.test', 'carol@example.test'] });
+  await send(['bob@example.test', 'carol@example.test'], 'two-waves');
+  expect(await queueUntil(['bob@example.test'], (q) => q.held === 1)).toEqual({ held: 1, pending: 0 });
+  expect(await releaseMail({ hold, addresses: ['bob@example.test'], to: 'host2' })).toMatchObject({ released: 0 });
+  expect(await releaseMail({ hold, addresses: ['carol@example.test'], to: 'host2' })).toMatchObject({ released: 1 });
+  await queueUntil(['bob@example.test', 'carol@example.test'], (q) => q.held + q.pending === 0);
+  await settle();
+  expect(await inbox(host2, 'bob')).toEqual(['<two-waves@hold.test>']);
+  expect(await inbox(host2, 'carol')).toEqual(['<two-waves@hold.test>']);
+}, 60_000);
+
+it('refuses to hold on an MTA whose main.cf does not consult the hold map', async () => {
+  await expect(holdMail({ hold: { ...hold, holdMap: path.join(dir, 'elsewhere') }, addresses: ['alice@example.test'] })).rejects.toMatchObject({
+    type: 'MailFlowNotConfigured',
+  });
+  await expect(holdMail({ hold, addresses: ['-x@example.test'] })).rejects.toMatchObject({ type: 'InvalidMailHoldRequest' });
+});
