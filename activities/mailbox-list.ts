@@ -43,7 +43,8 @@ export function readMailboxList(ref: MailboxListRef): ListedMailboxes {
   let text: string;
   try {
     const size = statSync(file).size;
-    if (size > MAX_LIST_BYTES) return none(`mailboxList.from: ${file} is ${Math.ceil(size / 1e6)} MB; a mailbox list may be at most ${MAX_LIST_BYTES / 1024 / 1024} MiB`);
+    if (size > MAX_LIST_BYTES)
+      return none(`mailboxList.from: ${file} is ${Math.ceil(size / 1e6)} MB; a mailbox list may be at most ${MAX_LIST_BYTES / 1024 / 1024} MiB`);
     text = readFileSync(file, 'utf8');
   } catch (err) {
     return none(`mailboxList.from: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`);
@@ -77,7 +78,9 @@ function csvRows(text: string): ListedMailboxes {
   const columns = header.record.map((h) => h.replace(/[\s_-]/g, '').toLowerCase());
   columns.forEach((c, i) => {
     if (!CSV_COLUMNS[c]) {
-      const known = Object.values(CSV_COLUMNS).map((k) => k.name).join(', ');
+      const known = Object.values(CSV_COLUMNS)
+        .map((k) => k.name)
+        .join(', ');
       out.problems.push(`${at(header.info.lines)}: unknown column ${i + 1} "${header.record[i].slice(0, 40)}"; the columns are ${known}`);
     } else if (columns.indexOf(c) !== i) out.problems.push(`${at(header.info.lines)}: column ${CSV_COLUMNS[c].name} is given twice`);
   });

@@ -30,7 +30,9 @@ export function loadSpec(input: unknown, now: Date): MigrationSpec {
       if (!problems.length) return parseSpec({ ...spec, mailboxes: listed.mailboxes }, now);
     } catch (err) {
       if (!(err instanceof SpecError)) throw err;
-      problems = err.problems.map((p) => p.replace(/^mailboxes\[(\d+)\]/, (_, i) => `mailboxList[line ${listed.lines[+i]}]`).replace(/^mailboxes\b/, 'mailboxList'));
+      problems = err.problems.map((p) =>
+        p.replace(/^mailboxes\[(\d+)\]/, (_, i) => `mailboxList[line ${listed.lines[+i]}]`).replace(/^mailboxes\b/, 'mailboxList'),
+      );
       problems = problems.map((p) => p.replace(/duplicate of mailboxes\[(\d+)\]/, (_, i) => `duplicate of line ${listed.lines[+i]}`));
     }
     throw new SpecError(problems);

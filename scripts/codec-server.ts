@@ -179,7 +179,10 @@ async function main(): Promise<void> {
   const raw = process.argv[2] ?? process.env.MAILSHIFT_CODEC_PORT ?? String(DEFAULT_CODEC_PORT);
   const port = Number(raw);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`the port "${raw}" is not a port number`);
-  const uiOrigin = (process.env.MAILSHIFT_UI_URL ?? DEFAULT_UI_URL).split(',').map((s) => s.trim()).filter(Boolean);
+  const uiOrigin = (process.env.MAILSHIFT_UI_URL ?? DEFAULT_UI_URL)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const s = await startCodecServer({ port, uiOrigin, codec });
   console.log(`codec server: ${s.url} (for the Web UI at ${uiOrigin.join(', ')}); the UI's codec endpoint is ${s.url}`);
   const stop = () => void s.close().then(() => process.exit(0));

@@ -64,7 +64,10 @@ async function ensureCodecServer(codec: PayloadCodec): Promise<string> {
   }
   // The dev server prints its UI as localhost; the README says 127.0.0.1: both are the UI.
   const ui = process.env.MAILSHIFT_UI_URL ?? `http://127.0.0.1:${sandbox.temporal.uiPort},http://localhost:${sandbox.temporal.uiPort}`;
-  const uiOrigin = ui.split(',').map((u) => u.trim()).filter(Boolean);
+  const uiOrigin = ui
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
   const server = await startCodecServer({ port, uiOrigin, codec });
   started.push(() => server.close());
   console.log(`Codec server: ${server.url}, for the Web UI at ${uiOrigin.join(', ')}`);
@@ -104,7 +107,12 @@ async function ensureTemporal(state: SandboxState, codecEndpoint?: string): Prom
 async function ensureDashboard(): Promise<string> {
   const port = DEFAULT_DASHBOARD_PORT;
   if (await portOpen(port)) return `http://127.0.0.1:${port}/ (reused)`;
-  const env = { MAILSHIFT_UI_URL: `http://127.0.0.1:${sandbox.temporal.uiPort}`, ...process.env, TEMPORAL_ADDRESS: `127.0.0.1:${sandbox.temporal.port}`, TEMPORAL_NAMESPACE: 'default' };
+  const env = {
+    MAILSHIFT_UI_URL: `http://127.0.0.1:${sandbox.temporal.uiPort}`,
+    ...process.env,
+    TEMPORAL_ADDRESS: `127.0.0.1:${sandbox.temporal.port}`,
+    TEMPORAL_NAMESPACE: 'default',
+  };
   const io = { ...processIo(), env };
   const temporal = await connectTemporal(io);
   const dashboard = await startDashboard({ temporal, port, uiLink: (id) => uiLink(io, temporal.namespace, id) });
@@ -148,7 +156,9 @@ async function ensureMx(): Promise<void> {
   });
   started.push(() => mx.stop());
   const rel = (file: string) => path.relative(projectRoot, file);
-  console.log(`Postfix: mx1 on ${mxAddresses.mail1}:${port} delivers to host1, mx2 on ${mxAddresses.mail2}:${port} to host2 (logs ${rel(mx.mx1.logFile)}, ${rel(mx.mx2.logFile)})`);
+  console.log(
+    `Postfix: mx1 on ${mxAddresses.mail1}:${port} delivers to host1, mx2 on ${mxAddresses.mail2}:${port} to host2 (logs ${rel(mx.mx1.logFile)}, ${rel(mx.mx2.logFile)})`,
+  );
 }
 
 async function ensureDns(state: SandboxState): Promise<void> {

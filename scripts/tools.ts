@@ -20,7 +20,6 @@ function resolveTool(envVar: string, cached: string): string | undefined {
 export const temporalCliPath = (): string | undefined => resolveTool('TEMPORAL_CLI_PATH', '.tools/bin/temporal');
 
 /** The time-skipping test server launcher (`<path> <port>`). */
-export const temporalTestServerPath = (): string | undefined =>
-  resolveTool('TEMPORAL_TEST_SERVER_PATH', '.tools/test-server/temporal-test-server');
+export const temporalTestServerPath = (): string | undefined => resolveTool('TEMPORAL_TEST_SERVER_PATH', '.tools/test-server/temporal-test-server');
 
 export const projectRoot = root;

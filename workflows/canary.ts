@@ -45,10 +45,15 @@ async function sendAndWatch(run: Runbook, canary: CanarySpec): Promise<{ outcome
     await run.wait('the canary to arrive on host2', Math.min(wait, Math.max(0, deadline - Date.now())));
     if (run.gates.rollbackRequested) throw new RollbackRequested();
     const seen = await act.findCanary({ token, mailbox: mailbox.source.user, ...mailboxAccounts(spec, mailbox) });
-    if (seen.host1) return { outcome: 'on-host1', token, finding: `${what} landed on host1, not host2: ${taken}. Mail for the domain still reaches the old server.` };
+    if (seen.host1)
+      return { outcome: 'on-host1', token, finding: `${what} landed on host1, not host2: ${taken}. Mail for the domain still reaches the old server.` };
     if (seen.host2) return { outcome: 'on-host2', token, finding: `${what} arrived on host2: ${taken}.` };
     if (Date.now() >= deadline) {
-      return { outcome: 'missing', token, finding: `${what} has not arrived on host2 (nor host1) in ${canary.waitMinutes} minutes: ${taken}. Look at that MX's queue.` };
+      return {
+        outcome: 'missing',
+        token,
+        finding: `${what} has not arrived on host2 (nor host1) in ${canary.waitMinutes} minutes: ${taken}. Look at that MX's queue.`,
+      };
     }
   }
 }

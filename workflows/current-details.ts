@@ -25,7 +25,9 @@ export function currentDetails(s: MigrationStatus, workflowId: string): string {
     gate ? `From a shell: \`mailshift approve ${workflowId} ${gate} --by <you>${approveDecisionFlag(gate)}\`` : '',
     s.conflict ?? '',
     s.canary ?? '',
-    s.failure ? `Step **${s.failure.step}** failed: ${s.failure.error}. Already changed: ${s.failure.changed.join('; ') || 'nothing'}. Choose: ${s.failure.choices}.` : '',
+    s.failure
+      ? `Step **${s.failure.step}** failed: ${s.failure.error}. Already changed: ${s.failure.changed.join('; ') || 'nothing'}. Choose: ${s.failure.choices}.`
+      : '',
   ]
     .filter(Boolean)
     .join('\n\n');

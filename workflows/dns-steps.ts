@@ -173,8 +173,11 @@ export async function pointImapHost(run: Runbook, step: string, addresses: strin
  * host1 had not) takes the one its name's other address record had.
  */
 function originalTtl(run: Runbook, rrset: DnsRecordSet): number {
-  const original = run.originalRecords.find((o) => recordKey(o) === recordKey(rrset)) ??
-    run.originalRecords.find((o) => o.name === rrset.name && ADDRESS_TYPES.includes(o.type as AddressType) && ADDRESS_TYPES.includes(rrset.type as AddressType));
+  const original =
+    run.originalRecords.find((o) => recordKey(o) === recordKey(rrset)) ??
+    run.originalRecords.find(
+      (o) => o.name === rrset.name && ADDRESS_TYPES.includes(o.type as AddressType) && ADDRESS_TYPES.includes(rrset.type as AddressType),
+    );
   return original?.ttl ?? rrset.ttl;
 }
 

@@ -164,7 +164,8 @@ export class Gates {
       if (a.decision !== 'retry' && a.decision !== 'skip') {
         throw new RefusedError('gate "step-failed" needs a "decision": "retry" (run the step again) or "skip" (where allowed); to roll back, send rollback');
       }
-      if (a.decision === 'skip' && !this.skippable) throw new RefusedError('the failed step cannot be skipped (the phase rules forbid it): retry it or roll back');
+      if (a.decision === 'skip' && !this.skippable)
+        throw new RefusedError('the failed step cannot be skipped (the phase rules forbid it): retry it or roll back');
     } else if (a.gate === 'canary') {
       if (a.decision !== undefined && a.decision !== 'retry') {
         throw new RefusedError('gate "canary" takes "decision": "retry" (send a new canary), or no decision (go on as if it had arrived)');

@@ -35,12 +35,16 @@ export async function holdWaveMail(run: Runbook, wave: string): Promise<void> {
   await run.step(`holding mail: ${wave}`);
   await act.holdMail({ hold, addresses });
   run.audit.push({ at: nowIso(), kind: 'mail-hold', step: 'hold', wave, users, held: run.mailHold[wave].held });
-  for (let deadline = Date.now() + PENDING_WAIT_MS; ; ) {
+  for (let deadline = Date.now() + PENDING_WAIT_MS; ;) {
     const queued = await act.mailQueue({ hold, addresses });
     run.mailHold[wave].held = queued.held;
     if (!queued.pending) return run.show();
     if (Date.now() >= deadline) {
-      await stopAtStepFailed(run, 'mail hold', `${queued.pending} message(s) for ${wave} are still in host1's MTA queue (active or deferred) after ${PENDING_WAIT_MS / 60_000} minutes`);
+      await stopAtStepFailed(
+        run,
+        'mail hold',
+        `${queued.pending} message(s) for ${wave} are still in host1's MTA queue (active or deferred) after ${PENDING_WAIT_MS / 60_000} minutes`,
+      );
       deadline = Date.now() + PENDING_WAIT_MS;
     }
     await run.wait(`host1's MTA to deliver what it has for ${wave}`, LOOK_EVERY_MS);

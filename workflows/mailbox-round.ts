@@ -121,7 +121,13 @@ export async function mailboxRound(input: RoundInput): Promise<MailboxOutcome[]>
     } catch (err) {
       return failed(err);
     }
-    const outcome: MailboxOutcome = { mailbox: user, ok: true, copied: r.totals.copied, deleted: r.totals.deletedOnDestination + r.totals.deletedOnSource, missing: 0 };
+    const outcome: MailboxOutcome = {
+      mailbox: user,
+      ok: true,
+      copied: r.totals.copied,
+      deleted: r.totals.deletedOnDestination + r.totals.deletedOnSource,
+      missing: 0,
+    };
     if (r.totals.extraOnDestination) outcome.extra = r.totals.extraOnDestination;
     if (r.totals.keptOnDestination) outcome.kept = r.totals.keptOnDestination;
     if (kind === 'final') {

@@ -24,7 +24,10 @@ function utf8Bytes(text: string): number {
 export const stateEntryBytes = (user: string, state: SyncState | undefined): number => (state ? jsonBytes(state) + user.length + 4 : 0);
 
 /** `input` with as many of `states` (of its mailboxes, in order) as fit the payload budget. */
-export function withStatesWithinBudget<T extends { mailboxes: string[]; previousStates?: Record<string, SyncState> }>(input: T, states: Record<string, SyncState>): T {
+export function withStatesWithinBudget<T extends { mailboxes: string[]; previousStates?: Record<string, SyncState> }>(
+  input: T,
+  states: Record<string, SyncState>,
+): T {
   return { ...input, previousStates: statesWithin(states, input.mailboxes, PAYLOAD_BUDGET_BYTES - jsonBytes({ ...input, previousStates: {} })) };
 }
 

@@ -78,7 +78,10 @@ export function releaseRefusal(finalSync: FinalSyncOutcome | undefined, mailboxe
   const unverified = mailboxes.filter((m) => finalSync?.missing[m] !== 0);
   if (!unverified.length) return undefined;
   const why = (m: string) => finalSync?.failed[m] ?? (finalSync?.missing[m] ? `${finalSync.missing[m]} missing on host2` : 'no verified final sync');
-  return `held mail cannot be released into host2: ${unverified.slice(0, 10).map((m) => `${m} (${why(m)})`).join(', ')}${unverified.length > 10 ? `, … (${unverified.length} in all)` : ''}`;
+  return `held mail cannot be released into host2: ${unverified
+    .slice(0, 10)
+    .map((m) => `${m} (${why(m)})`)
+    .join(', ')}${unverified.length > 10 ? `, … (${unverified.length} in all)` : ''}`;
 }
 
 /**

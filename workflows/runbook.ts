@@ -109,7 +109,9 @@ export class Runbook {
 
   /** Rollback is possible until users were given host2: after that, their new mail is there. */
   private rollbackRefusal(): string | undefined {
-    const given = Object.entries(this.mailboxes).filter(([, m]) => m.usersOnHost2).map(([u]) => u);
+    const given = Object.entries(this.mailboxes)
+      .filter(([, m]) => m.usersOnHost2)
+      .map(([u]) => u);
     return given.length ? `users already work on host2 (${given.slice(0, 5).join(', ')}${given.length > 5 ? ', …' : ''})` : undefined;
   }
 
@@ -254,7 +256,9 @@ export class Runbook {
     const own = Object.entries(this.mailboxes).filter(([, m]) => m.ownMailOnHost2);
     return [
       `Last round (${last.kind}${last.wave ? `, ${last.wave}` : ''}): ${last.mailboxes - last.failed.length}/${last.mailboxes} mailboxes ok, ${last.copied} messages copied${failed}.`,
-      verified ? `Final sync verified for ${verified}/${this.spec.mailboxes.length} mailboxes; missing on host2: ${Object.values(this.finalSync!.missing).reduce((a, b) => a + b, 0)}.` : '',
+      verified
+        ? `Final sync verified for ${verified}/${this.spec.mailboxes.length} mailboxes; missing on host2: ${Object.values(this.finalSync!.missing).reduce((a, b) => a + b, 0)}.`
+        : '',
       own.length
         ? `host2 already holds users' own mail (not from host1), kept and never deleted: ${own.map(([u, m]) => `${u} (${m.ownMailOnHost2})`).join(', ')}.`
         : '',
@@ -312,7 +316,10 @@ const { validateSpec } = proxyLocalActivities<typeof activities>({ startToCloseT
 async function specOf(input: MigrationSpecInput | MigrationSpec, resume: RunbookSnapshot | undefined): Promise<MigrationSpec> {
   if (resume !== undefined && resume !== null) {
     if (!workflowInfo().continuedFromExecutionRunId) {
-      throw ApplicationFailure.nonRetryable('a migration starts with its spec alone: a second argument is refused (it is the runbook\'s own continuation state)', 'InvalidInput');
+      throw ApplicationFailure.nonRetryable(
+        "a migration starts with its spec alone: a second argument is refused (it is the runbook's own continuation state)",
+        'InvalidInput',
+      );
     }
     return input as MigrationSpec;
   }

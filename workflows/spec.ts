@@ -8,18 +8,15 @@ import { mailAddressOf } from './mail-address';
 import { jsonBytes, PAYLOAD_BUDGET_BYTES } from './payload-budget';
 
 /** A secret by reference, resolved inside activities: `env:NAME` or `file:/absolute/path`. */
-export const secretRef = z
-  .string()
-  .regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:\/\S.*)$/, {
-    message: 'must be a secret reference: env:VARIABLE_NAME or file:/absolute/path (never the secret itself)',
-  });
+export const secretRef = z.string().regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:\/\S.*)$/, {
+  message: 'must be a secret reference: env:VARIABLE_NAME or file:/absolute/path (never the secret itself)',
+});
 
 const hostname = z
   .string()
-  .regex(
-    /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$|^[0-9a-fA-F:]*:[0-9a-fA-F:.]*$/,
-    { message: 'must be a host name or an IP address' },
-  );
+  .regex(/^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$|^[0-9a-fA-F:]*:[0-9a-fA-F:.]*$/, {
+    message: 'must be a host name or an IP address',
+  });
 const port = z.number().int().min(1).max(65535);
 
 /**
@@ -54,13 +51,17 @@ const tokenUrl = z.url().refine((u) => {
 
 const oauth2 = z
   .strictObject({
-    issuer: tokenUrl.optional().describe('the authorization server, found by OpenID discovery: https://login.microsoftonline.com/TENANT/v2.0, https://accounts.google.com'),
+    issuer: tokenUrl
+      .optional()
+      .describe('the authorization server, found by OpenID discovery: https://login.microsoftonline.com/TENANT/v2.0, https://accounts.google.com'),
     tokenEndpoint: tokenUrl.optional().describe('its token endpoint instead, for a server without a discovery document'),
     clientId: z.string().min(1).describe('the application (client) id registered with the authorization server'),
     clientSecret: secretRef.describe('the client secret, by reference'),
     grant: z
       .enum(['refresh_token', 'client_credentials'])
-      .describe("refresh_token: a user's consent, given once (Gmail, Microsoft 365 delegated); client_credentials: app-only access to every mailbox of the tenant (Microsoft 365)"),
+      .describe(
+        "refresh_token: a user's consent, given once (Gmail, Microsoft 365 delegated); client_credentials: app-only access to every mailbox of the tenant (Microsoft 365)",
+      ),
     refreshToken: secretRef.optional().describe('the refresh token, by reference (grant refresh_token)'),
     scope: z.string().min(1).optional().describe('scopes to ask for, space-separated, e.g. https://outlook.office365.com/.default'),
   })
@@ -77,12 +78,7 @@ const login = z.strictObject({
     .describe('password login; xoauth2 with a fixed access token (credential); oauth2 with tokens mailshift obtains and refreshes (oauth2)'),
   oauth2: oauth2.optional(),
   masterUser: z.string().min(1).optional().describe('admin/master login: authenticate as this user with its credential, for `user`'),
-  masterUserSeparator: z
-    .string()
-    .min(1)
-    .max(1)
-    .optional()
-    .describe('Dovecot-style master login `user*admin` (this separator); without it, SASL PLAIN authzid'),
+  masterUserSeparator: z.string().min(1).max(1).optional().describe('Dovecot-style master login `user*admin` (this separator); without it, SASL PLAIN authzid'),
 });
 
 type LoginInput = Partial<z.output<typeof login>>;
@@ -99,7 +95,7 @@ export function loginProblems(l: LoginInput): { path: (string | number)[]; messa
   need(!l.credential, ['credential'], 'is not used with mechanism oauth2: the client secret and refresh token go in oauth2');
   need(!l.masterUser, ['masterUser'], 'cannot be used with mechanism oauth2 (a token names its own user)');
   const o = l.oauth2;
-  if (!o) return need(false, ['oauth2'], 'is required with mechanism oauth2'), problems;
+  if (!o) return (need(false, ['oauth2'], 'is required with mechanism oauth2'), problems);
   need(!!o.issuer !== !!o.tokenEndpoint, ['oauth2', o.issuer ? 'tokenEndpoint' : 'issuer'], 'give either issuer or tokenEndpoint (one of the two)');
   need(o.grant !== 'refresh_token' || o.refreshToken, ['oauth2', 'refreshToken'], 'is required with grant refresh_token');
   need(o.grant !== 'client_credentials' || !o.refreshToken, ['oauth2', 'refreshToken'], 'is not used with grant client_credentials');
@@ -108,16 +104,18 @@ export function loginProblems(l: LoginInput): { path: (string | number)[]; messa
 
 const destinationLogin = login.extend({ server: imapServer.optional().describe('overrides host2 for this mailbox') });
 
-export const mailbox = z.strictObject({
-  source: login.describe('the login on host1'),
-  destination: destinationLogin.describe('the login on host2'),
-  wave: z.string().min(1).default('main').describe('waves run their cut-over one after the other, in the order they first appear (friendly users first)'),
-  contact: z.email().optional().describe("where this user's notices go (the old address may be the one being moved)"),
-}).superRefine((m, ctx) => {
-  for (const side of ['source', 'destination'] as const) {
-    for (const p of loginProblems(m[side])) ctx.addIssue({ code: 'custom', path: [side, ...p.path], message: p.message });
-  }
-});
+export const mailbox = z
+  .strictObject({
+    source: login.describe('the login on host1'),
+    destination: destinationLogin.describe('the login on host2'),
+    wave: z.string().min(1).default('main').describe('waves run their cut-over one after the other, in the order they first appear (friendly users first)'),
+    contact: z.email().optional().describe("where this user's notices go (the old address may be the one being moved)"),
+  })
+  .superRefine((m, ctx) => {
+    for (const side of ['source', 'destination'] as const) {
+      for (const p of loginProblems(m[side])) ctx.addIssue({ code: 'custom', path: [side, ...p.path], message: p.message });
+    }
+  });
 
 /** The mailboxes by reference: a file in the shape administrators already have (activities/mailbox-list.ts reads it). */
 export const mailboxList = z.strictObject({
@@ -133,7 +131,10 @@ export const mailboxList = z.strictObject({
     ),
   defaults: z
     .strictObject({
-      source: login.partial().optional().describe('what every row leaves out of its host1 login, e.g. an admin login: credential, masterUser, masterUserSeparator'),
+      source: login
+        .partial()
+        .optional()
+        .describe('what every row leaves out of its host1 login, e.g. an admin login: credential, masterUser, masterUserSeparator'),
       destination: destinationLogin.partial().optional().describe('what every row leaves out of its host2 login'),
       wave: z.string().min(1).optional().describe('the wave of rows that name none'),
     })
@@ -211,7 +212,9 @@ export const holdAddress = z
 export const mailHoldProvider = z.discriminatedUnion('provider', [
   z.strictObject({
     provider: z.literal('postfix').describe('the MTA in front of host1: postfix (the only provider for now), its commands run on a worker beside it'),
-    configDir: absolutePath.describe("host1's Postfix config directory (postfix/postqueue/postsuper -c); the activities run on a worker beside that MTA, as root"),
+    configDir: absolutePath.describe(
+      "host1's Postfix config directory (postfix/postqueue/postsuper -c); the activities run on a worker beside that MTA, as root",
+    ),
     holdMap: absolutePath
       .optional()
       .describe(
@@ -222,7 +225,9 @@ export const mailHoldProvider = z.discriminatedUnion('provider', [
       .describe(
         "a hash map listed in main.cf transport_maps; default: <configDir>/mailshift-transport. mailshift rewrites the migrated users' entries in it (other lines are kept): give it a map of its own",
       ),
-    host2Transport: transport.describe("where released mail for the wave's users goes: host2's delivery, e.g. lmtp:inet:10.0.0.2:24 or smtp:[mail2.example.com]:25"),
+    host2Transport: transport.describe(
+      "where released mail for the wave's users goes: host2's delivery, e.g. lmtp:inet:10.0.0.2:24 or smtp:[mail2.example.com]:25",
+    ),
   }),
 ]);
 
@@ -236,11 +241,13 @@ export const mailFlow = z.strictObject({
         .string()
         .min(1)
         .optional()
-        .describe("the mailbox that receives the canary, by its host1 user (mailboxes[].source.user); default: the first mailbox"),
+        .describe('the mailbox that receives the canary, by its host1 user (mailboxes[].source.user); default: the first mailbox'),
       address: z
         .email()
         .optional()
-        .describe("the canary's recipient, an address at dns.mx.name that delivers into that mailbox; default: its host2 user at dns.mx.name (the user itself when it is an address)"),
+        .describe(
+          "the canary's recipient, an address at dns.mx.name that delivers into that mailbox; default: its host2 user at dns.mx.name (the user itself when it is an address)",
+        ),
       waitMinutes: z.number().int().min(1).max(1440).default(30).describe('how long the canary may take to reach host2 (checked every minute)'),
     })
     .optional()
@@ -278,7 +285,8 @@ const renames = z
     const namesFolder = (name: string) => name.split('/').some((level) => level !== '');
     for (const [from, to] of Object.entries(rules)) {
       const bad = [from, to].find((name) => !namesFolder(name));
-      if (bad !== undefined) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(from)} to ${JSON.stringify(to)}: ${JSON.stringify(bad)} names no folder` });
+      if (bad !== undefined)
+        ctx.addIssue({ code: 'custom', message: `${JSON.stringify(from)} to ${JSON.stringify(to)}: ${JSON.stringify(bad)} names no folder` });
     }
   })
   .default({});
@@ -349,9 +357,25 @@ export const migrationSpec = z
     schedule: z
       .strictObject({
         migrationAt: offsetDateTime.describe('the migration hour, with its zone, e.g. 2026-12-05T22:00:00+01:00; must be in the future'),
-        presyncEveryHours: z.number().min(1).max(24 * 7).default(24).describe('pre-sync cadence until the migration hour'),
-        postsyncEveryHours: z.number().min(1).max(24 * 7).default(24).describe('post-sync cadence after the MX switch'),
-        quietRoundsToFinish: z.number().int().min(1).max(30).default(3).describe('post-syncs end after this many rounds in a row that found nothing new on host1'),
+        presyncEveryHours: z
+          .number()
+          .min(1)
+          .max(24 * 7)
+          .default(24)
+          .describe('pre-sync cadence until the migration hour'),
+        postsyncEveryHours: z
+          .number()
+          .min(1)
+          .max(24 * 7)
+          .default(24)
+          .describe('post-sync cadence after the MX switch'),
+        quietRoundsToFinish: z
+          .number()
+          .int()
+          .min(1)
+          .max(30)
+          .default(3)
+          .describe('post-syncs end after this many rounds in a row that found nothing new on host1'),
         remindAfterHours: z.number().min(1).default(4).describe('an approver is reminded when a gate has waited this long'),
       })
       .describe('when things happen'),
@@ -430,7 +454,11 @@ export const migrationSpec = z
       }
     }
     if (spec.access.method === 'dns' && !spec.dns.imapHost?.parkedAddresses?.length) {
-      ctx.addIssue({ code: 'custom', path: ['dns', 'imapHost', 'parkedAddresses'], message: 'cutting access by DNS needs the address to park the IMAP host name on' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dns', 'imapHost', 'parkedAddresses'],
+        message: 'cutting access by DNS needs the address to park the IMAP host name on',
+      });
     }
     if (spec.dns.restoreTtl !== undefined && spec.dns.lowTtl >= spec.dns.restoreTtl) {
       ctx.addIssue({ code: 'custom', path: ['dns', 'lowTtl'], message: 'must be lower than dns.restoreTtl' });
@@ -450,13 +478,21 @@ export const migrationSpec = z
         ctx.addIssue({ code: 'custom', path: ['mailFlow', 'canary', 'address'], message: `must be an address at ${domain}, whose MX the runbook switches` });
       }
       if (spec.dns.provider.kind === 'powerdns' && !spec.dns.checkResolvers.length) {
-        ctx.addIssue({ code: 'custom', path: ['dns', 'checkResolvers'], message: "the canary asks DNS for the MX: list a resolver (the PowerDNS API answers no DNS queries)" });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['dns', 'checkResolvers'],
+          message: 'the canary asks DNS for the MX: list a resolver (the PowerDNS API answers no DNS queries)',
+        });
       }
     }
     if (spec.mailFlow.hold) {
       spec.mailboxes.forEach((m, i) => {
         if (!holdAddress.safeParse(mailAddressOf(m.source.user, spec.dns.mx.name)).success) {
-          ctx.addIssue({ code: 'custom', path: ['mailboxes', i, 'source', 'user'], message: 'mailFlow.hold needs a plain address (or a plain name at dns.mx.name) here' });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['mailboxes', i, 'source', 'user'],
+            message: 'mailFlow.hold needs a plain address (or a plain name at dns.mx.name) here',
+          });
         }
       });
     }
@@ -518,9 +554,7 @@ export function parseSpec(input: unknown, now: Date): MigrationSpec {
   const problems = result.success
     ? []
     : result.error.issues.flatMap((i) =>
-        i.code === 'unrecognized_keys'
-          ? i.keys.map((k) => `${fieldPath([...i.path, k])}: unknown field`)
-          : [`${fieldPath(i.path)}: ${i.message}`],
+        i.code === 'unrecognized_keys' ? i.keys.map((k) => `${fieldPath([...i.path, k])}: unknown field`) : [`${fieldPath(i.path)}: ${i.message}`],
       );
   const tooLarge = sizeProblem(input);
   if (tooLarge) problems.unshift(tooLarge);

@@ -29,7 +29,9 @@ export function changedSoFar(run: Runbook): string[] {
     run.mxOnHost2 ? 'the MX points to host2: new mail arrives there' : '',
     run.accessCut.length ? `access to host1 is cut for ${run.accessCut.length} user(s)` : '',
     onHost2 ? `${onHost2} user(s) were given host2` : '',
-    ...held.map(([wave, h]) => (h.released ? `mail for ${wave} is re-routed to host2 on host1's MTA` : `mail for ${wave} is held on host1's MTA (${h.held} message(s))`)),
+    ...held.map(([wave, h]) =>
+      h.released ? `mail for ${wave} is re-routed to host2 on host1's MTA` : `mail for ${wave} is held on host1's MTA (${h.held} message(s))`,
+    ),
   ].filter(Boolean);
 }
 
@@ -48,7 +50,11 @@ export async function stopAtStepFailed(run: Runbook, step: string, error: string
       (skippable ? ' (or "decision":"skip" to go on without this step)' : '') +
       (rollingBack ? '.' : ', or send rollback.'),
   ].join('\n');
-  await run.waitAtGate('step-failed', `${step}: ${error}`, { endsOnRollback: !rollingBack, skippable, notice: ['approver-failure', { step, error, nextSteps }] });
+  await run.waitAtGate('step-failed', `${step}: ${error}`, {
+    endsOnRollback: !rollingBack,
+    skippable,
+    notice: ['approver-failure', { step, error, nextSteps }],
+  });
   run.failure = undefined;
   if (run.gates.rollbackRequested && !rollingBack) throw new RollbackRequested();
   run.enter(phase);

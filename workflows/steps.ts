@@ -33,7 +33,10 @@ const CHECK_AND_SWITCH_MX: TimelineStep[] = [
 
 export const CLASSICAL_STEPS: TimelineStep[] = [
   ...PREPARE,
-  { label: 'each wave: gate cutover, cut access, final sync', phases: ['waiting for cutover', 'cut-over', 'holding mail', 'final sync', 'releasing held mail to host2'] },
+  {
+    label: 'each wave: gate cutover, cut access, final sync',
+    phases: ['waiting for cutover', 'cut-over', 'holding mail', 'final sync', 'releasing held mail to host2'],
+  },
   ...CHECK_AND_SWITCH_MX,
   { label: 'post-sync', phases: ['post-sync'] },
   ...FINISH,

@@ -18,9 +18,16 @@ export function kickUser(doveadmPath: string, conf: string, user: string): Promi
       const e = err as Omit<NodeJS.ErrnoException, 'code'> & { code?: number | string };
       if (e.code === 68) return resolve(false);
       if (e.code === 'ENOENT') {
-        return reject(ApplicationFailure.nonRetryable(`${doveadmPath} not found on this worker: it must run where host1's Dovecot runs`, 'AccessDoveadmMissing'));
+        return reject(
+          ApplicationFailure.nonRetryable(`${doveadmPath} not found on this worker: it must run where host1's Dovecot runs`, 'AccessDoveadmMissing'),
+        );
       }
-      reject(ApplicationFailure.retryable(`doveadm -c ${conf} kick ${user} failed (${e.code ?? e.message}): ${String(stderr).trim().slice(-500)}`, 'AccessKickFailed'));
+      reject(
+        ApplicationFailure.retryable(
+          `doveadm -c ${conf} kick ${user} failed (${e.code ?? e.message}): ${String(stderr).trim().slice(-500)}`,
+          'AccessKickFailed',
+        ),
+      );
     });
   });
 }

@@ -129,7 +129,10 @@ export async function withLock<T>(file: string, fn: () => Promise<T>): Promise<T
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
+      const age = await stat(lock).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      );
       if (age > LOCK_STALE_MS) await rm(lock, { force: true });
       else if (Date.now() > deadline) {
         throw ApplicationFailure.retryable(`${file} is locked by another change (${lock}) for over ${LOCK_WAIT_MS / 1000} s`, 'AccessDenyListLocked');

@@ -9,7 +9,18 @@ import { applyChange, type DnsChangeResult } from './apply-change';
 import { invalidRequest } from './errors';
 import { openProvider, type DnsProvider } from './provider';
 import type { DnsProviderConfigInput } from './provider-config';
-import { inZone, keyOf, normaliseName, normaliseRRset, normaliseType, WRITABLE_TYPES, type RecordType, type RRset, type RRsetInput, type RRsetKey } from './records';
+import {
+  inZone,
+  keyOf,
+  normaliseName,
+  normaliseRRset,
+  normaliseType,
+  WRITABLE_TYPES,
+  type RecordType,
+  type RRset,
+  type RRsetInput,
+  type RRsetKey,
+} from './records';
 
 export interface DnsTarget {
   /** The provider reference: `{ kind: 'rfc2136', server, port, tsigKey: 'file:…' }` or `{ kind: 'powerdns', apiUrl, apiKey: 'env:…' }`. */

@@ -56,7 +56,12 @@ export class PowerDnsProvider implements DnsProvider {
       });
     } catch (err) {
       const e = err as Error & { cause?: { code?: string } };
-      const why = e.name === 'TimeoutError' ? `no answer within ${this.options.timeoutMs} ms` : e.cause?.code === 'ECONNREFUSED' ? 'connection refused' : (e.cause?.code ?? e.message);
+      const why =
+        e.name === 'TimeoutError'
+          ? `no answer within ${this.options.timeoutMs} ms`
+          : e.cause?.code === 'ECONNREFUSED'
+            ? 'connection refused'
+            : (e.cause?.code ?? e.message);
       throw unavailable(`cannot reach ${this.where} (${doing}): ${why}`);
     }
     const text = await res.text().catch(() => '');

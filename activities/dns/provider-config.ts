@@ -6,11 +6,9 @@ import { z } from 'zod';
 import { invalidRequest } from './errors';
 
 /** A secret by reference: `env:NAME` or `file:/absolute/path` (same rule as workflows/spec.ts). */
-export const secretRef = z
-  .string()
-  .regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:\/\S.*)$/, {
-    message: 'must be a secret reference: env:VARIABLE_NAME or file:/absolute/path (never the secret itself)',
-  });
+export const secretRef = z.string().regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:\/\S.*)$/, {
+  message: 'must be a secret reference: env:VARIABLE_NAME or file:/absolute/path (never the secret itself)',
+});
 
 const port = z.number().int().min(1).max(65535);
 

@@ -64,4 +64,3 @@ export async function queryRRset(server: Endpoint, name: string, type: RecordTyp
     : null;
   return { rcode: rcodeName(header.rcode), authoritative: header.authoritative, rrset };
 }
-

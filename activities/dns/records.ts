@@ -100,7 +100,8 @@ export function normaliseRRset(r: RRsetInput | null | undefined): RRset | null;
 export function normaliseRRset(r: RRsetInput | null | undefined): RRset | null {
   if (!r) return null;
   const type = normaliseType(r.type);
-  if (!Array.isArray(r.values) || r.values.length === 0) throw invalidRequest(`${r.name} ${type}: an RRset needs at least one value (use null for "no records")`);
+  if (!Array.isArray(r.values) || r.values.length === 0)
+    throw invalidRequest(`${r.name} ${type}: an RRset needs at least one value (use null for "no records")`);
   const values = [...new Set(r.values.map((v) => normaliseValue(type, String(v))))].sort(compareValues);
   if (type === 'CNAME' && values.length > 1) throw invalidRequest(`${r.name}: a CNAME RRset has exactly one value`);
   return { name: normaliseName(r.name), type, ttl: normaliseTtl(r.ttl), values };

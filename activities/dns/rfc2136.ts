@@ -110,7 +110,8 @@ export class Rfc2136Provider implements DnsProvider {
       case 'invalid':
         throw replyUnverified(`the reply of ${this.where} to the update of ${what} does not verify with the TSIG key ${this.keyName}: ${check.reason}`);
       case 'unsigned':
-        if (rcode === 'NOTAUTH' || rcode === 'REFUSED') throw refusedKey(`${rcode}, unsigned reply: the server does not know this key or does not allow updates`);
+        if (rcode === 'NOTAUTH' || rcode === 'REFUSED')
+          throw refusedKey(`${rcode}, unsigned reply: the server does not know this key or does not allow updates`);
         if (rcode === 'FORMERR') throw rejected(`${this.where} could not parse the update of ${what} (FORMERR)`);
         // An unsigned success could be forged: the change is not believed to be made.
         throw replyUnverified(`${this.where} answered ${rcode} to the update of ${what} without a TSIG signature`);
@@ -123,7 +124,7 @@ export class Rfc2136Provider implements DnsProvider {
     if (PREREQUISITE_FAILED.has(rcode)) return this.explainConflict(changes, rcode);
     if (rcode === 'NOTAUTH' || rcode === 'REFUSED') {
       const mx = changes.some((c) => c.type === 'MX' && c.next)
-        ? '; note that BIND refuses an MX whose target in the zone has no A/AAAA record (give the target\'s address)'
+        ? "; note that BIND refuses an MX whose target in the zone has no A/AAAA record (give the target's address)"
         : '';
       throw refusedKey(`${rcode}: the key may not change ${what} in zone ${this.zone}${mx}`);
     }

@@ -15,7 +15,10 @@ function unusable(ref: string, why: string): ApplicationFailure {
 }
 
 function makeKey(ref: string, name: string, algorithm: string, secret: string): TsigKey {
-  const alg = algorithm.toLowerCase().replace(/\.$/, '').replace(/\.sig-alg\.reg\.int$/, '');
+  const alg = algorithm
+    .toLowerCase()
+    .replace(/\.$/, '')
+    .replace(/\.sig-alg\.reg\.int$/, '');
   if (!isTsigAlgorithm(alg)) throw unusable(ref, `uses algorithm "${algorithm.slice(0, 40)}", which is not an RFC 8945 HMAC`);
   if (!/^[A-Za-z0-9._-]{1,253}$/.test(name)) throw unusable(ref, 'has an invalid key name');
   if (!BASE64.test(secret) || secret.length % 4 !== 0) throw unusable(ref, 'has a secret that is not base64');

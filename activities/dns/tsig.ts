@@ -184,12 +184,7 @@ export function verifyReply(reply: Buffer, key: TsigKey, requestMac: Buffer, now
     const unsigned = Buffer.from(reply.subarray(0, rr.start));
     unsigned.writeUInt16BE(originalId, 0);
     unsigned.writeUInt16BE(readHeader(reply).counts[3] - 1, 10);
-    const expected = key.mac([
-      u16(requestMac.length),
-      requestMac,
-      unsigned,
-      variables(owner, key.algorithm, { time, fudge, error, other }),
-    ]);
+    const expected = key.mac([u16(requestMac.length), requestMac, unsigned, variables(owner, key.algorithm, { time, fudge, error, other })]);
     // A truncated MAC is allowed down to half the hash and no less than 10 bytes (§5.2.2.1).
     if (macSize > expected.length || macSize < Math.max(10, expected.length / 2)) {
       return { status: 'invalid', reason: `MAC of ${macSize} bytes for ${key.algorithm}` };

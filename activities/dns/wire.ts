@@ -122,7 +122,7 @@ export function readName(msg: Buffer, offset: number): { name: string; end: numb
   const labels: string[] = [];
   let at = offset;
   let end = -1;
-  for (let jumps = 0; ; ) {
+  for (let jumps = 0; ;) {
     if (at >= msg.length) throw new MalformedMessage('name runs past the end');
     const len = msg[at];
     if (len === 0) {

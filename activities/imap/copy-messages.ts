@@ -71,7 +71,11 @@ async function readBatch(from: Endpoint, batch: MessageSummary[]): Promise<Outgo
   const sources = new Map<number, Buffer>();
   try {
     // BODY.PEEK[]: reading does not mark anything \Seen on host1.
-    for await (const m of from.session.client.fetch(batch.map((b) => b.uid), { uid: true, source: true }, { uid: true })) {
+    for await (const m of from.session.client.fetch(
+      batch.map((b) => b.uid),
+      { uid: true, source: true },
+      { uid: true },
+    )) {
       if (m.source) sources.set(m.uid, m.source);
     }
   } catch (err) {
@@ -96,7 +100,12 @@ async function storeBatch(
   if (!batch.items.length) return { count: 0, bytes: 0 };
   const bytes = batch.items.reduce((n, i) => n + i.message.content.length, 0);
   try {
-    await appendMessages(to.session.client, to.path, batch.items.map((i) => i.message), options);
+    await appendMessages(
+      to.session.client,
+      to.path,
+      batch.items.map((i) => i.message),
+      options,
+    );
     return { count: batch.items.length, bytes };
   } catch (err) {
     if (isQuotaError(err)) throw await quotaExceeded(to, batch.items.length, bytes, remainingBytes, err);

@@ -145,7 +145,11 @@ export async function uidPosition(session: ImapSession, path: string): Promise<U
 }
 
 /** host2's extra messages: the users' own (kept) and the rest (stale copies, deleted with deleteOnDestination). */
-export function splitExtras<T extends { uid: number }>(extra: T[], mark: DestinationMark | undefined, uidValidity: string | undefined): { own: T[]; stale: T[] } {
+export function splitExtras<T extends { uid: number }>(
+  extra: T[],
+  mark: DestinationMark | undefined,
+  uidValidity: string | undefined,
+): { own: T[]; stale: T[] } {
   const isOwn = uidValidity === undefined ? () => false : ownMail(mark, uidValidity);
   const own: T[] = [];
   const stale: T[] = [];

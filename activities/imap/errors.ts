@@ -40,9 +40,24 @@ interface ImapflowErrorLike {
 }
 
 const NETWORK_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN',
-  'NoConnection', 'EConnectionClosed', 'ClosedAfterConnectText', 'ClosedAfterConnectTLS',
-  'CONNECT_TIMEOUT', 'GREETING_TIMEOUT', 'UPGRADE_TIMEOUT', 'ETIMEOUT', 'ETHROTTLE', 'StateLogout',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'NoConnection',
+  'EConnectionClosed',
+  'ClosedAfterConnectText',
+  'ClosedAfterConnectTLS',
+  'CONNECT_TIMEOUT',
+  'GREETING_TIMEOUT',
+  'UPGRADE_TIMEOUT',
+  'ETIMEOUT',
+  'ETHROTTLE',
+  'StateLogout',
 ]);
 
 const TLS_CODES = /^(CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_|ERR_TLS_|ERR_SSL_|HOSTNAME_MISMATCH)/;
@@ -65,10 +80,7 @@ export function serverText(err: unknown, ctx: FailureContext): string {
 
 export function isQuotaError(err: unknown): boolean {
   const e = (err ?? {}) as ImapflowErrorLike;
-  return (
-    /^OVERQUOTA$/i.test(e.serverResponseCode ?? '') ||
-    /OVERQUOTA|quota exceeded|over quota|mailbox is full/i.test(`${e.responseText ?? ''}`)
-  );
+  return /^OVERQUOTA$/i.test(e.serverResponseCode ?? '') || /OVERQUOTA|quota exceeded|over quota|mailbox is full/i.test(`${e.responseText ?? ''}`);
 }
 
 function isNetworkError(e: ImapflowErrorLike): boolean {

@@ -56,7 +56,13 @@ export async function resolveAmbiguity(
   if (!ambiguous.size) return;
   const needs = (m: MessageSummary) => ambiguous.has(m.key) && !m.digest;
   for (const [origin, folder] of pair.sources.entries()) {
-    await addContentDigests(src, folder.path, source.filter((m) => m.origin === origin && needs(m)), settings.batchBytes, tick);
+    await addContentDigests(
+      src,
+      folder.path,
+      source.filter((m) => m.origin === origin && needs(m)),
+      settings.batchBytes,
+      tick,
+    );
   }
   await addContentDigests(dst, pair.path, destination.filter(needs), settings.batchBytes, tick);
 }

@@ -69,12 +69,7 @@ function rolesOn(folders: MailFolder[]): Map<SpecialUse, MailFolder> {
   return byRole;
 }
 
-export function planFolders(
-  source: MailFolder[],
-  destination: MailFolder[],
-  destinationNamespace: Namespace,
-  rules: FolderRules = {},
-): FolderPlan {
+export function planFolders(source: MailFolder[], destination: MailFolder[], destinationNamespace: Namespace, rules: FolderRules = {}): FolderPlan {
   const include = compile(rules.include, 'include');
   const exclude = compile(rules.exclude, 'exclude');
   const renames = Object.entries(rules.rename ?? {})

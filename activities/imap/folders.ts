@@ -43,9 +43,7 @@ function isInbox(name: string): boolean {
 export function logicalLevels(path: string, ns: Namespace): string[] | undefined {
   if (isInbox(path)) return ['INBOX'];
   // INBOX is case-insensitive, so an `INBOX.` prefix may come back as `Inbox.`.
-  const hasPrefix = isInbox(prefixName(ns))
-    ? path.toUpperCase().startsWith(ns.prefix.toUpperCase())
-    : path.startsWith(ns.prefix);
+  const hasPrefix = isInbox(prefixName(ns)) ? path.toUpperCase().startsWith(ns.prefix.toUpperCase()) : path.startsWith(ns.prefix);
   if (!hasPrefix) return undefined; // shared or other users' folders: not this mailbox's own
   const rest = path.slice(ns.prefix.length);
   return rest ? rest.split(ns.delimiter) : undefined;
@@ -76,9 +74,7 @@ export function serverPath(levels: readonly string[], ns: Namespace): string {
 export async function listFolders(session: ImapSession, options: { status?: boolean } = {}): Promise<MailFolder[]> {
   let listed;
   try {
-    listed = await session.client.list(
-      options.status ? { statusQuery: { messages: true, uidNext: true, uidValidity: true, highestModseq: true } } : undefined,
-    );
+    listed = await session.client.list(options.status ? { statusQuery: { messages: true, uidNext: true, uidValidity: true, highestModseq: true } } : undefined);
   } catch (err) {
     throw commandFailure(err, session.ctx, 'listing folders');
   }

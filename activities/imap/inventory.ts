@@ -146,19 +146,17 @@ export async function fetchSummaries(
  * Sets `digest` on the given messages of the selected folder, reading their bodies in
  * batches of at most `batchBytes` (one message alone when it is larger).
  */
-export async function addContentDigests(
-  session: ImapSession,
-  path: string,
-  messages: MessageSummary[],
-  batchBytes: number,
-  tick?: () => void,
-): Promise<void> {
+export async function addContentDigests(session: ImapSession, path: string, messages: MessageSummary[], batchBytes: number, tick?: () => void): Promise<void> {
   if (!messages.length) return;
   await selectFolder(session, path, 'read-only');
   const byUid = new Map(messages.map((m) => [m.uid, m]));
   for (const batch of batchesByBytes(messages, batchBytes, 500)) {
     try {
-      for await (const m of session.client.fetch(batch.map((b) => b.uid), { uid: true, source: true }, { uid: true })) {
+      for await (const m of session.client.fetch(
+        batch.map((b) => b.uid),
+        { uid: true, source: true },
+        { uid: true },
+      )) {
         const target = byUid.get(m.uid);
         if (target && m.source) target.digest = contentDigest(m.source);
       }

@@ -18,10 +18,7 @@ export function oldestInScope(f: MessageFilters): number | undefined {
   return f.maxAgeDays === undefined ? undefined : f.now - f.maxAgeDays * DAY_MS;
 }
 
-export function skipReason(
-  m: { internalDate: number; size: number; flags: readonly string[] },
-  f: MessageFilters,
-): SkipReason | undefined {
+export function skipReason(m: { internalDate: number; size: number; flags: readonly string[] }, f: MessageFilters): SkipReason | undefined {
   if (m.flags.includes('\\Deleted')) return 'marked-deleted';
   if (f.maxAgeDays !== undefined && m.internalDate < f.now - f.maxAgeDays * DAY_MS) return 'older-than-max-age';
   if (f.minAgeDays !== undefined && m.internalDate > f.now - f.minAgeDays * DAY_MS) return 'newer-than-min-age';

@@ -32,7 +32,10 @@ export function parseHeaderFields(raw: Buffer | undefined): Map<string, string[]
     const colon = line.indexOf(':');
     if (colon <= 0) continue;
     const name = line.slice(0, colon).trim().toLowerCase();
-    const value = line.slice(colon + 1).replace(/\s+/g, ' ').trim();
+    const value = line
+      .slice(colon + 1)
+      .replace(/\s+/g, ' ')
+      .trim();
     const list = fields.get(name) ?? [];
     list.push(value);
     fields.set(name, list);

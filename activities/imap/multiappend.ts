@@ -72,12 +72,7 @@ export function expandUidSet(set: string): number[] {
  * else one APPEND each. A refused MULTIAPPEND stores none of its messages (RFC 3502).
  * Errors are imapflow's (with `responseText` and `serverResponseCode`).
  */
-export async function appendMessages(
-  client: ImapFlow,
-  path: string,
-  messages: OutgoingMessage[],
-  options: { multiappend: boolean },
-): Promise<AppendOutcome> {
+export async function appendMessages(client: ImapFlow, path: string, messages: OutgoingMessage[], options: { multiappend: boolean }): Promise<AppendOutcome> {
   const exec = execOf(client);
   if (options.multiappend && messages.length > 1 && exec && client.capabilities.has('MULTIAPPEND')) {
     return multiappend(client, exec, path, messages);

@@ -55,7 +55,12 @@ export class ProgressReporter {
   }
 
   /** Adds to the counters and reports; throws if the activity was cancelled. */
-  add(delta: Partial<Pick<SyncProgress, 'copied' | 'flagsUpdated' | 'deletedOnDestination' | 'deletedOnSource' | 'bytesCopied' | 'foldersDone' | 'toCopy' | 'bytesToCopy'>>, force = false): void {
+  add(
+    delta: Partial<
+      Pick<SyncProgress, 'copied' | 'flagsUpdated' | 'deletedOnDestination' | 'deletedOnSource' | 'bytesCopied' | 'foldersDone' | 'toCopy' | 'bytesToCopy'>
+    >,
+    force = false,
+  ): void {
     for (const [k, v] of Object.entries(delta) as [keyof typeof delta, number][]) this.state[k] += v;
     const now = Date.now();
     if (force || now - this.lastBeat >= this.minIntervalMs) {

@@ -194,7 +194,12 @@ async function syncFolderFully(
   }
 
   if (settings.deleteOnDestination && extras.stale.length) {
-    await expunge(dst, pair.path, extras.stale.map((m) => m.uid), `deleting extra messages in folder "${pair.logical}"`);
+    await expunge(
+      dst,
+      pair.path,
+      extras.stale.map((m) => m.uid),
+      `deleting extra messages in folder "${pair.logical}"`,
+    );
     result.deletedOnDestination = extras.stale.length;
     progress.add({ deletedOnDestination: extras.stale.length });
   }
@@ -270,7 +275,9 @@ async function copyToDestination(
       inStep = false;
       result.skipped['rejected-by-destination'] = (result.skipped['rejected-by-destination'] ?? 0) + outcome.rejected.length;
       for (const r of outcome.rejected) {
-        warnings.push(`host2 refused message UID ${r.message.uid} of "${folder.logical}" (${r.message.size} bytes${r.message.messageId ? `, ${r.message.messageId}` : ''}): ${r.reason}`);
+        warnings.push(
+          `host2 refused message UID ${r.message.uid} of "${folder.logical}" (${r.message.size} bytes${r.message.messageId ? `, ${r.message.messageId}` : ''}): ${r.reason}`,
+        );
       }
     }
   }

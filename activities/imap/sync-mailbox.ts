@@ -60,7 +60,18 @@ async function planMailbox(req: SyncRequest, conn: Connection, status = { source
 }
 
 function totalsOf(folders: FolderSyncResult[]): SyncTotals {
-  const t: SyncTotals = { sourceMessages: 0, destinationMessages: 0, copied: 0, flagsUpdated: 0, deletedOnDestination: 0, extraOnDestination: 0, keptOnDestination: 0, deletedOnSource: 0, skipped: 0, bytesCopied: 0 };
+  const t: SyncTotals = {
+    sourceMessages: 0,
+    destinationMessages: 0,
+    copied: 0,
+    flagsUpdated: 0,
+    deletedOnDestination: 0,
+    extraOnDestination: 0,
+    keptOnDestination: 0,
+    deletedOnSource: 0,
+    skipped: 0,
+    bytesCopied: 0,
+  };
   for (const f of folders) {
     t.sourceMessages += f.sourceMessages;
     t.destinationMessages += f.destinationMessages;
@@ -139,7 +150,11 @@ async function copyMailbox(req: SyncRequest, progress: ProgressReporter): Promis
     const checkpointFolders: FolderSyncResult[] = [];
     const saveCheckpoint = () => {
       progress.checkpoint = {
-        state: { ...emptyState(pair, started), folders: states.filter((s): s is FolderSyncState => !!s), destinationMarks: carriedMarks(previousMarks, destinationMarks) },
+        state: {
+          ...emptyState(pair, started),
+          folders: states.filter((s): s is FolderSyncState => !!s),
+          destinationMarks: carriedMarks(previousMarks, destinationMarks),
+        },
         folders: checkpointFolders,
       };
     };
@@ -197,7 +212,11 @@ async function copyMailbox(req: SyncRequest, progress: ProgressReporter): Promis
     progress.update({ phase: 'done', folder: undefined }, true);
     const state = settings.dryRun
       ? (req.previous ?? emptyState(pair, started))
-      : { ...emptyState(pair, started), folders: states.filter((s): s is FolderSyncState => !!s), destinationMarks: carriedMarks(previousMarks, destinationMarks) };
+      : {
+          ...emptyState(pair, started),
+          folders: states.filter((s): s is FolderSyncState => !!s),
+          destinationMarks: carriedMarks(previousMarks, destinationMarks),
+        };
     return {
       mailbox: req.mailbox,
       dryRun: settings.dryRun,
@@ -233,11 +252,17 @@ async function compareMailbox(req: SyncRequest, progress: ProgressReporter): Pro
     const plan = await planMailbox(req, first);
     progress.update({ foldersTotal: plan.pairs.length });
     const asOf = req.asOf && marksByFolder(req.asOf);
-    const folders: FolderVerifyResult[] = await forEachFolder(req, first, plan.pairs, req.tuning?.parallelFolders ?? DEFAULTS.parallelFolders, async (pair, conn) => {
-      const result = await verifyFolder(pair, conn.src, conn.dst, settings, progress, asOf);
-      progress.add({ foldersDone: 1 });
-      return result;
-    });
+    const folders: FolderVerifyResult[] = await forEachFolder(
+      req,
+      first,
+      plan.pairs,
+      req.tuning?.parallelFolders ?? DEFAULTS.parallelFolders,
+      async (pair, conn) => {
+        const result = await verifyFolder(pair, conn.src, conn.dst, settings, progress, asOf);
+        progress.add({ foldersDone: 1 });
+        return result;
+      },
+    );
     progress.update({ phase: 'done', folder: undefined }, true);
     const sum = (k: 'missing' | 'extra' | 'flagMismatches') => folders.reduce((n, f) => n + f[k], 0);
     return {

@@ -34,11 +34,7 @@ export function pairKey(req: Pick<SyncRequest, 'source' | 'destination'>): strin
 }
 
 /** The settings that decide which messages of a folder are in scope. */
-export function scopeKey(
-  settings: { maxAgeDays?: number; maxSizeBytes?: number },
-  sourcePaths: string[],
-  destinationPath: string,
-): string {
+export function scopeKey(settings: { maxAgeDays?: number; maxSizeBytes?: number }, sourcePaths: string[], destinationPath: string): string {
   return digest([settings.maxAgeDays ?? null, settings.maxSizeBytes ?? null, sourcePaths, destinationPath]);
 }
 
@@ -48,13 +44,7 @@ export function emptyState(pair: string, takenAt: number): SyncState {
 
 const isSnapshot = (s: unknown): s is MailboxSnapshot => {
   const x = s as MailboxSnapshot;
-  return (
-    !!x &&
-    typeof x.uidValidity === 'string' &&
-    /^\d+$/.test(x.highestModseq ?? '') &&
-    Number.isInteger(x.uidNext) &&
-    Number.isInteger(x.messages)
-  );
+  return !!x && typeof x.uidValidity === 'string' && /^\d+$/.test(x.highestModseq ?? '') && Number.isInteger(x.uidNext) && Number.isInteger(x.messages);
 };
 
 const isFolderState = (f: unknown): f is FolderSyncState => {
@@ -93,13 +83,7 @@ export function checkpointOf(details: unknown): SyncCheckpoint | undefined {
 }
 
 export function sameSnapshot(a: MailboxSnapshot, b: MailboxSnapshot | undefined): boolean {
-  return (
-    !!b &&
-    a.uidValidity === b.uidValidity &&
-    a.uidNext === b.uidNext &&
-    a.highestModseq === b.highestModseq &&
-    a.messages === b.messages
-  );
+  return !!b && a.uidValidity === b.uidValidity && a.uidNext === b.uidNext && a.highestModseq === b.highestModseq && a.messages === b.messages;
 }
 
 export type FolderDecision =
@@ -142,7 +126,9 @@ export function decideFolder(previous: FolderSyncState | undefined, now: FolderN
 }
 
 /** The snapshot in a STATUS / LIST-STATUS answer, when it has everything (HIGHESTMODSEQ needs CONDSTORE). */
-export function snapshotOf(status: { uidValidity?: bigint | number; uidNext?: number; highestModseq?: bigint | number; messages?: number } | undefined): MailboxSnapshot | undefined {
+export function snapshotOf(
+  status: { uidValidity?: bigint | number; uidNext?: number; highestModseq?: bigint | number; messages?: number } | undefined,
+): MailboxSnapshot | undefined {
   if (!status || status.uidValidity === undefined || status.uidNext === undefined || status.highestModseq === undefined || status.messages === undefined) {
     return undefined;
   }

@@ -202,12 +202,7 @@ export interface SyncCheckpoint {
 }
 
 /** Why an in-folder message was left out (filters apply to both sides alike). */
-export type SkipReason =
-  | 'older-than-max-age'
-  | 'newer-than-min-age'
-  | 'larger-than-max-size'
-  | 'marked-deleted'
-  | 'rejected-by-destination';
+export type SkipReason = 'older-than-max-age' | 'newer-than-min-age' | 'larger-than-max-size' | 'marked-deleted' | 'rejected-by-destination';
 
 export interface FolderSyncResult {
   /** Source folder(s), logical names; several when they merge (Sent and Sent Items into Sent). */

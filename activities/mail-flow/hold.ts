@@ -12,15 +12,7 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { ApplicationFailure } from '@temporalio/activity';
 import { mapKeys, updateMap } from './hold-map';
-import {
-  mailHoldInput,
-  releaseInput,
-  type MailHoldConfig,
-  type MailHoldInput,
-  type MailHoldReport,
-  type QueuedFor,
-  type ReleaseInput,
-} from './hold-schema';
+import { mailHoldInput, releaseInput, type MailHoldConfig, type MailHoldInput, type MailHoldReport, type QueuedFor, type ReleaseInput } from './hold-schema';
 import { applyMaps, checkWiring, listQueue, releaseHeld, type QueuedMessage } from './postfix';
 
 const HOLD_ACTION = 'HOLD held by mailshift for the migration';
@@ -70,7 +62,9 @@ export async function releaseMail(raw: ReleaseInput): Promise<MailHoldReport> {
   if (routed || unheld) await applyMaps(hold.configDir, [transportMap, holdMap]);
   const stillHeld = await mapKeys(holdMap);
   const set = new Set(wanted);
-  const ids = (await listQueue(hold.configDir)).filter((m) => m.queue === 'hold' && forAny(m, set) && !m.recipients.some((r) => stillHeld.has(r))).map((m) => m.id);
+  const ids = (await listQueue(hold.configDir))
+    .filter((m) => m.queue === 'hold' && forAny(m, set) && !m.recipients.some((r) => stillHeld.has(r)))
+    .map((m) => m.id);
   if (ids.length) await releaseHeld(hold.configDir, ids);
   return { changed: routed || unheld, released: ids.length };
 }

@@ -45,7 +45,8 @@ async function servers(input: MxLookupInput): Promise<DnsServer[]> {
 
 async function ask(server: DnsServer, name: string, type: 'MX' | 'A' | 'AAAA'): Promise<string[]> {
   const answer = await queryRRset(server.endpoint, name, type, { recursive: server.recursive, timeoutMs: 3000 });
-  if (answer.rcode !== 'NOERROR' && answer.rcode !== 'NXDOMAIN') throw new Error(`${formatEndpoint(server.endpoint)} answers ${name} ${type} with ${answer.rcode}`);
+  if (answer.rcode !== 'NOERROR' && answer.rcode !== 'NXDOMAIN')
+    throw new Error(`${formatEndpoint(server.endpoint)} answers ${name} ${type} with ${answer.rcode}`);
   return answer.rrset?.values ?? [];
 }
 

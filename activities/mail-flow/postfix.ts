@@ -19,7 +19,13 @@ function run(command: string, args: string[]): Promise<string> {
       const e = err as Omit<NodeJS.ErrnoException, 'code'> & { code?: number | string };
       if (e.code === 'ENOENT') {
         reject(ApplicationFailure.nonRetryable(`${command} not found on this worker: it must run beside host1's Postfix`, 'MailFlowPostfixMissing'));
-      } else reject(ApplicationFailure.retryable(`${command} ${args.join(' ')} failed (${e.code ?? e.message}): ${String(stderr).trim().slice(-500)}`, 'MailFlowPostfixFailed'));
+      } else
+        reject(
+          ApplicationFailure.retryable(
+            `${command} ${args.join(' ')} failed (${e.code ?? e.message}): ${String(stderr).trim().slice(-500)}`,
+            'MailFlowPostfixFailed',
+          ),
+        );
     });
   });
 }
@@ -35,10 +41,13 @@ export async function checkWiring(configDir: string, holdMap: string, transportM
   const out = await run('postconf', ['-c', configDir, '-h', 'smtpd_recipient_restrictions', 'transport_maps']);
   const [restrictions = '', transports = ''] = out.split('\n');
   const problems = [
-    new RegExp(`check_recipient_access\\s+hash:${escape(holdMap)}(\\s|,|$)`).test(restrictions) ? '' : `smtpd_recipient_restrictions lacks "check_recipient_access hash:${holdMap}"`,
+    new RegExp(`check_recipient_access\\s+hash:${escape(holdMap)}(\\s|,|$)`).test(restrictions)
+      ? ''
+      : `smtpd_recipient_restrictions lacks "check_recipient_access hash:${holdMap}"`,
     new RegExp(`hash:${escape(transportMap)}(\\s|,|$)`).test(transports) ? '' : `transport_maps lacks "hash:${transportMap}"`,
   ].filter(Boolean);
-  if (problems.length) throw ApplicationFailure.nonRetryable(`Postfix ${configDir} is not set up for holding mail: ${problems.join('; ')}`, 'MailFlowNotConfigured');
+  if (problems.length)
+    throw ApplicationFailure.nonRetryable(`Postfix ${configDir} is not set up for holding mail: ${problems.join('; ')}`, 'MailFlowNotConfigured');
 }
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -96,10 +96,6 @@ function smtpFailure(err: unknown, smtp: SmtpSettings, secret: string | undefine
 /** Removes the password (and the base64 forms SMTP AUTH sends it in) from a text. */
 function scrub(text: string, user: string | undefined, secret: string | undefined): string {
   if (!secret) return text;
-  const forms = [
-    secret,
-    Buffer.from(secret).toString('base64'),
-    Buffer.from(`\0${user ?? ''}\0${secret}`).toString('base64'),
-  ];
+  const forms = [secret, Buffer.from(secret).toString('base64'), Buffer.from(`\0${user ?? ''}\0${secret}`).toString('base64')];
   return forms.reduce((t, f) => t.split(f).join('[redacted]'), text);
 }

@@ -106,13 +106,13 @@ export function renderTemplate(template: NoticeTemplate, data: NoticeData): Rend
   }
   const missing = placeholders(template).filter((name) => values[name] === undefined || values[name] === '');
   if (missing.length) {
-    throw new TemplateError(
-      `notice "${template.kind}" (${template.source}) needs a value for ${missing.map((n) => `{{${n}}}`).join(', ')}`,
-    );
+    throw new TemplateError(`notice "${template.kind}" (${template.source}) needs a value for ${missing.map((n) => `{{${n}}}`).join(', ')}`);
   }
   const fill = (part: string, inSubject: boolean) =>
     part.replace(PLACEHOLDER, (_all, name: string, filter: string | undefined) => format(name, values[name], filter, inSubject));
-  const subject = fill(template.subject, true).replace(/\s*[\r\n]+\s*/g, ' ').trim();
+  const subject = fill(template.subject, true)
+    .replace(/\s*[\r\n]+\s*/g, ' ')
+    .trim();
   const text = fill(template.body, false).replace(/\n*$/, '\n');
   return { kind: template.kind, subject, text, source: template.source };
 }

@@ -67,13 +67,27 @@ export async function sendNotice(input: SendNoticeInput): Promise<SendNoticeResu
     if (progress.sent.includes('webhook')) {
       result.webhook = 'already-sent';
     } else {
-      await postWebhook(n.webhook, { notice: n.notice, subject: rendered.subject, text: rendered.text, messageId, idempotencyKey: n.idempotencyKey, data: n.data });
+      await postWebhook(n.webhook, {
+        notice: n.notice,
+        subject: rendered.subject,
+        text: rendered.text,
+        messageId,
+        idempotencyKey: n.idempotencyKey,
+        data: n.data,
+      });
       result.webhook = 'sent';
       progress.sent.push('webhook');
       recordSent(progress);
     }
   }
   // Counts and ids only: addresses are personal data, and logs travel far.
-  asyncLocalStorage.getStore()?.log.info('notice', { notice: n.notice, messageId, email: result.email, recipients: to.length, rejected: result.rejected.length, webhook: result.webhook });
+  asyncLocalStorage.getStore()?.log.info('notice', {
+    notice: n.notice,
+    messageId,
+    email: result.email,
+    recipients: to.length,
+    rejected: result.rejected.length,
+    webhook: result.webhook,
+  });
   return result;
 }

@@ -144,7 +144,10 @@ export async function bareCopy(o: BareCopyOptions): Promise<{ messages: number; 
   const firstTarget = await Connection.login(host2.host, host2.port, host2.user, host2.password);
   for (const f of folders) {
     // Special-use folders (Sent, Trash…) may be there already.
-    if (f.target !== 'INBOX') await firstTarget.run(`CREATE ${quote(f.target)}`).catch((err: Error) => { if (!/ALREADYEXISTS/.test(err.message)) throw err; });
+    if (f.target !== 'INBOX')
+      await firstTarget.run(`CREATE ${quote(f.target)}`).catch((err: Error) => {
+        if (!/ALREADYEXISTS/.test(err.message)) throw err;
+      });
   }
 
   let next = 0;
@@ -180,7 +183,10 @@ export async function bareCopy(o: BareCopyOptions): Promise<{ messages: number; 
         reading = i + 1 < batches.length ? read(batches[i + 1]) : undefined; // read ahead while host2 stores
         const parts: (string | Buffer)[] = [];
         for (const r of fetched) {
-          const flags = /FLAGS \(([^)]*)\)/.exec(r.text)![1].split(' ').filter((f) => f && f !== '\\Recent');
+          const flags = /FLAGS \(([^)]*)\)/
+            .exec(r.text)![1]
+            .split(' ')
+            .filter((f) => f && f !== '\\Recent');
           const date = /INTERNALDATE ("[^"]*")/.exec(r.text)![1];
           const body = r.literals[0];
           parts.push(` (${flags.join(' ')}) ${date} {${body.length}+}\r\n`, body);

@@ -19,8 +19,20 @@ export interface BenchCorpusOptions {
 }
 
 export const BENCH_FOLDERS = [
-  'INBOX', 'Sent Items', 'Drafts', 'Trash', 'Junk', 'Archive', 'Archive/2023', 'Archive/2024', 'Archive/2024/Été',
-  'Projets', 'Projets/日本語', 'Lists/dev', 'Lists/announce', 'Reçus',
+  'INBOX',
+  'Sent Items',
+  'Drafts',
+  'Trash',
+  'Junk',
+  'Archive',
+  'Archive/2023',
+  'Archive/2024',
+  'Archive/2024/Été',
+  'Projets',
+  'Projets/日本語',
+  'Lists/dev',
+  'Lists/announce',
+  'Reçus',
 ];
 /** Share of the messages per folder (same order as BENCH_FOLDERS). */
 const WEIGHTS = [30, 10, 1, 3, 3, 8, 10, 10, 3, 5, 3, 7, 4, 3];
@@ -37,12 +49,25 @@ export function prng(seed: number): () => number {
   };
 }
 
-const WORDS = ('the of and to in is you that it he was for on are as with his they at be this have from or one had by word but not what all were we ' +
+const WORDS = (
+  'the of and to in is you that it he was for on are as with his they at be this have from or one had by word but not what all were we ' +
   'when your can said there use an each which she do how their if will up other about out many then them these so some her would make like him ' +
   'into time has look two more write go see number no way could people my than first water been call who oil its now find long down day did get ' +
-  'come made may part migration mailbox server folder message été naïve déjà Grüße').split(' ');
+  'come made may part migration mailbox server folder message été naïve déjà Grüße'
+).split(' ');
 
-const FLAG_SETS = [[], ['\\Seen'], ['\\Seen'], ['\\Seen'], ['\\Seen', '\\Flagged'], ['\\Answered', '\\Seen'], ['\\Seen', '$Label1'], ['Project-X'], ['\\Seen', 'Project-X', '$Label2'], ['$Forwarded', '\\Seen']];
+const FLAG_SETS = [
+  [],
+  ['\\Seen'],
+  ['\\Seen'],
+  ['\\Seen'],
+  ['\\Seen', '\\Flagged'],
+  ['\\Answered', '\\Seen'],
+  ['\\Seen', '$Label1'],
+  ['Project-X'],
+  ['\\Seen', 'Project-X', '$Label2'],
+  ['$Forwarded', '\\Seen'],
+];
 
 /** 1 MiB of pseudo-random base64 text the attachments are cut from (deterministic). */
 function attachmentPool(rand: () => number): string {

@@ -26,7 +26,10 @@ export interface SeedOptions {
   index: number;
 }
 
-const WORDS = 'the of and to in is you that it for on are as with they at be this have from or one had by but not what all were we when your can said there use an each which do how if will up other about out many then them these so some would make like time has look two more write see number no way could people than first been call who its now find long down day did get come made may part migration mailbox server folder message'.split(' ');
+const WORDS =
+  'the of and to in is you that it for on are as with they at be this have from or one had by but not what all were we when your can said there use an each which do how if will up other about out many then them these so some would make like time has look two more write see number no way could people than first been call who its now find long down day did get come made may part migration mailbox server folder message'.split(
+    ' ',
+  );
 
 const DAY = 86_400_000;
 /** Ages of the seeded messages: most older than the post-sync's one-day window, one inside it. */

@@ -80,7 +80,16 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 /** Messages per logical folder (INBOX, Sent) of one mailbox, by STATUS. */
 async function countFolders(server: DovecotServer, user: string, password: string): Promise<Record<'INBOX' | 'Sent', number>> {
-  const c = new ImapFlow({ host: server.host, port: server.port, secure: false, doSTARTTLS: false, auth: { user, pass: password }, logger: false, disableCompression: true, disableAutoIdle: true });
+  const c = new ImapFlow({
+    host: server.host,
+    port: server.port,
+    secure: false,
+    doSTARTTLS: false,
+    auth: { user, pass: password },
+    logger: false,
+    disableCompression: true,
+    disableAutoIdle: true,
+  });
   c.on('error', () => undefined);
   await c.connect();
   try {
@@ -123,7 +132,9 @@ async function waitForPollers(client: Client, taskQueue: string, workers: Worker
     const [wf, act] = await Promise.all([identities(TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW), identities(TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY)]);
     if (wf.size >= workers.length && act.size >= workers.length) return;
     if (Date.now() > deadline) {
-      throw new Error(`the workers are not polling after ${timeoutMs / 1000} s; logs:\n${workers.map((w) => `--- ${w.log}\n${w.output().slice(-2000)}`).join('\n')}`);
+      throw new Error(
+        `the workers are not polling after ${timeoutMs / 1000} s; logs:\n${workers.map((w) => `--- ${w.log}\n${w.output().slice(-2000)}`).join('\n')}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -189,7 +200,15 @@ async function histories(client: Client, expectedWorkflows: string[]): Promise<R
         const failed = e.activityTaskFailedEventAttributes;
         if (failed) activityFailures.push(failed.failure?.message ?? '?');
       }
-      runs.push({ workflowId: wf.workflowId, runId: wf.runId, status: d.status.name, events: d.historyLength, bytes: d.historySize ?? NaN, activityFailures, activitySeconds });
+      runs.push({
+        workflowId: wf.workflowId,
+        runId: wf.runId,
+        status: d.status.name,
+        events: d.historyLength,
+        bytes: d.historySize ?? NaN,
+        activityFailures,
+        activitySeconds,
+      });
     }
     // Visibility lags a little behind: wait until each round's last run shows as closed.
     const settled = expectedWorkflows.every((id) => runs.some((r) => r.workflowId === id && r.status === 'COMPLETED'));
@@ -234,10 +253,13 @@ async function main(argv: string[]): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'mailshift-scale-'));
   // Dovecot's login and mail processes run as other users: they must traverse it.
   chmodSync(dir, 0o755);
-  cleanups.push({ what: 'bench dir', run: () => {
-    if (keep) log(`kept ${dir}`);
-    else rmSync(dir, { recursive: true, force: true });
-  } });
+  cleanups.push({
+    what: 'bench dir',
+    run: () => {
+      if (keep) log(`kept ${dir}`);
+      else rmSync(dir, { recursive: true, force: true });
+    },
+  });
   log(`bench dir ${dir}`);
 
   // Users and their passwords; the spec refers to files holding them.
@@ -254,7 +276,13 @@ async function main(argv: string[]): Promise<void> {
   const host2Password = new Map(host2Users.map((u) => [u.user, u.password]));
 
   let t = performance.now();
-  const host1 = await startDovecot({ name: 'host1', dir: path.join(dir, 'host1'), layout: 'inbox-prefix-dot', users: host1Users, masters: [{ user: 'admin', password: admin }] });
+  const host1 = await startDovecot({
+    name: 'host1',
+    dir: path.join(dir, 'host1'),
+    layout: 'inbox-prefix-dot',
+    users: host1Users,
+    masters: [{ user: 'admin', password: admin }],
+  });
   cleanups.push({ what: 'host1', run: async () => void (await stopHard(host1)) });
   const host2 = await startDovecot({ name: 'host2', dir: path.join(dir, 'host2'), layout: 'slash-no-prefix', users: host2Users });
   cleanups.push({ what: 'host2', run: async () => void (await stopHard(host2)) });
@@ -300,7 +328,11 @@ async function main(argv: string[]): Promise<void> {
 
   const states = Object.fromEntries(presync.outcomes.flatMap((o) => (o.state ? [[o.mailbox, o.state]] : [])));
   // As the runbook hands them: as many states as fit the payload budget.
-  const postsync = await runRound(client, taskQueue, withStatesWithinBudget<RoundInput>({ spec, kind: 'postsync', mailboxes: users, usersOnHost2: [], mxOnHost2: false }, states));
+  const postsync = await runRound(
+    client,
+    taskQueue,
+    withStatesWithinBudget<RoundInput>({ spec, kind: 'postsync', mailboxes: users, usersOnHost2: [], mxOnHost2: false }, states),
+  );
   peakAfter.push(measure());
 
   log('histories …');
@@ -340,12 +372,27 @@ async function main(argv: string[]): Promise<void> {
   row('new before post-sync', `${arrived.size} (one in every ${NEW_EVERY}th INBOX)`);
   for (const r of [presync, postsync]) {
     const rs = runsOf(r);
-    row(`${r.kind} round wall time`, `${secs(r.wallMs)} s  (${perMin(mailboxes, r.wallMs)} mailboxes/min; copied ${sum(r, 'copied')}, deleted ${sum(r, 'deleted')}; ` +
-      `${rs.length} run(s), largest ${Math.max(...rs.map((x) => x.events))} events; failed ${failed(r).length})`);
+    row(
+      `${r.kind} round wall time`,
+      `${secs(r.wallMs)} s  (${perMin(mailboxes, r.wallMs)} mailboxes/min; copied ${sum(r, 'copied')}, deleted ${sum(r, 'deleted')}; ` +
+        `${rs.length} run(s), largest ${Math.max(...rs.map((x) => x.events))} events; failed ${failed(r).length})`,
+    );
   }
   row('total (both rounds)', `${secs(roundsMs)} s  (${perMin(2 * mailboxes, roundsMs)} mailbox syncs/min)`);
-  for (const r of [presync, postsync]) row(`${r.kind} runs (events / KB)`, runsOf(r).sort((a, b) => a.runId.localeCompare(b.runId)).map((x) => `${x.events} / ${Math.round(x.bytes / 1024)}`).join(', '));
-  row('largest history of any run', largest ? `${largest.events} events, ${f1(largest.bytes / 1024)} KB (${largest.workflowId} run ${largest.runId}, ${largest.status}) of ${runs.length} runs` : 'n/a');
+  for (const r of [presync, postsync])
+    row(
+      `${r.kind} runs (events / KB)`,
+      runsOf(r)
+        .sort((a, b) => a.runId.localeCompare(b.runId))
+        .map((x) => `${x.events} / ${Math.round(x.bytes / 1024)}`)
+        .join(', '),
+    );
+  row(
+    'largest history of any run',
+    largest
+      ? `${largest.events} events, ${f1(largest.bytes / 1024)} KB (${largest.workflowId} run ${largest.runId}, ${largest.status}) of ${runs.length} runs`
+      : 'n/a',
+  );
   row(`history target ≤ ${HISTORY_TARGET.toLocaleString('en')} events`, largest && largest.events <= HISTORY_TARGET ? 'met' : 'NOT MET');
   workers.forEach((w, i) =>
     row(
@@ -356,18 +403,27 @@ async function main(argv: string[]): Promise<void> {
   );
   row('failed mailboxes', `pre-sync ${failed(presync).length}, post-sync ${failed(postsync).length}`);
   for (const r of [presync, postsync]) {
-    const d = runsOf(r).flatMap((x) => x.activitySeconds).sort((a, b) => a - b);
+    const d = runsOf(r)
+      .flatMap((x) => x.activitySeconds)
+      .sort((a, b) => a - b);
     const q = (p: number) => f1(d[Math.min(d.length - 1, Math.floor(p * d.length))]);
     const failures = runsOf(r).flatMap((x) => x.activityFailures);
-    row(`${r.kind} syncMailbox activities`, `${d.length}; scheduled→completed median ${q(0.5)} s, p95 ${q(0.95)} s, max ${q(1)} s; failed attempts ${failures.length}`);
+    row(
+      `${r.kind} syncMailbox activities`,
+      `${d.length}; scheduled→completed median ${q(0.5)} s, p95 ${q(0.95)} s, max ${q(1)} s; failed attempts ${failures.length}`,
+    );
     const reasons = failures.map((f) => f.replace(/user\d+/g, 'userN')).reduce((m, f) => m.set(f, (m.get(f) ?? 0) + 1), new Map<string, number>());
     for (const [reason, n] of [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 5)) log(`  ${n}× ${reason}`);
   }
-  row('host2 verified (STATUS, all mailboxes)', `${onHost2}/${total} messages; ${mailboxes - short.length - extra.length}/${mailboxes} mailboxes exact; ${short.length} short, ${extra.length} with more (${secs(countMs)} s)`);
+  row(
+    'host2 verified (STATUS, all mailboxes)',
+    `${onHost2}/${total} messages; ${mailboxes - short.length - extra.length}/${mailboxes} mailboxes exact; ${short.length} short, ${extra.length} with more (${secs(countMs)} s)`,
+  );
   row('host1 after post-sync', `${onHost1} messages left (${total} − ${inWindow} in the one-day window = ${total - inWindow} if all those were deleted)`);
   row('whole benchmark', `${secs(performance.now() - runStarted)} s (set-up, seeding, rounds, counting)`);
   for (const r of [presync, postsync]) for (const o of failed(r).slice(0, 10)) log(`  ${r.kind} failed ${o.mailbox}: ${o.error}`);
-  for (const c of [...short, ...extra].slice(0, 10)) log(`  ${c.user}: host2 INBOX ${c.host2.INBOX}/${expected(c.user, 'INBOX')}, Sent ${c.host2.Sent}/${expected(c.user, 'Sent')}`);
+  for (const c of [...short, ...extra].slice(0, 10))
+    log(`  ${c.user}: host2 INBOX ${c.host2.INBOX}/${expected(c.user, 'INBOX')}, Sent ${c.host2.Sent}/${expected(c.user, 'Sent')}`);
 }
 
 main(process.argv.slice(2))

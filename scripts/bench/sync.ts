@@ -43,10 +43,26 @@ function timed(cmd: string, args: string[]): Timed & { stdout: string; stderr: s
 const pathOn = (server: DovecotServer, logical: string) =>
   logical === 'INBOX' ? 'INBOX' : server.layout === 'inbox-prefix-dot' ? `INBOX.${logical.split('/').join('.')}` : logical;
 const logicalOn = (server: DovecotServer, p: string) =>
-  p.toUpperCase() === 'INBOX' ? 'INBOX' : server.layout === 'inbox-prefix-dot' ? p.replace(/^INBOX\./, '').split('.').join('/') : p;
+  p.toUpperCase() === 'INBOX'
+    ? 'INBOX'
+    : server.layout === 'inbox-prefix-dot'
+      ? p
+          .replace(/^INBOX\./, '')
+          .split('.')
+          .join('/')
+      : p;
 
 async function connect(server: DovecotServer, user: string, password: string): Promise<ImapFlow> {
-  const c = new ImapFlow({ host: server.host, port: server.port, secure: false, doSTARTTLS: false, auth: { user, pass: password }, logger: false, disableCompression: true, disableAutoIdle: true });
+  const c = new ImapFlow({
+    host: server.host,
+    port: server.port,
+    secure: false,
+    doSTARTTLS: false,
+    auth: { user, pass: password },
+    logger: false,
+    disableCompression: true,
+    disableAutoIdle: true,
+  });
   c.on('error', () => undefined);
   await c.connect();
   return c;
@@ -54,7 +70,10 @@ async function connect(server: DovecotServer, user: string, password: string): P
 
 /** `folder sha256 [flags] date` of a message. */
 const fingerprint = (folder: string, raw: Buffer, flags: Iterable<string>, date: number) =>
-  `${folder} ${createHash('sha256').update(raw).digest('hex')} [${[...flags].filter((f) => f !== '\\Recent').sort().join(' ')}] ${new Date(date).toISOString()}`;
+  `${folder} ${createHash('sha256').update(raw).digest('hex')} [${[...flags]
+    .filter((f) => f !== '\\Recent')
+    .sort()
+    .join(' ')}] ${new Date(date).toISOString()}`;
 
 async function seed(server: DovecotServer, user: string, password: string, messages: number) {
   const c = await connect(server, user, password);
@@ -205,7 +224,12 @@ async function main(argv: string[]): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'mailshift-bench-'));
   // Dovecot's login and mail processes run as other users: they must traverse it.
   chmodSync(dir, 0o755);
-  const pw = { h1: randomBytes(12).toString('hex'), h2: randomBytes(12).toString('hex'), mb: randomBytes(12).toString('hex'), ce: randomBytes(12).toString('hex') };
+  const pw = {
+    h1: randomBytes(12).toString('hex'),
+    h2: randomBytes(12).toString('hex'),
+    mb: randomBytes(12).toString('hex'),
+    ce: randomBytes(12).toString('hex'),
+  };
   for (const [k, v] of Object.entries(pw)) writeFileSync(path.join(dir, `pw-${k}`), v, { mode: 0o600 });
   const log = (s: string) => process.stdout.write(`${s}\n`);
   log(`bench dir ${dir}`);
@@ -223,12 +247,33 @@ async function main(argv: string[]): Promise<void> {
   try {
     let t = performance.now();
     const { expected, bytes } = await seed(host1, 'bench', pw.h1, messages);
-    log(`corpus: ${expected.length} messages, ${f1(mb(bytes))} MB in ${new Set(expected.map((e) => e.folder)).size} folders; seeded host1 in ${f1((performance.now() - t) / 1000)} s`);
+    log(
+      `corpus: ${expected.length} messages, ${f1(mb(bytes))} MB in ${new Set(expected.map((e) => e.folder)).size} folders; seeded host1 in ${f1((performance.now() - t) / 1000)} s`,
+    );
 
     const args = [
-      '--host1', host1.host, '--port1', String(host1.port), '--tls1', 'none', '--user1', 'bench', '--password1-ref', `file:${path.join(dir, 'pw-h1')}`,
-      '--host2', host2.host, '--port2', String(host2.port), '--tls2', 'none', '--user2', 'bench', '--password2-ref', `file:${path.join(dir, 'pw-h2')}`,
-      '--state', path.join(dir, 'mailshift-state.json'),
+      '--host1',
+      host1.host,
+      '--port1',
+      String(host1.port),
+      '--tls1',
+      'none',
+      '--user1',
+      'bench',
+      '--password1-ref',
+      `file:${path.join(dir, 'pw-h1')}`,
+      '--host2',
+      host2.host,
+      '--port2',
+      String(host2.port),
+      '--tls2',
+      'none',
+      '--user2',
+      'bench',
+      '--password2-ref',
+      `file:${path.join(dir, 'pw-h2')}`,
+      '--state',
+      path.join(dir, 'mailshift-state.json'),
     ];
     log('mailshift: first sync …');
     // The command as administrators run it, timed from outside like mbsync (start-up included).
@@ -244,7 +289,14 @@ async function main(argv: string[]): Promise<void> {
     const rc = mbsyncConfig(dir, host1, host2, pw.h1, pw.mb);
     log('mbsync: first sync …');
     const mbFirst = timed('mbsync', ['-c', rc, '-a', '-q']);
-    if (mbFirst.code !== 0) log(mbFirst.stderr.split('\n').filter((l) => !/^\s+\S.*: /.test(l) || /rror/.test(l)).slice(0, 20).join('\n'));
+    if (mbFirst.code !== 0)
+      log(
+        mbFirst.stderr
+          .split('\n')
+          .filter((l) => !/^\s+\S.*: /.test(l) || /rror/.test(l))
+          .slice(0, 20)
+          .join('\n'),
+      );
     log('mbsync: re-sync …');
     const mbAgain = timed('mbsync', ['-c', rc, '-a', '-q']);
 
@@ -278,9 +330,15 @@ async function main(argv: string[]): Promise<void> {
     log(row('ceiling (bare copier)', ceiling));
     log('');
     log(`first sync throughput, mailshift / mbsync: ${f2(mbFirst.wallMs / msFirst.wallMs)}× (target ≥ 4×)`);
-    log(`ceiling / mbsync: ${f2(mbFirst.wallMs / ceiling.wallMs)}× (a client that only copies: about the most any reaches here); mailshift / ceiling: ${f2(ceiling.wallMs / msFirst.wallMs)}`);
-    log(`no-change re-sync: mailshift ${f2(msAgain.wallMs / 1000)} s (the whole command; target < 0.5 s), mbsync ${f2(mbAgain.wallMs / 1000)} s; ratio ${f2(msAgain.wallMs / mbAgain.wallMs)}`);
-    log(`peak RSS: mailshift ${f1(Math.max(msFirst.peakRssMb, msAgain.peakRssMb))} MB (target ≤ 150 MB), mbsync ${f1(Math.max(mbFirst.peakRssMb, mbAgain.peakRssMb))} MB`);
+    log(
+      `ceiling / mbsync: ${f2(mbFirst.wallMs / ceiling.wallMs)}× (a client that only copies: about the most any reaches here); mailshift / ceiling: ${f2(ceiling.wallMs / msFirst.wallMs)}`,
+    );
+    log(
+      `no-change re-sync: mailshift ${f2(msAgain.wallMs / 1000)} s (the whole command; target < 0.5 s), mbsync ${f2(mbAgain.wallMs / 1000)} s; ratio ${f2(msAgain.wallMs / mbAgain.wallMs)}`,
+    );
+    log(
+      `peak RSS: mailshift ${f1(Math.max(msFirst.peakRssMb, msAgain.peakRssMb))} MB (target ≤ 150 MB), mbsync ${f1(Math.max(mbFirst.peakRssMb, mbAgain.peakRssMb))} MB`,
+    );
     log('');
     const line = (name: string, c: Check) =>
       `${name.padEnd(10)} ${c.messages} msgs, ${f1(mb(c.bytes))} MB; identical (bytes, flags+keywords, date) ${c.identical}/${expected.length}; ` +

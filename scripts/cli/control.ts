@@ -105,7 +105,9 @@ export async function approveCommand(argv: string[], io: CliIo): Promise<number>
 }
 
 export async function rollbackCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, args } = parse(argv, { by: { type: 'string' }, comment: { type: 'string' }, json: { type: 'boolean' }, timeout: { type: 'string' } }, ['workflowId']);
+  const { values, args } = parse(argv, { by: { type: 'string' }, comment: { type: 'string' }, json: { type: 'boolean' }, timeout: { type: 'string' } }, [
+    'workflowId',
+  ]);
   if (values.help) {
     io.out(rollbackHelp);
     return EXIT.ok;

@@ -46,10 +46,12 @@ export async function dashboardCommand(argv: string[], io: CliIo): Promise<numbe
   }
   const t = await connect(io);
   try {
-    const dashboard = await startDashboard({ temporal: t, host, port, token, uiLink: (id) => uiLink(io, t.namespace, id), log: io.err }).catch((err: unknown) => {
-      io.err(`mailshift dashboard: cannot listen on ${host}:${port}: ${(err as Error).message}`);
-      return undefined;
-    });
+    const dashboard = await startDashboard({ temporal: t, host, port, token, uiLink: (id) => uiLink(io, t.namespace, id), log: io.err }).catch(
+      (err: unknown) => {
+        io.err(`mailshift dashboard: cannot listen on ${host}:${port}: ${(err as Error).message}`);
+        return undefined;
+      },
+    );
     if (!dashboard) return EXIT.failed;
     io.out(`dashboard: ${dashboard.url}${token ? ' (open it once as ?token=<token>)' : ''}; Ctrl-C stops it`);
     await stopRequested();

@@ -88,7 +88,8 @@ export function omittedLine(o: AuditOmitted): string {
 }
 
 /** A wave's mail hold on host1's MTA (spec mailFlow.hold), when it had one. */
-const heldLine = (h?: { held: number; released: boolean }) => (!h ? '' : h.released ? ', mail re-routed to host2' : `, ${h.held} message(s) held on host1's MTA`);
+const heldLine = (h?: { held: number; released: boolean }) =>
+  !h ? '' : h.released ? ', mail re-routed to host2' : `, ${h.held} message(s) held on host1's MTA`;
 
 const roundLine = (r: RoundSummary, total: number) =>
   `${r.kind}${r.wave ? ` (${r.wave})` : ''}: ${r.mailboxes - r.failed.length}/${r.mailboxes} mailboxes ok ${bar(r.mailboxes - r.failed.length, total)}, ` +
@@ -126,7 +127,8 @@ export function renderStatus(v: StatusView, now: Date, auditCount = 8): string {
     '',
     ...s.waves.map(
       (w) =>
-        `wave ${w.wave}: ${w.mailboxes} mailbox(es), ${w.synced} synced, ${w.failed} failed, ${w.cut} cut from host1, ${w.onHost2} on host2` + heldLine(s.mailHold?.[w.wave]),
+        `wave ${w.wave}: ${w.mailboxes} mailbox(es), ${w.synced} synced, ${w.failed} failed, ${w.cut} cut from host1, ${w.onHost2} on host2` +
+        heldLine(s.mailHold?.[w.wave]),
     ),
     '',
     `mailboxes (${total}${s.mailboxesOmitted ? `; ${users.length} listed, failing first` : ''}), progress through: ${MAILBOX_STAGES.join(' > ')}`,
@@ -136,8 +138,12 @@ export function renderStatus(v: StatusView, now: Date, auditCount = 8): string {
   for (const u of users) {
     const m = s.mailboxes[u];
     const stage = mailboxStage(s, u);
-    const last = m.last ? `last ${m.last.kind} ${m.last.ok ? 'ok' : 'FAILED'}, ${lastCounts(m.last)}${m.last.error ? `: ${m.last.error}` : ''}` : 'no round yet';
-    lines.push(`  ${u.padEnd(width)}  ${bar(stage, MAILBOX_STAGES.length, MAILBOX_STAGES.length)} ${(MAILBOX_STAGES[stage - 1] ?? 'waiting').padEnd(12)}  ${m.wave.padEnd(waveWidth)}  ${last}`);
+    const last = m.last
+      ? `last ${m.last.kind} ${m.last.ok ? 'ok' : 'FAILED'}, ${lastCounts(m.last)}${m.last.error ? `: ${m.last.error}` : ''}`
+      : 'no round yet';
+    lines.push(
+      `  ${u.padEnd(width)}  ${bar(stage, MAILBOX_STAGES.length, MAILBOX_STAGES.length)} ${(MAILBOX_STAGES[stage - 1] ?? 'waiting').padEnd(12)}  ${m.wave.padEnd(waveWidth)}  ${last}`,
+    );
   }
   if (s.mailboxesOmitted) lines.push(`  … and ${s.mailboxesOmitted} more: mailshift mailbox ${v.workflowId} <user>`);
   const audit = s.audit.slice(-auditCount);
@@ -147,7 +153,10 @@ export function renderStatus(v: StatusView, now: Date, auditCount = 8): string {
   return lines.join('\n');
 }
 
-const cell = (v: unknown) => String(v ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const cell = (v: unknown) =>
+  String(v ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/\n/g, ' ');
 const table = (head: string[], rows: unknown[][]) =>
   [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
 
@@ -171,7 +180,16 @@ export function renderReport(workflowId: string, r: MigrationReport): string {
     r.rounds.length
       ? table(
           ['round', 'wave', 'started', 'duration', 'ok', 'copied', 'deleted', 'failed'],
-          r.rounds.map((x) => [x.kind, x.wave ?? 'all', x.startedAt, duration(x.durationMs), `${x.mailboxes - x.failed.length}/${x.mailboxes}`, x.copied, x.deleted, x.failed.join(', ')]),
+          r.rounds.map((x) => [
+            x.kind,
+            x.wave ?? 'all',
+            x.startedAt,
+            duration(x.durationMs),
+            `${x.mailboxes - x.failed.length}/${x.mailboxes}`,
+            x.copied,
+            x.deleted,
+            x.failed.join(', '),
+          ]),
         )
       : 'No round ran.',
     '',
@@ -181,13 +199,27 @@ export function renderReport(workflowId: string, r: MigrationReport): string {
       ['mailbox', 'wave', 'progress', 'last round', 'ok', 'copied', 'missing', 'on host2'],
       users.map((u) => {
         const m = r.mailboxes[u];
-        return [u, m.wave, MAILBOX_STAGES[mailboxStage(r, u) - 1] ?? 'waiting', m.last?.kind ?? '', m.last ? (m.last.ok ? 'yes' : `no${m.last.error ? `: ${m.last.error}` : ''}`) : '', m.last?.copied ?? '', m.last?.missing ?? '', m.usersOnHost2 ? 'yes' : 'no'];
+        return [
+          u,
+          m.wave,
+          MAILBOX_STAGES[mailboxStage(r, u) - 1] ?? 'waiting',
+          m.last?.kind ?? '',
+          m.last ? (m.last.ok ? 'yes' : `no${m.last.error ? `: ${m.last.error}` : ''}`) : '',
+          m.last?.copied ?? '',
+          m.last?.missing ?? '',
+          m.usersOnHost2 ? 'yes' : 'no',
+        ];
       }),
     ),
     '',
     '## DNS changes',
     '',
-    dns.length ? table(['at', 'step', 'name', 'before', 'after'], dns.map((e) => [e.at, e.step, e.after[0]?.name ?? e.before[0]?.name ?? '', rr(e.before[0]), rr(e.after[0])])) : 'No DNS change.',
+    dns.length
+      ? table(
+          ['at', 'step', 'name', 'before', 'after'],
+          dns.map((e) => [e.at, e.step, e.after[0]?.name ?? e.before[0]?.name ?? '', rr(e.before[0]), rr(e.after[0])]),
+        )
+      : 'No DNS change.',
     '',
     '## Approvals and controls',
     '',

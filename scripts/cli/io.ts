@@ -57,7 +57,13 @@ export function parse<O extends Options>(argv: string[], options: O, positionals
   const given = parsed.positionals;
   const values = parsed.values as { [K in keyof O]?: O[K]['type'] extends 'boolean' ? boolean : string } & { help?: boolean };
   if (!values.help) {
-    if (given.length < positionals.length) throw new UsageError(`missing ${positionals.slice(given.length).map((p) => `<${p}>`).join(' ')}`);
+    if (given.length < positionals.length)
+      throw new UsageError(
+        `missing ${positionals
+          .slice(given.length)
+          .map((p) => `<${p}>`)
+          .join(' ')}`,
+      );
     if (given.length > positionals.length) throw new UsageError(`unexpected argument: ${given[positionals.length]}`);
   }
   return { values, args: given };

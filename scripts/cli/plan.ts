@@ -38,7 +38,8 @@ export function plannedSteps(spec: MigrationSpec, ttls: number[], now: Date): st
   const rounds = Math.max(1, Math.ceil((untilMigration - oldTtl / 3600) / schedule.presyncEveryHours));
   const waves = [...new Set(spec.mailboxes.map((m) => m.wave))];
   const lucky = spec.scenario === 'lucky';
-  const gate = (g: string) => (spec.approvals.automaticGates.includes(g as never) ? `gate ${g} (automatic)` : `gate ${g}: an approver (${spec.approvals.approvers.join(', ')}) approves`);
+  const gate = (g: string) =>
+    spec.approvals.automaticGates.includes(g as never) ? `gate ${g} (automatic)` : `gate ${g}: an approver (${spec.approvals.approvers.join(', ')}) approves`;
   return [
     'preflight: log in to every mailbox on both sides, compare folders and counts',
     gate('start'),
@@ -54,10 +55,13 @@ export function plannedSteps(spec: MigrationSpec, ttls: number[], now: Date): st
     `wait the low TTL (${dns.lowTtl} s)`,
     'post-sync the INBOX (max age 1 day; delete on host1 only what host2 has; never delete on host2)',
     ...(lucky
-      ? [gate('shutdown-old'), `move ${dns.imapHost?.name} to ${dns.imapHost?.host2Addresses.join(', ')}; users told their mail app will download its mail again`]
+      ? [
+          gate('shutdown-old'),
+          `move ${dns.imapHost?.name} to ${dns.imapHost?.host2Addresses.join(', ')}; users told their mail app will download its mail again`,
+        ]
       : ['users get their new credentials (host name, user, where to get the password)']),
     `post-sync every ${hours(schedule.postsyncEveryHours)} until ${schedule.quietRoundsToFinish} quiet round(s) in a row, or gate done is approved`,
-    `restore the TTL to ${dns.restoreTtl ? `${dns.restoreTtl} s` : "what it was before"}; the report`,
+    `restore the TTL to ${dns.restoreTtl ? `${dns.restoreTtl} s` : 'what it was before'}; the report`,
   ];
 }
 
@@ -85,7 +89,13 @@ export async function planCommand(argv: string[], io: CliIo): Promise<number> {
         ok: true,
         messages: v.folders.reduce((n, f) => n + f.sourceMessages, 0),
         missing: v.missing,
-        folders: v.folders.map((f) => ({ source: f.source.join(' + '), destination: f.destinationPath, messages: f.sourceMessages, onHost2: f.destinationMessages, missing: f.missing })),
+        folders: v.folders.map((f) => ({
+          source: f.source.join(' + '),
+          destination: f.destinationPath,
+          messages: f.sourceMessages,
+          onHost2: f.destinationMessages,
+          missing: f.missing,
+        })),
       });
     } catch (err) {
       mailboxes.push({ mailbox: m.source.user, wave: m.wave, ok: false, error: (err as Error).message });
@@ -102,7 +112,11 @@ export async function planCommand(argv: string[], io: CliIo): Promise<number> {
       records.push({ ...r, error: (err as Error).message });
     }
   }
-  const steps = plannedSteps(spec, records.map((r) => r.ttl ?? 0), now);
+  const steps = plannedSteps(
+    spec,
+    records.map((r) => r.ttl ?? 0),
+    now,
+  );
   const ok = mailboxes.every((m) => m.ok) && records.every((r) => !r.error);
 
   if (values.json) {

@@ -126,7 +126,9 @@ export function specMarkdown(schema: Schema = specJsonSchema()): string {
   walk(schema, '', (p, s, req, variant) => {
     const def = s.default !== undefined ? `\`${JSON.stringify(s.default)}\`` : '';
     const field = `\`${p}\`${variant ? ` (${variant.replace(/^(\w+): (.*)$/, '$1 `$2`')})` : ''}`;
-    rows.push(`| ${field} | ${mdCell(typeOf(s))} | ${req && s.default === undefined ? 'yes' : ''} | ${def} | ${mdCell(s.description ?? '').replace(/\|/g, '\\|')} |`);
+    rows.push(
+      `| ${field} | ${mdCell(typeOf(s))} | ${req && s.default === undefined ? 'yes' : ''} | ${def} | ${mdCell(s.description ?? '').replace(/\|/g, '\\|')} |`,
+    );
   });
   return [
     '# The migration spec: field reference',

@@ -13,9 +13,7 @@ export interface Problem {
   message: string;
 }
 
-export type CheckedSpec =
-  | { ok: true; file: string; input: MigrationSpecInput; spec: MigrationSpec }
-  | { ok: false; file: string; problems: Problem[] };
+export type CheckedSpec = { ok: true; file: string; input: MigrationSpecInput; spec: MigrationSpec } | { ok: false; file: string; problems: Problem[] };
 
 /** `path: message` as parseSpec words it; the path itself never contains ": ". */
 const split = (problem: string): Problem => {
@@ -30,7 +28,11 @@ export function checkSpecFile(file: string, now: Date, cwd = process.cwd()): Che
   try {
     text = readFileSync(full, 'utf8');
   } catch (err) {
-    return { ok: false, file, problems: [{ path: '(file)', message: `cannot read ${full}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }] };
+    return {
+      ok: false,
+      file,
+      problems: [{ path: '(file)', message: `cannot read ${full}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }],
+    };
   }
   let input: unknown;
   const yaml = /\.ya?ml$/i.test(file);

@@ -30,7 +30,11 @@ export const seconds = (value: string | undefined, fallback: number, name = 'tim
  * the workflow failed before it registered the query, or does not have one (it is not a
  * migration, e.g. one of its mailbox rounds).
  */
-export async function fetchStatus(t: Temporal, workflowId: string, timeoutSeconds: number): Promise<{ description: WorkflowExecutionDescription; status?: MigrationStatus; queryError?: string }> {
+export async function fetchStatus(
+  t: Temporal,
+  workflowId: string,
+  timeoutSeconds: number,
+): Promise<{ description: WorkflowExecutionDescription; status?: MigrationStatus; queryError?: string }> {
   const handle = t.client.workflow.getHandle(workflowId);
   const description = await withTimeout(t, timeoutSeconds, () => handle.describe());
   try {

@@ -113,7 +113,8 @@ type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; args: strin
 function number(value: string | undefined, name: string, integer: boolean): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n))) throw new Usage(`--${name} must be a number >= 0, got "${value}"`);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n)))
+    throw new Usage(`--${name} must be a number >= 0, got "${value}"`);
   return n;
 }
 
@@ -149,7 +150,8 @@ export function requestFromArgs(argv: string[]): { request: SyncRequest; values:
   if (values.help) return { request: undefined as unknown as SyncRequest, values };
   const source = account(values, '1');
   const destination = account(values, '2');
-  if (values.justverify && (values.delete1 || values.delete2 || values.dry)) throw new Usage('--justverify copies and deletes nothing: it takes no --dry, --delete1 or --delete2');
+  if (values.justverify && (values.delete1 || values.delete2 || values.dry))
+    throw new Usage('--justverify copies and deletes nothing: it takes no --dry, --delete1 or --delete2');
   const include = [...(values.folder ?? []).map((f) => `^${escapeRegex(f.replace(/^\/+|\/+$/g, ''))}$`), ...(values.include ?? [])];
   const parallel = number(values.parallel, 'parallel', true);
   if (parallel !== undefined && (parallel < 1 || parallel > 8)) throw new Usage('--parallel must be from 1 to 8');
@@ -225,16 +227,25 @@ function exitCodeOf(err: unknown): number {
 }
 
 function syncSummary(r: SyncResult): string[] {
-  const lines = [`${r.dryRun ? 'dry run: would copy' : 'copied'} ${r.totals.copied} messages (${mb(r.totals.bytesCopied)}) in ${(r.durationMs / 1000).toFixed(2)} s`];
+  const lines = [
+    `${r.dryRun ? 'dry run: would copy' : 'copied'} ${r.totals.copied} messages (${mb(r.totals.bytesCopied)}) in ${(r.durationMs / 1000).toFixed(2)} s`,
+  ];
   lines.push(
     `  flags updated ${r.totals.flagsUpdated}, deleted on host2 ${r.totals.deletedOnDestination}, deleted on host1 ${r.totals.deletedOnSource}, skipped ${r.totals.skipped}; ` +
       `host1 ${r.totals.sourceMessages} / host2 ${r.totals.destinationMessages} messages in scope before`,
   );
   for (const f of r.folders) {
-    const did = [f.copied && `copied ${f.copied}`, f.flagsUpdated && `flags ${f.flagsUpdated}`, f.deletedOnDestination && `deleted2 ${f.deletedOnDestination}`, f.deletedOnSource && `deleted1 ${f.deletedOnSource}`]
+    const did = [
+      f.copied && `copied ${f.copied}`,
+      f.flagsUpdated && `flags ${f.flagsUpdated}`,
+      f.deletedOnDestination && `deleted2 ${f.deletedOnDestination}`,
+      f.deletedOnSource && `deleted1 ${f.deletedOnSource}`,
+    ]
       .filter(Boolean)
       .join(', ');
-    lines.push(`  ${f.source.join(' + ')} -> ${f.destination}${f.created ? ' (created)' : ''}: ${f.sourceMessages} msgs, ${did || 'nothing to do'} [${f.mode}]`);
+    lines.push(
+      `  ${f.source.join(' + ')} -> ${f.destination}${f.created ? ' (created)' : ''}: ${f.sourceMessages} msgs, ${did || 'nothing to do'} [${f.mode}]`,
+    );
     for (const w of f.warnings ?? []) lines.push(`    warning: ${w}`);
   }
   if (r.excludedFolders.length) lines.push(`  excluded: ${r.excludedFolders.join(', ')}`);
@@ -242,7 +253,9 @@ function syncSummary(r: SyncResult): string[] {
 }
 
 function verifySummary(v: VerifyResult): string[] {
-  const lines = [`${v.ok ? 'host2 has everything' : 'differences found'}: missing on host2 ${v.missing}, extra on host2 ${v.extra}, flag differences ${v.flagMismatches}`];
+  const lines = [
+    `${v.ok ? 'host2 has everything' : 'differences found'}: missing on host2 ${v.missing}, extra on host2 ${v.extra}, flag differences ${v.flagMismatches}`,
+  ];
   for (const f of v.folders) {
     lines.push(
       `  ${f.source.join(' + ')} -> ${f.destination}: host1 ${f.sourceMessages}, host2 ${f.existsOnDestination ? f.destinationMessages : '(no folder)'}` +

@@ -61,7 +61,10 @@ const UNAUTHENTICATED = 16;
 /** What the server said, on one line, without gRPC's "3 INVALID_ARGUMENT: " prefix or a final period. */
 export function causeOf(err: unknown): string {
   const grpc = isGrpcServiceError(err) ? err : err instanceof ServiceError && isGrpcServiceError(err.cause) ? err.cause : undefined;
-  const text = grpc?.details || (err instanceof ServiceError && err.cause instanceof Error ? err.cause.message : undefined) || (err instanceof Error ? err.message : String(err));
+  const text =
+    grpc?.details ||
+    (err instanceof ServiceError && err.cause instanceof Error ? err.cause.message : undefined) ||
+    (err instanceof Error ? err.message : String(err));
   return text.replace(/\s+/g, ' ').trim().replace(/\.$/, '');
 }
 
@@ -92,7 +95,8 @@ export function explain(err: unknown, workflowId?: string): { code: number; mess
       message: `no answer in time from workflow ${workflowId ?? ''}: is a mailshift worker running on its task queue? (${(err as Error).message})`,
     };
   }
-  if (code === PERMISSION_DENIED || code === UNAUTHENTICATED) return { code: EXIT.unreachable, message: `Temporal refused the connection's credentials: ${causeOf(err)}` };
+  if (code === PERMISSION_DENIED || code === UNAUTHENTICATED)
+    return { code: EXIT.unreachable, message: `Temporal refused the connection's credentials: ${causeOf(err)}` };
   if (err instanceof ServiceError || code !== undefined) {
     return { code: EXIT.failed, message: `Temporal returned an error${workflowId ? ` for workflow ${workflowId}` : ''}: ${causeOf(err)}` };
   }
@@ -100,8 +104,7 @@ export function explain(err: unknown, workflowId?: string): { code: number; mess
 }
 
 /** Runs `fn` with a deadline on every call it makes (queries and updates need a worker). */
-export const withTimeout = <R>(t: Temporal, seconds: number, fn: () => Promise<R>): Promise<R> =>
-  t.client.withDeadline(Date.now() + seconds * 1000, fn);
+export const withTimeout = <R>(t: Temporal, seconds: number, fn: () => Promise<R>): Promise<R> => t.client.withDeadline(Date.now() + seconds * 1000, fn);
 
 /** Connects, runs `command`, and turns what Temporal throws into the exit code and message that name the workflow. */
 export async function withWorkflow(io: CliIo, workflowId: string, command: (t: Temporal) => Promise<number>): Promise<number> {

@@ -31,7 +31,13 @@ export async function validateCommand(argv: string[], io: CliIo): Promise<number
   }
   const checked = checkSpecFile(args[0], io.now?.() ?? new Date(), io.cwd);
   if (values.json) {
-    io.out(json(checked.ok ? { ok: true, file: checked.file, name: checked.spec.name, scenario: checked.spec.scenario, workflowType: workflowTypeOf(checked.spec), problems: [] } : checked));
+    io.out(
+      json(
+        checked.ok
+          ? { ok: true, file: checked.file, name: checked.spec.name, scenario: checked.spec.scenario, workflowType: workflowTypeOf(checked.spec), problems: [] }
+          : checked,
+      ),
+    );
   } else {
     describeCheck(checked, io);
   }

@@ -23,8 +23,10 @@ export function isLoopback(host: string): boolean {
 export function bindRefusal(host: string, token: string | undefined): string | undefined {
   if (token !== undefined && token.length < MIN_TOKEN_CHARS) return `${TOKEN_ENV} must be at least ${MIN_TOKEN_CHARS} characters long`;
   if (!isLoopback(host) && !token) {
-    return `refusing to serve the dashboard on ${host} without a token: anyone who reaches that address would read every migration. ` +
-      `Set ${TOKEN_ENV} (at least ${MIN_TOKEN_CHARS} characters, from the environment only), or bind to 127.0.0.1.`;
+    return (
+      `refusing to serve the dashboard on ${host} without a token: anyone who reaches that address would read every migration. ` +
+      `Set ${TOKEN_ENV} (at least ${MIN_TOKEN_CHARS} characters, from the environment only), or bind to 127.0.0.1.`
+    );
   }
   return undefined;
 }
@@ -54,10 +56,19 @@ export function checkAccess(req: IncomingMessage, url: URL, token: string | unde
   const inUrl = url.searchParams.get('token');
   if (inUrl !== null && sameToken(inUrl, token)) {
     url.searchParams.delete('token');
-    return { allowed: false, status: 303, location: url.pathname + url.search, setCookie: `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/` };
+    return {
+      allowed: false,
+      status: 303,
+      location: url.pathname + url.search,
+      setCookie: `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`,
+    };
   }
   const bearer = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
   const given = bearer ?? cookieToken(req);
   if (given !== undefined && sameToken(given, token)) return { allowed: true };
-  return { allowed: false, status: 401, reason: `this dashboard needs its token (${TOKEN_ENV}): open it once as /?token=<token>, or send Authorization: Bearer <token>` };
+  return {
+    allowed: false,
+    status: 401,
+    reason: `this dashboard needs its token (${TOKEN_ENV}): open it once as /?token=<token>, or send Authorization: Bearer <token>`,
+  };
 }

@@ -76,7 +76,7 @@ export function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       log(`dashboard: ${req.method} ${req.url}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-      if (!res.headersSent) send(res, 500, 'text/plain', 'internal error: see the dashboard\'s log\n');
+      if (!res.headersSent) send(res, 500, 'text/plain', "internal error: see the dashboard's log\n");
       else res.end();
     });
   });

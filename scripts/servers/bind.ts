@@ -80,6 +80,13 @@ export async function startBind(options: BindOptions): Promise<BindServer> {
   writeKeyFile(keyFile, key);
 
   // -g: foreground, logging to stderr; -n 1: one worker thread (the machine is shared).
-  const pid = await spawnAuthoritative({ what: 'named', command: 'named', args: ['-g', '-c', conf, '-n', '1'], logFile: path.join(dir, 'named.log'), port, zone });
+  const pid = await spawnAuthoritative({
+    what: 'named',
+    command: 'named',
+    args: ['-g', '-c', conf, '-n', '1'],
+    logFile: path.join(dir, 'named.log'),
+    port,
+    zone,
+  });
   return { host: '127.0.0.1', port, zone, key, keyFile, pid, stop: () => stopPid(pid) };
 }

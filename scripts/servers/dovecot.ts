@@ -82,9 +82,7 @@ function namespaceBlock(layout: DovecotLayout): string {
   inbox = yes
   separator = ${separator}
   prefix = ${prefix}
-${['Drafts', 'Sent', 'Trash', 'Junk']
-    .map((m) => `  mailbox ${m} {\n    special_use = \\${m}\n    auto = subscribe\n  }`)
-    .join('\n')}
+${['Drafts', 'Sent', 'Trash', 'Junk'].map((m) => `  mailbox ${m} {\n    special_use = \\${m}\n    auto = subscribe\n  }`).join('\n')}
 }`;
 }
 
@@ -256,7 +254,9 @@ export async function stopHard(server: DovecotServer): Promise<number[]> {
   await server.stop();
   const title = `dovecot-mailshift-${server.name}-${server.port}/`;
   const killed: number[] = [];
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number)) {
+  for (const pid of readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)) {
     let cmdline = '';
     try {
       cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');

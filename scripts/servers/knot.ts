@@ -78,8 +78,7 @@ export async function startKnot(options: KnotOptions): Promise<KnotServer> {
   const keyFile = path.join(dir, 'tsig.key');
   // Restarted in the same directory (the sandbox), Knot keeps its key and the zone as
   // the updates left it; a fresh directory gets a new key and the given records.
-  const key: TsigKey = options.key ??
-    readKeyFile(keyFile) ?? { name: 'mailshift-key', algorithm: 'hmac-sha256', secret: randomBytes(32).toString('base64') };
+  const key: TsigKey = options.key ?? readKeyFile(keyFile) ?? { name: 'mailshift-key', algorithm: 'hmac-sha256', secret: randomBytes(32).toString('base64') };
   privateDir(dir); // its control socket (run/knot.sock) takes any command from who reaches it
   for (const sub of ['run', 'db', 'zones']) mkdirSync(path.join(dir, sub), { recursive: true });
   const zoneFile = path.join(dir, 'zones', `${zone}.zone`);

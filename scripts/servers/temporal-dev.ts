@@ -44,9 +44,13 @@ export async function startDevServer(o: DevServerOptions): Promise<number> {
   const child = spawn(cli, args, { stdio: ['ignore', log, log], detached: true });
   closeSync(log);
   child.unref();
-  await waitFor('the Temporal dev server', async () => {
-    if (child.exitCode !== null) throw new Error(`the Temporal dev server exited; see ${o.logFile}`);
-    return devServerAnswers(`127.0.0.1:${o.port}`);
-  }, 60_000);
+  await waitFor(
+    'the Temporal dev server',
+    async () => {
+      if (child.exitCode !== null) throw new Error(`the Temporal dev server exited; see ${o.logFile}`);
+      return devServerAnswers(`127.0.0.1:${o.port}`);
+    },
+    60_000,
+  );
   return child.pid!;
 }

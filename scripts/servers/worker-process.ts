@@ -19,13 +19,23 @@ export interface WorkerProcess {
 }
 
 export function startWorkerProcess(o: { address: string; namespace?: string; taskQueue: string; log: string }): WorkerProcess {
-  const env: NodeJS.ProcessEnv = { ...process.env, TEMPORAL_ADDRESS: o.address, TEMPORAL_NAMESPACE: o.namespace ?? 'default', MAILSHIFT_TASK_QUEUE: o.taskQueue };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TEMPORAL_ADDRESS: o.address,
+    TEMPORAL_NAMESPACE: o.namespace ?? 'default',
+    MAILSHIFT_TASK_QUEUE: o.taskQueue,
+  };
   // The tests' and benchmarks' clients send plain payloads.
   delete env.MAILSHIFT_CODEC_KEY;
   delete env.TEMPORAL_PROFILE;
   const out = openSync(o.log, 'a');
   // As `npm run worker` runs it.
-  const child: ChildProcess = spawn(process.execPath, ['--require', 'tsx/cjs', 'workers/main.ts'], { cwd: root, env, stdio: ['ignore', out, out], detached: true });
+  const child: ChildProcess = spawn(process.execPath, ['--require', 'tsx/cjs', 'workers/main.ts'], {
+    cwd: root,
+    env,
+    stdio: ['ignore', out, out],
+    detached: true,
+  });
   closeSync(out);
   const pid = child.pid!;
   child.on('error', () => undefined);

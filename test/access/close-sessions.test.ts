@@ -14,7 +14,12 @@ const PASSWORDS: Record<string, string> = { alice: 'alice-pw-1', bob: 'bob-pw-2'
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'mailshift-access-sessions-'));
-  host1 = await startDovecot({ name: 'host1', dir, layout: 'slash-no-prefix', users: Object.entries(PASSWORDS).map(([user, password]) => ({ user, password })) });
+  host1 = await startDovecot({
+    name: 'host1',
+    dir,
+    layout: 'slash-no-prefix',
+    users: Object.entries(PASSWORDS).map(([user, password]) => ({ user, password })),
+  });
 }, 60_000);
 afterAll(async () => {
   await host1?.stop();
@@ -22,7 +27,14 @@ afterAll(async () => {
 });
 
 async function openSession(user: string): Promise<{ session: ImapFlow; closed: Promise<void> }> {
-  const session = new ImapFlow({ host: host1.host, port: host1.port, secure: false, auth: { user, pass: PASSWORDS[user] }, logger: false, connectionTimeout: 10_000 });
+  const session = new ImapFlow({
+    host: host1.host,
+    port: host1.port,
+    secure: false,
+    auth: { user, pass: PASSWORDS[user] },
+    logger: false,
+    connectionTimeout: 10_000,
+  });
   await session.connect();
   await session.mailboxOpen('INBOX');
   return { session, closed: new Promise<void>((r) => session.once('close', () => r())) };

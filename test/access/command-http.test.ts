@@ -85,7 +85,9 @@ describe('command method', () => {
     const err = await cutAccess({ method: command(), users: ['broken'], phase: 'cutover' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect(err).toMatchObject({ type: 'AccessCommandFailed', nonRetryable: false });
-    expect((err as Error).message).toBe(`access command ${script} cut broken failed with exit code 3; stderr ends with: ldap: modify failed: Insufficient access`);
+    expect((err as Error).message).toBe(
+      `access command ${script} cut broken failed with exit code 3; stderr ends with: ldap: modify failed: Insufficient access`,
+    );
   });
 
   it('a program that hangs is stopped at its timeout', async () => {
@@ -177,7 +179,11 @@ describe('http method', () => {
       { action: 'cut', user: 'alice', phase: 'cutover' },
       { action: 'cut', user: 'bob', phase: 'cutover' },
     ]);
-    expect(received.at(-1)!.headers).toMatchObject({ 'content-type': 'application/json', authorization: 'Bearer acc-tok-123456', 'idempotency-key': 'cutover/cut/bob' });
+    expect(received.at(-1)!.headers).toMatchObject({
+      'content-type': 'application/json',
+      authorization: 'Bearer acc-tok-123456',
+      'idempotency-key': 'cutover/cut/bob',
+    });
     expect((await cutAccess({ method: http(), users: ['alice'], phase: 'cutover' })).users).toEqual([{ user: 'alice', outcome: 'already-cut' }]);
     expect((await restoreAccess({ method: http(), users: ['alice', 'zed'], phase: 'rollback' })).users).toEqual([
       { user: 'alice', outcome: 'restored' },

@@ -15,7 +15,12 @@ const PASSWORDS: Record<string, string> = { alice: 'alice-pw-1', bob: 'bob-pw-2'
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'mailshift-access-dovecot-'));
-  host1 = await startDovecot({ name: 'host1', dir, layout: 'inbox-prefix-dot', users: Object.entries(PASSWORDS).map(([user, password]) => ({ user, password })) });
+  host1 = await startDovecot({
+    name: 'host1',
+    dir,
+    layout: 'inbox-prefix-dot',
+    users: Object.entries(PASSWORDS).map(([user, password]) => ({ user, password })),
+  });
   // An operator's own entries stay untouched by mailshift.
   writeFileSync(host1.denyFile, '# denied by hand, ticket 4711\nmallory:\n');
   // Dovecot's auth process must still read it; the unusual mode shows it is kept.

@@ -15,13 +15,18 @@ const status = (alice: MailboxState): MigrationStatus => ({
   waves: [],
   audit: [],
 });
-const line = (alice: MailboxState) => renderStatus({ workflowId: 'migration-acme', execution: 'RUNNING', status: status(alice) }, new Date()).split('\n').find((l) => l.startsWith('  alice'))!;
+const line = (alice: MailboxState) =>
+  renderStatus({ workflowId: 'migration-acme', execution: 'RUNNING', status: status(alice) }, new Date())
+    .split('\n')
+    .find((l) => l.startsWith('  alice'))!;
 
 it('before the first copy, messages not on host2 yet are not an alarm', () => {
   const l = line({ wave: 'all', usersOnHost2: false, last: { mailbox: 'alice', ok: true, copied: 0, deleted: 0, missing: 8, kind: 'verify' } });
   expect(l).toMatch(/last verify ok, 8 not copied yet$/);
   expect(l).not.toMatch(/MISSING/);
-  expect(line({ wave: 'all', usersOnHost2: false, last: { mailbox: 'alice', ok: true, copied: 0, deleted: 0, missing: 0, kind: 'verify' } })).toMatch(/last verify ok, nothing to copy$/);
+  expect(line({ wave: 'all', usersOnHost2: false, last: { mailbox: 'alice', ok: true, copied: 0, deleted: 0, missing: 0, kind: 'verify' } })).toMatch(
+    /last verify ok, nothing to copy$/,
+  );
 });
 
 it('messages a final sync left missing on host2 are', () => {
@@ -31,7 +36,11 @@ it('messages a final sync left missing on host2 are', () => {
 
 it("each wave's line says how much of its mail host1's MTA holds, or that it goes to host2", () => {
   const wave = (name: string) => ({ wave: name, mailboxes: 1, synced: 1, failed: 0, cut: 1, onHost2: 0 });
-  const s: MigrationStatus = { ...status({ wave: 'w1', usersOnHost2: false }), waves: [wave('w1'), wave('w2'), wave('w3')], mailHold: { w1: { held: 0, released: true }, w2: { held: 4, released: false } } };
+  const s: MigrationStatus = {
+    ...status({ wave: 'w1', usersOnHost2: false }),
+    waves: [wave('w1'), wave('w2'), wave('w3')],
+    mailHold: { w1: { held: 0, released: true }, w2: { held: 4, released: false } },
+  };
   const lines = renderStatus({ workflowId: 'migration-acme', execution: 'RUNNING', status: s }, new Date()).split('\n');
   expect(lines.filter((l) => l.startsWith('wave '))).toEqual([
     'wave w1: 1 mailbox(es), 1 synced, 0 failed, 1 cut from host1, 0 on host2, mail re-routed to host2',

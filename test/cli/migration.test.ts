@@ -116,7 +116,11 @@ describe('an operator and an approver drive a classical migration', () => {
     expect(refusals.map((e: { by: string; via: string }) => `${e.by} (${e.via})`)).toEqual(['operator (update)', 'operator (update)', 'mallory (update)']);
     expect((await run('approve', id, 'nonsense', '--by', 'operator')).code).toBe(2);
     // Too long to send (over Temporal's payload limit not even the refusal could come back).
-    for (const argv of [['approve', id, 'start'], ['rollback', id], ['pause', id]]) {
+    for (const argv of [
+      ['approve', id, 'start'],
+      ['rollback', id],
+      ['pause', id],
+    ]) {
       const long = await run(...argv, '--by', 'operator', '--comment', 'c'.repeat(2_500_000));
       expect([long.code, long.stderr]).toEqual([2, expect.stringContaining('"comment" is too long: 2500000 characters, at most 2000; nothing was sent')]);
     }
@@ -130,7 +134,9 @@ describe('an operator and an approver drive a classical migration', () => {
     await until(env, handle, (s) => s.rounds.some((r) => r.kind === 'presync') && !!s.nextTimer);
     const json = JSON.parse((await run('status', id, '--json')).stdout);
     expect(json).toMatchObject({ workflowId: id, execution: 'RUNNING', status: { phase: 'pre-sync', paused: false } });
-    expect(json.status.audit).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'approval', gate: 'start', by: 'operator', comment: 'preflight looks fine', via: 'update' })]));
+    expect(json.status.audit).toEqual(
+      expect.arrayContaining([expect.objectContaining({ kind: 'approval', gate: 'start', by: 'operator', comment: 'preflight looks fine', via: 'update' })]),
+    );
     const text = (await run('status', id, '--audit', '3')).stdout;
     expect(text).toMatch(/^next timer: +next pre-sync or the migration hour at \S+ \(in /m);
     expect(text).toMatch(/^final sync: +about \d+ (ms|s)/m);
@@ -170,7 +176,11 @@ describe('an operator and an approver drive a classical migration', () => {
     // A mailbox round (a migration's child workflow, listed beside it in the Web UI) has no status query.
     const id = `cli-round-${randomUUID()}`;
     const spec = parseSpec(demoSpec('classical', await migrationAt(3)), new Date(await env.currentTimeMs()));
-    await env.client.workflow.execute(mailboxRound, { taskQueue: worker.taskQueue, workflowId: id, args: [{ spec, kind: 'verify', mailboxes: [], usersOnHost2: [], mxOnHost2: false }] });
+    await env.client.workflow.execute(mailboxRound, {
+      taskQueue: worker.taskQueue,
+      workflowId: id,
+      args: [{ spec, kind: 'verify', mailboxes: [], usersOnHost2: [], mxOnHost2: false }],
+    });
     const r = await run('status', id);
     expect(`${r.stdout}\n${r.stderr}`).not.toMatch(/^\s+at /m);
     expect(r.stderr).toMatch(new RegExp(`^workflow ${id} \\(mailboxRound\\) did not answer the status query: [^\\n]*status[^\\n]*$`));

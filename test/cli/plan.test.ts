@@ -36,7 +36,11 @@ it('names the mailbox whose login fails, without its password, and exits 1', asy
   const run = await mailshift('plan', specFile('plan-bad.json', spec), '--json');
   expect(run.code).toBe(1);
   const plan = JSON.parse(run.stdout);
-  expect(plan.mailboxes.map((m: { mailbox: string; ok: boolean }) => [m.mailbox, m.ok])).toEqual([['alice', true], ['bob', false], ['carol', true]]);
+  expect(plan.mailboxes.map((m: { mailbox: string; ok: boolean }) => [m.mailbox, m.ok])).toEqual([
+    ['alice', true],
+    ['bob', false],
+    ['carol', true],
+  ]);
   expect(plan.mailboxes[1].error).toMatch(/host2.*bob|bob.*host2/);
   expect(run.stdout).not.toContain('not-the-password');
 });

@@ -34,11 +34,17 @@ it('prints the cause in one line and exits 2 when Temporal refuses the input', a
 
 it('refuses a 20,000-mailbox spec before sending it, naming mailboxes and the size', async () => {
   const [template] = spec.mailboxes;
-  const mailboxes = Array.from({ length: 20_000 }, (_, i) => ({ ...template, source: { ...template.source, user: `user${i}` }, destination: { ...template.destination, user: `user${i}` } }));
+  const mailboxes = Array.from({ length: 20_000 }, (_, i) => ({
+    ...template,
+    source: { ...template.source, user: `user${i}` },
+    destination: { ...template.destination, user: `user${i}` },
+  }));
   const id = `too-large-${randomUUID()}`;
   const r = await run('start', specFile('too-large.json', { ...spec, mailboxes }), '--id', id);
   noStack(r);
-  expect(r.stderr).toMatch(/^ {2}mailboxes: the spec is [\d.]+ MB; a migration's input must stay under 1\.5 MB \(about [\d,]+ mailboxes like these\): split it into several migrations$/m);
+  expect(r.stderr).toMatch(
+    /^ {2}mailboxes: the spec is [\d.]+ MB; a migration's input must stay under 1\.5 MB \(about [\d,]+ mailboxes like these\): split it into several migrations$/m,
+  );
   expect(r.stderr).toMatch(/nothing was started\.$/);
   expect(r.code).toBe(2);
   await expect(env.client.workflow.getHandle(id).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);

@@ -30,7 +30,10 @@ describe('mailshift validate', () => {
     const { mailboxes, ...spec } = good;
     const { credential, masterUser, masterUserSeparator } = mailboxes[0].source;
     const list = specFile('batch.csv', 'EmailAddress,UserName,DestinationPassword,Wave\nalice,alice,env:A,pilot\nbob,bob,env:B,\n');
-    const ok = await run('validate', specFile('listed.json', { ...spec, mailboxList: { from: `file:${list}`, defaults: { source: { credential, masterUser, masterUserSeparator } } } }));
+    const ok = await run(
+      'validate',
+      specFile('listed.json', { ...spec, mailboxList: { from: `file:${list}`, defaults: { source: { credential, masterUser, masterUserSeparator } } } }),
+    );
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/2 mailbox\(es\) in 2 wave\(s\) \(pilot, main\)/);
     const bad = await run('validate', specFile('listed-bad.json', { ...spec, mailboxList: { from: `file:${list}` } }));
@@ -96,10 +99,16 @@ describe('mailshift validate', () => {
     expect(pattern.code).toBe(2);
     expect(pattern.stderr).toMatch(/^ {2}sync\.include\[0\]: not a valid regular expression: \/\(unclosed\/: /m);
     const [template] = good.mailboxes;
-    const mailboxes = Array.from({ length: 20_000 }, (_, i) => ({ ...template, source: { ...template.source, user: `user${i}` }, destination: { ...template.destination, user: `user${i}` } }));
+    const mailboxes = Array.from({ length: 20_000 }, (_, i) => ({
+      ...template,
+      source: { ...template.source, user: `user${i}` },
+      destination: { ...template.destination, user: `user${i}` },
+    }));
     const big = await run('validate', specFile('big.json', { ...good, mailboxes }));
     expect(big.code).toBe(2);
-    expect(big.stderr).toMatch(/^ {2}mailboxes: the spec is [\d.]+ MB; a migration's input must stay under 1\.5 MB \(about [\d,]+ mailboxes like these\): split it into several migrations$/m);
+    expect(big.stderr).toMatch(
+      /^ {2}mailboxes: the spec is [\d.]+ MB; a migration's input must stay under 1\.5 MB \(about [\d,]+ mailboxes like these\): split it into several migrations$/m,
+    );
     expect(big.stdout).toBe('');
   });
 
@@ -123,12 +132,16 @@ describe('mailshift schema and docs/', () => {
     expect(schema.required).not.toContain('sync'); // prefault({}): may be left out
     expect(schema.additionalProperties).toBe(false);
     expect(schema.properties.host1.properties.port).toMatchObject({ default: 993, type: 'integer' });
-    expect(schema.properties.dns.properties.provider.oneOf.map((v: { properties: { kind: { const: string } } }) => v.properties.kind.const)).toEqual(['rfc2136', 'powerdns']);
+    expect(schema.properties.dns.properties.provider.oneOf.map((v: { properties: { kind: { const: string } } }) => v.properties.kind.const)).toEqual([
+      'rfc2136',
+      'powerdns',
+    ]);
   });
 
   it('describes every field (each one .describe()d in workflows/spec.ts)', () => {
     const schema = JSON.stringify(specJsonSchema());
-    const rows = docFiles()['docs/spec.md'].split('\n').filter((l) => l.startsWith('| `'));
+    const docs = docFiles();
+    const rows = docs['docs/spec.md'].split('\n').filter((l) => l.startsWith('| `'));
     expect(rows.length).toBeGreaterThan(80);
     const undescribed = rows.filter((r) => r.replace(/\\\|/g, '').split('|').at(-2)!.trim() === '').map((r) => r.split('|')[1].trim());
     expect(undescribed).toEqual([]);

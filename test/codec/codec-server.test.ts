@@ -46,7 +46,7 @@ const post = (path: string, body: unknown, origin = UI) =>
   call('POST', path, { origin, 'content-type': 'application/json', 'x-namespace': 'default' }, typeof body === 'string' ? body : JSON.stringify(body));
 
 describe('codec server', () => {
-  it('answers the UI origin\'s preflight with the CORS headers the UI needs', async () => {
+  it("answers the UI origin's preflight with the CORS headers the UI needs", async () => {
     const res = await call('OPTIONS', '/decode', {
       origin: UI,
       'access-control-request-method': 'POST',
@@ -55,7 +55,9 @@ describe('codec server', () => {
     expect(res.status).toBe(204);
     expect(res.headers['access-control-allow-origin']).toBe(UI);
     expect(res.headers['access-control-allow-methods']).toMatch(/POST/);
-    const allowed = String(res.headers['access-control-allow-headers']).split(',').map((h) => h.trim().toLowerCase());
+    const allowed = String(res.headers['access-control-allow-headers'])
+      .split(',')
+      .map((h) => h.trim().toLowerCase());
     expect(allowed).toEqual(expect.arrayContaining(['content-type', 'x-namespace']));
     expect(res.headers['access-control-allow-credentials']).toBe('true');
   });

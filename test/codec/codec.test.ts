@@ -54,7 +54,10 @@ describe('payload codec', () => {
     for (const at of [0 /* IV */, 20 /* ciphertext */, n - 1 /* tag */]) {
       const data = Buffer.from(good.data!);
       data[at] ^= 0x01;
-      const err = await codec.decode([{ ...good, data }]).then(() => undefined, (e: Error) => e);
+      const err = await codec.decode([{ ...good, data }]).then(
+        () => undefined,
+        (e: Error) => e,
+      );
       expect(err?.message).toMatch(/key id "k1".*authentication failed/);
       expect(err?.message).not.toContain(k);
     }
@@ -77,7 +80,10 @@ describe('payload codec', () => {
 
     // Rotated without keeping the old key: a clear error that names the id, not the key.
     const forgot = mustCodec({ MAILSHIFT_CODEC_KEY: newKey, MAILSHIFT_CODEC_KEY_ID: 'new' });
-    const err = await forgot.decode([fromOld]).then(() => undefined, (e: Error) => e);
+    const err = await forgot.decode([fromOld]).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(err?.message).toMatch(/key id "old".*does not have.*"new".*MAILSHIFT_CODEC_OLD_KEYS/);
     expect(err?.message).not.toContain(oldKey);
     expect(err?.message).not.toContain(newKey);

@@ -27,7 +27,13 @@ it('starts the Web UI with the codec server as its codec endpoint, which answers
   const ui = `http://127.0.0.1:${uiPort}`;
   const codec = codecFromEnv({ MAILSHIFT_CODEC_KEY: randomBytes(32).toString('base64') })!;
   codecServer = await startCodecServer({ port: 0, uiOrigin: ui, codec, log: () => undefined });
-  pid = await startDevServer({ port, uiPort, dbFile: path.join(dir, 'temporal.db'), logFile: path.join(dir, 'temporal.log'), uiCodecEndpoint: codecServer.url });
+  pid = await startDevServer({
+    port,
+    uiPort,
+    dbFile: path.join(dir, 'temporal.db'),
+    logFile: path.join(dir, 'temporal.log'),
+    uiCodecEndpoint: codecServer.url,
+  });
 
   // The UI's own settings API: what the browser app reads to find the codec endpoint.
   const settings = (await (await fetch(`${ui}/api/v1/settings`)).json()) as { Codec?: { Endpoint?: string } };

@@ -48,7 +48,8 @@ it('follows a migration from gate start to pre-syncs with a failed mailbox, with
   // spec may give (30 s) make the TTL step last half a minute (a real one waits a day).
   const world = fakeWorld([{ name: 'example.test.', type: 'MX', ttl: 31, values: ['10 mail1.example.test.'] }]);
   world.fail.syncMailbox = (req: { mailbox: string }) => {
-    if (req.mailbox === 'carol') throw ApplicationFailure.nonRetryable('host2 refused the login of carol: [AUTHENTICATIONFAILED] Authentication failed.', 'LoginFailed');
+    if (req.mailbox === 'carol')
+      throw ApplicationFailure.nonRetryable('host2 refused the login of carol: [AUTHENTICATIONFAILED] Authentication failed.', 'LoginFailed');
   };
   const worker = await startWorker(env, world);
   const page: Page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -93,7 +94,10 @@ it('follows a migration from gate start to pre-syncs with a failed mailbox, with
     await page.screenshot({ path: screenshot, fullPage: true });
   } finally {
     await page.close();
-    await env.client.workflow.getHandle(workflowId).terminate('browser test done').catch(() => undefined);
+    await env.client.workflow
+      .getHandle(workflowId)
+      .terminate('browser test done')
+      .catch(() => undefined);
     await worker.stop();
   }
 });

@@ -26,7 +26,10 @@ export function http(url: string, options: { method?: string; headers?: Record<s
 export async function waitForStatus(client: Client, workflowId: string, ready: (s: MigrationStatus) => boolean, timeoutMs = 60_000): Promise<MigrationStatus> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const s = await client.workflow.getHandle(workflowId).query(statusQuery).catch(() => undefined);
+    const s = await client.workflow
+      .getHandle(workflowId)
+      .query(statusQuery)
+      .catch(() => undefined);
     if (s && ready(s)) return s;
     if (Date.now() > deadline) throw new Error(`workflow ${workflowId} never reached the expected state; last phase ${s?.phase}`);
     await new Promise((r) => setTimeout(r, 200));

@@ -43,7 +43,10 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await dashboard?.close();
-  await env?.client.workflow.getHandle(workflowId).terminate('test done').catch(() => undefined);
+  await env?.client.workflow
+    .getHandle(workflowId)
+    .terminate('test done')
+    .catch(() => undefined);
   await worker?.stop();
   await env?.teardown();
 });
@@ -82,7 +85,9 @@ it('on loopback needs no login, but refuses a Host that is not loopback (DNS reb
 
 describe('on a non-loopback address', () => {
   it('refuses to start without a token, and never takes one from the command line', async () => {
-    await expect(startDashboard({ temporal, host: '0.0.0.0', port: 0, uiLink })).rejects.toThrow(/refusing .* on 0\.0\.0\.0 without a token.*MAILSHIFT_DASHBOARD_TOKEN/);
+    await expect(startDashboard({ temporal, host: '0.0.0.0', port: 0, uiLink })).rejects.toThrow(
+      /refusing .* on 0\.0\.0\.0 without a token.*MAILSHIFT_DASHBOARD_TOKEN/,
+    );
     const run = cli({ env: {} });
     const refused = await run('dashboard', '--host', '0.0.0.0', '--port', '0');
     expect(refused.code).toBe(2);

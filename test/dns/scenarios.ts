@@ -51,7 +51,9 @@ export function providerScenarios(start: () => Promise<TestDns>): void {
 
   describe('readRecords', () => {
     it('reads an RRset with its TTL, normalised; null when the name or the type has none', async () => {
-      expect(await readRecords({ provider: provider(), name: 'Example.TEST', type: 'mx' })).toEqual(rr('example.test.', 'MX', 3600, ['10 mail1.example.test.']));
+      expect(await readRecords({ provider: provider(), name: 'Example.TEST', type: 'mx' })).toEqual(
+        rr('example.test.', 'MX', 3600, ['10 mail1.example.test.']),
+      );
       expect(await readRecords({ provider: provider(), zone: ZONE, name: 'imap.example.test.', type: 'AAAA' })).toEqual(
         rr('imap.example.test.', 'AAAA', 3600, ['2001:db8::10']),
       );
@@ -91,13 +93,23 @@ export function providerScenarios(start: () => Promise<TestDns>): void {
       expect(await replace(original, low)).toEqual({ ...lowered, changed: false });
 
       // Step 8: the MX to host2 at the low TTL, the spec's spelling normalised.
-      const switched = await replaceRecords({ provider: provider(), expected: low, next: { name: 'Example.TEST', type: 'mx', ttl: 300, values: ['10 Mail2.Example.test'] } });
+      const switched = await replaceRecords({
+        provider: provider(),
+        expected: low,
+        next: { name: 'Example.TEST', type: 'mx', ttl: 300, values: ['10 Mail2.Example.test'] },
+      });
       const newMx = rr('example.test.', 'MX', 300, ['10 mail2.example.test.']);
       expect(switched).toEqual({ changed: true, before: low, after: newMx });
       expect(await dig(dns.port, ZONE, 'MX')).toEqual({ rcode: 0, ttl: 300, values: ['10 mail2.example.test.'] });
       expect(await replace(low, newMx)).toEqual({ ...switched, changed: false });
 
-      const { result } = await propagation({ provider: provider(), expected: newMx, nameservers: [`127.0.0.1:${dns.port}`], deadlineSeconds: 10, intervalSeconds: 0.2 });
+      const { result } = await propagation({
+        provider: provider(),
+        expected: newMx,
+        nameservers: [`127.0.0.1:${dns.port}`],
+        deadlineSeconds: 10,
+        intervalSeconds: 0.2,
+      });
       expect(result).toMatchObject({ ok: true, rounds: 1, servers: [{ server: `127.0.0.1:${dns.port}`, status: 'current', answer: newMx }] });
 
       // Rollback: exactly the recorded record, TTL included.
@@ -114,7 +126,11 @@ export function providerScenarios(start: () => Promise<TestDns>): void {
       const a = (await readRecords({ provider: provider(), name: 'ttl.example.test', type: 'A' }))!;
       const aaaa = (await readRecords({ provider: provider(), name: 'imap.example.test', type: 'AAAA' }))!;
       expect(await replace(a, { ...a, ttl: 300 })).toEqual({ changed: true, before: a, after: rr('ttl.example.test.', 'A', 300, ['192.0.2.50']) });
-      expect(await replace(aaaa, { ...aaaa, ttl: 300 })).toEqual({ changed: true, before: aaaa, after: rr('imap.example.test.', 'AAAA', 300, ['2001:db8::10']) });
+      expect(await replace(aaaa, { ...aaaa, ttl: 300 })).toEqual({
+        changed: true,
+        before: aaaa,
+        after: rr('imap.example.test.', 'AAAA', 300, ['2001:db8::10']),
+      });
       expect(await dig(dns.port, 'ttl.example.test', 'A')).toEqual({ rcode: 0, ttl: 300, values: ['192.0.2.50'] });
       expect(await dig(dns.port, 'imap.example.test', 'AAAA')).toEqual({ rcode: 0, ttl: 300, values: ['2001:db8::10'] });
       expect(await dig(dns.port, 'imap.example.test', 'A')).toEqual({ rcode: 0, ttl: 3600, values: ['192.0.2.10'] });
@@ -179,7 +195,9 @@ export function providerScenarios(start: () => Promise<TestDns>): void {
       // Knot and BIND ignore the add (DnsNotApplied on read-back), PowerDNS refuses it (its API: DnsRejected; RFC 2136: REFUSED).
       expect(err).toMatchObject({ type: expect.stringMatching(/^(DnsNotApplied|DnsRejected|DnsAuthRefused)$/), nonRetryable: true });
       expect(await readRecords({ provider: provider(), name: 'webmail.example.test', type: 'A' })).toBeNull();
-      expect(await readRecords({ provider: provider(), name: 'webmail.example.test', type: 'CNAME' })).toEqual(rr('webmail.example.test.', 'CNAME', 3600, ['imap.example.test.']));
+      expect(await readRecords({ provider: provider(), name: 'webmail.example.test', type: 'CNAME' })).toEqual(
+        rr('webmail.example.test.', 'CNAME', 3600, ['imap.example.test.']),
+      );
     });
   });
 
@@ -191,7 +209,15 @@ export function providerScenarios(start: () => Promise<TestDns>): void {
       expect(await dig(dns.port, 'restore.example.test', 'AAAA')).toEqual({ rcode: 0, ttl: null, values: [] });
       // The other family is untouched: the name still has its address.
       expect((await dig(dns.port, 'restore.example.test', 'A')).values).toEqual(['192.0.2.60']);
-      const check = { provider: provider(), expected: null, name: 'restore.example.test', type: 'AAAA', nameservers: [`127.0.0.1:${dns.port}`], deadlineSeconds: 5, intervalSeconds: 0.2 };
+      const check = {
+        provider: provider(),
+        expected: null,
+        name: 'restore.example.test',
+        type: 'AAAA',
+        nameservers: [`127.0.0.1:${dns.port}`],
+        deadlineSeconds: 5,
+        intervalSeconds: 0.2,
+      };
       expect((await propagation(check)).result.ok).toBe(true);
       expect(await replaceRecords({ provider: provider(), expected: aaaa, next: null })).toEqual({ ...gone, changed: false });
 
@@ -203,7 +229,10 @@ export function providerScenarios(start: () => Promise<TestDns>): void {
       // Deleted again, then someone else adds an AAAA: putting ours back is a conflict.
       await replaceRecords({ provider: provider(), expected: aaaa, next: null });
       await dns.outsideChange('restore.example.test', 'AAAA', 600, ['2001:db8::61']);
-      await expect(replaceRecords({ provider: provider(), expected: null, next: aaaa })).rejects.toMatchObject({ type: 'DnsConflict', details: [{ expected: null }] });
+      await expect(replaceRecords({ provider: provider(), expected: null, next: aaaa })).rejects.toMatchObject({
+        type: 'DnsConflict',
+        details: [{ expected: null }],
+      });
       expect((await dig(dns.port, 'restore.example.test', 'AAAA')).values).toEqual(['2001:db8::61']);
     });
   });
@@ -253,7 +282,9 @@ export function providerScenarios(start: () => Promise<TestDns>): void {
         const err = await failure(replaceRecords({ provider: bad, expected: before, next: { ...before!, values: ['203.0.113.9'] } }));
         expect(err).toBeInstanceOf(ApplicationFailure);
         expect(err).toMatchObject({ type: 'DnsAuthRefused', nonRetryable: true });
-        expect(err.message).toMatch(dns.hasPrimary ? new RegExp(`^the TSIG key \\S+ was refused by 127\\.0\\.0\\.1:${dns.port} `) : /refused the API key from env:MAILSHIFT_TEST_DNS_/);
+        expect(err.message).toMatch(
+          dns.hasPrimary ? new RegExp(`^the TSIG key \\S+ was refused by 127\\.0\\.0\\.1:${dns.port} `) : /refused the API key from env:MAILSHIFT_TEST_DNS_/,
+        );
         expectNoSecret(err, secrets);
         expect(await readRecords({ provider: provider(), name: 'ttl.example.test', type: 'A' })).toEqual(before);
       });
@@ -264,13 +295,21 @@ export function providerScenarios(start: () => Promise<TestDns>): void {
     it('reports who still answers what when the deadline passes, heartbeating each round', async () => {
       const never = rr('example.test.', 'MX', 3600, ['10 never.example.test.']);
       const t0 = Date.now();
-      const { result, heartbeats } = await propagation({ provider: provider(), expected: never, nameservers: [`127.0.0.1:${dns.port}`], deadlineSeconds: 1, intervalSeconds: 0.2 });
+      const { result, heartbeats } = await propagation({
+        provider: provider(),
+        expected: never,
+        nameservers: [`127.0.0.1:${dns.port}`],
+        deadlineSeconds: 1,
+        intervalSeconds: 0.2,
+      });
       expect(Date.now() - t0).toBeLessThan(5_000);
       expect(result.ok).toBe(false);
       expect(result.rounds).toBeGreaterThan(1);
       expect(heartbeats.length).toBe(result.rounds);
       expect(heartbeats[0]).toEqual({ round: 1, pending: [`127.0.0.1:${dns.port}`] });
-      expect(result.servers).toEqual([{ server: `127.0.0.1:${dns.port}`, role: 'authoritative', status: 'stale', answer: rr('example.test.', 'MX', 3600, ['10 mail1.example.test.']) }]);
+      expect(result.servers).toEqual([
+        { server: `127.0.0.1:${dns.port}`, role: 'authoritative', status: 'stale', answer: rr('example.test.', 'MX', 3600, ['10 mail1.example.test.']) },
+      ]);
       expect(result.summary).toContain(`127.0.0.1:${dns.port} answers TTL 3600 [10 mail1.example.test.]`);
     });
 
@@ -313,13 +352,13 @@ export function providerScenarios(start: () => Promise<TestDns>): void {
       const read = await failure(readRecords({ provider: provider(), name: ZONE, type: 'MX' }));
       expect(read).toMatchObject({ type: 'DnsUnavailable', nonRetryable: false });
       expect(read.message).toMatch(/connection refused|no answer/);
-      const change = await failure(
-        replaceRecords({ provider: provider(), expected: null, next: rr('down.example.test.', 'A', 300, ['192.0.2.99']) }),
-      );
+      const change = await failure(replaceRecords({ provider: provider(), expected: null, next: rr('down.example.test.', 'A', 300, ['192.0.2.99']) }));
       expect(change).toMatchObject({ type: 'DnsUnavailable', nonRetryable: false });
       // The change itself (not only the read before it) finds nobody.
       const p = await openProvider(provider());
-      const update = await failure(p.replace([{ name: 'down.example.test.', type: 'A', expected: null, next: rr('down.example.test.', 'A', 300, ['192.0.2.99']) }]));
+      const update = await failure(
+        p.replace([{ name: 'down.example.test.', type: 'A', expected: null, next: rr('down.example.test.', 'A', 300, ['192.0.2.99']) }]),
+      );
       expect(update).toMatchObject({ type: 'DnsUnavailable', nonRetryable: false, message: expect.stringContaining('connection refused') });
     });
   });

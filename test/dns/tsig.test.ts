@@ -30,9 +30,12 @@ const secret = randomBytes(32);
 const key = new TsigKey('mailshift-key', 'hmac-sha256', secret);
 
 function request(): Buffer {
-  return updateMessage(0x1234, 'example.test.', [rawRecord('mx.example.test.', TYPE_CODES.A, CLASS_NONE, 0)], [
-    rawRecord('mx.example.test.', TYPE_CODES.A, CLASS_IN, 300, rdataWire('A', '192.0.2.1')),
-  ]);
+  return updateMessage(
+    0x1234,
+    'example.test.',
+    [rawRecord('mx.example.test.', TYPE_CODES.A, CLASS_NONE, 0)],
+    [rawRecord('mx.example.test.', TYPE_CODES.A, CLASS_IN, 300, rdataWire('A', '192.0.2.1'))],
+  );
 }
 
 /** What a server answers to an update: the header and the zone section, as a response. */

@@ -46,7 +46,10 @@ async function fillJson(page: Page, json: unknown) {
 async function waitForStatus(workflowId: string, ready: (s: MigrationStatus) => boolean): Promise<MigrationStatus> {
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const s = await env.client.workflow.getHandle(workflowId).query(statusQuery).catch(() => undefined);
+    const s = await env.client.workflow
+      .getHandle(workflowId)
+      .query(statusQuery)
+      .catch(() => undefined);
     if (s && ready(s)) return s;
     if (Date.now() > deadline) throw new Error(`workflow ${workflowId} never reached the expected state; last phase ${s?.phase}`);
     await new Promise((r) => setTimeout(r, 250));
@@ -83,7 +86,11 @@ it('starts a migration from the Start Workflow form and approves a gate from the
     await page.locator('text=Send a Signal >> visible=true').first().click();
     await page.locator('[data-testid=signal-select-button] >> visible=true').first().click();
     // Each control the workflow defines is offered (locators wait until the list has rendered).
-    const option = (name: string) => page.locator('[role=option] >> visible=true').filter({ hasText: new RegExp(`^\\s*${name}\\b`) }).first();
+    const option = (name: string) =>
+      page
+        .locator('[role=option] >> visible=true')
+        .filter({ hasText: new RegExp(`^\\s*${name}\\b`) })
+        .first();
     for (const name of ['approve', 'rollback', 'pause', 'resume']) await option(name).waitFor({ state: 'visible' });
     await option('approve').click();
     await fillJson(page, { gate: 'start', by: 'operator', comment: 'approved in the Web UI' });

@@ -110,7 +110,9 @@ it('moves every mailbox, switches the MX, locks users out of host1 and tells eve
       '[mailshift] sandbox-classical: the "canary" gate is waiting for your approval',
     ]);
     // Each user's credentials notice names their own login, never a password.
-    const credentials = smtp.received.filter((m) => m.envelope.to.length === 1 && /alice@home/.test(m.envelope.to[0]) && /user name|login|credentials/i.test(m.parsed.text ?? ''));
+    const credentials = smtp.received.filter(
+      (m) => m.envelope.to.length === 1 && /alice@home/.test(m.envelope.to[0]) && /user name|login|credentials/i.test(m.parsed.text ?? ''),
+    );
     expect(credentials.length).toBeGreaterThanOrEqual(1);
     const allMail = smtp.received.map((m) => m.raw.toString()).join('\n');
     const history = JSON.stringify(await handle.fetchHistory());

@@ -159,7 +159,7 @@ class Deliverer {
 const key = (folder: string, id: string) => `${folder} ${id.replace(/^<(.*)>$/, '$1')}`;
 const hasSwitchedMx = (s: MigrationStatus) => s.audit.some((e) => e.kind === 'dns' && e.step === 'switch MX');
 
-it('moves every message that reached host1 or host2, at any time, to host2 exactly once; a user\'s own mail on host2 survives', async () => {
+it("moves every message that reached host1 or host2, at any time, to host2 exactly once; a user's own mail on host2 survives", async () => {
   const { host1, host2, env, passwords, servers, knot } = w;
   const admin = (u: User): Login => ({ user: `${u}*admin`, pass: passwords['host1-admin'] });
   const onHost2 = (u: User): Login => ({ user: u, pass: passwords[`host2-${u}`] });
@@ -182,7 +182,10 @@ it('moves every message that reached host1 or host2, at any time, to host2 exact
   const ownMailOnHost2 = async () =>
     Object.fromEntries(
       await Promise.all(
-        Object.entries(ownIds).map(async ([u, id]) => [u, (await messages(host2, u, passwords[`host2-${u}`])).filter((m) => key(m.folder, m.id) === key('INBOX', id)).length]),
+        Object.entries(ownIds).map(async ([u, id]) => [
+          u,
+          (await messages(host2, u, passwords[`host2-${u}`])).filter((m) => key(m.folder, m.id) === key('INBOX', id)).length,
+        ]),
       ),
     );
   // carol: before the migration starts.
@@ -194,7 +197,8 @@ it('moves every message that reached host1 or host2, at any time, to host2 exact
 
   await worker.runUntil(async () => {
     const handle = await env.client.workflow.start(classicalMigration, { taskQueue, workflowId: 'e2e-hostile-timeline', args: [spec] });
-    const approve = (gate: 'cutover' | 'switch-mx') => handle.executeUpdate(approveUpdate, { args: [{ gate, by: 'operator', comment: `test approves ${gate}` }] });
+    const approve = (gate: 'cutover' | 'switch-mx') =>
+      handle.executeUpdate(approveUpdate, { args: [{ gate, by: 'operator', comment: `test approves ${gate}` }] });
     // Preflight found carol's message and tells the approvers at gate start.
     const atStart = await until(env, handle, (s) => s.openGate === 'start');
     expect(atStart.mailboxes.carol.ownMailOnHost2).toBe(1);
@@ -274,7 +278,10 @@ it('moves every message that reached host1 or host2, at any time, to host2 exact
     for (const u of demoUsers) {
       const want = [...expected[u], ...[...deliverer.sent[u], ...extra[u]].map((id) => key('INBOX', id))].sort();
       // The runbook's own canary (workflows/canary.ts) is not users' mail: classical-real counts it.
-      const got = (await messages(host2, u, passwords[`host2-${u}`])).filter((m) => !isCanary(m)).map((m) => key(m.folder, m.id)).sort();
+      const got = (await messages(host2, u, passwords[`host2-${u}`]))
+        .filter((m) => !isCanary(m))
+        .map((m) => key(m.folder, m.id))
+        .sort();
       expect({ user: u, messages: got }).toEqual({ user: u, messages: want });
     }
     expect((await messages(host2, 'bob', passwords['host2-bob'])).filter((m) => key(m.folder, m.id) === key('INBOX', lateId))).toHaveLength(1);

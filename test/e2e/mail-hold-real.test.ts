@@ -37,7 +37,12 @@ it("holds each wave's mail during its cut-over and delivers it to host2 exactly 
     return report;
   };
   const taskQueue = 'e2e-mail-hold';
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: { ...activities, holdMail: holdThenSend } });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: { ...activities, holdMail: holdThenSend },
+  });
   const hold = { provider: 'postfix' as const, configDir: w.mx.mx1.configDir, host2Transport: `lmtp:inet:127.0.0.1:${host2.lmtpPort}` };
   const spec = { ...demoSpec('classical', new Date((await env.currentTimeMs()) + 2 * 86_400_000), servers), mailFlow: { hold } };
 

@@ -48,16 +48,44 @@ export async function startRealWorld(options: RealWorldOptions = {}): Promise<Re
   }
   for (const [name, value] of Object.entries(passwords)) writeFileSync(path.join(secretsDir, name), `${value}\n`, { mode: 0o600 });
   const users = (side: string) => demoUsers.map((user) => ({ user, password: passwords[`${side}-${user}`] }));
-  const host1 = await startDovecot({ name: 'host1', dir: path.join(dir, 'host1'), layout: 'inbox-prefix-dot', users: users('host1'), masters: [{ user: 'admin', password: passwords['host1-admin'] }], lmtp: true });
+  const host1 = await startDovecot({
+    name: 'host1',
+    dir: path.join(dir, 'host1'),
+    layout: 'inbox-prefix-dot',
+    users: users('host1'),
+    masters: [{ user: 'admin', password: passwords['host1-admin'] }],
+    lmtp: true,
+  });
   const host2 = await startDovecot({ name: 'host2', dir: path.join(dir, 'host2'), layout: 'slash-no-prefix', users: users('host2'), lmtp: true });
   for (const u of demoUsers) await seedDemoMailbox(host1, u, passwords[`host1-${u}`]);
   const knot = await startKnot({ dir: path.join(dir, 'dns'), zone: 'example.test', records: options.zoneRecords ?? demoZoneRecords });
-  const mx = await startMxPair({ dir, domains: ['example.test'], mx1: { address: mxAddresses.mail1, lmtpPort: host1.lmtpPort! }, mx2: { address: mxAddresses.mail2, lmtpPort: host2.lmtpPort! } });
+  const mx = await startMxPair({
+    dir,
+    domains: ['example.test'],
+    mx1: { address: mxAddresses.mail1, lmtpPort: host1.lmtpPort! },
+    mx2: { address: mxAddresses.mail2, lmtpPort: host2.lmtpPort! },
+  });
   const smtp = await startSmtpReceiver();
   const env = options.temporal === 'dev-server' ? await createLocalEnv() : await createTimeSkippingEnv();
-  const servers: DemoServers = { host1Port: host1.port, host2Port: host2.port, host1Dir: host1.dir, dnsPort: knot.port, tsigKeyFile: knot.keyFile, smtpPort: smtp.port, mxPort: mx.port, secretsDir };
+  const servers: DemoServers = {
+    host1Port: host1.port,
+    host2Port: host2.port,
+    host1Dir: host1.dir,
+    dnsPort: knot.port,
+    tsigKeyFile: knot.keyFile,
+    smtpPort: smtp.port,
+    mxPort: mx.port,
+    secretsDir,
+  };
   return {
-    host1, host2, knot, mx, smtp, env, passwords, servers,
+    host1,
+    host2,
+    knot,
+    mx,
+    smtp,
+    env,
+    passwords,
+    servers,
     async stop() {
       await env.teardown();
       await smtp.close();
@@ -92,7 +120,13 @@ export async function messages(server: DovecotServer, user: string, pass: string
       try {
         for await (const m of client.fetch('1:*', { envelope: true, flags: true, internalDate: true, size: true })) {
           const folder = box.path.replace(/^INBOX\./, '').replace(/\./g, '/');
-          found.push({ folder, id: m.envelope?.messageId ?? `(none) ${m.envelope?.subject}`, flags: [...(m.flags ?? [])].filter((f) => f !== '\\Recent').sort(), date: new Date(m.internalDate!).getTime(), size: m.size! });
+          found.push({
+            folder,
+            id: m.envelope?.messageId ?? `(none) ${m.envelope?.subject}`,
+            flags: [...(m.flags ?? [])].filter((f) => f !== '\\Recent').sort(),
+            date: new Date(m.internalDate!).getTime(),
+            size: m.size!,
+          });
         }
       } catch {
         // an empty folder has no 1:*
@@ -119,4 +153,3 @@ export const canLogIn = async (server: DovecotServer, user: string, pass: string
     return false;
   }
 };
-

@@ -112,7 +112,14 @@ async function crashAndRestart(): Promise<number> {
 }
 
 /** What an operator sees of the migration, apart from the per-round progress. */
-const seen = (s: MigrationStatus) => ({ phase: s.phase, openGate: s.openGate, nextTimer: s.nextTimer, rounds: s.rounds, mailboxes: s.mailboxes, audit: s.audit });
+const seen = (s: MigrationStatus) => ({
+  phase: s.phase,
+  openGate: s.openGate,
+  nextTimer: s.nextTimer,
+  rounds: s.rounds,
+  mailboxes: s.mailboxes,
+  audit: s.audit,
+});
 
 it('a migration survives its Temporal server crashing during a durable timer and during a copy', async () => {
   const t0 = Date.now();
@@ -164,7 +171,9 @@ it('a migration survives its Temporal server crashing during a durable timer and
   const round = client.workflow.getHandle(roundId);
   const roundNow = await round.describe();
   expect(roundNow.status.name).toBe('RUNNING');
-  expect((roundNow.raw.pendingActivities ?? []).map((a) => ({ type: a.activityType?.name, attempt: a.attempt }))).toEqual([{ type: 'syncMailbox', attempt: 1 }]);
+  expect((roundNow.raw.pendingActivities ?? []).map((a) => ({ type: a.activityType?.name, attempt: a.attempt }))).toEqual([
+    { type: 'syncMailbox', attempt: 1 },
+  ]);
 
   // ---- It goes on: the pre-sync completes, the migration hour comes, gate cutover opens.
   const atCutover = await until(handle, 'gate cutover', (s) => s.openGate === 'cutover', 150_000);

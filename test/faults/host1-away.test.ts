@@ -66,7 +66,11 @@ it('host1 refuses one mailbox: that mailbox fails clearly, the others are copied
   spec.mailboxes.find((m) => m.source.user === 'bob')!.source.credential = `file:${bad}`;
 
   const first = await runRound(spec);
-  expect(first.map((o) => [o.mailbox, o.ok])).toEqual([['alice', true], ['bob', false], ['carol', true]]);
+  expect(first.map((o) => [o.mailbox, o.ok])).toEqual([
+    ['alice', true],
+    ['bob', false],
+    ['carol', true],
+  ]);
   const bobFailure = first[1].error ?? '';
   expect(bobFailure).toMatch(/host1/);
   expect(bobFailure).toMatch(/bob/);
@@ -81,7 +85,11 @@ it('host1 refuses one mailbox: that mailbox fails clearly, the others are copied
   // The operator fixes the credential; the next round copies bob and nothing else again.
   writeFileSync(bad, `${w.passwords['host1-admin']}\n`, { mode: 0o600 });
   const second = await runRound(spec, first);
-  expect(second.map((o) => [o.mailbox, o.ok, o.copied])).toEqual([['alice', true, 0], ['bob', true, 20], ['carol', true, 0]]);
+  expect(second.map((o) => [o.mailbox, o.ok, o.copied])).toEqual([
+    ['alice', true, 0],
+    ['bob', true, 20],
+    ['carol', true, 0],
+  ]);
   for (const u of users) await expectSame(u);
   lastRound = second;
 });
@@ -108,6 +116,10 @@ it('host1 down for a whole round: every mailbox fails with a retryable connectio
   expect(attempts).toEqual([5, 5, 5]);
 
   const fourth = await runRound(spec, lastRound);
-  expect(fourth.map((o) => [o.mailbox, o.ok, o.copied])).toEqual([['alice', true, 5], ['bob', true, 0], ['carol', true, 3]]);
+  expect(fourth.map((o) => [o.mailbox, o.ok, o.copied])).toEqual([
+    ['alice', true, 5],
+    ['bob', true, 0],
+    ['carol', true, 3],
+  ]);
   for (const u of users) await expectSame(u);
 });

@@ -134,7 +134,9 @@ const completedBy = (history: History) =>
     .filter((id, i, all) => id !== all[i - 1]);
 
 const failedWorkflowTasks = (history: History) =>
-  (history.events ?? []).filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED).map((e) => e.workflowTaskFailedEventAttributes?.failure?.message);
+  (history.events ?? [])
+    .filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED)
+    .map((e) => e.workflowTaskFailedEventAttributes?.failure?.message);
 
 /** The mailboxes verified after call `from` and before the MX moved to host2. */
 function verifiedBeforeMxSwitch(world: FakeWorld, from: number): string[] {

@@ -60,7 +60,9 @@ async function waitForActivityPollers(taskQueue: string, expected: WorkerProcess
     const polling = new Set((r.pollers ?? []).map((p) => p.identity));
     if (expected.every((p) => polling.has(identityOf(p)))) return;
     if (Date.now() > deadline) {
-      throw new Error(`the workers are not polling after ${timeoutMs / 1000} s; logs:\n${expected.map((p) => `--- ${p.log}\n${p.output().slice(-2000)}`).join('\n')}`);
+      throw new Error(
+        `the workers are not polling after ${timeoutMs / 1000} s; logs:\n${expected.map((p) => `--- ${p.log}\n${p.output().slice(-2000)}`).join('\n')}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -146,5 +148,7 @@ it('a worker killed mid-copy: another worker takes the copy over within 30 s, no
   } finally {
     await client.logout();
   }
-  console.log(`worker-kill: killed at ${atKill}/${TOTAL} on host2 (${afterKill} after), taken over ${(takeoverMs / 1000).toFixed(1)} s and finished ${Math.round(finishedAfterMs / 1000)} s after the kill; test ${Math.round((Date.now() - started) / 1000)} s`);
+  console.log(
+    `worker-kill: killed at ${atKill}/${TOTAL} on host2 (${afterKill} after), taken over ${(takeoverMs / 1000).toFixed(1)} s and finished ${Math.round(finishedAfterMs / 1000)} s after the kill; test ${Math.round((Date.now() - started) / 1000)} s`,
+  );
 });

@@ -153,7 +153,11 @@ function blob(seed: number, bytes: number): string {
     h = createHash('sha256').update(h).digest();
     parts.push(h);
   }
-  return (Buffer.concat(parts).toString('base64').match(/.{1,76}/g) ?? []).join('\n');
+  return (
+    Buffer.concat(parts)
+      .toString('base64')
+      .match(/.{1,76}/g) ?? []
+  ).join('\n');
 }
 
 export interface BulkOptions {
@@ -245,7 +249,12 @@ export interface ActivityStart {
 
 /** Every activity task started in a history, in order (the last attempt of each activity). */
 export function activityStarts(history: {
-  events?: { eventTime?: { seconds?: unknown; nanos?: number | null } | null; activityTaskStartedEventAttributes?: { attempt?: number | null; identity?: string | null } | null }[] | null;
+  events?:
+    | {
+        eventTime?: { seconds?: unknown; nanos?: number | null } | null;
+        activityTaskStartedEventAttributes?: { attempt?: number | null; identity?: string | null } | null;
+      }[]
+    | null;
 }): ActivityStart[] {
   return (history.events ?? []).flatMap((e) => {
     const a = e.activityTaskStartedEventAttributes;

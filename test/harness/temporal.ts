@@ -27,7 +27,9 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
  * A real dev server (`temporal server start-dev`) with our search attributes (and the Web
  * UI on `uiPort`); `dynamicConfig` sets server limits, as a cluster's operator would.
  */
-export function createLocalEnv(options: { dbFilename?: string; uiPort?: number; dynamicConfig?: Record<string, string | number> } = {}): Promise<TestWorkflowEnvironment> {
+export function createLocalEnv(
+  options: { dbFilename?: string; uiPort?: number; dynamicConfig?: Record<string, string | number> } = {},
+): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: required(temporalCliPath(), 'The Temporal CLI') },

@@ -23,7 +23,15 @@ interface Captured extends SyncCliIo {
   drawn: string[];
 }
 function capture(progress = false): Captured {
-  const io: Captured = { stdout: [], stderr: [], drawn: [], out: (t) => io.stdout.push(t), err: (t) => io.stderr.push(t), progress, writeProgress: (t) => io.drawn.push(t) };
+  const io: Captured = {
+    stdout: [],
+    stderr: [],
+    drawn: [],
+    out: (t) => io.stdout.push(t),
+    err: (t) => io.stderr.push(t),
+    progress,
+    writeProgress: (t) => io.drawn.push(t),
+  };
   return io;
 }
 
@@ -31,8 +39,26 @@ function capture(progress = false): Captured {
 function pairArgs(user: string): string[] {
   const u = hosts.users[user];
   return [
-    '--host1', hosts.host1.host, '--port1', String(hosts.host1.port), '--tls1', 'none', '--user1', user, '--password1-ref', u.host1.credential,
-    '--host2', hosts.host2.host, '--port2', String(hosts.host2.port), '--tls2', 'none', '--user2', user, '--password2-ref', u.host2.credential,
+    '--host1',
+    hosts.host1.host,
+    '--port1',
+    String(hosts.host1.port),
+    '--tls1',
+    'none',
+    '--user1',
+    user,
+    '--password1-ref',
+    u.host1.credential,
+    '--host2',
+    hosts.host2.host,
+    '--port2',
+    String(hosts.host2.port),
+    '--tls2',
+    'none',
+    '--user2',
+    user,
+    '--password2-ref',
+    u.host2.credential,
   ];
 }
 
@@ -97,7 +123,10 @@ describe('a mailbox pair', () => {
     const first = await run([...pairArgs('nina'), '--state', stateFile, '--parallel', '1'], true);
     expect(first.code).toBe(SYNC_EXIT.ok);
     expect(first.io.stdout[0]).toMatch(new RegExp(`^copied ${corpus.length} messages`));
-    const lines = first.io.drawn.join('').split(/\r|\n/).filter((l) => l.includes('folders'));
+    const lines = first.io.drawn
+      .join('')
+      .split(/\r|\n/)
+      .filter((l) => l.includes('folders'));
     expect(lines.length).toBeGreaterThan(2);
     expect(lines.some((l) => /copied \d+\/\d+ msgs .* MB\/s .*ETA \d+:\d\d/.test(l))).toBe(true);
     expect(first.io.drawn[first.io.drawn.length - 1]).toBe('\n');
@@ -113,7 +142,10 @@ describe('a mailbox pair', () => {
     const ok = await run([...pairArgs('nina'), '--justverify']);
     expect(ok.code).toBe(SYNC_EXIT.ok);
     expect(ok.io.stdout[0]).toMatch(/^host2 has everything: missing on host2 0/);
-    const [one, two] = await Promise.all([readMailbox(hosts.host1, 'nina', hosts.users.nina.host1.password), readMailbox(hosts.host2, 'nina', hosts.users.nina.host2.password)]);
+    const [one, two] = await Promise.all([
+      readMailbox(hosts.host1, 'nina', hosts.users.nina.host1.password),
+      readMailbox(hosts.host2, 'nina', hosts.users.nina.host2.password),
+    ]);
     expect(fingerprints(two)).toEqual(fingerprints(one.map((m) => ({ ...m, folder: m.folder === 'Sent Items' ? 'Sent' : m.folder }))));
   });
 
@@ -130,7 +162,12 @@ describe('a mailbox pair', () => {
 
   it('--delete2 removes from host2 what host1 no longer has; --delete1 empties host1 of what host2 holds', async () => {
     const c = await connect(hosts.host2, 'omar', hosts.users.omar.host2.password);
-    await c.append('INBOX', makeMessage({ messageId: '<only-on-2@x>', subject: 'stray', date: new Date(2020, 1, 1), body: 'x' }), [], new Date('2020-02-01T00:00:00Z'));
+    await c.append(
+      'INBOX',
+      makeMessage({ messageId: '<only-on-2@x>', subject: 'stray', date: new Date(2020, 1, 1), body: 'x' }),
+      [],
+      new Date('2020-02-01T00:00:00Z'),
+    );
     await c.logout();
     const kept = await run([...pairArgs('omar'), '--folder', 'INBOX', '--json']);
     expect(json<SyncResult>(kept.io).totals.deletedOnDestination).toBe(0);
@@ -183,7 +220,19 @@ describe('exit codes for failures', () => {
 describe('progressLine', () => {
   it('shows counts, rate and an ETA from the bytes still to copy', () => {
     const line = progressLine(
-      { mailbox: 'm', phase: 'messages', foldersDone: 1, foldersTotal: 2, copied: 50, toCopy: 100, bytesCopied: 10e6, bytesToCopy: 30e6, flagsUpdated: 0, deletedOnDestination: 0, deletedOnSource: 0 },
+      {
+        mailbox: 'm',
+        phase: 'messages',
+        foldersDone: 1,
+        foldersTotal: 2,
+        copied: 50,
+        toCopy: 100,
+        bytesCopied: 10e6,
+        bytesToCopy: 30e6,
+        flagsUpdated: 0,
+        deletedOnDestination: 0,
+        deletedOnSource: 0,
+      },
       10_000,
     );
     expect(line).toBe('folders 1/2  copied 50/100 msgs  10.0 MB  1.0 MB/s  flags 0  deleted 0  ETA 0:20');

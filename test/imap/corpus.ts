@@ -90,24 +90,34 @@ export function buildCorpus(options: CorpusOptions = {}): CorpusMessage[] {
   const flagSets = [[], ['\\Seen'], ['\\Seen', '\\Flagged'], ['\\Seen', '$Label1'], ['Project-X'], ['\\Answered', '\\Seen', 'Project-X', '$Label1']];
 
   for (let i = 0; i < 24; i++) {
-    add('INBOX', `inbox-${i}`, {
-      messageId: `<inbox-${i}@example.net>`,
-      subject: `Weekly report ${i}`,
-      date: old(i),
-      body: `Report number ${i}.\n${'Lorem ipsum dolor sit amet. '.repeat(1 + Math.floor(rand() * 40))}`,
-    }, flagSets[i % flagSets.length]);
+    add(
+      'INBOX',
+      `inbox-${i}`,
+      {
+        messageId: `<inbox-${i}@example.net>`,
+        subject: `Weekly report ${i}`,
+        date: old(i),
+        body: `Report number ${i}.\n${'Lorem ipsum dolor sit amet. '.repeat(1 + Math.floor(rand() * 40))}`,
+      },
+      flagSets[i % flagSets.length],
+    );
   }
   for (let i = 0; i < 4; i++) {
     const d = sec(now - (i + 1) * 3_600_000);
     add('INBOX', `recent-${i}`, { messageId: `<recent-${i}@example.net>`, subject: `Today ${i}`, date: d, body: `Fresh mail ${i}` }, i % 2 ? ['\\Seen'] : []);
   }
-  add('INBOX', 'eight-bit', {
-    messageId: '<8bit@example.net>',
-    subject: '=?utf-8?q?R=C3=A9sum=C3=A9?=',
-    date: old(30),
-    body: 'Grüße aus Köln — été, naïve, 日本語のテキスト.',
-    eightBit: true,
-  }, ['\\Seen']);
+  add(
+    'INBOX',
+    'eight-bit',
+    {
+      messageId: '<8bit@example.net>',
+      subject: '=?utf-8?q?R=C3=A9sum=C3=A9?=',
+      date: old(30),
+      body: 'Grüße aus Köln — été, naïve, 日本語のテキスト.',
+      eightBit: true,
+    },
+    ['\\Seen'],
+  );
   // Two different messages that share a Message-ID and even the size (a list resending
   // with a fixed typo): both must arrive.
   add('INBOX', 'shared-id-a', { messageId: '<same@example.net>', subject: 'Shared id', date: old(40), body: 'Version AAAA' });
@@ -122,35 +132,69 @@ export function buildCorpus(options: CorpusOptions = {}): CorpusMessage[] {
   add('INBOX', 'twin-1', twin, ['\\Seen']);
   add('INBOX', 'twin-2', twin, ['\\Seen']);
   for (let i = 0; i < (options.bulk ?? 0); i++) {
-    add('INBOX', `bulk-${i}`, {
-      messageId: `<bulk-${i}@example.net>`,
-      subject: `Bulk ${i}`,
-      date: old(100 + (i % 400)),
-      body: `Bulk message ${i}\n${'The quick brown fox jumps over the lazy dog. '.repeat(20 + Math.floor(rand() * 300))}`,
-    }, flagSets[i % flagSets.length]);
+    add(
+      'INBOX',
+      `bulk-${i}`,
+      {
+        messageId: `<bulk-${i}@example.net>`,
+        subject: `Bulk ${i}`,
+        date: old(100 + (i % 400)),
+        body: `Bulk message ${i}\n${'The quick brown fox jumps over the lazy dog. '.repeat(20 + Math.floor(rand() * 300))}`,
+      },
+      flagSets[i % flagSets.length],
+    );
   }
 
   for (let i = 0; i < 5; i++) {
-    add('Sent Items', `sent-${i}`, { messageId: `<sent-${i}@example.org>`, from: 'alice@example.org', subject: `Re: question ${i}`, date: old(50 + i), body: `My answer ${i}` }, ['\\Seen']);
+    add(
+      'Sent Items',
+      `sent-${i}`,
+      { messageId: `<sent-${i}@example.org>`, from: 'alice@example.org', subject: `Re: question ${i}`, date: old(50 + i), body: `My answer ${i}` },
+      ['\\Seen'],
+    );
   }
-  add('Drafts', 'draft', { messageId: '<draft@example.org>', from: 'alice@example.org', subject: 'Unfinished', date: old(60), body: 'Dear' }, ['\\Draft', '\\Seen']);
+  add('Drafts', 'draft', { messageId: '<draft@example.org>', from: 'alice@example.org', subject: 'Unfinished', date: old(60), body: 'Dear' }, [
+    '\\Draft',
+    '\\Seen',
+  ]);
   add('Junk', 'junk', { messageId: '<junk@spam.example>', subject: 'You won', date: old(61), body: 'Click' }, ['$Junk']);
   for (let i = 0; i < 3; i++) {
-    add('Archive', `archive-${i}`, { messageId: `<archive-${i}@example.net>`, subject: `Archived ${i}`, date: old(70 + i), body: `Old stuff ${i}` }, ['\\Seen']);
+    add('Archive', `archive-${i}`, { messageId: `<archive-${i}@example.net>`, subject: `Archived ${i}`, date: old(70 + i), body: `Old stuff ${i}` }, [
+      '\\Seen',
+    ]);
   }
   for (let i = 0; i < 2; i++) {
-    add('Archive/2024', `archive-2024-${i}`, { messageId: `<a2024-${i}@example.net>`, subject: `2024 ${i}`, date: old(80 + i), body: `Year ${i}` }, ['\\Seen', 'Project-X']);
+    add('Archive/2024', `archive-2024-${i}`, { messageId: `<a2024-${i}@example.net>`, subject: `2024 ${i}`, date: old(80 + i), body: `Year ${i}` }, [
+      '\\Seen',
+      'Project-X',
+    ]);
   }
   if (options.large ?? true) {
-    for (const [i, bytes] of [[0, 1_500_000], [1, 3_000_000]]) {
-      add('Archive/2024', `large-${i}`, { messageId: `<large-${i}@example.net>`, subject: `Scans ${i}`, date: old(85 + i), body: largeBody(rand, bytes) }, ['\\Seen']);
+    for (const [i, bytes] of [
+      [0, 1_500_000],
+      [1, 3_000_000],
+    ]) {
+      add('Archive/2024', `large-${i}`, { messageId: `<large-${i}@example.net>`, subject: `Scans ${i}`, date: old(85 + i), body: largeBody(rand, bytes) }, [
+        '\\Seen',
+      ]);
     }
   }
   for (let i = 0; i < 3; i++) {
-    add('Archive/2024/Été', `ete-${i}`, { messageId: `<ete-${i}@example.net>`, subject: `Vacances ${i}`, date: old(90 + i), body: `Plage ${i}`, eightBit: true }, ['\\Seen', '$Label1']);
+    add(
+      'Archive/2024/Été',
+      `ete-${i}`,
+      { messageId: `<ete-${i}@example.net>`, subject: `Vacances ${i}`, date: old(90 + i), body: `Plage ${i}`, eightBit: true },
+      ['\\Seen', '$Label1'],
+    );
   }
   for (let i = 0; i < 2; i++) {
-    add('Projets/日本語', `nihongo-${i}`, { messageId: `<jp-${i}@example.net>`, subject: `Projet ${i}`, date: old(95 + i), body: `こんにちは ${i}`, eightBit: true });
+    add('Projets/日本語', `nihongo-${i}`, {
+      messageId: `<jp-${i}@example.net>`,
+      subject: `Projet ${i}`,
+      date: old(95 + i),
+      body: `こんにちは ${i}`,
+      eightBit: true,
+    });
   }
   return out;
 }
@@ -166,7 +210,12 @@ export function serverPathOf(server: Pick<DovecotServer, 'layout'>, logical: str
 /** And back. */
 export function logicalOf(server: Pick<DovecotServer, 'layout'>, path: string): string {
   if (path.toUpperCase() === 'INBOX') return 'INBOX';
-  return server.layout === 'inbox-prefix-dot' ? path.replace(/^INBOX\./, '').split('.').join('/') : path;
+  return server.layout === 'inbox-prefix-dot'
+    ? path
+        .replace(/^INBOX\./, '')
+        .split('.')
+        .join('/')
+    : path;
 }
 
 export async function connect(server: DovecotServer, user: string, password: string): Promise<ImapFlow> {

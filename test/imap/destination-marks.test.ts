@@ -16,7 +16,7 @@ describe('ownMail', () => {
     expect([1, 11].filter(ownMail(undefined, V))).toEqual([]);
   });
 
-  it('splits extras into the users\' own and stale copies; without a listing, none is own', () => {
+  it("splits extras into the users' own and stale copies; without a listing, none is own", () => {
     const extra = [{ uid: 4 }, { uid: 10 }, { uid: 12 }];
     expect(splitExtras(extra, mark({ kept: [[4, 5]] }), V)).toEqual({ own: [{ uid: 4 }, { uid: 12 }], stale: [{ uid: 10 }] });
     expect(splitExtras(extra, mark(), undefined)).toEqual({ own: [], stale: extra });
@@ -24,7 +24,7 @@ describe('ownMail', () => {
 });
 
 describe('nextMark', () => {
-  it('moves above the run\'s own copies when UIDNEXT moved by exactly what it copied', () => {
+  it("moves above the run's own copies when UIDNEXT moved by exactly what it copied", () => {
     expect(nextMark(mark(), 'INBOX', at(11), at(14), 3)).toEqual(mark({ uidNext: 14 }));
     // Nothing copied: UIDNEXT as listed, whatever arrived since.
     expect(nextMark(mark(), 'INBOX', at(11), undefined, 0)).toEqual(mark({ uidNext: 11 }));
@@ -44,7 +44,15 @@ describe('nextMark', () => {
     expect([11, 12, 13, 14, 15].filter(ownMail(second, V))).toEqual([11, 12, 15]);
     // And on every later one.
     const third = nextMark(second, 'INBOX', at(16), at(16), 0);
-    expect(third).toEqual(mark({ uidNext: 16, kept: [[11, 13], [15, 16]] }));
+    expect(third).toEqual(
+      mark({
+        uidNext: 16,
+        kept: [
+          [11, 13],
+          [15, 16],
+        ],
+      }),
+    );
     expect(nextMark(third, 'INBOX', at(16), undefined, 0)).toEqual(third);
   });
 
@@ -56,7 +64,19 @@ describe('nextMark', () => {
 
 describe('normaliseRanges', () => {
   it('sorts and merges overlapping and touching ranges', () => {
-    expect(normaliseRanges([[20, 25], [1, 3], [3, 4], [22, 30], [10, 11]])).toEqual([[1, 4], [10, 11], [20, 30]]);
+    expect(
+      normaliseRanges([
+        [20, 25],
+        [1, 3],
+        [3, 4],
+        [22, 30],
+        [10, 11],
+      ]),
+    ).toEqual([
+      [1, 4],
+      [10, 11],
+      [20, 30],
+    ]);
   });
 
   it('beyond the limit merges the closest ranges: it keeps more, never less', () => {
@@ -90,7 +110,7 @@ describe('usableMarks', () => {
     expect(usableMarks('p', state({ destinationMarks: broken as unknown as DestinationMark[] })).size).toBe(0);
   });
 
-  it('a state from before marks existed gives its in-step folders\' host2 UIDNEXT; a mark overrides it', () => {
+  it("a state from before marks existed gives its in-step folders' host2 UIDNEXT; a mark overrides it", () => {
     const old = state({ folders: [folderState('INBOX'), folderState('Sent', snap({ uidNext: 12 }))] });
     expect(usableMarks('p', old).get('Sent')).toEqual(mark({ destination: 'Sent', uidNext: 12 }));
     const both = state({ folders: [folderState('INBOX')], destinationMarks: [mark({ uidNext: 41, kept: [[39, 40]] })] });

@@ -96,7 +96,14 @@ describe('planFolders', () => {
   it('maps the other way too', () => {
     const plan = planFolders(host2, host1, DOT);
     const map = Object.fromEntries(plan.pairs.map((p) => [p.sources[0].path, p.path]));
-    expect(map).toEqual({ INBOX: 'INBOX', Sent: 'INBOX.Sent', Trash: 'INBOX.Deleted Items', Spam: 'INBOX.Junk', Archives: 'INBOX.Archives', Notes: 'INBOX.Notes' });
+    expect(map).toEqual({
+      INBOX: 'INBOX',
+      Sent: 'INBOX.Sent',
+      Trash: 'INBOX.Deleted Items',
+      Spam: 'INBOX.Junk',
+      Archives: 'INBOX.Archives',
+      Notes: 'INBOX.Notes',
+    });
   });
 
   it('applies include, exclude and rename (explicit renames beat roles)', () => {
@@ -122,7 +129,10 @@ describe('login options', () => {
       tls: { rejectUnauthorized: true },
       disableCompression: true,
     });
-    expect(imapflowOptions({ endpoint, login: { user: 'a', credential: 'env:X', mechanism: 'xoauth2' } }, 'tok').auth).toEqual({ user: 'a', accessToken: 'tok' });
+    expect(imapflowOptions({ endpoint, login: { user: 'a', credential: 'env:X', mechanism: 'xoauth2' } }, 'tok').auth).toEqual({
+      user: 'a',
+      accessToken: 'tok',
+    });
     expect(imapflowOptions({ endpoint, login: { user: 'a', credential: 'env:X', masterUser: 'admin' } }, 'pw').auth).toEqual({
       user: 'admin',
       authzid: 'a',

@@ -39,10 +39,7 @@ function testUser(user: string, tag: string): TestUser {
   return { user, password, credential: `env:${variable}` };
 }
 
-export async function startHosts(
-  userNames: string[],
-  options: { host2Quota?: Record<string, string> } = {},
-): Promise<Hosts> {
+export async function startHosts(userNames: string[], options: { host2Quota?: Record<string, string> } = {}): Promise<Hosts> {
   const dirs = [mkdtempSync(path.join(tmpdir(), 'mailshift-host1-')), mkdtempSync(path.join(tmpdir(), 'mailshift-host2-'))];
   const users: Hosts['users'] = {};
   for (const u of userNames) users[u] = { host1: testUser(u, 'H1'), host2: testUser(u, 'H2') };

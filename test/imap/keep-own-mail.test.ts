@@ -22,7 +22,6 @@ const folder = (r: SyncResult, destination: string) => r.folders.find((f) => f.d
 const kept = (r: SyncResult, destination: string) => folder(r, destination).keptOnDestination ?? 0;
 const json = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
 
-
 const holds = (messages: StoredMessage[], folderName: string, marker: string) => messages.some((m) => m.folder === folderName && m.source.includes(marker));
 
 /** A user working on host2: a message of their own, APPENDed there directly. */
@@ -128,7 +127,7 @@ it('a run without delete2 records what it found too: the next run with delete2 k
   expect(holds(two, 'INBOX', 'Report number 4.')).toBe(false);
 });
 
-it('runs that keep no incremental state (here min-age) still tell the user\'s mail apart', async () => {
+it("runs that keep no incremental state (here min-age) still tell the user's mail apart", async () => {
   const first = await preSync('cid', undefined, { minAgeDays: 0 });
   expect(first.state.folders).toEqual([]);
   await userAppends('cid', 'INBOX', 'own-cid');
@@ -150,7 +149,7 @@ it('a retried attempt uses the marks in its heartbeat checkpoint', async () => {
   expect(holds(await read('host2', 'dee'), 'INBOX', 'own-dee')).toBe(true);
 });
 
-it('without any previous state nothing tells a user\'s message from a stale copy: delete2 deletes it, as before (preflight\'s verification finds those)', async () => {
+it("without any previous state nothing tells a user's message from a stale copy: delete2 deletes it, as before (preflight's verification finds those)", async () => {
   await preSync('eve', undefined, { deleteOnDestination: false });
   await userAppends('eve', 'INBOX', 'own-eve');
   const result = await preSync('eve', undefined);

@@ -42,14 +42,22 @@ describe('matchMessages', () => {
   it('digests split look-alikes: the right one pairs, the other is extra', () => {
     const src = [msg('k', { digest: 'B' })];
     const dst = [msg('k', { digest: 'A' }), msg('k', { digest: 'B' })];
-    expect(ambiguousKeys(src.map((m) => ({ ...m, digest: undefined })), dst)).toEqual(new Set(['k']));
+    expect(
+      ambiguousKeys(
+        src.map((m) => ({ ...m, digest: undefined })),
+        dst,
+      ),
+    ).toEqual(new Set(['k']));
     const plan = matchMessages(src, dst);
     expect(plan.pairs[0].destination.digest).toBe('B');
     expect(plan.extra.map((m) => m.digest)).toEqual(['A']);
   });
 
   it('lists pairs whose flags differ, host1 wins', () => {
-    const plan = matchMessages([msg('k', { flags: ['\\Seen'] }), msg('j', { flags: ['$Label1'] })], [msg('k', { flags: [] }), msg('j', { flags: ['$Label1'] })]);
+    const plan = matchMessages(
+      [msg('k', { flags: ['\\Seen'] }), msg('j', { flags: ['$Label1'] })],
+      [msg('k', { flags: [] }), msg('j', { flags: ['$Label1'] })],
+    );
     expect(plan.flagUpdates.map((p) => p.source.key)).toEqual(['k']);
   });
 });
@@ -72,7 +80,11 @@ describe('flags, filters, batches', () => {
 
   it('bounds batches by count and bytes; a message larger than the bound goes alone', () => {
     const sizes = [10, 10, 10, 100, 10, 10, 10, 10];
-    const batches = batchesByBytes(sizes.map((size) => ({ size })), 30, 3);
+    const batches = batchesByBytes(
+      sizes.map((size) => ({ size })),
+      30,
+      3,
+    );
     expect(batches.map((b) => b.map((x) => x.size))).toEqual([[10, 10, 10], [100], [10, 10, 10], [10]]);
   });
 });

@@ -35,10 +35,22 @@ async function stored(folder: string) {
 }
 
 const messages: OutgoingMessage[] = [
-  { content: makeMessage({ messageId: '<m1@x>', subject: 'one', date: new Date(0), body: 'small' }), flags: ['\\Seen', '$Label1', 'Project-X'], internalDate: Date.UTC(2015, 2, 5, 9, 7, 3) },
+  {
+    content: makeMessage({ messageId: '<m1@x>', subject: 'one', date: new Date(0), body: 'small' }),
+    flags: ['\\Seen', '$Label1', 'Project-X'],
+    internalDate: Date.UTC(2015, 2, 5, 9, 7, 3),
+  },
   // Over 4 KiB: a synchronizing literal, so the compiler must wait for the server's "+".
-  { content: makeMessage({ messageId: '<m2@x>', subject: 'two', date: new Date(0), body: 'y'.repeat(20_000) }), flags: [], internalDate: Date.UTC(2020, 11, 31, 23, 59, 59) },
-  { content: makeMessage({ messageId: '<m3@x>', subject: 'three', date: new Date(0), body: 'Grüße, été', eightBit: true }), flags: ['\\Flagged'], internalDate: Date.UTC(2024, 0, 1) },
+  {
+    content: makeMessage({ messageId: '<m2@x>', subject: 'two', date: new Date(0), body: 'y'.repeat(20_000) }),
+    flags: [],
+    internalDate: Date.UTC(2020, 11, 31, 23, 59, 59),
+  },
+  {
+    content: makeMessage({ messageId: '<m3@x>', subject: 'three', date: new Date(0), body: 'Grüße, été', eightBit: true }),
+    flags: ['\\Flagged'],
+    internalDate: Date.UTC(2024, 0, 1),
+  },
 ];
 
 it('runs on the imapflow version and internals it was written for', () => {

@@ -28,8 +28,6 @@ async function expectInStep(user = 'kim') {
 const folder = (r: SyncResult, destination: string) => r.folders.find((f) => f.destination === destination)!;
 const modes = (r: SyncResult) => Object.fromEntries(r.folders.map((f) => [f.destination, f.mode]));
 
-
-
 /** Runs the next round with the last state, and keeps the state it returns (through JSON, as history would). */
 async function round(overrides: Partial<SyncRequest> = {}): Promise<SyncResult> {
   const result = await syncMailbox(hosts.request('kim', { previous: state, ...overrides }));
@@ -96,7 +94,12 @@ describe('re-runs with the previous state', () => {
   it('a message added and another flagged on host1 in the same folder: both handled', async () => {
     const before = await read('host1');
     await onServer(hosts, 'host1', 'kim', async (c, path) => {
-      await c.append(path('Archive'), makeMessage({ messageId: '<late-2@x>', subject: 'late 2', date: new Date('2024-05-02T08:00:00Z'), body: 'x' }), [], new Date('2024-05-02T08:00:00Z'));
+      await c.append(
+        path('Archive'),
+        makeMessage({ messageId: '<late-2@x>', subject: 'late 2', date: new Date('2024-05-02T08:00:00Z'), body: 'x' }),
+        [],
+        new Date('2024-05-02T08:00:00Z'),
+      );
       await c.mailboxOpen(path('Archive'));
       await c.messageFlagsRemove([uidOf(before, 'Archive', 'Old stuff 1')], ['\\Seen'], { uid: true });
     });
@@ -132,10 +135,15 @@ describe('re-runs with the previous state', () => {
     expect(state.folders.some((f) => f.destination === 'INBOX')).toBe(true);
   });
 
-  it('changes on host2 (one deleted, one re-flagged) are repaired like a full run; a message added there is the user\'s own, kept', async () => {
+  it("changes on host2 (one deleted, one re-flagged) are repaired like a full run; a message added there is the user's own, kept", async () => {
     const two = await read('host2');
     await onServer(hosts, 'host2', 'kim', async (c) => {
-      await c.append('Drafts', makeMessage({ messageId: '<stray@x>', subject: 'stray', date: new Date('2024-01-01T00:00:00Z'), body: 's' }), [], new Date('2024-01-01T00:00:00Z'));
+      await c.append(
+        'Drafts',
+        makeMessage({ messageId: '<stray@x>', subject: 'stray', date: new Date('2024-01-01T00:00:00Z'), body: 's' }),
+        [],
+        new Date('2024-01-01T00:00:00Z'),
+      );
       await c.mailboxOpen('Archive/2024');
       await c.messageDelete([uidOf(two, 'Archive/2024', 'Year 0')], { uid: true });
       await c.mailboxOpen('Sent');
@@ -168,7 +176,12 @@ describe('re-runs with the previous state', () => {
       await c.mailboxDelete(path('Projets/日本語'));
       await c.mailboxCreate(path('Projets/日本語'));
       await c.append(path('Projets/日本語'), jp[0].source, jp[0].flags, new Date(jp[0].internalDate));
-      await c.append(path('Projets/日本語'), makeMessage({ messageId: '<jp-new@x>', subject: 'replaced', date: new Date('2024-02-02T00:00:00Z'), body: 'nouveau' }), [], new Date('2024-02-02T00:00:00Z'));
+      await c.append(
+        path('Projets/日本語'),
+        makeMessage({ messageId: '<jp-new@x>', subject: 'replaced', date: new Date('2024-02-02T00:00:00Z'), body: 'nouveau' }),
+        [],
+        new Date('2024-02-02T00:00:00Z'),
+      );
       const status = await c.status(path('Projets/日本語'), { uidNext: true, messages: true, uidValidity: true });
       if (!status) throw new Error('no STATUS');
       expect(status.uidValidity?.toString()).not.toBe(recorded.sources[0].at.uidValidity);

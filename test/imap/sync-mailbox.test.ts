@@ -108,7 +108,13 @@ it('copies distinct messages sharing a Message-ID, messages without one, and ide
 
 it('a re-run copies nothing, changes nothing, and verification finds both sides equal', async () => {
   const again = await syncMailbox(hosts.request('alice', { deleteOnDestination: true }));
-  expect(again.totals).toMatchObject({ copied: 0, flagsUpdated: 0, deletedOnDestination: 0, sourceMessages: corpus.length, destinationMessages: corpus.length });
+  expect(again.totals).toMatchObject({
+    copied: 0,
+    flagsUpdated: 0,
+    deletedOnDestination: 0,
+    sourceMessages: corpus.length,
+    destinationMessages: corpus.length,
+  });
   expect(again.folders.every((f) => !f.created && !f.subscribed)).toBe(true);
   expect(fingerprints(await h2())).toEqual(expectedOnHost2(corpus));
   const verified = await verifyMailbox(hosts.request('alice'));
@@ -162,7 +168,12 @@ it('deletes on host2 what is gone from host1 only when asked (delete2), telling 
 });
 
 it('a late arrival sharing Message-ID and size with two others is copied once', async () => {
-  const late = makeMessage({ messageId: '<same@example.net>', subject: 'Shared id', date: corpus.find((m) => m.label === 'shared-id-a')!.internalDate, body: 'Version CCCC' });
+  const late = makeMessage({
+    messageId: '<same@example.net>',
+    subject: 'Shared id',
+    date: corpus.find((m) => m.label === 'shared-id-a')!.internalDate,
+    body: 'Version CCCC',
+  });
   await onServer('host1', (c) => c.append('INBOX', late, ['\\Seen'], new Date('2024-03-01T10:00:00Z')));
   const result = await syncMailbox(hosts.request('alice'));
   expect(result.totals.copied).toBe(1);

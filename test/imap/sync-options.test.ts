@@ -62,8 +62,22 @@ describe('filters', () => {
 
   it('delete2 with maxAgeDays removes only extra messages inside the age window', async () => {
     const { password } = hosts.users.bob.host2;
-    await append(hosts.host2, 'bob', password, 'INBOX', makeMessage({ messageId: '<old-extra@x>', subject: 'old extra', date: new Date(2016, 1, 1), body: 'old' }), new Date('2016-02-01T00:00:00Z'));
-    await append(hosts.host2, 'bob', password, 'INBOX', makeMessage({ messageId: '<new-extra@x>', subject: 'new extra', date: new Date(), body: 'new' }), new Date(Date.now() - 3600_000));
+    await append(
+      hosts.host2,
+      'bob',
+      password,
+      'INBOX',
+      makeMessage({ messageId: '<old-extra@x>', subject: 'old extra', date: new Date(2016, 1, 1), body: 'old' }),
+      new Date('2016-02-01T00:00:00Z'),
+    );
+    await append(
+      hosts.host2,
+      'bob',
+      password,
+      'INBOX',
+      makeMessage({ messageId: '<new-extra@x>', subject: 'new extra', date: new Date(), body: 'new' }),
+      new Date(Date.now() - 3600_000),
+    );
     const result = await syncMailbox(hosts.request('bob', { maxAgeDays: 2, deleteOnDestination: true }));
     expect(result.totals).toMatchObject({ deletedOnDestination: 1, copied: 0 });
     const inbox = (await read('host2', 'bob')).filter((m) => m.folder === 'INBOX');
@@ -77,8 +91,22 @@ describe('post-sync with delete on source (delete1)', () => {
     await syncMailbox(hosts.request('carol'));
     const { password } = hosts.users.carol.host1;
     // Arrived on host1 after the final sync: one small, one larger than the size filter.
-    await append(hosts.host1, 'carol', password, 'INBOX', makeMessage({ messageId: '<late@x>', subject: 'late', date: new Date(), body: 'late mail' }), new Date(Date.now() - 600_000));
-    await append(hosts.host1, 'carol', password, 'INBOX', makeMessage({ messageId: '<late-big@x>', subject: 'late big', date: new Date(), body: 'x'.repeat(5000) }), new Date(Date.now() - 600_000));
+    await append(
+      hosts.host1,
+      'carol',
+      password,
+      'INBOX',
+      makeMessage({ messageId: '<late@x>', subject: 'late', date: new Date(), body: 'late mail' }),
+      new Date(Date.now() - 600_000),
+    );
+    await append(
+      hosts.host1,
+      'carol',
+      password,
+      'INBOX',
+      makeMessage({ messageId: '<late-big@x>', subject: 'late big', date: new Date(), body: 'x'.repeat(5000) }),
+      new Date(Date.now() - 600_000),
+    );
     // A message the user marked \Deleted on host1 but did not expunge: not ours to expunge.
     const c = await connect(hosts.host1, 'carol', password);
     await c.mailboxOpen('INBOX');
@@ -123,7 +151,14 @@ describe('folder rules and the one-by-one APPEND path', () => {
 
   it('include limits everything, delete2 included, to the matching folders', async () => {
     const { password } = hosts.users.frank.host2;
-    await append(hosts.host2, 'frank', password, 'Old/Archive', makeMessage({ messageId: '<keep@x>', subject: 'keep', date: new Date(2017, 1, 1), body: 'k' }), new Date('2017-02-01T00:00:00Z'));
+    await append(
+      hosts.host2,
+      'frank',
+      password,
+      'Old/Archive',
+      makeMessage({ messageId: '<keep@x>', subject: 'keep', date: new Date(2017, 1, 1), body: 'k' }),
+      new Date('2017-02-01T00:00:00Z'),
+    );
     const result = await syncMailbox(hosts.request('frank', { folders: { include: ['^INBOX$'] }, deleteOnDestination: true }));
     expect(result.folders.map((f) => f.destination)).toEqual(['INBOX']);
     expect(result.totals.deletedOnDestination).toBe(0);

@@ -39,12 +39,21 @@ describe('decideFolder', () => {
 
   it('falls back to full for flag changes or expunges, host2 changes, new UIDVALIDITY, other filters, no CONDSTORE', () => {
     const full = (n: FolderNow) => decideFolder(previous, n, true);
-    expect(full(now({ sources: [snap({ highestModseq: '51' }), snap({ uidValidity: '101' })] }))).toEqual({ mode: 'full', reason: 'flags changed or messages removed on host1' });
+    expect(full(now({ sources: [snap({ highestModseq: '51' }), snap({ uidValidity: '101' })] }))).toEqual({
+      mode: 'full',
+      reason: 'flags changed or messages removed on host1',
+    });
     expect(full(now({ sources: [snap({ messages: 9, highestModseq: '51' }), snap({ uidValidity: '101' })] }))).toMatchObject({ mode: 'full' });
     expect(full(now({ destination: snap({ uidValidity: '7', highestModseq: '51' }) }))).toEqual({ mode: 'full', reason: 'host2 folder changed' });
-    expect(full(now({ sources: [snap({ uidValidity: '999' }), snap({ uidValidity: '101' })] }))).toEqual({ mode: 'full', reason: 'UIDVALIDITY changed on host1' });
+    expect(full(now({ sources: [snap({ uidValidity: '999' }), snap({ uidValidity: '101' })] }))).toEqual({
+      mode: 'full',
+      reason: 'UIDVALIDITY changed on host1',
+    });
     expect(full(now({ destination: snap({ uidValidity: '8' }) }))).toEqual({ mode: 'full', reason: 'UIDVALIDITY changed on host2' });
-    expect(full(now({ scope: scopeKey({ maxAgeDays: 30 }, ['INBOX.Sent', 'INBOX.Sent Items'], 'Sent') }))).toEqual({ mode: 'full', reason: 'folders or filters changed' });
+    expect(full(now({ scope: scopeKey({ maxAgeDays: 30 }, ['INBOX.Sent', 'INBOX.Sent Items'], 'Sent') }))).toEqual({
+      mode: 'full',
+      reason: 'folders or filters changed',
+    });
     expect(full(now({ sourcePaths: ['INBOX.Sent'] }))).toMatchObject({ mode: 'full', reason: 'folders or filters changed' });
     expect(full(now({ destination: undefined }))).toEqual({ mode: 'full', reason: 'no HIGHESTMODSEQ (CONDSTORE) from a server' });
     expect(decideFolder(undefined, now(), true)).toEqual({ mode: 'full' });
@@ -67,7 +76,10 @@ describe('usableFolders', () => {
   it('ignores another pair, another version and malformed folders', () => {
     expect(usableFolders('other', state).size).toBe(0);
     expect(usableFolders(pair, { ...state, version: 2 } as unknown as SyncState).size).toBe(0);
-    const broken = { ...state, folders: [{ ...previous, destinationAt: { ...previous.destinationAt, highestModseq: 'x' } }, { destination: 'INBOX' }] } as unknown as SyncState;
+    const broken = {
+      ...state,
+      folders: [{ ...previous, destinationAt: { ...previous.destinationAt, highestModseq: 'x' } }, { destination: 'INBOX' }],
+    } as unknown as SyncState;
     expect(usableFolders(pair, broken).size).toBe(0);
     expect(usableFolders(pair, undefined, { folders: 'nope' } as unknown as SyncState).size).toBe(0);
   });

@@ -16,10 +16,15 @@ jest.setTimeout(60_000);
 
 let hosts: Hosts;
 
-
 const DATE = new Date('2024-04-01T09:00:00Z');
 function message(folder: string, label: string): CorpusMessage {
-  return { folder, label, raw: makeMessage({ messageId: `<${label}@example.net>`, subject: label, date: DATE, body: `This is ${label}.` }), flags: ['\\Seen'], internalDate: DATE };
+  return {
+    folder,
+    label,
+    raw: makeMessage({ messageId: `<${label}@example.net>`, subject: label, date: DATE, body: `This is ${label}.` }),
+    flags: ['\\Seen'],
+    internalDate: DATE,
+  };
 }
 const seeded = (user: string) => [
   ...[0, 1, 2].map((i) => message('INBOX', `${user}-inbox-${i}`)),

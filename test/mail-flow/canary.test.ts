@@ -27,10 +27,18 @@ beforeAll(async () => {
   host1 = await startDovecot({ name: 'host1', dir: path.join(dir, 'host1'), layout: 'inbox-prefix-dot', users, lmtp: true });
   host2 = await startDovecot({ name: 'host2', dir: path.join(dir, 'host2'), layout: 'slash-no-prefix', users, lmtp: true });
   knot = await startKnot({ dir: path.join(dir, 'dns'), zone: 'example.test', records: demoZoneRecords });
-  mx = await startMxPair({ dir, domains: ['example.test'], mx1: { address: '127.0.0.1', lmtpPort: host1.lmtpPort! }, mx2: { address: '127.0.0.2', lmtpPort: host2.lmtpPort! } });
+  mx = await startMxPair({
+    dir,
+    domains: ['example.test'],
+    mx1: { address: '127.0.0.1', lmtpPort: host1.lmtpPort! },
+    mx2: { address: '127.0.0.2', lmtpPort: host2.lmtpPort! },
+  });
   const secret = path.join(dir, 'alice.pw');
   writeFileSync(secret, 'alice-secret', { mode: 0o600 });
-  const account = (s: DovecotServer): ImapAccount => ({ endpoint: { host: s.host, port: s.port, tls: 'none' }, login: { user: 'alice', credential: `file:${secret}` } });
+  const account = (s: DovecotServer): ImapAccount => ({
+    endpoint: { host: s.host, port: s.port, tls: 'none' },
+    login: { user: 'alice', credential: `file:${secret}` },
+  });
   accounts = { host1: account(host1), host2: account(host2) };
 }, 60_000);
 afterAll(async () => {
@@ -87,7 +95,10 @@ it('after the MX switch, mail sent by SMTP to the domain ends on host2 exactly o
 it('says so when the MX refuses the canary, or no MX can be reached', async () => {
   expect(await sendCanary(canary({ to: 'alice@elsewhere.test' }))).toMatchObject({ accepted: false, detail: expect.stringMatching(/^refused: 550 /) });
   const nobody = await sendCanary(canary({ smtpPort: mx.port + 1 === 65536 ? 1 : mx.port + 1 }));
-  expect(nobody).toMatchObject({ accepted: false, detail: expect.stringMatching(/no MX of example\.test took the canary: mail2\.example\.test\. \(127\.0\.0\.2:\d+\): .*ECONNREFUSED/) });
+  expect(nobody).toMatchObject({
+    accepted: false,
+    detail: expect.stringMatching(/no MX of example\.test took the canary: mail2\.example\.test\. \(127\.0\.0\.2:\d+\): .*ECONNREFUSED/),
+  });
   expect(await sendCanary(canary({ dns: { provider: provider(), zone: 'example.test', resolvers: ['127.0.0.1:9'] } }))).toMatchObject({
     accepted: false,
     detail: expect.stringMatching(/^DNS: no DNS server answered for example\.test MX/),

@@ -23,7 +23,12 @@ beforeAll(async () => {
   chmodSync(dir, 0o755); // Dovecot's auth and Postfix's processes enter it as other users
   host1 = await startDovecot({ name: 'host1', dir: path.join(dir, 'host1'), layout: 'inbox-prefix-dot', users, lmtp: true });
   host2 = await startDovecot({ name: 'host2', dir: path.join(dir, 'host2'), layout: 'slash-no-prefix', users, lmtp: true });
-  mx = await startMxPair({ dir, domains: ['example.test'], mx1: { address: '127.0.0.1', lmtpPort: host1.lmtpPort! }, mx2: { address: '127.0.0.2', lmtpPort: host2.lmtpPort! } });
+  mx = await startMxPair({
+    dir,
+    domains: ['example.test'],
+    mx1: { address: '127.0.0.1', lmtpPort: host1.lmtpPort! },
+    mx2: { address: '127.0.0.2', lmtpPort: host2.lmtpPort! },
+  });
   hold = { provider: 'postfix', configDir: mx.mx1.configDir, host2Transport: `lmtp:inet:127.0.0.1:${host2.lmtpPort}` };
 }, 60_000);
 afterAll(async () => {

@@ -95,7 +95,14 @@ describe('email through a real SMTP receiver', () => {
   it('the same idempotency key always gives the same Message-ID, another key another one', async () => {
     const before = smtp.received.length;
     const k = key('same');
-    const input: SendNoticeInput = { notice: 'users-done', to: ['alice@example.org'], data: { helpContact: 'x' }, from: 'it@example.org', smtp: relay(), idempotencyKey: k };
+    const input: SendNoticeInput = {
+      notice: 'users-done',
+      to: ['alice@example.org'],
+      data: { helpContact: 'x' },
+      from: 'it@example.org',
+      smtp: relay(),
+      idempotencyKey: k,
+    };
     // Outside an activity nothing remembers the first send: both go out, as one message to
     // any receiver that deduplicates by Message-ID.
     await sendNotice(input);
@@ -113,7 +120,14 @@ describe('email through a real SMTP receiver', () => {
     const before = smtp.received.length;
     process.env.MAILSHIFT_TEMPLATES_DIR = templates;
     try {
-      await sendNotice({ notice: 'users-done', to: ['bob@example.org'], data: { helpContact: 'Eve, 1234' }, from: 'it@example.org', smtp: relay(), idempotencyKey: key('override') });
+      await sendNotice({
+        notice: 'users-done',
+        to: ['bob@example.org'],
+        data: { helpContact: 'Eve, 1234' },
+        from: 'it@example.org',
+        smtp: relay(),
+        idempotencyKey: key('override'),
+      });
     } finally {
       delete process.env.MAILSHIFT_TEMPLATES_DIR;
     }
@@ -124,9 +138,14 @@ describe('email through a real SMTP receiver', () => {
 
   it('a missing placeholder fails for good, naming it, and sends nothing', async () => {
     const before = smtp.received.length;
-    const err = await sendNotice({ notice: 'users-cutover', to: ['a@example.org'], data: { helpContact: 'x' }, from: 'it@example.org', smtp: relay(), idempotencyKey: key('missing') }).catch(
-      (e: unknown) => e,
-    );
+    const err = await sendNotice({
+      notice: 'users-cutover',
+      to: ['a@example.org'],
+      data: { helpContact: 'x' },
+      from: 'it@example.org',
+      smtp: relay(),
+      idempotencyKey: key('missing'),
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect(err).toMatchObject({ type: 'TemplateError', nonRetryable: true });
     expect((err as Error).message).toMatch(/\{\{expectedDuration\}\}, \{\{expectedEnd\}\}/);
@@ -170,7 +189,9 @@ describe('email through a real SMTP receiver', () => {
       type: 'InvalidNotice',
       message: expect.stringMatching(/needs recipients or a webhook/),
     });
-    await expect(sendNotice({ notice: 'users-done', to: ['a@example.org'], data: { helpContact: 'x' }, from: 'it@example.org', idempotencyKey: 'k' })).rejects.toMatchObject({
+    await expect(
+      sendNotice({ notice: 'users-done', to: ['a@example.org'], data: { helpContact: 'x' }, from: 'it@example.org', idempotencyKey: 'k' }),
+    ).rejects.toMatchObject({
       message: expect.stringMatching(/smtp: email recipients need the SMTP relay settings/),
     });
   });
@@ -216,7 +237,14 @@ describe('a retried attempt', () => {
   it('does not trust heartbeat details of another notice', async () => {
     const before = smtp.received.length;
     const env = new MockActivityEnvironment({ attempt: 2, heartbeatDetails: { idempotencyKey: 'some/other/notice', sent: ['email'] } }, quiet);
-    const input: SendNoticeInput = { notice: 'users-done', to: ['a@example.org'], data: { helpContact: 'x' }, from: 'it@example.org', smtp: relay(), idempotencyKey: key('mine') };
+    const input: SendNoticeInput = {
+      notice: 'users-done',
+      to: ['a@example.org'],
+      data: { helpContact: 'x' },
+      from: 'it@example.org',
+      smtp: relay(),
+      idempotencyKey: key('mine'),
+    };
     const result = (await env.run(sendNotice, input)) as SendNoticeResult;
     expect(result.email).toBe('sent');
     await smtp.waitForCount(before + 1);

@@ -59,7 +59,23 @@ beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'mailshift-smtp-tls-'));
   execFileSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'key.pem',
+      '-out',
+      'cert.pem',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    ],
     { cwd: dir, stdio: 'ignore' },
   );
   key = readFileSync(path.join(dir, 'key.pem'));
@@ -83,7 +99,11 @@ function notice(smtp: SmtpSettingsInput) {
     idempotencyKey: `tls-test/${++n}`,
   });
 }
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as ApplicationFailure);
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e as ApplicationFailure,
+  );
 
 describe('STARTTLS relay that requires authentication', () => {
   let relay: Relay;
@@ -91,7 +111,13 @@ describe('STARTTLS relay that requires authentication', () => {
     // smtp-server refuses AUTH before STARTTLS (allowInsecureAuth is false by default).
     relay = await startRelay({ secure: false, authOptional: false });
   });
-  const base = () => ({ host: '127.0.0.1', port: relay.port, tls: 'starttls' as const, user: 'notices@example.org', credential: `file:${path.join(dir, 'relay-password')}` });
+  const base = () => ({
+    host: '127.0.0.1',
+    port: relay.port,
+    tls: 'starttls' as const,
+    user: 'notices@example.org',
+    credential: `file:${path.join(dir, 'relay-password')}`,
+  });
 
   it('refuses a self-signed certificate by default, and delivers nothing', async () => {
     const err = await failure(notice(base()));

@@ -11,7 +11,8 @@ const userKinds = NOTICE_KINDS.filter((k) => k.startsWith('users-'));
 const approverKinds = NOTICE_KINDS.filter((k) => k.startsWith('approver-'));
 
 // Words that mean nothing to a mail user, or that they cannot act on.
-const JARGON = /\b(imap|smtp|mx|dns|ttl|tls|starttls|sync\w*|uid\w*|temporal|workflow|activity|host1|host2|gate|cache|server-side|dovecot|mailshift|rfc\s*\d+)\b/i;
+const JARGON =
+  /\b(imap|smtp|mx|dns|ttl|tls|starttls|sync\w*|uid\w*|temporal|workflow|activity|host1|host2|gate|cache|server-side|dovecot|mailshift|rfc\s*\d+)\b/i;
 
 let overrideDir: string;
 beforeAll(() => {

@@ -44,7 +44,11 @@ const gateNotice = { notice: 'approver-gate-waiting' as const, data: noticeFixtu
 
 it('posts mailshift JSON with the idempotency key, and the bearer token by reference', async () => {
   const before = hits.length;
-  const result = await sendNotice({ ...gateNotice, idempotencyKey: 'wf-1/gate/cutover', webhook: { url: `${base}/approvals`, token: 'env:MAILSHIFT_TEST_WEBHOOK_TOKEN' } });
+  const result = await sendNotice({
+    ...gateNotice,
+    idempotencyKey: 'wf-1/gate/cutover',
+    webhook: { url: `${base}/approvals`, token: 'env:MAILSHIFT_TEST_WEBHOOK_TOKEN' },
+  });
   expect(result).toMatchObject({ webhook: 'sent', email: 'not-requested' });
   expect(hits).toHaveLength(before + 1);
   const hit = hits[before];
@@ -68,14 +72,20 @@ it('posts exactly { text } to a Slack-compatible hook whose URL is a secret refe
   const hit = hits[before];
   expect(hit.url).toBe(SECRET_PATH);
   expect(Object.keys(hit.body as object)).toEqual(['text']);
-  expect((hit.body as { text: string }).text).toMatch(/^\[mailshift\] acme-2026: the "cutover" gate of wave friendly-users is waiting for your approval\n\nThe migration acme-2026/);
+  expect((hit.body as { text: string }).text).toMatch(
+    /^\[mailshift\] acme-2026: the "cutover" gate of wave friendly-users is waiting for your approval\n\nThe migration acme-2026/,
+  );
   expect(hit.headers.authorization).toBeUndefined();
 });
 
 it('a refusal (4xx) fails for good and names the reference, never the secret URL', async () => {
   process.env.MAILSHIFT_TEST_WEBHOOK_URL_403 = `${base}/forbidden`;
   try {
-    const err = await sendNotice({ ...gateNotice, idempotencyKey: 'k-403', webhook: { url: 'env:MAILSHIFT_TEST_WEBHOOK_URL_403', token: 'env:MAILSHIFT_TEST_WEBHOOK_TOKEN' } }).catch((e: unknown) => e);
+    const err = await sendNotice({
+      ...gateNotice,
+      idempotencyKey: 'k-403',
+      webhook: { url: 'env:MAILSHIFT_TEST_WEBHOOK_URL_403', token: 'env:MAILSHIFT_TEST_WEBHOOK_TOKEN' },
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApplicationFailure);
     expect(err).toMatchObject({ type: 'WebhookRejected', nonRetryable: true });
     expect((err as Error).message).toMatch(/webhook \(URL from env:MAILSHIFT_TEST_WEBHOOK_URL_403\) answered HTTP 403/);

@@ -20,7 +20,12 @@ beforeAll(async () => {
   chmodSync(dir, 0o755); // the postfix user enters every directory on the way to its queue
   host1 = await startDovecot({ name: 'host1', dir: path.join(dir, 'host1'), layout: 'inbox-prefix-dot', users, lmtp: true });
   host2 = await startDovecot({ name: 'host2', dir: path.join(dir, 'host2'), layout: 'slash-no-prefix', users, lmtp: true });
-  mx = await startMxPair({ dir, domains: ['example.test'], mx1: { address: '127.0.0.1', lmtpPort: host1.lmtpPort! }, mx2: { address: '127.0.0.2', lmtpPort: host2.lmtpPort! } });
+  mx = await startMxPair({
+    dir,
+    domains: ['example.test'],
+    mx1: { address: '127.0.0.1', lmtpPort: host1.lmtpPort! },
+    mx2: { address: '127.0.0.2', lmtpPort: host2.lmtpPort! },
+  });
 }, 60_000);
 afterAll(async () => {
   await mx?.stop();
@@ -62,5 +67,8 @@ it('each MX delivers into its own host, every message exactly once', async () =>
 });
 
 it('relays nothing: mail for another domain is refused at RCPT', async () => {
-  await expect(send('127.0.0.2', 'bob@elsewhere.test', 'relay')).rejects.toMatchObject({ responseCode: 550, response: expect.stringMatching(/outbound mail disabled/) });
+  await expect(send('127.0.0.2', 'bob@elsewhere.test', 'relay')).rejects.toMatchObject({
+    responseCode: 550,
+    response: expect.stringMatching(/outbound mail disabled/),
+  });
 });

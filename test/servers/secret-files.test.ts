@@ -53,7 +53,6 @@ function secretFiles(servers: string[], secrets: string[]): Record<string, strin
 
 const openToOthers = (mode: string) => (parseInt(mode, 8) & 0o077) !== 0;
 
-
 it('keeps every secret of the sandbox servers to their owner, also over files left readable before', async () => {
   let host1 = await startHost('host1');
   const host2 = await startHost('host2');

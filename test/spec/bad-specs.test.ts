@@ -36,11 +36,58 @@ for (const [path, value] of leaves(valid())) {
   cases.push([`${path}: wrong type`, mutate(path, wrong), display(path)]);
 }
 // 2. Every required field missing.
-for (const path of ['name', 'scenario', 'host1', 'host2', 'host1.host', 'host2.host', 'mailboxes', 'mailboxes.0.source', 'mailboxes.0.destination', 'mailboxes.0.source.user', 'mailboxes.0.source.credential', 'mailboxes.0.destination.user', 'mailboxes.0.destination.credential', 'dns', 'dns.provider', 'dns.zone', 'dns.mx', 'dns.mx.name', 'dns.mx.host2', 'dns.provider.server', 'dns.provider.tsigKey', 'schedule', 'schedule.migrationAt', 'approvals', 'approvals.approvers', 'notifications', 'notifications.from', 'notifications.smtp', 'notifications.smtp.host']) {
+for (const path of [
+  'name',
+  'scenario',
+  'host1',
+  'host2',
+  'host1.host',
+  'host2.host',
+  'mailboxes',
+  'mailboxes.0.source',
+  'mailboxes.0.destination',
+  'mailboxes.0.source.user',
+  'mailboxes.0.source.credential',
+  'mailboxes.0.destination.user',
+  'mailboxes.0.destination.credential',
+  'dns',
+  'dns.provider',
+  'dns.zone',
+  'dns.mx',
+  'dns.mx.name',
+  'dns.mx.host2',
+  'dns.provider.server',
+  'dns.provider.tsigKey',
+  'schedule',
+  'schedule.migrationAt',
+  'approvals',
+  'approvals.approvers',
+  'notifications',
+  'notifications.from',
+  'notifications.smtp',
+  'notifications.smtp.host',
+]) {
   cases.push([`${path}: missing`, mutate(path, undefined), display(path)]);
 }
 // 3. An unknown field at every object level (typos must not be ignored).
-for (const path of ['', 'host1', 'host2', 'mailboxes.0', 'mailboxes.0.source', 'mailboxes.0.destination', 'dns', 'dns.provider', 'dns.mx', 'schedule', 'approvals', 'notifications', 'notifications.smtp', 'access', 'mailFlow', 'mailFlow.canary']) {
+for (const path of [
+  '',
+  'host1',
+  'host2',
+  'mailboxes.0',
+  'mailboxes.0.source',
+  'mailboxes.0.destination',
+  'dns',
+  'dns.provider',
+  'dns.mx',
+  'schedule',
+  'approvals',
+  'notifications',
+  'notifications.smtp',
+  'access',
+  'mailFlow',
+  'mailFlow.canary',
+]) {
   cases.push([`${path || '(top)'}: unknown field`, mutate(path ? `${path}.colour` : 'colour', 'blue'), display(path ? `${path}.colour` : 'colour')]);
 }
 // 4. Bad host names and ports.
@@ -58,12 +105,30 @@ for (const cred of ['hunter2', 'vault:secret/alice', 'env:', 'env:1BAD', 'file:r
 cases.push(['tsig key given as a value', mutate('dns.provider.tsigKey', 'c2VjcmV0LXRzaWcta2V5'), 'dns.provider.tsigKey']);
 // 6. Values out of range or of the wrong shape.
 for (const [path, value] of [
-  ['name', 'Has Spaces'], ['name', ''], ['scenario', 'optimistic'], ['host1.tls', 'ssl'], ['dns.lowTtl', 5], ['dns.lowTtl', 7200],
-  ['dns.restoreTtl', 10], ['dns.mx.host2', []], ['dns.mx.host2', ['mail2.example.test.']], ['dns.provider.kind', 'route53'],
-  ['schedule.migrationAt', '5 December, 10 pm'], ['schedule.migrationAt', '2026-12-05T21:00:00'], ['schedule.presyncEveryHours', 0],
-  ['schedule.quietRoundsToFinish', 0], ['approvals.approvers', []], ['approvals.automaticGates', ['launch']], ['approvals.automaticGates', ['dns-conflict']], ['approvals.automaticGates', ['canary']],
-  ['notifications.from', 'not-an-address'], ['mailboxes.0.contact', 'alice at home'], ['mailboxes', []],
-  ['sync', { concurrency: 0 }], ['access', { method: 'telepathy' }], ['access', { method: 'command', path: 'relative/cut.sh' }],
+  ['name', 'Has Spaces'],
+  ['name', ''],
+  ['scenario', 'optimistic'],
+  ['host1.tls', 'ssl'],
+  ['dns.lowTtl', 5],
+  ['dns.lowTtl', 7200],
+  ['dns.restoreTtl', 10],
+  ['dns.mx.host2', []],
+  ['dns.mx.host2', ['mail2.example.test.']],
+  ['dns.provider.kind', 'route53'],
+  ['schedule.migrationAt', '5 December, 10 pm'],
+  ['schedule.migrationAt', '2026-12-05T21:00:00'],
+  ['schedule.presyncEveryHours', 0],
+  ['schedule.quietRoundsToFinish', 0],
+  ['approvals.approvers', []],
+  ['approvals.automaticGates', ['launch']],
+  ['approvals.automaticGates', ['dns-conflict']],
+  ['approvals.automaticGates', ['canary']],
+  ['notifications.from', 'not-an-address'],
+  ['mailboxes.0.contact', 'alice at home'],
+  ['mailboxes', []],
+  ['sync', { concurrency: 0 }],
+  ['access', { method: 'telepathy' }],
+  ['access', { method: 'command', path: 'relative/cut.sh' }],
 ] as const) {
   cases.push([`${path} = ${JSON.stringify(value)}`, mutate(path, value), display(path)]);
 }
@@ -106,7 +171,11 @@ cases.push([
   cases.push(['mail hold with a relative config dir', mutate('mailFlow', { hold: { ...hold, configDir: 'postfix' } }), 'mailFlow.hold.configDir']);
   cases.push(['mail hold re-routing to no transport', mutate('mailFlow', { hold: { ...hold, host2Transport: '10.0.0.2' } }), 'mailFlow.hold.host2Transport']);
   cases.push(['mail hold for an unknown MTA', mutate('mailFlow', { hold: { ...hold, provider: 'exim' } }), 'mailFlow.hold.provider']);
-  cases.push(['mail hold for a user that is no map key', mutate('mailboxes.1.source.user', 'bob smith', mutate('mailFlow', { hold }) as MigrationSpecInput), 'mailboxes[1].source.user']);
+  cases.push([
+    'mail hold for a user that is no map key',
+    mutate('mailboxes.1.source.user', 'bob smith', mutate('mailFlow', { hold }) as MigrationSpecInput),
+    'mailboxes[1].source.user',
+  ]);
 }
 
 // 8. OAuth2 logins: what each mechanism and grant needs.
@@ -144,7 +213,14 @@ describe('malformed specs', () => {
   it('takes OAuth2 logins: either grant, by issuer or token endpoint, over https or to loopback', () => {
     const spec = valid();
     spec.mailboxes[0].destination = oauth2Login(client) as never;
-    spec.mailboxes[1].source = oauth2Login({ ...client, issuer: undefined, tokenEndpoint: 'http://127.0.0.1:8080/token', grant: 'refresh_token', refreshToken: 'file:/etc/mailshift/rt', scope: 'imap' }) as never;
+    spec.mailboxes[1].source = oauth2Login({
+      ...client,
+      issuer: undefined,
+      tokenEndpoint: 'http://127.0.0.1:8080/token',
+      grant: 'refresh_token',
+      refreshToken: 'file:/etc/mailshift/rt',
+      scope: 'imap',
+    }) as never;
     const parsed = parseSpec(spec, now);
     expect(parsed.mailboxes[0].destination).toMatchObject({ mechanism: 'oauth2', oauth2: client });
     expect(parsed.mailboxes[1].source.oauth2).toMatchObject({ grant: 'refresh_token', refreshToken: 'file:/etc/mailshift/rt' });

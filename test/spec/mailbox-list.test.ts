@@ -19,7 +19,10 @@ const file = (name: string, text: string) => {
 function specWith(from: string, extra: Record<string, unknown> = {}) {
   const { mailboxes, ...spec } = demoSpec('classical', new Date('2026-12-05T21:00:00Z'));
   const admin = mailboxes[0].source;
-  return { ...spec, mailboxList: { from, defaults: { source: { credential: admin.credential, masterUser: admin.masterUser, masterUserSeparator: '*' } }, ...extra } };
+  return {
+    ...spec,
+    mailboxList: { from, defaults: { source: { credential: admin.credential, masterUser: admin.masterUser, masterUserSeparator: '*' } }, ...extra },
+  };
 }
 const problemsOf = (input: unknown): string[] => {
   try {
@@ -65,14 +68,13 @@ it('names the line and the field of each bad row, and never quotes a password', 
       'dave@new.example.test,alice,env:D,env:D2\n', // alice again on host1
   );
   const problems = problemsOf(specWith(csv, { defaults: {} }));
-  expect(problems).toEqual(
-    expect.arrayContaining([
-      expect.stringMatching(/^mailboxList\[line 5\]: has 3 fields; the header names 4$/),
-    ]),
-  );
+  expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/^mailboxList\[line 5\]: has 3 fields; the header names 4$/)]));
   expect(problems.join('\n')).not.toContain('Sup3rSecret');
   // The row that could not be read stops the check there: fix it, and the fields come next.
-  const fixed = file('fixed.csv', 'EmailAddress,UserName,Password,DestinationPassword\nalice@new.example.test,alice,Sup3rSecret!,env:A\n\nbob@new.example.test,,env:B,env:B2\ndave@new.example.test,alice,env:D,env:D2\n');
+  const fixed = file(
+    'fixed.csv',
+    'EmailAddress,UserName,Password,DestinationPassword\nalice@new.example.test,alice,Sup3rSecret!,env:A\n\nbob@new.example.test,,env:B,env:B2\ndave@new.example.test,alice,env:D,env:D2\n',
+  );
   const fields = problemsOf(specWith(fixed, { defaults: {} }));
   expect(fields).toEqual([
     expect.stringMatching(/^mailboxList\[line 2\]\.source\.credential: must be a secret reference/),
@@ -80,7 +82,10 @@ it('names the line and the field of each bad row, and never quotes a password', 
   ]);
   expect(fields.join('\n')).not.toContain('Sup3rSecret');
   // Duplicates are looked for once every row is well formed.
-  const twice = file('twice.csv', 'EmailAddress,UserName,Password,DestinationPassword\nalice@new.example.test,alice,env:A,env:A2\ndave@new.example.test,ALICE,env:D,env:D2\n');
+  const twice = file(
+    'twice.csv',
+    'EmailAddress,UserName,Password,DestinationPassword\nalice@new.example.test,alice,env:A,env:A2\ndave@new.example.test,ALICE,env:D,env:D2\n',
+  );
   expect(problemsOf(specWith(twice, { defaults: {} }))).toEqual(['mailboxList[line 3].source.user: duplicate of line 2: alice']);
 });
 
@@ -105,7 +110,10 @@ it('reads JSONL, one mailbox object a line, without quoting a line it cannot par
       '{"source":{"user":"carol"},"destination":{"user":"carol","credential":"env:C"},"wave":"late","colour":"red"}\n',
   );
   expect(problemsOf(specWith(jsonl))).toEqual(['mailboxList[line 2]: not valid JSON']);
-  const fixed = file('fixed.jsonl', '{"source":{"user":"alice"},"destination":{"user":"alice","credential":"env:A"}}\n\n{"source":{"user":"carol"},"destination":{"user":"carol","credential":"env:C"},"colour":"red"}\n');
+  const fixed = file(
+    'fixed.jsonl',
+    '{"source":{"user":"alice"},"destination":{"user":"alice","credential":"env:A"}}\n\n{"source":{"user":"carol"},"destination":{"user":"carol","credential":"env:C"},"colour":"red"}\n',
+  );
   expect(problemsOf(specWith(fixed))).toEqual(['mailboxList[line 3].colour: unknown field']);
 });
 

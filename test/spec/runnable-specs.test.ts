@@ -46,7 +46,10 @@ describe('folder renames', () => {
     expect(problemsOf(input)).toEqual([expect.stringMatching(/^sync\.rename\.__proto__: /)]);
     const spec = parseSpec(fromJson(valid(), '{"rename":{"Old":"New","Sent Items":"Sent"}}'), now);
     expect(Object.getPrototypeOf(spec.sync.rename)).toBe(Object.prototype);
-    expect(Object.entries(spec.sync.rename)).toEqual([['Old', 'New'], ['Sent Items', 'Sent']]);
+    expect(Object.entries(spec.sync.rename)).toEqual([
+      ['Old', 'New'],
+      ['Sent Items', 'Sent'],
+    ]);
   });
 
   it.each([
@@ -79,7 +82,10 @@ describe('the size of a spec', () => {
     expect(bytes).toBeGreaterThan(5_000_000);
     const problems = problemsOf(spec);
     expect(problems).toHaveLength(1);
-    const [, size, fit] = /^mailboxes: the spec is ([\d.]+) MB; a migration's input must stay under 1\.5 MB \(about ([\d,]+) mailboxes like these\): split it into several migrations$/.exec(problems[0]) ?? [];
+    const [, size, fit] =
+      /^mailboxes: the spec is ([\d.]+) MB; a migration's input must stay under 1\.5 MB \(about ([\d,]+) mailboxes like these\): split it into several migrations$/.exec(
+        problems[0],
+      ) ?? [];
     expect(Number(size)).toBeCloseTo(bytes / 1e6, 1);
     // That many mailboxes do fit, and a hundred more do not.
     const fits = Number(fit.replace(/,/g, ''));

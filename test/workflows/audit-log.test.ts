@@ -3,7 +3,14 @@ import type { AuditEntry } from '../../workflows/audit';
 import { AUDIT_BUDGET_BYTES, AuditLog, entriesWritten } from '../../workflows/audit-log';
 
 const at = (i: number) => new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString();
-const refused = (i: number, by = `stranger-${i}`): AuditEntry => ({ at: at(i), kind: 'refused', what: 'approve', by, reason: 'not an approver', via: 'signal' });
+const refused = (i: number, by = `stranger-${i}`): AuditEntry => ({
+  at: at(i),
+  kind: 'refused',
+  what: 'approve',
+  by,
+  reason: 'not an approver',
+  via: 'signal',
+});
 const notice = (i: number): AuditEntry => ({ at: at(i), kind: 'notice', notice: 'approver-gate-reminder', to: 1 });
 const view = (log: AuditLog) => ({ audit: log.entries, auditOmitted: log.omitted });
 
@@ -23,10 +30,7 @@ it('keeps the first 10 and the latest 20 refusals, and every other entry among t
   for (let i = 0; i < 1_000; i++) log.push(i % 100 === 0 ? notice(i) : refused(i));
   const kept = log.entries;
   const refusals = kept.filter((e) => e.kind === 'refused').map((e) => (e as { by: string }).by);
-  expect(refusals).toEqual([
-    ...[1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((i) => `stranger-${i}`),
-    ...Array.from({ length: 20 }, (_, k) => `stranger-${980 + k}`),
-  ]);
+  expect(refusals).toEqual([...[1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((i) => `stranger-${i}`), ...Array.from({ length: 20 }, (_, k) => `stranger-${980 + k}`)]);
   expect(kept.filter((e) => e.kind === 'notice')).toHaveLength(10);
   expect(log.omitted).toEqual({ entries: 960, kinds: { refused: 960 }, from: at(11), until: at(979) });
   expect(entriesWritten(view(log))).toBe(1_000);

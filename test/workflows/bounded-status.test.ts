@@ -24,7 +24,8 @@ it(`lists at most ${STATUS_MAILBOXES} mailboxes, the failing first, counts every
   const world = fakeWorld([mx]);
   // The last two mailboxes of the list fail their syncs: far past the listed ones, in order.
   world.fail.syncMailbox = (req: SyncRequest) => {
-    if (req.mailbox === 'user498' || req.mailbox === 'user499') throw ApplicationFailure.nonRetryable(`host1 refused the login of ${req.mailbox}`, 'LoginFailed');
+    if (req.mailbox === 'user498' || req.mailbox === 'user499')
+      throw ApplicationFailure.nonRetryable(`host1 refused the login of ${req.mailbox}`, 'LoginFailed');
   };
   const worker = await startWorker(env, world);
   try {
@@ -54,8 +55,16 @@ it(`lists at most ${STATUS_MAILBOXES} mailboxes, the failing first, counts every
       { wave: 'everyone', mailboxes: 400, synced: 398, failed: 2, cut: 0, onHost2: 0 },
     ]);
     // One mailbox, listed or not; none for a user the migration does not have.
-    expect(await handle.query(mailboxQuery, 'user350')).toMatchObject({ mailbox: 'user350', wave: 'everyone', synced: true, last: { kind: 'presync', ok: true } });
-    expect(await handle.query(mailboxQuery, 'user499')).toMatchObject({ mailbox: 'user499', last: { ok: false, error: expect.stringContaining('host1 refused the login of user499') } });
+    expect(await handle.query(mailboxQuery, 'user350')).toMatchObject({
+      mailbox: 'user350',
+      wave: 'everyone',
+      synced: true,
+      last: { kind: 'presync', ok: true },
+    });
+    expect(await handle.query(mailboxQuery, 'user499')).toMatchObject({
+      mailbox: 'user499',
+      last: { ok: false, error: expect.stringContaining('host1 refused the login of user499') },
+    });
     expect(await handle.query(mailboxQuery, 'nobody')).toBeNull();
     expect(await handle.query(mailboxQuery, 'constructor')).toBeNull();
     // The status answer stays small: the whole map would be many times larger.

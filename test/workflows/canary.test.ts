@@ -44,7 +44,13 @@ it('sends the canary after the low TTL and goes on once it is on host2', async (
     const report = await handle.result();
     expect(report.outcome).toBe('completed');
     const [sent] = world.calls.filter((c) => c.name === 'sendCanary').map((c) => c.input);
-    expect(sent).toMatchObject({ domain: 'example.test.', smtpPort: 2500, from: 'mailshift@example.test', to: 'alice@example.test', dns: { zone: 'example.test', resolvers: [] } });
+    expect(sent).toMatchObject({
+      domain: 'example.test.',
+      smtpPort: 2500,
+      from: 'mailshift@example.test',
+      to: 'alice@example.test',
+      dns: { zone: 'example.test', resolvers: [] },
+    });
     const found = world.calls.find((c) => c.name === 'findCanary')!.input;
     expect(found).toMatchObject({ token: sent.token, host1: { login: { user: 'alice', masterUser: 'admin' } }, host2: { login: { user: 'alice' } } });
     // After the switch and its TTL, before users hear that host1 is gone.

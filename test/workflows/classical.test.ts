@@ -67,12 +67,7 @@ describe('classical migration', () => {
         expect(r.deleteOnDestination).toBe(false);
         expect(r.deleteOnSource).toBe(true);
       }
-      expect(report.audit.filter((e) => e.kind === 'approval').map((e) => (e as { gate: string }).gate)).toEqual([
-        'start',
-        'cutover',
-        'cutover',
-        'switch-mx',
-      ]);
+      expect(report.audit.filter((e) => e.kind === 'approval').map((e) => (e as { gate: string }).gate)).toEqual(['start', 'cutover', 'cutover', 'switch-mx']);
       // Each sync is handed the state its mailbox's previous sync returned (incremental re-syncs).
       const alice = world.calls.map((c, i) => ({ ...c, i })).filter((c) => c.name === 'syncMailbox' && c.input.mailbox === 'alice');
       expect(alice[0].input.previous).toBeUndefined();

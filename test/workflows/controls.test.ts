@@ -119,7 +119,11 @@ it('a rollback asked at gate dns-conflict still overwrites the other change only
 it('writes a refused Update to the audit log, and its error is not retryable', async () => {
   const { worker, handle } = await started();
   try {
-    const refusal = (p: Promise<unknown>) => p.then(() => 'accepted', (err: unknown) => (err instanceof WorkflowUpdateFailedError ? err.cause : err));
+    const refusal = (p: Promise<unknown>) =>
+      p.then(
+        () => 'accepted',
+        (err: unknown) => (err instanceof WorkflowUpdateFailedError ? err.cause : err),
+      );
     expect(await refusal(handle.executeUpdate(approveUpdate, { args: [{ gate: 'start', by: 'mallory', comment: 'let me in' }] }))).toMatchObject({
       type: 'Refused',
       nonRetryable: true,

@@ -51,7 +51,15 @@ describe('spokenDuration', () => {
 });
 
 describe('finalSyncEstimateMs', () => {
-  const round = (kind: RoundSummary['kind'], durationMs: number): RoundSummary => ({ kind, durationMs, startedAt: '', mailboxes: 3, failed: [], copied: 0, deleted: 0 });
+  const round = (kind: RoundSummary['kind'], durationMs: number): RoundSummary => ({
+    kind,
+    durationMs,
+    startedAt: '',
+    mailboxes: 3,
+    failed: [],
+    copied: 0,
+    deleted: 0,
+  });
 
   it("is the last pre-sync's duration, even a very short one", () => {
     expect(finalSyncEstimateMs([round('verify', 5), round('presync', 40 * MIN), round('presync', 0)])).toBe(0);

@@ -88,7 +88,17 @@ export function fakeActivities(world: FakeWorld): typeof activities {
       // As of a sync's start, later arrivals are not judged (the post-sync's job).
       const missing = (world.missing.get(req.mailbox) ?? 0) + (req.asOf ? 0 : (world.lateArrivals.get(req.mailbox) ?? 0));
       const extra = world.host2Only.get(req.mailbox) ?? 0;
-      return { mailbox: req.mailbox, ok: missing === 0, folders: [], excludedFolders: [], destinationOnlyFolders: [], missing, extra, flagMismatches: 0, durationMs: 1 };
+      return {
+        mailbox: req.mailbox,
+        ok: missing === 0,
+        folders: [],
+        excludedFolders: [],
+        destinationOnlyFolders: [],
+        missing,
+        extra,
+        flagMismatches: 0,
+        durationMs: 1,
+      };
     },
     async syncMailbox(req: SyncRequest) {
       record('syncMailbox', req);
@@ -134,7 +144,8 @@ export function fakeActivities(world: FakeWorld): typeof activities {
     async checkPropagation(input: { expected: DnsRecordSet | null; name?: string; type?: string }) {
       record('checkPropagation', input);
       // As the real activity: a record that should be gone is named by name and type.
-      if (!input.expected && !(input.name && input.type)) throw ApplicationFailure.nonRetryable('give name and type when expected is null', 'DnsRequestInvalid');
+      if (!input.expected && !(input.name && input.type))
+        throw ApplicationFailure.nonRetryable('give name and type when expected is null', 'DnsRequestInvalid');
       return world.propagation.shift() === false
         ? { ok: false, summary: '127.0.0.1 still answers the old records' }
         : { ok: true, summary: 'all servers answer the new records' };

@@ -38,7 +38,11 @@ it.each([
   const worker = await startWorker(env, world);
   try {
     const spec = demoSpec('classical', new Date((await env.currentTimeMs()) + 3_600_000));
-    const handle = await env.client.workflow.start('classicalMigration', { taskQueue: worker.taskQueue, workflowId: `forged-${randomUUID()}`, args: [spec, resume] });
+    const handle = await env.client.workflow.start('classicalMigration', {
+      taskQueue: worker.taskQueue,
+      workflowId: `forged-${randomUUID()}`,
+      args: [spec, resume],
+    });
     const err = await handle.result().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     expect((err as WorkflowFailedError).cause).toMatchObject({ type: 'InvalidInput', message: expect.stringMatching(/second argument is refused/) });

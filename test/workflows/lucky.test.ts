@@ -165,10 +165,9 @@ it("after parking, waits the low TTL and closes each wave's open sessions on hos
     expect(order[2]).toBe('close bob,carol');
     expect(order.slice(3).sort()).toEqual(['sync bob', 'sync carol']);
     expect(world.calls.find((c) => c.name === 'closeSessions')!.input).toEqual({ doveadmConfig: '/etc/dovecot/dovecot.conf', users: ['alice'] });
-    expect(atSwitch.audit.filter((e) => e.kind === 'access').map((e) => `${(e as { step: string }).step} ${(e as { users: string[] }).users.join(',')}`)).toEqual([
-      'close sessions alice',
-      'close sessions bob,carol',
-    ]);
+    expect(
+      atSwitch.audit.filter((e) => e.kind === 'access').map((e) => `${(e as { step: string }).step} ${(e as { users: string[] }).users.join(',')}`),
+    ).toEqual(['close sessions alice', 'close sessions bob,carol']);
   } finally {
     await stop();
   }
@@ -220,7 +219,11 @@ it('parked on IPv4 only, the AAAA is removed (no IPv6 client stays on host1); a 
 
 it('an AAAA host1 never had: parked, then deleted by the rollback', async () => {
   const world = fakeWorld([mx, imapA]);
-  const { handle, stop } = await startLucky(world, { name: 'imap.example.test.', host2Addresses: ['192.0.2.2'], parkedAddresses: ['192.0.2.99', '2001:db8::99'] });
+  const { handle, stop } = await startLucky(world, {
+    name: 'imap.example.test.',
+    host2Addresses: ['192.0.2.2'],
+    parkedAddresses: ['192.0.2.99', '2001:db8::99'],
+  });
   try {
     await approveWhenOpen(env, handle, 'start');
     await approveWhenOpen(env, handle, 'cutover');
@@ -239,7 +242,11 @@ it('an AAAA host1 never had: parked, then deleted by the rollback', async () => 
 
 it('an IPv6-only IMAP host (AAAA, no A) moves to a dual-stack host2; the new A gets the TTL the name had', async () => {
   const world = fakeWorld([mx, imapAAAA]);
-  const { handle, stop } = await startLucky(world, { name: 'imap.example.test.', host2Addresses: ['192.0.2.2', '2001:db8::2'], parkedAddresses: ['2001:db8::99'] });
+  const { handle, stop } = await startLucky(world, {
+    name: 'imap.example.test.',
+    host2Addresses: ['192.0.2.2', '2001:db8::2'],
+    parkedAddresses: ['2001:db8::99'],
+  });
   try {
     const report = await approveEveryGate(handle);
     expect(report.outcome).toBe('completed');

@@ -42,7 +42,8 @@ function steps(world: FakeWorld): string[] {
   });
   // A wave's mailboxes sync concurrently: one entry per run of syncs, sorted.
   for (let i = all.length - 1; i > 0; i--) {
-    if (all[i].startsWith('sync ') && all[i - 1].startsWith('sync ')) all.splice(i - 1, 2, `sync ${[all[i - 1].slice(5), all[i].slice(5)].join(',').split(',').sort().join(',')}`);
+    if (all[i].startsWith('sync ') && all[i - 1].startsWith('sync '))
+      all.splice(i - 1, 2, `sync ${[all[i - 1].slice(5), all[i].slice(5)].join(',').split(',').sort().join(',')}`);
   }
   const first = all.findIndex((s) => s.startsWith('hold'));
   const last = all.map((s) => s.startsWith('release')).lastIndexOf(true);
@@ -112,13 +113,18 @@ it('a rollback during the hold releases the held mail back to host1', async () =
   try {
     // Nothing is released while the queue still has mail for the wave: after half an hour, step-failed.
     const held = await until(env, handle, (st) => st.openGate === 'step-failed');
-    expect(held.failure).toMatchObject({ step: 'mail hold', error: expect.stringMatching(/^1 message\(s\) for friendly-users are still in host1's MTA queue/) });
+    expect(held.failure).toMatchObject({
+      step: 'mail hold',
+      error: expect.stringMatching(/^1 message\(s\) for friendly-users are still in host1's MTA queue/),
+    });
     expect(held.mailHold).toEqual({ 'friendly-users': { held: 1, released: false } });
     expect(held.steps[held.currentStep]).toBe('each wave: gate cutover, cut access, final sync');
     await handle.executeUpdate(rollbackUpdate, { args: [{ by: 'operator', comment: 'host1 MTA stuck' }] });
     const report = await handle.result();
     expect(report.outcome).toBe('rolled-back');
-    expect(world.calls.filter((c) => c.name === 'releaseMail').map((c) => c.input)).toEqual([expect.objectContaining({ addresses: ['alice@example.test'], to: 'host1' })]);
+    expect(world.calls.filter((c) => c.name === 'releaseMail').map((c) => c.input)).toEqual([
+      expect.objectContaining({ addresses: ['alice@example.test'], to: 'host1' }),
+    ]);
     expect(world.calls.filter((c) => c.name === 'syncMailbox' && c.input.mailbox === 'alice').length).toBeGreaterThan(0);
     expect(report.mailHold).toEqual({ 'friendly-users': { held: 0, released: false } });
   } finally {

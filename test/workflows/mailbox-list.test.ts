@@ -42,7 +42,11 @@ it('runs with the mailboxes its CSV lists, waves as the rows say', async () => {
   );
   try {
     const s = await until(env, handle, (st) => st.openGate === 'start');
-    expect(Object.fromEntries(Object.entries(s.mailboxes).map(([u, m]) => [u, m.wave]))).toEqual({ alice: 'friendly-users', bob: 'everyone', carol: 'everyone' });
+    expect(Object.fromEntries(Object.entries(s.mailboxes).map(([u, m]) => [u, m.wave]))).toEqual({
+      alice: 'friendly-users',
+      bob: 'everyone',
+      carol: 'everyone',
+    });
     // What Temporal keeps as the input is the reference, not the list.
     const history = await handle.fetchHistory();
     const started = history.events![0].workflowExecutionStartedEventAttributes!;

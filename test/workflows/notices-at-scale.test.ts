@@ -53,12 +53,14 @@ it(`hands ${USERS} users their new settings in child workflows, each user once`,
 
     // The runbook's own history (each of its runs): a few events per page of notices, not per user.
     const runs: number[] = [];
-    for (let runId: string | undefined = (await handle.describe()).runId; runId; ) {
-      const events: { workflowExecutionStartedEventAttributes?: { continuedExecutionRunId?: string | null } | null }[] = (await env.client.workflow.getHandle(workflowId, runId).fetchHistory()).events!;
+    for (let runId: string | undefined = (await handle.describe()).runId; runId;) {
+      const events: { workflowExecutionStartedEventAttributes?: { continuedExecutionRunId?: string | null } | null }[] = (
+        await env.client.workflow.getHandle(workflowId, runId).fetchHistory()
+      ).events!;
       runs.push(events.length);
       runId = events[0].workflowExecutionStartedEventAttributes?.continuedExecutionRunId ?? undefined;
     }
-    console.log(`runbook history events per run: ${runs.join(", ")}`); // 3,797 in one run when each user was an activity of its own
+    console.log(`runbook history events per run: ${runs.join(', ')}`); // 3,797 in one run when each user was an activity of its own
     expect(Math.max(...runs)).toBeLessThan(1_000);
   } finally {
     await worker.stop();

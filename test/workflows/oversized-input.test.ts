@@ -56,10 +56,16 @@ async function atGateStart() {
 }
 
 /** An update's refusal (its failure), or what else it ended with. */
-const outcome = (p: Promise<unknown>) => p.then((answer) => ({ answer }), (err: unknown) => (err instanceof WorkflowUpdateFailedError ? err.cause : err));
+const outcome = (p: Promise<unknown>) =>
+  p.then(
+    (answer) => ({ answer }),
+    (err: unknown) => (err instanceof WorkflowUpdateFailedError ? err.cause : err),
+  );
 
 const failedTasks = async (handle: WorkflowHandle) =>
-  ((await handle.fetchHistory()).events ?? []).filter((e) => e.workflowTaskFailedEventAttributes).map((e) => String(e.workflowTaskFailedEventAttributes!.cause));
+  ((await handle.fetchHistory()).events ?? [])
+    .filter((e) => e.workflowTaskFailedEventAttributes)
+    .map((e) => String(e.workflowTaskFailedEventAttributes!.cause));
 
 afterEach(async () => {
   // Each test's migration is left waiting at a gate: end it.
@@ -89,13 +95,17 @@ it('refuses an oversized approve or rollback Update before accepting it, naming 
   );
   // Over it, even the refusal (which carries the request) is too large for the server:
   // the sender gets an error, and the migration must not notice.
-  expect(await outcome(handle.executeUpdate(approveUpdate, { args: [{ gate: 'start', by: 'operator', comment: 'x'.repeat(2_500_000) }] }))).toBeInstanceOf(Error);
+  expect(await outcome(handle.executeUpdate(approveUpdate, { args: [{ gate: 'start', by: 'operator', comment: 'x'.repeat(2_500_000) }] }))).toBeInstanceOf(
+    Error,
+  );
 
   expect((await handle.describe()).status.name).toBe('RUNNING');
   expect(await failedTasks(handle)).toEqual([]);
   expect((await handle.query(statusQuery)).openGate).toBe('start'); // nothing was taken
   // Within the limits, the approval is taken.
-  expect(await handle.executeUpdate(approveUpdate, { args: [{ gate: 'start', by: 'operator', comment: 'c'.repeat(2_000) }] })).toMatchObject({ accepted: true });
+  expect(await handle.executeUpdate(approveUpdate, { args: [{ gate: 'start', by: 'operator', comment: 'c'.repeat(2_000) }] })).toMatchObject({
+    accepted: true,
+  });
 }, 60_000);
 
 it('keeps refused signals with huge fields short in the audit log: status stays readable and the gate can still be approved', async () => {
@@ -139,7 +149,12 @@ it('bounds the audit log under thousands of refused signals: the status stays sm
   // The CLI shows what was left out, and still finds a pause in the bounded log.
   const run = cli({ client: env.client });
   const status = await run('status', handle.workflowId, '--audit', '2');
-  expect(status.stdout).toMatch(new RegExp(`^audit log \\(last 2 of ${before.audit.length + N}\\):\n {2}\\(${N - refusals.length} entries written between \\S+ and \\S+ are left out of the log to keep it small: ${N - refusals.length} refused\\)$`, 'm'));
+  expect(status.stdout).toMatch(
+    new RegExp(
+      `^audit log \\(last 2 of ${before.audit.length + N}\\):\n {2}\\(${N - refusals.length} entries written between \\S+ and \\S+ are left out of the log to keep it small: ${N - refusals.length} refused\\)$`,
+      'm',
+    ),
+  );
   const paused = await run('pause', handle.workflowId, '--by', 'operator');
   expect([paused.code, paused.stdout]).toEqual([0, expect.stringMatching(/taken: .* pause +by operator/)]);
 

@@ -26,7 +26,10 @@ describe('what a sync may delete', () => {
 
   it("never deletes on host2 in a mailbox's first sync: all host2 has that host1 lacks is the users' own", () => {
     for (const kind of kinds) {
-      expect({ kind, ...deletePermissions(kind, { usersOnHost2: false, ownMailOnHost2: false, firstSync: true }, { mxOnHost2: false }) }).toMatchObject({ kind, deleteOnDestination: false });
+      expect({ kind, ...deletePermissions(kind, { usersOnHost2: false, ownMailOnHost2: false, firstSync: true }, { mxOnHost2: false }) }).toMatchObject({
+        kind,
+        deleteOnDestination: false,
+      });
     }
   });
 

@@ -64,7 +64,10 @@ describe('a later release with a stricter spec schema', () => {
     const stricter = await bundleWorkflowCode({
       workflowsPath: require.resolve('../../workflows'),
       webpackConfigHook: (config) => {
-        config.resolve = { ...config.resolve, alias: { ...(config.resolve?.alias as object), [require.resolve('../../workflows/spec')]: require.resolve('./fixtures/stricter-spec') } };
+        config.resolve = {
+          ...config.resolve,
+          alias: { ...(config.resolve?.alias as object), [require.resolve('../../workflows/spec')]: require.resolve('./fixtures/stricter-spec') },
+        };
         return config;
       },
     });

@@ -56,7 +56,7 @@ it('follows a classical migration, waves, a failed step and the post-sync loop i
   ]);
 });
 
-it('tells the lucky scenario\'s two low-TTL waits apart', () => {
+it("tells the lucky scenario's two low-TTL waits apart", () => {
   const phases = ['waiting for cutover', 'waiting the low TTL', 'cut-over: everyone', 'switching MX', 'waiting the low TTL', 'waiting for shutdown-old'];
   expect(walk(LUCKY_STEPS, phases, 3)).toEqual([
     'gate cutover',
@@ -69,6 +69,9 @@ it('tells the lucky scenario\'s two low-TTL waits apart', () => {
 });
 
 it('finds its step again in a run continued-as-new', () => {
-  expect(walk(CLASSICAL_STEPS, ['post-syncing until quiet', 'post-sync'])).toEqual(['post-sync until quiet (or gate done)', 'post-sync until quiet (or gate done)']);
+  expect(walk(CLASSICAL_STEPS, ['post-syncing until quiet', 'post-sync'])).toEqual([
+    'post-sync until quiet (or gate done)',
+    'post-sync until quiet (or gate done)',
+  ]);
   expect(walk(LUCKY_STEPS, ['pre-sync'])).toEqual(['pre-sync until the migration hour']);
 });

@@ -128,7 +128,11 @@ it('DNS that does not propagate stops at step-failed with the MX known to be swi
     const report = await handle.result();
     expect(report.outcome).toBe('completed');
     // Once the MX had moved, nothing deleted on host2 again.
-    expect(syncs(world).slice(syncsBefore).every((r) => !r.deleteOnDestination)).toBe(true);
+    expect(
+      syncs(world)
+        .slice(syncsBefore)
+        .every((r) => !r.deleteOnDestination),
+    ).toBe(true);
   } finally {
     await worker.stop();
   }
@@ -169,7 +173,9 @@ it("reaches back to each mailbox's final sync when gate switch-mx waited a weeke
     const first = syncs(world).find((r) => r.deleteOnSource)!;
     expect(first.maxAgeDays).toBeGreaterThan(3);
     // The daily ones after it keep the FAQ's cadence: about a day.
-    const later = syncs(world).filter((r) => r.deleteOnSource && r.mailbox === first.mailbox).slice(1);
+    const later = syncs(world)
+      .filter((r) => r.deleteOnSource && r.mailbox === first.mailbox)
+      .slice(1);
     expect(later.length).toBeGreaterThan(0);
     for (const r of later) expect(r.maxAgeDays).toBeLessThan(1.1);
   } finally {
@@ -242,7 +248,11 @@ it("never deletes users' own mail that preflight found on host2, and tells the a
     await approveWhenOpen(env, handle, 'cutover', 'everyone');
     await approveWhenOpen(env, handle, 'switch-mx');
     await handle.result();
-    expect(syncs(world).filter((r) => r.mailbox === 'alice').every((r) => !r.deleteOnDestination)).toBe(true);
+    expect(
+      syncs(world)
+        .filter((r) => r.mailbox === 'alice')
+        .every((r) => !r.deleteOnDestination),
+    ).toBe(true);
     expect(world.host2Only.get('alice')).toBe(4);
     expect(syncs(world).some((r) => r.mailbox === 'bob' && r.deleteOnDestination)).toBe(true);
   } finally {
@@ -265,7 +275,11 @@ it('never deletes mail a user put on host2 after preflight, while gate start wai
     await approveWhenOpen(env, handle, 'cutover', 'everyone');
     await approveWhenOpen(env, handle, 'switch-mx');
     expect((await handle.result()).outcome).toBe('completed');
-    expect(syncs(world).filter((r) => r.mailbox === 'bob').every((r) => !r.deleteOnDestination)).toBe(true);
+    expect(
+      syncs(world)
+        .filter((r) => r.mailbox === 'bob')
+        .every((r) => !r.deleteOnDestination),
+    ).toBe(true);
     expect(world.host2Only.get('bob')).toBe(2);
     // The others' first sync deletes nothing on host2 either; their later ones keep host2 exact.
     const alice = syncs(world).filter((r) => r.mailbox === 'alice' && !r.deleteOnSource);
@@ -291,7 +305,12 @@ it('keeps mail a user put on host2 between two pre-syncs, and never deletes on h
     await approveWhenOpen(env, handle, 'cutover', 'everyone');
     await approveWhenOpen(env, handle, 'switch-mx');
     await handle.result();
-    expect(syncs(world).slice(after).filter((r) => r.mailbox === 'bob').every((r) => !r.deleteOnDestination)).toBe(true);
+    expect(
+      syncs(world)
+        .slice(after)
+        .filter((r) => r.mailbox === 'bob')
+        .every((r) => !r.deleteOnDestination),
+    ).toBe(true);
     expect(world.host2Only.get('bob')).toBe(2);
   } finally {
     await worker.stop();
