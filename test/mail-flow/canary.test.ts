@@ -1,52 +1,35 @@
 // The canary activities against the real mail world: Knot serving the zone, mx1 (Postfix
 // → host1's Dovecot) and mx2 (Postfix → host2's Dovecot) on the addresses the zone gives
 // mail1 and mail2. Where mail goes is decided by the MX record alone, as on the Internet.
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { replaceRecords } from '../../activities/dns';
 import { findCanary, sendCanary } from '../../activities/mail-flow';
 import type { SendCanaryInput } from '../../activities/mail-flow/send-canary';
 import type { ImapAccount } from '../../activities/imap/types';
-import { startDovecot, type DovecotServer } from '../../scripts/servers/dovecot';
+import type { DovecotServer } from '../../scripts/servers/dovecot';
 import { startKnot, type KnotServer } from '../../scripts/servers/knot';
-import { startMxPair, type MxPair } from '../../scripts/servers/mx-pair';
 import { demoZoneRecords } from '../../scripts/sandbox/layout';
+import { startMailWorld, type MailWorld } from './mail-world';
 
-let dir: string;
-let host1: DovecotServer;
-let host2: DovecotServer;
+let world: MailWorld;
 let knot: KnotServer;
-let mx: MxPair;
 let accounts: { host1: ImapAccount; host2: ImapAccount };
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'mailshift-canary-'));
-  chmodSync(dir, 0o755); // Dovecot's auth and Postfix's processes enter it as other users
-  const users = [{ user: 'alice', password: 'alice-secret' }];
-  host1 = await startDovecot({ name: 'host1', dir: path.join(dir, 'host1'), layout: 'inbox-prefix-dot', users, lmtp: true });
-  host2 = await startDovecot({ name: 'host2', dir: path.join(dir, 'host2'), layout: 'slash-no-prefix', users, lmtp: true });
-  knot = await startKnot({ dir: path.join(dir, 'dns'), zone: 'example.test', records: demoZoneRecords });
-  mx = await startMxPair({
-    dir,
-    domains: ['example.test'],
-    mx1: { address: '127.0.0.1', lmtpPort: host1.lmtpPort! },
-    mx2: { address: '127.0.0.2', lmtpPort: host2.lmtpPort! },
-  });
-  const secret = path.join(dir, 'alice.pw');
+  world = await startMailWorld('canary', [{ user: 'alice', password: 'alice-secret' }]);
+  knot = await startKnot({ dir: path.join(world.dir, 'dns'), zone: 'example.test', records: demoZoneRecords });
+  const secret = path.join(world.dir, 'alice.pw');
   writeFileSync(secret, 'alice-secret', { mode: 0o600 });
   const account = (s: DovecotServer): ImapAccount => ({
     endpoint: { host: s.host, port: s.port, tls: 'none' },
     login: { user: 'alice', credential: `file:${secret}` },
   });
-  accounts = { host1: account(host1), host2: account(host2) };
+  accounts = { host1: account(world.host1), host2: account(world.host2) };
 }, 60_000);
 afterAll(async () => {
-  await mx?.stop();
   await knot?.stop();
-  await host1?.stop();
-  await host2?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await world?.stop();
 });
 
 const provider = () => ({ kind: 'rfc2136' as const, server: '127.0.0.1', port: knot.port, tsigKey: `file:${knot.keyFile}` });
@@ -54,7 +37,7 @@ let n = 0;
 const canary = (o: Partial<SendCanaryInput> = {}): SendCanaryInput => ({
   dns: { provider: provider(), zone: 'example.test', resolvers: [] },
   domain: 'example.test',
-  smtpPort: mx.port,
+  smtpPort: world.mx.port,
   from: 'mailshift@example.test',
   to: 'alice@example.test',
   token: `test-${++n}-${Date.now()}`,
@@ -78,7 +61,7 @@ const mxTo = (host: string) => ({ name: 'example.test.', type: 'MX', ttl: 600, v
 it('lands on host1 while the MX still points to mail1', async () => {
   const input = canary();
   const sent = await sendCanary(input);
-  expect(sent).toMatchObject({ accepted: true, via: `mail1.example.test. (127.0.0.1:${mx.port})`, detail: expect.stringMatching(/^250 /) });
+  expect(sent).toMatchObject({ accepted: true, via: `mail1.example.test. (127.0.0.1:${world.mx.port})`, detail: expect.stringMatching(/^250 /) });
   expect(await landing(input.token)).toEqual({ host1: 1, host2: 0 });
 });
 
@@ -87,14 +70,14 @@ it('after the MX switch, mail sent by SMTP to the domain ends on host2 exactly o
   // Asked through a listed resolver (Knot answers it too), as the runbook's propagation checks do.
   const inputs = [canary(), canary({ dns: { provider: provider(), zone: 'example.test', resolvers: [`127.0.0.1:${knot.port}`] } })];
   for (const input of inputs) {
-    expect(await sendCanary(input)).toMatchObject({ accepted: true, via: `mail2.example.test. (127.0.0.2:${mx.port})` });
+    expect(await sendCanary(input)).toMatchObject({ accepted: true, via: `mail2.example.test. (127.0.0.2:${world.mx.port})` });
   }
   for (const input of inputs) expect(await landing(input.token)).toEqual({ host1: 0, host2: 1 });
 });
 
 it('says so when the MX refuses the canary, or no MX can be reached', async () => {
   expect(await sendCanary(canary({ to: 'alice@elsewhere.test' }))).toMatchObject({ accepted: false, detail: expect.stringMatching(/^refused: 550 /) });
-  const nobody = await sendCanary(canary({ smtpPort: mx.port + 1 === 65536 ? 1 : mx.port + 1 }));
+  const nobody = await sendCanary(canary({ smtpPort: world.mx.port + 1 === 65536 ? 1 : world.mx.port + 1 }));
   expect(nobody).toMatchObject({
     accepted: false,
     detail: expect.stringMatching(/no MX of example\.test took the canary: mail2\.example\.test\. \(127\.0\.0\.2:\d+\): .*ECONNREFUSED/),

@@ -2,45 +2,27 @@
 // host1's Dovecot) holds a wave's mail, then re-routes it to host2's LMTP and releases it,
 // or on rollback releases it back to host1. Every message must land exactly once.
 import { ImapFlow } from 'imapflow';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import { holdMail, mailQueue, releaseMail } from '../../activities/mail-flow';
 import type { MailHoldConfig } from '../../activities/mail-flow/hold-schema';
-import { startDovecot, type DovecotServer } from '../../scripts/servers/dovecot';
-import { startMxPair, type MxPair } from '../../scripts/servers/mx-pair';
+import type { DovecotServer } from '../../scripts/servers/dovecot';
+import { startMailWorld, type MailWorld } from './mail-world';
 
-let dir: string;
-let host1: DovecotServer;
-let host2: DovecotServer;
-let mx: MxPair;
+let world: MailWorld;
 let hold: MailHoldConfig;
 const users = ['alice', 'bob', 'carol'].map((user) => ({ user, password: `${user}-secret` }));
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'mailshift-hold-'));
-  chmodSync(dir, 0o755); // Dovecot's auth and Postfix's processes enter it as other users
-  host1 = await startDovecot({ name: 'host1', dir: path.join(dir, 'host1'), layout: 'inbox-prefix-dot', users, lmtp: true });
-  host2 = await startDovecot({ name: 'host2', dir: path.join(dir, 'host2'), layout: 'slash-no-prefix', users, lmtp: true });
-  mx = await startMxPair({
-    dir,
-    domains: ['example.test'],
-    mx1: { address: '127.0.0.1', lmtpPort: host1.lmtpPort! },
-    mx2: { address: '127.0.0.2', lmtpPort: host2.lmtpPort! },
-  });
-  hold = { provider: 'postfix', configDir: mx.mx1.configDir, host2Transport: `lmtp:inet:127.0.0.1:${host2.lmtpPort}` };
+  world = await startMailWorld('hold', users);
+  hold = { provider: 'postfix', configDir: world.mx.mx1.configDir, host2Transport: `lmtp:inet:127.0.0.1:${world.host2.lmtpPort}` };
 }, 60_000);
-afterAll(async () => {
-  await mx?.stop();
-  await host1?.stop();
-  await host2?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => world?.stop());
 
 const send = (to: string[], subject: string) =>
   nodemailer
-    .createTransport({ host: '127.0.0.1', port: mx.port, secure: false, ignoreTLS: true, logger: false })
+    .createTransport({ host: '127.0.0.1', port: world.mx.port, secure: false, ignoreTLS: true, logger: false })
     .sendMail({ from: 'sender@elsewhere.test', to, subject, text: 'hello', messageId: `<${subject}@hold.test>` });
 
 /** The Message-IDs in a user's INBOX (duplicates kept). */
@@ -76,21 +58,21 @@ it('holds mail sent during the hold, lists it, and releases it to host2 exactly 
   await send(['alice@example.test', 'bob@example.test'], 'held-2');
   expect(await queueUntil(['alice@example.test'], (q) => q.held === 2 && q.pending === 0)).toEqual({ held: 2, pending: 0 });
   await settle();
-  expect(await inbox(host1, 'alice')).toEqual([]);
+  expect(await inbox(world.host1, 'alice')).toEqual([]);
 
   expect(await releaseMail({ hold, addresses: ['alice@example.test'], to: 'host2' })).toEqual({ changed: true, released: 2 });
   expect(await queueUntil(['alice@example.test', 'bob@example.test'], (q) => q.held + q.pending === 0)).toEqual({ held: 0, pending: 0 });
   expect(await releaseMail({ hold, addresses: ['alice@example.test'], to: 'host2' })).toEqual({ changed: false, released: 0 }); // a retry
   await settle();
-  expect(await inbox(host2, 'alice')).toEqual(['<held-1@hold.test>', '<held-2@hold.test>']);
-  expect(await inbox(host1, 'alice')).toEqual([]);
-  expect(await inbox(host1, 'bob')).toEqual(['<held-2@hold.test>']);
+  expect(await inbox(world.host2, 'alice')).toEqual(['<held-1@hold.test>', '<held-2@hold.test>']);
+  expect(await inbox(world.host1, 'alice')).toEqual([]);
+  expect(await inbox(world.host1, 'bob')).toEqual(['<held-2@hold.test>']);
   // Re-routed: alice's next mail goes to host2 directly.
   await send(['alice@example.test'], 'after');
   await queueUntil(['alice@example.test'], (q) => q.held + q.pending === 0);
   await settle();
-  expect(await inbox(host2, 'alice')).toEqual(['<after@hold.test>', '<held-1@hold.test>', '<held-2@hold.test>']);
-  expect(readFileSync(mx.mx1.logFile, 'utf8')).not.toMatch(/status=bounced/);
+  expect(await inbox(world.host2, 'alice')).toEqual(['<after@hold.test>', '<held-1@hold.test>', '<held-2@hold.test>']);
+  expect(readFileSync(world.mx.mx1.logFile, 'utf8')).not.toMatch(/status=bounced/);
 }, 60_000);
 
 it('a rollback during the hold releases the held mail back to host1', async () => {
@@ -100,8 +82,8 @@ it('a rollback during the hold releases the held mail back to host1', async () =
   expect(await releaseMail({ hold, addresses: ['carol@example.test'], to: 'host1' })).toEqual({ changed: true, released: 1 });
   await queueUntil(['carol@example.test'], (q) => q.held + q.pending === 0);
   await settle();
-  expect(await inbox(host1, 'carol')).toEqual(['<rolled-back@hold.test>']);
-  expect(await inbox(host2, 'carol')).toEqual([]);
+  expect(await inbox(world.host1, 'carol')).toEqual(['<rolled-back@hold.test>']);
+  expect(await inbox(world.host2, 'carol')).toEqual([]);
 }, 60_000);
 
 it('a message held for two waves waits for the second one', async () => {
@@ -112,12 +94,12 @@ it('a message held for two waves waits for the second one', async () => {
   expect(await releaseMail({ hold, addresses: ['carol@example.test'], to: 'host2' })).toMatchObject({ released: 1 });
   await queueUntil(['bob@example.test', 'carol@example.test'], (q) => q.held + q.pending === 0);
   await settle();
-  expect(await inbox(host2, 'bob')).toEqual(['<two-waves@hold.test>']);
-  expect(await inbox(host2, 'carol')).toEqual(['<two-waves@hold.test>']);
+  expect(await inbox(world.host2, 'bob')).toEqual(['<two-waves@hold.test>']);
+  expect(await inbox(world.host2, 'carol')).toEqual(['<two-waves@hold.test>']);
 }, 60_000);
 
 it('refuses to hold on an MTA whose main.cf does not consult the hold map', async () => {
-  await expect(holdMail({ hold: { ...hold, holdMap: path.join(dir, 'elsewhere') }, addresses: ['alice@example.test'] })).rejects.toMatchObject({
+  await expect(holdMail({ hold: { ...hold, holdMap: path.join(world.dir, 'elsewhere') }, addresses: ['alice@example.test'] })).rejects.toMatchObject({
     type: 'MailFlowNotConfigured',
   });
   await expect(holdMail({ hold, addresses: ['-x@example.test'] })).rejects.toMatchObject({ type: 'InvalidMailHoldRequest' });

@@ -2,41 +2,21 @@
 // delivering by LMTP into its own Dovecot; nothing leaks to the other host, nothing is
 // delivered twice, and nothing relays elsewhere.
 import { ImapFlow } from 'imapflow';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import nodemailer from 'nodemailer';
-import { startDovecot, type DovecotServer } from '../../scripts/servers/dovecot';
-import { startMxPair, type MxPair } from '../../scripts/servers/mx-pair';
+import type { DovecotServer } from '../../scripts/servers/dovecot';
+import { startMailWorld, type MailWorld } from '../mail-flow/mail-world';
 
-let dir: string;
-let host1: DovecotServer;
-let host2: DovecotServer;
-let mx: MxPair;
+let world: MailWorld;
 const users = [{ user: 'alice', password: 'alice-secret' }];
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'mailshift-mx-'));
-  chmodSync(dir, 0o755); // the postfix user enters every directory on the way to its queue
-  host1 = await startDovecot({ name: 'host1', dir: path.join(dir, 'host1'), layout: 'inbox-prefix-dot', users, lmtp: true });
-  host2 = await startDovecot({ name: 'host2', dir: path.join(dir, 'host2'), layout: 'slash-no-prefix', users, lmtp: true });
-  mx = await startMxPair({
-    dir,
-    domains: ['example.test'],
-    mx1: { address: '127.0.0.1', lmtpPort: host1.lmtpPort! },
-    mx2: { address: '127.0.0.2', lmtpPort: host2.lmtpPort! },
-  });
+  world = await startMailWorld('mx', users);
 }, 60_000);
-afterAll(async () => {
-  await mx?.stop();
-  await host1?.stop();
-  await host2?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => world?.stop());
 
 const send = (address: string, to: string, subject: string) =>
   nodemailer
-    .createTransport({ host: address, port: mx.port, secure: false, ignoreTLS: true, logger: false })
+    .createTransport({ host: address, port: world.mx.port, secure: false, ignoreTLS: true, logger: false })
     .sendMail({ from: 'sender@elsewhere.test', to, subject, text: 'hello', messageId: `<${subject}@mx-pair.test>` });
 
 /** The Message-IDs in a user's INBOX, polled until `count` are there (or 10 s). */
@@ -58,12 +38,12 @@ async function inbox(server: DovecotServer, count: number): Promise<string[]> {
 }
 
 it('each MX delivers into its own host, every message exactly once', async () => {
-  expect([mx.mx1.port, mx.mx2.port]).toEqual([mx.port, mx.port]);
+  expect([world.mx.mx1.port, world.mx.mx2.port]).toEqual([world.mx.port, world.mx.port]);
   await send('127.0.0.1', 'alice@example.test', 'to-mx1');
   await send('127.0.0.2', 'alice@example.test', 'to-mx2-a');
   await send('127.0.0.2', 'Alice@Example.test', 'to-mx2-b');
-  expect(await inbox(host2, 2)).toEqual(['<to-mx2-a@mx-pair.test>', '<to-mx2-b@mx-pair.test>']);
-  expect(await inbox(host1, 1)).toEqual(['<to-mx1@mx-pair.test>']);
+  expect(await inbox(world.host2, 2)).toEqual(['<to-mx2-a@mx-pair.test>', '<to-mx2-b@mx-pair.test>']);
+  expect(await inbox(world.host1, 1)).toEqual(['<to-mx1@mx-pair.test>']);
 });
 
 it('relays nothing: mail for another domain is refused at RCPT', async () => {
