@@ -4,6 +4,7 @@
 // "3/3" into a fraction glyph.
 import type { GateName } from './spec';
 import type { MigrationStatus } from './status';
+import { heldText } from './wave-totals';
 
 /** What `mailshift approve` needs after the gate: step-failed takes a decision. */
 export const approveDecisionFlag = (gate: GateName): string => (gate === 'step-failed' ? ' --decision retry' : '');
@@ -18,7 +19,9 @@ export function currentDetails(s: MigrationStatus, workflowId: string): string {
   const gate = s.openGate;
   const first = [`**${s.phase}**${s.paused ? ' (paused)' : ''}`];
   first.push(gate ? `gate **${gate}** open: signal \`approve\` with \`${approveInput(gate)}\`` : 'no gate open');
-  const waves = s.waves.map((w) => `wave **${w.wave}**: ${w.synced} of ${w.mailboxes} synced${w.failed ? `, **${w.failed} failed**` : ''}`);
+  const waves = s.waves.map(
+    (w) => `wave **${w.wave}**: ${w.synced} of ${w.mailboxes} synced${w.failed ? `, **${w.failed} failed**` : ''}${heldText(s.mailHold?.[w.wave])}`,
+  );
   return [
     first.join(' · '),
     [...waves, s.nextTimer ? `next: ${s.nextTimer.what} at ${s.nextTimer.at.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}` : ''].filter(Boolean).join(' · '),

@@ -1,5 +1,6 @@
 // What the status query says of the mailboxes however many there are: counts per wave, and
 // a bounded list of them with the failing ones first (one mailbox: the `mailbox` query).
+import type { WaveMailHold } from './mail-hold';
 import type { MailboxState } from './status';
 
 export interface WaveTotals {
@@ -44,3 +45,6 @@ export function shownMailboxes(mailboxes: Record<string, MailboxState>, limit = 
   const rest = all.filter(([, m]) => !isFailing(m));
   return { shown: Object.fromEntries([...failing, ...rest].slice(0, limit)), omitted: all.length - limit };
 }
+
+/** A wave's mail on hold (spec mailFlow.hold), as the status screens say it after its counts. */
+export const heldText = (h?: WaveMailHold): string => (!h ? '' : h.released ? ', mail re-routed to host2' : `, ${h.held} message(s) held on host1's MTA`);

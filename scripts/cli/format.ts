@@ -2,6 +2,7 @@
 // timers, a progress bar per mailbox, the final-sync estimate, the recent audit log) and
 // the final report as Markdown.
 import { approveDecisionFlag } from '../../workflows/current-details';
+import { heldText } from '../../workflows/wave-totals';
 import type { AuditEntry } from '../../workflows/audit';
 import { entriesWritten, type AuditOmitted } from '../../workflows/audit-log';
 import type { MailboxState, MigrationReport, MigrationStatus, RoundSummary } from '../../workflows/status';
@@ -88,9 +89,6 @@ export function omittedLine(o: AuditOmitted): string {
 }
 
 /** A wave's mail hold on host1's MTA (spec mailFlow.hold), when it had one. */
-const heldLine = (h?: { held: number; released: boolean }) =>
-  !h ? '' : h.released ? ', mail re-routed to host2' : `, ${h.held} message(s) held on host1's MTA`;
-
 const roundLine = (r: RoundSummary, total: number) =>
   `${r.kind}${r.wave ? ` (${r.wave})` : ''}: ${r.mailboxes - r.failed.length}/${r.mailboxes} mailboxes ok ${bar(r.mailboxes - r.failed.length, total)}, ` +
   `${r.copied} copied, ${r.deleted} deleted, took ${duration(r.durationMs)}${r.failed.length ? `; FAILED: ${r.failed.join(', ')}` : ''}`;
@@ -128,7 +126,7 @@ export function renderStatus(v: StatusView, now: Date, auditCount = 8): string {
     ...s.waves.map(
       (w) =>
         `wave ${w.wave}: ${w.mailboxes} mailbox(es), ${w.synced} synced, ${w.failed} failed, ${w.cut} cut from host1, ${w.onHost2} on host2` +
-        heldLine(s.mailHold?.[w.wave]),
+        heldText(s.mailHold?.[w.wave]),
     ),
     '',
     `mailboxes (${total}${s.mailboxesOmitted ? `; ${users.length} listed, failing first` : ''}), progress through: ${MAILBOX_STAGES.join(' > ')}`,

@@ -5,7 +5,7 @@
 import type { DnsRecordSet } from '../../workflows/audit';
 import type { MailboxState, MigrationStatus } from '../../workflows/status';
 import { approveDecisionFlag } from '../../workflows/current-details';
-import { isFailing } from '../../workflows/wave-totals';
+import { heldText, isFailing } from '../../workflows/wave-totals';
 import { auditLine, duration, MAILBOX_STAGES, mailboxStage, omittedLine } from '../cli/format';
 import { presyncChart } from './chart';
 import { html, type Html } from './html';
@@ -76,7 +76,9 @@ function waves(s: MigrationStatus): Html {
     const failures = inWave.filter(([, m]) => isFailing(m));
     const others = inWave.filter(([, m]) => !isFailing(m)).slice(0, ROWS_PER_WAVE);
     const notShown = w.mailboxes - failures.length - others.length;
-    const counts = [`${w.synced} synced`, w.cut > 0 && `${w.cut} cut from host1`, w.onHost2 > 0 && `${w.onHost2} on host2`].filter(Boolean).join(', ');
+    const counts =
+      [`${w.synced} synced`, w.cut > 0 && `${w.cut} cut from host1`, w.onHost2 > 0 && `${w.onHost2} on host2`].filter(Boolean).join(', ') +
+      heldText(s.mailHold?.[w.wave]);
     return html`<section class="wave">
       <h3>
         wave ${w.wave} <span class="muted">${w.mailboxes} mailbox(es): ${counts}${w.failed > 0 && html`, <span class="bad">${w.failed} failed</span>`}</span>

@@ -3,6 +3,7 @@
 // pending for the wave, release to host2 only into verified mailboxes, and a rollback
 // releases held mail back to host1.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { workflowMetadataQuery } from '@temporalio/workflow';
 import { randomUUID } from 'node:crypto';
 import { createTimeSkippingEnv } from '../harness/temporal';
 import { demoSpec } from '../../scripts/sandbox/demo-spec';
@@ -92,6 +93,9 @@ it('refuses to release into a mailbox whose final sync is not verified, and rele
     const s = await until(env, handle, (st) => st.openGate === 'step-failed');
     expect(s.failure).toMatchObject({ step: 'release held mail', error: 'held mail cannot be released into host2: alice (2 missing on host2)' });
     expect(s.failure!.changed).toContain("mail for friendly-users is held on host1's MTA (1 message(s))");
+    // The Web UI's details say it on the wave's line.
+    const details = (await handle.query(workflowMetadataQuery)).currentDetails ?? '';
+    expect(details).toMatch(/wave \*\*friendly-users\*\*: [^·]*, 1 message\(s\) held on host1's MTA/);
     await env.sleep('1 day');
     expect(world.calls.filter((c) => c.name === 'releaseMail')).toEqual([]);
 
