@@ -22,10 +22,7 @@ export function presyncChart(rounds: RoundSummary[], estimateMs: number | undefi
   const bar = (cls: string, x: number, share: number, label: string, title: string) => {
     const h = Math.max(1, (HEIGHT - TOP - BOTTOM) * share);
     const y = HEIGHT - BOTTOM - h;
-    return html`<g class="${cls}"
-      ><title>${title}</title><rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${barWidth.toFixed(1)}" height="${h.toFixed(1)}"></rect
-      ><text x="${(x + barWidth / 2).toFixed(1)}" y="${(y - 4).toFixed(1)}">${label}</text></g
-    >`;
+    return html`<g class="${cls}"><title>${title}</title><rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${barWidth.toFixed(1)}" height="${h.toFixed(1)}"></rect><text x="${(x + barWidth / 2).toFixed(1)}" y="${(y - 4).toFixed(1)}">${label}</text></g>`;
   };
   const bars = presyncs.map((r, i) => {
     const centre = i * slot + slot / 2;
@@ -36,13 +33,8 @@ export function presyncChart(rounds: RoundSummary[], estimateMs: number | undefi
     </g>`;
   });
   return html`<figure class="chart">
-    <svg viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="pre-sync rounds: duration and messages copied">
-      ${bars}
-      <line class="axis" x1="0" x2="${WIDTH}" y1="${HEIGHT - BOTTOM}" y2="${HEIGHT - BOTTOM}"></line>
-    </svg>
-    <figcaption>
-      <span class="key duration"></span> duration <span class="key copied"></span> messages copied, per pre-sync round (UTC start). Final sync estimate:
-      <strong class="estimate">${estimateMs !== undefined ? `about ${duration(estimateMs)}` : 'none yet'}</strong> (the last pre-sync's duration).
-    </figcaption>
+    <svg viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="pre-sync rounds: duration and messages copied">${bars}<line class="axis" x1="0" x2="${WIDTH}" y1="${HEIGHT - BOTTOM}" y2="${HEIGHT - BOTTOM}"></line></svg>
+    <figcaption><span class="key duration"></span> duration <span class="key copied"></span> messages copied, per pre-sync round (UTC start).
+    Final sync estimate: <strong class="estimate">${estimateMs !== undefined ? `about ${duration(estimateMs)}` : 'none yet'}</strong> (the last pre-sync's duration).</figcaption>
   </figure>`;
 }

@@ -58,25 +58,10 @@ setInterval(async () => {
   }
 }, ${REFRESH_MS});`;
   return `<!doctype html>\n${
-    html`<html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>mailshift migrations</title>
-        <style nonce="${nonce}">
-          ${new Html(STYLE)}
-        </style>
-      </head>
-      <body>
-        <header>
-          <h1>mailshift migrations</h1>
-          <span class="muted">read-only; refreshes every ${REFRESH_MS / 1000} s</span><span id="refresh-error"></span>
-        </header>
-        <main>${content}</main>
-        <script nonce="${nonce}">
-          ${new Html(script)};
-        </script>
-      </body>
-    </html>`.text
+    html`<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>mailshift migrations</title><style nonce="${nonce}">${new Html(STYLE)}</style></head>
+<body><header><h1>mailshift migrations</h1><span class="muted">read-only; refreshes every ${REFRESH_MS / 1000} s</span><span id="refresh-error"></span></header>
+<main>${content}</main>
+<script nonce="${nonce}">${new Html(script)}</script></body></html>`.text
   }`;
 }
