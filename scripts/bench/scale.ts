@@ -23,9 +23,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection, type WorkflowExecutionStatusName } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { ImapFlow } from 'imapflow';
 import { demoSpec } from '../sandbox/demo-spec';
-import { startDovecot, stopHard, type DovecotServer, type MailUser } from '../servers/dovecot';
+import { connectImap, startDovecot, stopHard, type DovecotServer, type MailUser } from '../servers/dovecot';
 import { freePort, stopPid } from '../servers/process';
 import { startDevServer } from '../servers/temporal-dev';
 import { parseSpec, type MigrationSpec } from '../../workflows/spec';
@@ -80,18 +79,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 /** Messages per logical folder (INBOX, Sent) of one mailbox, by STATUS. */
 async function countFolders(server: DovecotServer, user: string, password: string): Promise<Record<'INBOX' | 'Sent', number>> {
-  const c = new ImapFlow({
-    host: server.host,
-    port: server.port,
-    secure: false,
-    doSTARTTLS: false,
-    auth: { user, pass: password },
-    logger: false,
-    disableCompression: true,
-    disableAutoIdle: true,
-  });
-  c.on('error', () => undefined);
-  await c.connect();
+  const c = await connectImap(server, user, password);
   try {
     const sent = server.layout === 'inbox-prefix-dot' ? 'INBOX.Sent' : 'Sent';
     const count = async (box: string) => {

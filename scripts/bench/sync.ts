@@ -16,10 +16,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ImapFlow } from 'imapflow';
 import { appendMessages, type OutgoingMessage } from '../../activities/imap/multiappend';
 import { bareCopy } from './bare-copy';
-import { startDovecot, type DovecotServer } from '../servers/dovecot';
+import { connectImap as connect, startDovecot, type DovecotServer } from '../servers/dovecot';
 import { benchCorpus, BENCH_FOLDERS } from './corpus';
 
 interface Timed {
@@ -51,22 +50,6 @@ const logicalOn = (server: DovecotServer, p: string) =>
           .split('.')
           .join('/')
       : p;
-
-async function connect(server: DovecotServer, user: string, password: string): Promise<ImapFlow> {
-  const c = new ImapFlow({
-    host: server.host,
-    port: server.port,
-    secure: false,
-    doSTARTTLS: false,
-    auth: { user, pass: password },
-    logger: false,
-    disableCompression: true,
-    disableAutoIdle: true,
-  });
-  c.on('error', () => undefined);
-  await c.connect();
-  return c;
-}
 
 /** `folder sha256 [flags] date` of a message. */
 const fingerprint = (folder: string, raw: Buffer, flags: Iterable<string>, date: number) =>

@@ -12,6 +12,7 @@ import { oauth2Blocks, writeOauth2Files } from './dovecot-oauth2';
 import { privateDir, writeSecretFile, type FileOwner } from './private-files';
 import { freePort, readPid, stopPid, waitFor, isAlive } from './process';
 import { connect } from 'node:net';
+import { ImapFlow } from 'imapflow';
 
 export type DovecotLayout = 'inbox-prefix-dot' | 'slash-no-prefix';
 
@@ -272,4 +273,21 @@ export async function stopHard(server: DovecotServer): Promise<number[]> {
     }
   }
   return killed;
+}
+
+/** A logged-in IMAP client of a test Dovecot (plain text on loopback), for tests and benches that look at its mailboxes. */
+export async function connectImap(server: Pick<DovecotServer, 'host' | 'port'>, user: string, password: string): Promise<ImapFlow> {
+  const c = new ImapFlow({
+    host: server.host,
+    port: server.port,
+    secure: false,
+    doSTARTTLS: false,
+    auth: { user, pass: password },
+    logger: false,
+    disableCompression: true,
+    disableAutoIdle: true,
+  });
+  c.on('error', () => undefined);
+  await c.connect();
+  return c;
 }

@@ -4,8 +4,9 @@
 // bodies, a few large messages, nested and non-ASCII folders, Outlook's "Sent Items".
 // Plus helpers to seed a Dovecot through imapflow's public APPEND and to read it back.
 import { createHash } from 'node:crypto';
-import { ImapFlow } from 'imapflow';
-import type { DovecotServer } from '../../scripts/servers/dovecot';
+import { connectImap as connect, type DovecotServer } from '../../scripts/servers/dovecot';
+
+export { connect };
 import { prng } from '../../scripts/bench/corpus';
 
 export interface CorpusMessage {
@@ -216,22 +217,6 @@ export function logicalOf(server: Pick<DovecotServer, 'layout'>, path: string): 
         .split('.')
         .join('/')
     : path;
-}
-
-export async function connect(server: DovecotServer, user: string, password: string): Promise<ImapFlow> {
-  const client = new ImapFlow({
-    host: server.host,
-    port: server.port,
-    secure: false,
-    doSTARTTLS: false,
-    auth: { user, pass: password },
-    logger: false,
-    disableCompression: true,
-    disableAutoIdle: true,
-  });
-  client.on('error', () => undefined);
-  await client.connect();
-  return client;
 }
 
 /** Appends the messages one by one with imapflow's public API (independent of the code under test). */
