@@ -95,7 +95,7 @@ async function holdOnConflict(run: Runbook, step: string, key: RecordKey, confli
   const phase = run.phase;
   run.enter(`waiting for dns-conflict (${step})`);
   // During a rollback the rollback request must not count as the approval.
-  const rollingBack = phase === 'rolling back';
+  const { rollingBack } = run;
   await run.waitAtGate('dns-conflict', run.conflict, { endsOnRollback: !rollingBack });
   run.conflict = undefined;
   if (run.gates.rollbackRequested && !rollingBack) throw new RollbackRequested();

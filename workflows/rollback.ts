@@ -13,6 +13,7 @@ import { stopAtStepFailed, withRecovery } from './step-failed';
 import { round } from './sync-rounds';
 
 export async function rollback(run: Runbook): Promise<MigrationReport> {
+  run.rollingBack = true;
   run.enter('rolling back');
   const mxWasOnHost2 = run.mxOnHost2;
   // Every record the runbook knows of back to its original, deleting one it created (e.g. an AAAA for a parked IPv6 address).

@@ -58,6 +58,8 @@ export class Runbook {
   /** The records as they are now (after our last change). */
   currentRecords = new Map<string, DnsRecordSet | null>();
   mxOnHost2 = false;
+  /** Set once the back-out path has begun: a rollback request there is no longer a way out of a gate. */
+  rollingBack = false;
   accessCut: string[] = [];
   finalSync: FinalSyncOutcome | undefined;
   /** Each mailbox's sync state from its last sync round, handed to the next one. */

@@ -42,7 +42,7 @@ export async function stopAtStepFailed(run: Runbook, step: string, error: string
   run.audit.push({ at: new Date().toISOString(), kind: 'step-failed', step, error, changed });
   run.failure = { step, error, changed, choices: skippable ? 'retry, skip or rollback' : 'retry or rollback' };
   const phase = run.phase;
-  const rollingBack = phase === 'rolling back';
+  const { rollingBack } = run;
   run.enter(`waiting for step-failed (${step})`);
   const nextSteps = [
     `Already changed: ${changed.length ? changed.join('; ') : 'nothing yet'}.`,
