@@ -29,6 +29,8 @@ export interface MailboxState {
   finalSyncFrom?: string;
   /** When its last successful final sync or post-sync started: the next post-sync looks back to here. */
   syncedFrom?: string;
+  /** How far back post-syncs may have removed mail from host1 (what host2 holds): a rollback copies back from here. */
+  host1DeletedSince?: string;
   last?: MailboxOutcome & { kind: RoundKind };
 }
 

@@ -17,17 +17,20 @@ const DAY = 24 * HOUR;
 const nowIso = () => new Date().toISOString();
 
 /**
- * How far back a post-sync (or a rollback's reverse sync) looks, per mailbox: to the start
- * of its last verified sync, an hour earlier for clocks and delivery delays, and never less
- * than the FAQ's `--maxage 1`. However long the gates waited, nothing that reached host1
- * since that sync falls outside the window.
+ * How far back a post-sync looks, per mailbox: to the start of its last verified sync, an
+ * hour earlier for clocks and delivery delays, and never less than the FAQ's `--maxage 1`.
+ * However long the gates waited, nothing that reached host1 since that sync falls outside
+ * the window. A rollback's reverse sync looks back to its final sync, or further if a
+ * post-sync's window (what it may have removed from host1) reached further.
  */
 function windowDays(run: Runbook, users: string[], from: 'last' | 'final'): Record<string, number> {
   return Object.fromEntries(
     users.map((u) => {
       const m = run.mailboxes[u];
-      const since = Date.parse((from === 'final' ? m.finalSyncFrom : m.syncedFrom) ?? m.finalSyncFrom ?? new Date(0).toISOString());
-      return [u, Math.max(1, (Date.now() - since + HOUR) / DAY)];
+      const sinceIso = (from === 'final' ? m.finalSyncFrom : m.syncedFrom) ?? m.finalSyncFrom ?? new Date(0).toISOString();
+      let since = Date.parse(sinceIso) - HOUR;
+      if (from === 'final' && m.host1DeletedSince) since = Math.min(since, Date.parse(m.host1DeletedSince));
+      return [u, Math.max(1, (Date.now() - since) / DAY)];
     }),
   );
 }
@@ -37,6 +40,7 @@ export async function round(run: Runbook, kind: RoundKind, only: { wave?: string
   const started = Date.now();
   const users = only.users ?? run.usersOf(wave);
   const inRound = new Set(users);
+  const maxAgeDays = kind === 'postsync' || kind === 'reverse' ? windowDays(run, users, kind === 'reverse' ? 'final' : 'last') : undefined;
   // The round makes room for each new state as it uses up the previous one (mailbox-round.ts).
   const input = withStatesWithinBudget<RoundInput>(
     {
@@ -48,7 +52,7 @@ export async function round(run: Runbook, kind: RoundKind, only: { wave?: string
       ownMailOnHost2: users.filter((u) => run.mailboxes[u].ownMailOnHost2),
       ...((kind === 'presync' || kind === 'final') && { firstSync: users.filter((u) => !run.mailboxes[u].synced) }),
       mxOnHost2: run.mxOnHost2,
-      ...((kind === 'postsync' || kind === 'reverse') && { maxAgeDays: windowDays(run, users, kind === 'reverse' ? 'final' : 'last') }),
+      ...(maxAgeDays && { maxAgeDays }),
     },
     run.syncStates,
   );
@@ -61,18 +65,22 @@ export async function round(run: Runbook, kind: RoundKind, only: { wave?: string
     const mailbox = run.mailboxes[o.mailbox];
     mailbox.last = { ...o, kind };
     if (kind === 'reverse') continue; // host2 to host1: not a state of the forward pair
-    if (kind !== 'verify' && o.ok && !mailbox.synced) {
-      mailbox.synced = true;
-      // Put on host2 after preflight looked, before anything was copied: the users' own too.
-      if (o.extra && !mailbox.ownMailOnHost2) ownMailFound(run, o.mailbox, o.extra);
-    }
-    // Put on host2 by a user between two syncs before the MX moved (after it, new mail arrives
-    // there anyway): kept by the engine, and no sync deletes on host2 there again.
-    if ((kind === 'presync' || kind === 'final') && o.kept && !mailbox.ownMailOnHost2) ownMailFound(run, o.mailbox, o.kept);
+    if (kind !== 'verify' && o.ok) mailbox.synced = true;
+    // Before the MX moved (after it, new mail arrives on host2 anyway), what a sync left on
+    // host2 because it could not tell users' mail from ours (a first sync, one without the
+    // previous sync's marks), or kept because the marks said so, is the users' own: no sync
+    // deletes on host2 there again.
+    const own = (kind === 'presync' || kind === 'final') && o.ok && !run.mxOnHost2 ? (o.extra ?? 0) + (o.kept ?? 0) : 0;
+    if (own && !mailbox.ownMailOnHost2) ownMailFound(run, o.mailbox, own);
     if (state) run.syncStates[o.mailbox] = state;
     else if (kind !== 'verify') delete run.syncStates[o.mailbox];
     if (o.ok && (kind === 'final' || kind === 'postsync')) mailbox.syncedFrom = startedAt;
     if (o.ok && kind === 'final') mailbox.finalSyncFrom = startedAt;
+    if (kind === 'postsync' && maxAgeDays) {
+      // Even a failed post-sync may have deleted on host1 before it failed.
+      const reached = started - maxAgeDays[o.mailbox] * DAY;
+      if (!mailbox.host1DeletedSince || reached < Date.parse(mailbox.host1DeletedSince)) mailbox.host1DeletedSince = new Date(reached).toISOString();
+    }
   }
   const summary: RoundSummary = {
     kind,
@@ -110,14 +118,19 @@ export async function round(run: Runbook, kind: RoundKind, only: { wave?: string
 export async function preflight(run: Runbook): Promise<void> {
   await run.step('preflight');
   const outcomes = await round(run, 'verify');
-  const failed = outcomes.filter((o) => o.error);
-  if (failed.length) {
-    throw ApplicationFailure.nonRetryable(
-      `preflight failed for ${failed.length} mailbox(es): ${failed.map((o) => `${o.mailbox}: ${o.error}`).join('; ')}`,
-      'PreflightFailed',
-    );
-  }
+  throwIfFailed('preflight', outcomes, 'PreflightFailed');
   for (const o of outcomes.filter((x) => (x.extra ?? 0) > 0)) ownMailFound(run, o.mailbox, o.extra!);
+}
+
+/** The first failures are named; thousands would make an unreadable error (and gate notice). */
+const NAMED_FAILURES = 20;
+
+function throwIfFailed(step: string, outcomes: MailboxOutcome[], type: string): void {
+  const failed = outcomes.filter((o) => !o.ok);
+  if (!failed.length) return;
+  const named = failed.slice(0, NAMED_FAILURES).map((o) => `${o.mailbox}: ${o.error}`);
+  if (failed.length > NAMED_FAILURES) named.push(`and ${failed.length - NAMED_FAILURES} more (status lists them)`);
+  throw ApplicationFailure.nonRetryable(`${step} failed for ${failed.length} mailbox(es): ${named.join('; ')}`, type);
 }
 
 function ownMailFound(run: Runbook, mailbox: string, messages: number): void {
@@ -196,10 +209,16 @@ export async function verifyFinalSync(run: Runbook): Promise<void> {
   }
 }
 
-/** Step 10: post-sync the INBOX since each mailbox's last sync, delete on host1 only what host2 has. */
+/**
+ * Step 10: post-sync the INBOX since each mailbox's last sync, delete on host1 only what
+ * host2 has. A mailbox that failed stops the runbook at gate `step-failed`: its mail on
+ * host1 is not copied, and silence would let the runbook take it for a quiet one.
+ */
 export async function postSync(run: Runbook): Promise<MailboxOutcome[]> {
   await run.step('post-sync');
-  return round(run, 'postsync');
+  const outcomes = await round(run, 'postsync');
+  throwIfFailed('post-sync', outcomes, 'PostSyncFailed');
+  return outcomes;
 }
 
 /**
@@ -217,8 +236,11 @@ export async function postSyncUntilQuiet(run: Runbook): Promise<void> {
     if (await condition(() => gates.isApproved('done') || !!gates.rollbackRequested, waitMs)) break;
     run.nextTimer = undefined;
     await run.continueAsNewIfLong('postsync');
-    const outcomes = await postSync(run);
-    run.quietRounds = outcomes.some((o) => o.copied > 0) ? 0 : run.quietRounds + 1;
+    const outcomes = await run.postSync();
+    // Gate step-failed (a mailbox failed) took the place of `done`: open it again.
+    if (gates.openGate !== 'done') gates.open('done');
+    // A skipped round (mailboxes failed) is no quiet one.
+    run.quietRounds = !outcomes || outcomes.some((o) => o.copied > 0) ? 0 : run.quietRounds + 1;
   }
   run.nextTimer = undefined;
   if (gates.openGate === 'done') gates.close();
