@@ -108,13 +108,14 @@ export async function mailboxRound(input: RoundInput): Promise<MailboxOutcome[]>
         return failed(err);
       }
     }
+    const previous = kind === 'reverse' ? undefined : input.previousStates?.[user];
     const phase = {
       usersOnHost2: input.usersOnHost2.includes(user),
       ownMailOnHost2: !!input.ownMailOnHost2?.includes(user),
       firstSync: !!input.firstSync?.includes(user),
+      withoutMarks: !previous,
     };
     const permissions = deletePermissions(kind, phase, { mxOnHost2: input.mxOnHost2 });
-    const previous = kind === 'reverse' ? undefined : input.previousStates?.[user];
     let r;
     try {
       r = await syncMailbox({ ...syncRequest(spec, mailbox, kind, permissions, input.maxAgeDays?.[user]), ...(previous && { previous }) });

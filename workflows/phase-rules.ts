@@ -15,6 +15,12 @@ export interface MailboxPhase {
    * whatever it has that host1 lacks is the users' own, put there since preflight looked.
    */
   firstSync?: boolean;
+  /**
+   * The previous sync's state is not at hand (it failed, or its state did not fit a
+   * payload): without host2's marks from then, mail users put there since cannot be told
+   * from mail host1 no longer has.
+   */
+  withoutMarks?: boolean;
 }
 
 export interface MigrationFacts {
@@ -30,7 +36,8 @@ export interface DeletePermissions {
  * Deleting on host2 (--delete2) keeps pre-syncs and the final sync exact, but once users
  * work on host2 or mail arrives there, or where host2 holds users' own mail, it would
  * destroy it: never then. Nor in a mailbox's first sync: nothing mailshift copied is
- * there yet, so all host2 has that host1 lacks is the users' own. Post-syncs never delete
+ * there yet, so all host2 has that host1 lacks is the users' own. Nor without the previous
+ * sync's marks: what arrived on host2 since cannot be told apart. Post-syncs never delete
  * on host2; they delete on host1 only what is verified on host2 (--delete1: the engine
  * expunges only messages it found on the destination). A rollback's reverse sync (host2
  * back to host1) deletes nothing.
@@ -38,7 +45,10 @@ export interface DeletePermissions {
 export function deletePermissions(kind: SyncKind, mailbox: MailboxPhase, facts: MigrationFacts): DeletePermissions {
   if (kind === 'postsync') return { deleteOnDestination: false, deleteOnSource: true };
   if (kind === 'reverse') return { deleteOnDestination: false, deleteOnSource: false };
-  return { deleteOnDestination: !mailbox.usersOnHost2 && !mailbox.ownMailOnHost2 && !mailbox.firstSync && !facts.mxOnHost2, deleteOnSource: false };
+  return {
+    deleteOnDestination: !mailbox.usersOnHost2 && !mailbox.ownMailOnHost2 && !mailbox.firstSync && !mailbox.withoutMarks && !facts.mxOnHost2,
+    deleteOnSource: false,
+  };
 }
 
 /** Each mailbox's final sync, as its verification judged it. */

@@ -33,6 +33,15 @@ describe('what a sync may delete', () => {
     }
   });
 
+  it("never deletes on host2 without the previous sync's marks: users' new mail there cannot be told apart", () => {
+    for (const kind of kinds) {
+      expect({ kind, ...deletePermissions(kind, { usersOnHost2: false, withoutMarks: true }, { mxOnHost2: false }) }).toMatchObject({
+        kind,
+        deleteOnDestination: false,
+      });
+    }
+  });
+
   it('deletes on host1 only in post-syncs (what they verified on host2), never in a rollback', () => {
     for (const mxOnHost2 of [false, true]) {
       const onSource = kinds.filter((k) => deletePermissions(k, { usersOnHost2: false }, { mxOnHost2 }).deleteOnSource);
