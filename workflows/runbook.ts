@@ -316,8 +316,12 @@ const { validateSpec } = proxyLocalActivities<typeof activities>({ startToCloseT
  * from a run of this migration that continued-as-new, never from whoever starts one.
  */
 async function specOf(input: MigrationSpecInput | MigrationSpec, resume: RunbookSnapshot | undefined): Promise<MigrationSpec> {
+  const info = workflowInfo();
+  // Every run of a cron schedule gets the start's arguments, and would run the migration again.
+  if (info.cronSchedule) throw ApplicationFailure.nonRetryable('a migration runs once: start it without a cron schedule', 'InvalidInput');
   if (resume !== undefined && resume !== null) {
-    if (!workflowInfo().continuedFromExecutionRunId) {
+    // A retry of the workflow is marked as continued too, but gets the start's arguments again.
+    if (!info.continuedFromExecutionRunId || info.attempt > 1) {
       throw ApplicationFailure.nonRetryable(
         "a migration starts with its spec alone: a second argument is refused (it is the runbook's own continuation state)",
         'InvalidInput',
