@@ -2,6 +2,7 @@
 // is refused (and written to the audit log).
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { randomUUID } from 'node:crypto';
 import { createTimeSkippingEnv } from '../harness/temporal';
 import { demoSpec } from '../../scripts/sandbox/demo-spec';
@@ -170,6 +171,33 @@ it('a signal of an unknown or reserved name neither takes anything nor stops the
     await until(env, handle, (s) => s.phase === 'waiting out the old TTL' && !!s.nextTimer, 48);
     const failed = ((await handle.fetchHistory()).events ?? []).filter((e) => e.workflowTaskFailedEventAttributes);
     expect(failed).toEqual([]);
+    await handle.terminate('test done');
+  } finally {
+    await worker.stop();
+  }
+});
+
+it('a workflow task that brings only a signal of a reserved name completes, with nothing to do', async () => {
+  const { worker, handle } = await started();
+  try {
+    await handle.signal('__temporal_approve', { gate: 'start', by: 'operator' });
+    const { EventType } = temporal.api.enums.v1;
+    const types = async () => ((await handle.fetchHistory()).events ?? []).map((e) => e.eventType);
+    let events = await types();
+    for (let i = 0; i < 20 && events.at(-1) !== EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      events = await types();
+    }
+    // The signal, then a workflow task of its own that completed and commanded nothing.
+    expect(events.slice(events.lastIndexOf(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED))).toEqual([
+      EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED,
+      EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+      EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+      EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+    ]);
+    expect(events).not.toContain(EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED);
+    const s = await handle.query(statusQuery);
+    expect([s.openGate, s.audit.some((e) => e.kind === 'refused')]).toEqual(['start', false]);
     await handle.terminate('test done');
   } finally {
     await worker.stop();
