@@ -3,7 +3,7 @@
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { prebuiltBundleIsStale, prebuiltBundlePath, workflowsDir } from '../workers/workflow-bundle';
+import { prebuiltBundleIsStale, prebuiltBundlePath, WORKFLOW_INTERCEPTOR_MODULES, workflowsDir } from '../workers/workflow-bundle';
 
 async function main(): Promise<void> {
   const out = prebuiltBundlePath();
@@ -11,7 +11,7 @@ async function main(): Promise<void> {
     console.log(`workflow bundle up to date: ${out}`);
     return;
   }
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve(workflowsDir()) });
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve(workflowsDir()), workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES });
   mkdirSync(path.dirname(out), { recursive: true });
   // Written whole, then renamed: a worker starting meanwhile never reads half a bundle.
   writeFileSync(`${out}.${process.pid}`, code);

@@ -8,6 +8,14 @@ import path from 'node:path';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 
+/**
+ * The workflow interceptor modules every bundle of the project's workflows carries (the
+ * prebuilt one, the worker's own, the tests'): reserved-signals.ts drops `__temporal_…`
+ * signals, which would otherwise fail the workflow tasks of a runbook that refuses unknown
+ * signal names. Anything that bundles or loads the workflows passes this list.
+ */
+export const WORKFLOW_INTERCEPTOR_MODULES: string[] = [require.resolve('../workflows/reserved-signals')];
+
 export const workflowsDir = (root = PROJECT_ROOT) => path.join(root, 'workflows');
 export const prebuiltBundlePath = (root = PROJECT_ROOT) => path.join(root, '.build', 'workflow-bundle.js');
 
@@ -25,7 +33,7 @@ function newestSource(root: string): number {
   return newest;
 }
 
-export type WorkflowCode = { workflowBundle: { codePath: string } } | { workflowsPath: string };
+export type WorkflowCode = { workflowBundle: { codePath: string } } | { workflowsPath: string; interceptors: { workflowModules: string[] } };
 
 /** The prebuilt bundle when it is up to date, else the sources (bundled by the worker at start). */
 export function workflowCode(root = PROJECT_ROOT): { options: WorkflowCode; description: string } {
@@ -34,7 +42,8 @@ export function workflowCode(root = PROJECT_ROOT): { options: WorkflowCode; desc
     return { options: { workflowBundle: { codePath: bundle } }, description: `prebuilt bundle ${path.relative(root, bundle)}` };
   }
   const why = existsSync(bundle) ? 'the prebuilt bundle is older than the sources' : 'no prebuilt bundle';
-  return { options: { workflowsPath: require.resolve(workflowsDir(root)) }, description: `bundled at start (${why}; npm run build:workflows)` };
+  const options = { workflowsPath: require.resolve(workflowsDir(root)), interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES } };
+  return { options, description: `bundled at start (${why}; npm run build:workflows)` };
 }
 
 /** Whether `npm run build:workflows` has anything to do. */

@@ -6,7 +6,7 @@
 // history, which is what keeps it from terminating the workflow, and so it cannot be
 // written to the audit log either. Everything else (a wrong gate, an unknown approver)
 // is refused by the handler, which records it in the audit log, Signal or Update alike.
-import { ApplicationFailure, condition, defineSignal, defineUpdate, log, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, condition, defineSignal, defineUpdate, log, setDefaultSignalHandler, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { AuditEntry } from './audit';
 import { checkControlInput, RefusedError, type ControlAction } from './control-input';
 import type { GateName } from './spec';
@@ -35,6 +35,12 @@ export const rollbackSignal = defineSignal<[ControlRequest]>('rollback');
 export const rollbackUpdate = defineUpdate<ControlAnswer, [ControlRequest]>('rollback');
 export const pauseSignal = defineSignal<[ControlRequest]>('pause');
 export const resumeSignal = defineSignal<[ControlRequest]>('resume');
+
+/** The signals the runbook takes, as a refusal of any other name lists them: "approve, …, pause or resume". */
+const SIGNAL_NAMES = [approveSignal, rollbackSignal, pauseSignal, resumeSignal]
+  .map((s) => s.name)
+  .join(', ')
+  .replace(/, (?=[^,]*$)/, ' or ');
 
 /** Thrown between steps once a rollback is requested: the scenario takes the back-out path. */
 export class RollbackRequested extends Error {}
@@ -96,9 +102,14 @@ export class Gates {
     setHandler(resumeSignal, (r) => this.viaSignal('resume', r, () => this.setPaused(false, r)), {
       description: 'Resume a paused migration: {"by":"<approver>"}',
     });
-    // No default signal handler records other names (a typo such as `Approve`): with one
-    // set, a signal named `__temporal_…` fails every workflow task (SDK 1.24), which would
-    // let anyone who can signal stop the migration. Such signals are left unhandled.
+    // Any other name (a typo such as `Approve`) is refused and written to the audit log;
+    // of its payload only a string `by` is kept. Set after every named handler. With a
+    // default handler set, a signal named `__temporal_…` would fail every workflow task
+    // (SDK 1.24): the interceptor in reserved-signals.ts drops those before they get here.
+    setDefaultSignalHandler((name, ...args) => {
+      const what = clip(name, NAME_MAX_CHARS);
+      this.recordRefusal(what, args[0], `unknown signal "${what}": send ${SIGNAL_NAMES}`, 'signal');
+    });
   }
 
   /**

@@ -19,6 +19,7 @@ import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@t
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { randomUUID } from 'node:crypto';
 import { createTimeSkippingEnv } from '../harness/temporal';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../../workers/workflow-bundle';
 import { demoSpec } from '../../scripts/sandbox/demo-spec';
 import { classicalMigration } from '../../workflows/classical-migration';
 import { approveUpdate } from '../../workflows/gates';
@@ -44,6 +45,7 @@ const USERS = ['alice', 'bob', 'carol'];
 function nextReleaseBundle(options: NextReleaseOptions): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({
     workflowsPath: require.resolve('../../workflows'),
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
     webpackConfigHook: (config) => {
       config.module?.rules?.push({
         resource: require.resolve('../../workflows/classical-migration'),

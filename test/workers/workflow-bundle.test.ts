@@ -3,7 +3,7 @@
 import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { prebuiltBundleIsStale, workflowCode } from '../../workers/workflow-bundle';
+import { prebuiltBundleIsStale, WORKFLOW_INTERCEPTOR_MODULES, workflowCode } from '../../workers/workflow-bundle';
 
 let root: string;
 const at = (file: string, minutesAgo: number) => {
@@ -29,7 +29,8 @@ it('uses the prebuilt bundle while it is newer than every source', () => {
 it.each(['workflows/index.ts', 'workflows/nested/step.ts', 'package-lock.json'])('bundles at start when %s is newer than the bundle', (file) => {
   at(file, 1);
   const code = workflowCode(root);
-  expect(code.options).toEqual({ workflowsPath: path.join(root, 'workflows', 'index.ts') });
+  // The worker bundles the sources with the project's workflow interceptors, as the prebuilt bundle has them.
+  expect(code.options).toEqual({ workflowsPath: path.join(root, 'workflows', 'index.ts'), interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES } });
   expect(code.description).toMatch(/older than the sources/);
   expect(prebuiltBundleIsStale(root)).toBe(true);
 });
@@ -37,4 +38,8 @@ it.each(['workflows/index.ts', 'workflows/nested/step.ts', 'package-lock.json'])
 it('bundles at start when there is no prebuilt bundle', () => {
   rmSync(path.join(root, '.build/workflow-bundle.js'));
   expect(workflowCode(root).description).toMatch(/no prebuilt bundle/);
+});
+
+it('names the interceptor that drops signals of a reserved name', () => {
+  expect(WORKFLOW_INTERCEPTOR_MODULES).toEqual([path.resolve(__dirname, '../../workflows/reserved-signals.ts')]);
 });

@@ -2,11 +2,13 @@
 // is refused (and written to the audit log).
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { randomUUID } from 'node:crypto';
 import { createTimeSkippingEnv } from '../harness/temporal';
 import { demoSpec } from '../../scripts/sandbox/demo-spec';
 import { classicalMigration } from '../../workflows/classical-migration';
 import { approveUpdate, pauseSignal, resumeSignal, rollbackUpdate } from '../../workflows/gates';
+import { entriesWritten } from '../../workflows/audit-log';
 import { statusQuery } from '../../workflows/status';
 import { fakeWorld } from './fakes';
 import { approveWhenOpen, startWorker, until } from './harness';
@@ -157,17 +159,33 @@ it('writes a refused Update to the audit log, and its error is not retryable', a
   }
 });
 
-it('a signal of an unknown or reserved name neither takes anything nor stops the migration', async () => {
+it('a signal of an unknown name is refused and written to the audit log; a reserved name neither takes anything nor stops the migration', async () => {
   const { worker, handle } = await started();
   try {
-    await handle.signal('Approve', { gate: 'start', by: 'operator' }); // a typo in the UI's Signal dialog
+    await handle.signal('Approve', { gate: 'start', by: 'operator', comment: 'kept nowhere' }); // a typo in the UI's Signal dialog
     await handle.signal('__temporal_approve', { gate: 'start', by: 'operator' }); // a name the SDK reserves
+    await handle.signal(pauseSignal, { by: 'operator' }); // handled after both: they were taken before it
     // A stuck workflow answers neither a query nor an update: give up after 10 s.
     const promptly = <T>(fn: () => Promise<T>) => env.client.withDeadline(Date.now() + 10_000, fn);
-    expect((await promptly(() => handle.query(statusQuery))).openGate).toBe('start'); // nothing was taken
+    const s = await promptly(() => until(env, handle, (st) => st.paused, 2));
+    expect(s.openGate).toBe('start'); // nothing was taken
+    const refused = s.audit.filter((e) => e.kind === 'refused');
+    expect(refused).toEqual([
+      {
+        at: expect.any(String),
+        kind: 'refused',
+        what: 'Approve',
+        by: 'operator',
+        reason: 'unknown signal "Approve": send approve, rollback, pause or resume',
+        via: 'signal',
+      },
+    ]);
+    expect(JSON.stringify(s.audit)).not.toContain('__temporal_');
+    expect(JSON.stringify(s.audit)).not.toContain('kept nowhere');
     // The runbook still runs its workflow tasks: an approval is taken and it goes on.
+    await handle.signal(resumeSignal, { by: 'operator' });
     await promptly(() => handle.executeUpdate(approveUpdate, { args: [{ gate: 'start', by: 'operator' }] }));
-    await until(env, handle, (s) => s.phase === 'waiting out the old TTL' && !!s.nextTimer, 48);
+    await until(env, handle, (st) => st.phase === 'waiting out the old TTL' && !!st.nextTimer, 48);
     const failed = ((await handle.fetchHistory()).events ?? []).filter((e) => e.workflowTaskFailedEventAttributes);
     expect(failed).toEqual([]);
     await handle.terminate('test done');
@@ -175,6 +193,71 @@ it('a signal of an unknown or reserved name neither takes anything nor stops the
     await worker.stop();
   }
 });
+
+it('a workflow task that brings only a signal of a reserved name completes, with nothing to do', async () => {
+  const { worker, handle } = await started();
+  try {
+    await handle.signal('__temporal_approve', { gate: 'start', by: 'operator' });
+    const { EventType } = temporal.api.enums.v1;
+    const types = async () => ((await handle.fetchHistory()).events ?? []).map((e) => e.eventType);
+    let events = await types();
+    for (let i = 0; i < 20 && events.at(-1) !== EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      events = await types();
+    }
+    // The signal, then a workflow task of its own that completed and commanded nothing.
+    expect(events.slice(events.lastIndexOf(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED))).toEqual([
+      EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED,
+      EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+      EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+      EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+    ]);
+    expect(events).not.toContain(EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED);
+    const s = await handle.query(statusQuery);
+    expect([s.openGate, s.audit.some((e) => e.kind === 'refused')]).toEqual(['start', false]);
+    await handle.terminate('test done');
+  } finally {
+    await worker.stop();
+  }
+});
+
+it('a flood of signals of unknown names leaves the status small: the audit log counts what it leaves out', async () => {
+  const { worker, handle } = await started();
+  try {
+    const before = await handle.query(statusQuery);
+    const N = 500;
+    for (let i = 0; i < N; i += 100) {
+      await Promise.all(
+        Array.from({ length: 100 }, (_, k) =>
+          handle.signal(`unknown-${i + k}-${'n'.repeat(1_000)}`, { by: `mallory-${'m'.repeat(1_000)}`, junk: 'j'.repeat(10_000) }),
+        ),
+      );
+    }
+    await handle.signal('unknown-last', { by: 'mallory' });
+    let s = await handle.query(statusQuery);
+    for (let i = 0; i < 60 && entriesWritten(s) < before.audit.length + N + 1; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      s = await handle.query(statusQuery);
+    }
+    expect(entriesWritten(s)).toBe(before.audit.length + N + 1);
+    expect(JSON.stringify(s).length).toBeLessThan(250_000);
+    expect(JSON.stringify(s)).not.toContain('jjjj');
+    const refused = s.audit.filter((e) => e.kind === 'refused');
+    expect(refused.length).toBeLessThanOrEqual(30);
+    expect(refused.at(-1)).toMatchObject({
+      what: 'unknown-last',
+      by: 'mallory',
+      reason: 'unknown signal "unknown-last": send approve, rollback, pause or resume',
+    });
+    expect(refused[0].what).toMatch(/^unknown-\d+-n+…\(\+\d+ chars\)$/);
+    expect(refused[0].what.length).toBeLessThanOrEqual(200);
+    expect(s.auditOmitted).toMatchObject({ entries: N + 1 - refused.length, kinds: { refused: N + 1 - refused.length } });
+    expect(s.openGate).toBe('start');
+    await handle.terminate('test done');
+  } finally {
+    await worker.stop();
+  }
+}, 120_000);
 
 it('a gate is open, and takes its approval, while the notice that announces it is still being sent', async () => {
   const world = fakeWorld([mx]);

@@ -4,13 +4,15 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../../workers/workflow-bundle';
 import { statusQuery, type MigrationStatus } from '../../workflows/status';
 import { approveUpdate } from '../../workflows/gates';
 import type { GateName } from '../../workflows/spec';
 import { fakeActivities, type FakeWorld } from './fakes';
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-export const workflowBundle = () => (bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows') }));
+export const workflowBundle = () =>
+  (bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES }));
 
 export async function startWorker(env: TestWorkflowEnvironment, world: FakeWorld) {
   const taskQueue = `wf-${randomUUID()}`;

@@ -7,6 +7,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createTimeSkippingEnv } from '../harness/temporal';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../../workers/workflow-bundle';
 import { demoSpec } from '../../scripts/sandbox/demo-spec';
 import { classicalMigration } from '../../workflows/classical-migration';
 import { luckyMigration } from '../../workflows/lucky-migration';
@@ -63,6 +64,7 @@ describe('a later release with a stricter spec schema', () => {
     // The workflows bundled with workflows/spec.ts replaced by a module that refuses everything.
     const stricter = await bundleWorkflowCode({
       workflowsPath: require.resolve('../../workflows'),
+      workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
       webpackConfigHook: (config) => {
         config.resolve = {
           ...config.resolve,
