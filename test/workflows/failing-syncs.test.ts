@@ -90,3 +90,27 @@ it("a pre-sync without the previous sync state never deletes on host2, and keeps
     await stop();
   }
 });
+
+it('a post-sync skipped at step-failed goes on post-syncing, gate done open again, and the report keeps the failure', async () => {
+  const world = fakeWorld([mx]);
+  world.fail.syncMailbox = (r: SyncRequest) => {
+    if (r.deleteOnSource && r.mailbox === 'carol') throw ApplicationFailure.nonRetryable('host1 INBOX is locked', 'SyncFailed');
+  };
+  const { handle, stop } = await start(world, 1);
+  try {
+    await approveWhenOpen(env, handle, 'start');
+    await approveWhenOpen(env, handle, 'cutover', 'friendly-users');
+    await approveWhenOpen(env, handle, 'cutover', 'everyone');
+    await approveWhenOpen(env, handle, 'switch-mx');
+    await until(env, handle, (s) => s.openGate === 'step-failed', 72);
+    await handle.executeUpdate(approveUpdate, { args: [{ gate: 'step-failed', by: 'operator', decision: 'skip' }] });
+    // Users were handed host2 after the first post-sync; the daily ones run with gate done open.
+    await approveWhenOpen(env, handle, 'done');
+    const report = await handle.result();
+    expect(report.outcome).toBe('completed');
+    expect(report.mailboxes.carol.last).toMatchObject({ kind: 'postsync', ok: false });
+    expect(report.audit.filter((e) => e.kind === 'step-failed').length).toBeGreaterThanOrEqual(1);
+  } finally {
+    await stop();
+  }
+});

@@ -93,3 +93,26 @@ it('a rollback days after a post-sync deleted on host1 copies back everything th
     await stop();
   }
 });
+
+it('re-opening host1 that fails stops the rollback at step-failed, and a retry re-opens it', async () => {
+  const world = fakeWorld([mx]);
+  let failures = 0;
+  world.fail.restoreAccess = () => {
+    if (failures++ === 0) throw ApplicationFailure.nonRetryable('the deny list is not writable', 'AccessFailed');
+  };
+  const { handle, stop } = await startScenario(world, 'classical');
+  try {
+    await approveWhenOpen(env, handle, 'start');
+    await approveWhenOpen(env, handle, 'cutover', 'friendly-users');
+    await until(env, handle, (s) => s.openGate === 'cutover' && s.phase.includes('(everyone)'));
+    await handle.executeUpdate(rollbackUpdate, { args: [{ by: 'operator', comment: 'friendly users unhappy' }] });
+    const stopped = await until(env, handle, (s) => s.openGate === 'step-failed', 72);
+    expect(stopped.failure).toMatchObject({ step: 'rollback: access', error: 'the deny list is not writable' });
+    await handle.executeUpdate(approveUpdate, { args: [{ gate: 'step-failed', by: 'operator', decision: 'retry' }] });
+    const report = await handle.result();
+    expect(report.outcome).toBe('rolled-back');
+    expect(world.calls.filter((c) => c.name === 'restoreAccess').map((c) => c.input.users)).toEqual([['alice'], ['alice']]);
+  } finally {
+    await stop();
+  }
+});
