@@ -1,8 +1,9 @@
 // What an approver's request must look like before the runbook reads it: one object of
-// known fields, each text within its limit. An Update's validator checks this before the
-// Update is accepted: an accepted Update's input goes into the acceptance message, and
-// Temporal terminates a workflow whose acceptance exceeds its size limit. A Signal's
-// handler checks it before it keeps anything.
+// known fields, each text within its limit. The handlers check it before they keep
+// anything, and write a refusal to the audit log. An Update too large to accept is
+// refused earlier, by its validator (gates.ts): an accepted Update's input goes into the
+// acceptance message, and Temporal terminates a workflow whose acceptance exceeds its
+// size limit.
 import { clip, NAME_MAX_CHARS, TEXT_MAX_CHARS } from './text-bounds';
 
 export type ControlAction = 'approve' | 'rollback' | 'pause' | 'resume';

@@ -1,15 +1,16 @@
 // Approval gates and the operator's controls. Approvers send `approve` as a Signal (the
 // Temporal UI's Signal dialog: one JSON object) or as an Update (the CLI: an immediate
 // yes/no). Only the open gate can be approved, only by an allowed approver; anything
-// else is refused, never silently taken. An Update's validator rejects malformed or
-// oversized input before acceptance (control-input.ts): such a rejection never reaches
-// history, which is what keeps it from terminating the workflow, and so it cannot be
-// written to the audit log either. Everything else (a wrong gate, an unknown approver)
-// is refused by the handler, which records it in the audit log, Signal or Update alike.
+// else is refused, never silently taken. An Update's validator rejects oversized input
+// before acceptance: such a rejection never reaches history, which is what keeps it from
+// terminating the workflow, and so it cannot be written to the audit log either.
+// Everything else (malformed input, a wrong gate, an unknown approver) is refused by the
+// handler (control-input.ts), which records it in the audit log, Signal or Update alike.
 import { ApplicationFailure, condition, defineSignal, defineUpdate, log, setDefaultSignalHandler, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { AuditEntry } from './audit';
 import { checkControlInput, RefusedError, type ControlAction } from './control-input';
 import type { GateName } from './spec';
+import { jsonBytes } from './payload-budget';
 import { clip, NAME_MAX_CHARS, TEXT_MAX_CHARS } from './text-bounds';
 
 export interface Approval {
@@ -45,18 +46,27 @@ const SIGNAL_NAMES = [approveSignal, rollbackSignal, pauseSignal, resumeSignal]
 /** Thrown between steps once a rollback is requested: the scenario takes the back-out path. */
 export class RollbackRequested extends Error {}
 
+/** Larger than any request within the fields' limits (even every character escaped): refused unread. */
+const UPDATE_MAX_BYTES = 32 * 1024;
+
 /**
- * An Update's validator: malformed or oversized input is refused before the Update is
- * accepted, so it never reaches history; the sender is told, and not to retry.
+ * An Update's validator: oversized input is refused before the Update is accepted, so it
+ * never reaches history (its acceptance would terminate the workflow); the sender is told
+ * which field is too long, and not to retry. Anything smaller is accepted and judged by
+ * the handler, which writes a refusal to the audit log.
  */
 function validate(action: ControlAction, args: unknown[]): void {
+  const bytes = jsonBytes(args);
+  if (bytes <= UPDATE_MAX_BYTES) return;
+  let reason = `the request is ${bytes} bytes, at most ${UPDATE_MAX_BYTES}`;
   try {
     checkControlInput(action, args);
   } catch (err) {
     if (!(err instanceof RefusedError)) throw err;
-    log.warn('refused update', { workflowId: workflowInfo().workflowId, what: action, reason: err.message });
-    throw ApplicationFailure.nonRetryable(err.message, 'Refused');
+    reason = err.message;
   }
+  log.warn('refused update', { workflowId: workflowInfo().workflowId, what: action, reason });
+  throw ApplicationFailure.nonRetryable(reason, 'Refused');
 }
 
 export interface GateOptions {

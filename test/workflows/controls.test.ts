@@ -152,6 +152,7 @@ it('writes a refused Update to the audit log, and its error is not retryable', a
       expect.objectContaining({ what: 'approve', by: 'mallory', via: 'update', reason: '"mallory" is not an allowed approver of this migration' }),
       expect.objectContaining({ what: 'approve', by: 'operator', via: 'update', reason: 'gate "cutover" is not open; the open gate is "start"' }),
       expect.objectContaining({ what: 'rollback', by: 'mallory', via: 'update', reason: '"mallory" is not an allowed approver of this migration' }),
+      expect.objectContaining({ what: 'approve', by: 'operator', via: 'update', reason: '"comment" must be text, not a number' }),
     ]);
     await handle.terminate('test done');
   } finally {
