@@ -3,10 +3,10 @@
 // there since the switch, and what post-syncs removed from host1), never deleting on host2.
 // Users and approvers are told what is true.
 import { sleep } from '@temporalio/workflow';
+import { restoreAccess } from './access-steps';
 import { changeRecord, recordKey } from './dns-steps';
 import { releaseHeldToHost1 } from './mail-hold';
 import { notifyApprovers, notifyUsers } from './notices';
-import { accessAct } from './runbook-activities';
 import type { Runbook } from './runbook';
 import type { MigrationReport } from './status';
 import { stopAtStepFailed, withRecovery } from './step-failed';
@@ -26,7 +26,7 @@ export async function rollback(run: Runbook): Promise<MigrationReport> {
   }
   run.mxOnHost2 = false;
   if (run.accessCut.length) {
-    await withRecovery(run, 'rollback: access', () => accessAct.restoreAccess({ method: run.spec.access, users: run.accessCut, phase: 'rollback' }));
+    await withRecovery(run, 'rollback: access', () => restoreAccess(run.spec.access, run.accessCut));
     run.audit.push({ at: new Date().toISOString(), kind: 'access', step: 'restore', users: run.accessCut });
   }
   // Mail re-routed to host2 on host1's MTA reached host2 as if the MX had moved.

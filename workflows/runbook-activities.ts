@@ -11,10 +11,10 @@ export const act = proxyActivities<typeof activities>({
 });
 
 /**
- * cutAccess and restoreAccess go user by user over a whole wave and heartbeat every 2 s
- * while they do (activities/access/change-access.ts): a worker that dies mid-wave is
- * noticed after 15 s and another one redoes the wave (the methods are idempotent), instead
- * of the cut-over waiting out the 10 minutes.
+ * cutAccess and restoreAccess go user by user over a page of a wave (access-steps.ts) and
+ * heartbeat every 2 s while they do (activities/access/change-access.ts): a worker that
+ * dies mid-page is noticed after 15 s and another one redoes the page (the methods are
+ * idempotent), instead of the cut-over waiting out the 10 minutes.
  */
 export const accessAct = proxyActivities<Pick<typeof activities, 'cutAccess' | 'restoreAccess'>>({
   startToCloseTimeout: '10 minutes',

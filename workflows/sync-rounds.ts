@@ -2,12 +2,12 @@
 // each wave's cut-over and final sync, and the post-syncs. Each round is a mailboxRound
 // child workflow; the runbook keeps its summary and each mailbox's sync state.
 import { ApplicationFailure, condition, executeChild, workflowInfo } from '@temporalio/workflow';
+import { closeSessions, cutAccess } from './access-steps';
 import { holdWaveMail, releaseWaveMail } from './mail-hold';
 import { mailboxRound, type MailboxOutcome, type RoundInput, type RoundKind } from './mailbox-round';
 import { cutoverTimes, notifyUsers } from './notices';
 import { withStatesWithinBudget } from './payload-budget';
 import { mxMoveRefusal } from './phase-rules';
-import { accessAct, act } from './runbook-activities';
 import type { Runbook } from './runbook';
 import type { RoundSummary } from './status';
 import { stopAtStepFailed } from './step-failed';
@@ -165,12 +165,12 @@ export async function cutAccessAndFinalSync(run: Runbook, wave: string): Promise
   await notifyUsers(run, later ? 'users-cutover-early' : 'users-cutover', users, cutoverTimes(run, { deadline: !later }));
   const { access } = run.spec;
   if (access.method !== 'dns') {
-    await accessAct.cutAccess({ method: access, users, phase: 'cutover' });
+    await cutAccess(access, users);
     const cut = new Set(run.accessCut);
     run.accessCut.push(...users.filter((u) => !cut.has(u)));
     run.audit.push({ at: nowIso(), kind: 'access', step: 'cut', users });
   } else if (access.doveadmConfig) {
-    await act.closeSessions({ doveadmConfig: access.doveadmConfig, users });
+    await closeSessions(access.doveadmConfig, users);
     run.audit.push({ at: nowIso(), kind: 'access', step: 'close sessions', users });
   }
   await holdWaveMail(run, wave);
