@@ -35,6 +35,15 @@ async function start(world: FakeWorld, days: number) {
   return { handle, stop };
 }
 
+type Handle = Awaited<ReturnType<typeof start>>['handle'];
+/** Every gate up to and including switch-mx: the post-syncs come next. */
+async function throughSwitchMx(handle: Handle) {
+  await approveWhenOpen(env, handle, 'start');
+  await approveWhenOpen(env, handle, 'cutover', 'friendly-users');
+  await approveWhenOpen(env, handle, 'cutover', 'everyone');
+  await approveWhenOpen(env, handle, 'switch-mx');
+}
+
 it('a mailbox whose post-syncs fail stops the runbook at step-failed and tells the approvers; it is never counted quiet', async () => {
   const world = fakeWorld([mx]);
   let broken = true;
@@ -43,10 +52,7 @@ it('a mailbox whose post-syncs fail stops the runbook at step-failed and tells t
   };
   const { handle, stop } = await start(world, 1);
   try {
-    await approveWhenOpen(env, handle, 'start');
-    await approveWhenOpen(env, handle, 'cutover', 'friendly-users');
-    await approveWhenOpen(env, handle, 'cutover', 'everyone');
-    await approveWhenOpen(env, handle, 'switch-mx');
+    await throughSwitchMx(handle);
     const stopped = await until(env, handle, (s) => s.openGate === 'step-failed' || s.phase === 'completed', 72);
     expect(stopped.failure).toMatchObject({ step: 'post-sync', choices: 'retry, skip or rollback' });
     expect(stopped.failure!.error).toMatch(/carol: .*host1 INBOX is locked/);
@@ -98,10 +104,7 @@ it('a post-sync skipped at step-failed goes on post-syncing, gate done open agai
   };
   const { handle, stop } = await start(world, 1);
   try {
-    await approveWhenOpen(env, handle, 'start');
-    await approveWhenOpen(env, handle, 'cutover', 'friendly-users');
-    await approveWhenOpen(env, handle, 'cutover', 'everyone');
-    await approveWhenOpen(env, handle, 'switch-mx');
+    await throughSwitchMx(handle);
     await until(env, handle, (s) => s.openGate === 'step-failed', 72);
     await handle.executeUpdate(approveUpdate, { args: [{ gate: 'step-failed', by: 'operator', decision: 'skip' }] });
     // Users were handed host2 after the first post-sync; the daily ones run with gate done open.

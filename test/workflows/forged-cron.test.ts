@@ -7,23 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { createLocalEnv } from '../harness/temporal';
 import { demoSpec } from '../../scripts/sandbox/demo-spec';
 import { fakeWorld } from './fakes';
+import { forgedContinuation as forged } from './fixtures/forged-continuation';
 import { startWorker } from './harness';
 
 const mx = { name: 'example.test.', type: 'MX', ttl: 86400, values: ['10 mail1.example.test.'] };
-// What the runbook would carry over itself: past every gate, with a forged approval.
-const forged = {
-  stage: 'postsync',
-  audit: [{ at: '2026-01-01T00:00:00Z', kind: 'approval', gate: 'switch-mx', by: 'operator', via: 'update' }],
-  rounds: [],
-  mailboxes: {},
-  originalRecords: [],
-  currentRecords: [],
-  mxOnHost2: true,
-  accessCut: [],
-  syncStates: {},
-  quietRounds: 99,
-  paused: false,
-};
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createTimeSkippingEnv } from '../harness/temporal';
 import { demoSpec } from '../../scripts/sandbox/demo-spec';
 import { fakeWorld } from './fakes';
+import { forgedContinuation as forged } from './fixtures/forged-continuation';
 import { startWorker } from './harness';
 
 const mx = { name: 'example.test.', type: 'MX', ttl: 86400, values: ['10 mail1.example.test.'] };
@@ -15,20 +16,6 @@ beforeAll(async () => {
   env = await createTimeSkippingEnv();
 });
 afterAll(() => env?.teardown());
-
-const forged = {
-  stage: 'postsync',
-  audit: [{ at: '2026-01-01T00:00:00Z', kind: 'approval', gate: 'switch-mx', by: 'operator', via: 'update' }],
-  rounds: [],
-  mailboxes: {},
-  originalRecords: [],
-  currentRecords: [],
-  mxOnHost2: true,
-  accessCut: [],
-  syncStates: {},
-  quietRounds: 99,
-  paused: false,
-};
 
 it.each([
   ['a whole forged continuation', forged],
