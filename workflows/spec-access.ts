@@ -2,6 +2,15 @@
 import { z } from 'zod';
 import { absolutePath, secretRef } from './spec-fields';
 
+/** A worker on host1 (`MAILSHIFT_TASK_QUEUE=<name> npm run worker` there) for what only host1 can do. */
+const workerQueue = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, { message: 'a task queue name: letters, digits, ".", "_" and "-", at most 100' })
+  .optional()
+  .describe(
+    "the task queue of a worker running on host1 (MAILSHIFT_TASK_QUEUE=<name> npm run worker there): the deny list and doveadm are local to host1, so only that worker changes access and closes sessions; default: the migration's own workers (a single machine)",
+  );
+
 /** How users lose access to host1 at cut-over (and get it back on rollback). */
 export const accessKind =
   "notify-only: users are told, nothing enforced; command: `<path> cut|restore <user>`; http: an endpoint receiving {action, user, phase}; dovecot-deny-list: a deny list host1's passdb consults; dns: (lucky) the IMAP host name points to a host that answers no IMAP";
@@ -21,6 +30,7 @@ export const accessMethod = z.discriminatedUnion('method', [
     method: z.literal('dovecot-deny-list').describe(accessKind),
     denyFile: absolutePath.describe('the deny list file, an absolute path'),
     doveadmConfig: z.string().optional().describe('doveadm configuration used to kick open sessions'),
+    workerQueue,
   }),
   z.strictObject({
     method: z.literal('dns').describe(accessKind),
@@ -29,5 +39,6 @@ export const accessMethod = z.discriminatedUnion('method', [
       .describe(
         "host1's dovecot.conf: once the parked name has reached clients, each wave's open sessions on host1 are closed (doveadm kick) before its final sync; the worker must run where host1's Dovecot runs",
       ),
+    workerQueue,
   }),
 ]);

@@ -170,7 +170,7 @@ export async function cutAccessAndFinalSync(run: Runbook, wave: string): Promise
     run.accessCut.push(...users.filter((u) => !cut.has(u)));
     run.audit.push({ at: nowIso(), kind: 'access', step: 'cut', users });
   } else if (access.doveadmConfig) {
-    await closeSessions(access.doveadmConfig, users);
+    await closeSessions(access, access.doveadmConfig, users);
     run.audit.push({ at: nowIso(), kind: 'access', step: 'close sessions', users });
   }
   await holdWaveMail(run, wave);

@@ -14,8 +14,7 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 export const workflowBundle = () =>
   (bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES }));
 
-export async function startWorker(env: TestWorkflowEnvironment, world: FakeWorld) {
-  const taskQueue = `wf-${randomUUID()}`;
+export async function startWorker(env: TestWorkflowEnvironment, world: FakeWorld, taskQueue = `wf-${randomUUID()}`) {
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
