@@ -132,10 +132,24 @@ export async function lowerTtl(run: Runbook): Promise<void> {
   await run.wait('the old TTL to run out', Math.max(0, ...run.originalRecords.map((o) => o.ttl)) * 1000);
 }
 
-/** Step 8: the MX to host2, only after every mailbox's final sync was verified. */
+/**
+ * mx-first: the MX moves at the migration hour the users were told, not as soon as the
+ * old TTL ran out.
+ */
+export async function untilMigrationHour(run: Runbook): Promise<void> {
+  const left = Date.parse(run.spec.schedule.migrationAt) - Date.now();
+  if (left <= 0) return;
+  await run.step('waiting for the migration hour');
+  await run.wait('the migration hour', left);
+}
+
+/**
+ * Step 8: the MX to host2, only after every mailbox's final sync was verified. mx-first
+ * moves it before any sync, by design: host2 takes new mail while the old is back-filled.
+ */
 export async function switchMx(run: Runbook): Promise<void> {
   await run.step('switching MX');
-  assertMxMayMove(run.finalSync, run.usersOf());
+  if (run.spec.scenario !== 'mx-first') assertMxMayMove(run.finalSync, run.usersOf());
   const { name } = run.spec.dns.mx;
   const current = [...run.currentRecords.values()].find((r) => r?.type === 'MX');
   const next = { name: current?.name ?? name, type: 'MX', ttl: run.spec.dns.lowTtl, values: run.spec.dns.mx.host2 };

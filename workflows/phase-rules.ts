@@ -3,7 +3,8 @@
 // tries to break it (test/workflows/phase-rules.test.ts).
 import { ApplicationFailure } from '@temporalio/workflow';
 
-export type SyncKind = 'presync' | 'final' | 'postsync' | 'reverse';
+/** `backfill` (scenario mx-first): old mail copied from host1 after the MX moved and users got host2. */
+export type SyncKind = 'presync' | 'final' | 'postsync' | 'reverse' | 'backfill';
 
 export interface MailboxPhase {
   /** Users were given host2 (credentials handed out, or the IMAP name moved). */
@@ -40,11 +41,12 @@ export interface DeletePermissions {
  * sync's marks: what arrived on host2 since cannot be told apart. Post-syncs never delete
  * on host2; they delete on host1 only what is verified on host2 (--delete1: the engine
  * expunges only messages it found on the destination). A rollback's reverse sync (host2
- * back to host1) deletes nothing.
+ * back to host1) deletes nothing, nor does a back-fill (mx-first): host2 is the users'
+ * mailbox already, and host1 stays as it was, readable, until the operator closes it.
  */
 export function deletePermissions(kind: SyncKind, mailbox: MailboxPhase, facts: MigrationFacts): DeletePermissions {
   if (kind === 'postsync') return { deleteOnDestination: false, deleteOnSource: true };
-  if (kind === 'reverse') return { deleteOnDestination: false, deleteOnSource: false };
+  if (kind === 'reverse' || kind === 'backfill') return { deleteOnDestination: false, deleteOnSource: false };
   return {
     deleteOnDestination: !mailbox.usersOnHost2 && !mailbox.ownMailOnHost2 && !mailbox.firstSync && !mailbox.withoutMarks && !facts.mxOnHost2,
     deleteOnSource: false,

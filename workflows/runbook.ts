@@ -1,6 +1,6 @@
 // The runbook's state and what an operator sees of it (the `status` query, the phase
-// search attributes and the UI's details), and its steps by the names classicalMigration
-// and luckyMigration put in the FAQ's order. The steps live by concern: sync-rounds.ts,
+// search attributes and the UI's details), and its steps by the names classicalMigration,
+// luckyMigration and mxFirstMigration put in their order. The steps live by concern: sync-rounds.ts,
 // dns-steps.ts, hand-over.ts, notices.ts, rollback.ts.
 import {
   allHandlersFinished,
@@ -180,7 +180,8 @@ export class Runbook {
 
   /** Whether this run still has to do the stages before `stage` (false once resumed at or past it). */
   before(stage: ResumeStage): boolean {
-    const order = ['start', 'presync', 'postsync'];
+    // Each scenario asks only about its own stages: mx-first back-fills, the others post-sync.
+    const order = ['start', 'presync', 'backfill', 'postsync'];
     return order.indexOf(this.resumed?.stage ?? 'start') < order.indexOf(stage);
   }
 
@@ -285,6 +286,9 @@ export class Runbook {
   verifyFinalSync = () => syncRounds.verifyFinalSync(this);
   postSync = () => withRecovery(this, 'post-sync', () => syncRounds.postSync(this));
   postSyncUntilQuiet = () => withRecovery(this, 'post-sync', () => syncRounds.postSyncUntilQuiet(this));
+  backfill = () => withRecovery(this, 'back-fill', () => syncRounds.backfill(this));
+  backfillUntilComplete = () => syncRounds.backfillUntilComplete(this);
+  untilMigrationHour = () => dnsSteps.untilMigrationHour(this);
   lowerTtl = () => withRecovery(this, 'lower TTL', () => dnsSteps.lowerTtl(this));
   switchMx = () => withRecovery(this, 'switch MX', () => dnsSteps.switchMx(this));
   waitTtl = () => dnsSteps.waitTtl(this);

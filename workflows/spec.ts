@@ -24,7 +24,7 @@ export { mailboxList } from './spec-mailboxes';
  * a phase rule refuses it, `canary` when mail for the domain does not reach host2: none
  * is ever automatic.
  */
-export const gateName = z.enum(['start', 'cutover', 'switch-mx', 'shutdown-old', 'done', 'dns-conflict', 'step-failed', 'canary']);
+export const gateName = z.enum(['start', 'cutover', 'switch-mx', 'shutdown-old', 'done', 'close-old', 'dns-conflict', 'step-failed', 'canary']);
 export type GateName = z.infer<typeof gateName>;
 
 export const migrationSpec = z
@@ -34,8 +34,10 @@ export const migrationSpec = z
       .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, { message: 'must be 1-63 lower-case letters, digits, dots, dashes or underscores' })
       .describe("the migration's name: the workflow id is migration-<name>"),
     scenario: z
-      .enum(['classical', 'lucky'])
-      .describe('classical: users get a new host name, user and password on host2; lucky: same host name and credentials, the host name moves'),
+      .enum(['classical', 'lucky', 'mx-first'])
+      .describe(
+        'classical: users get a new host name, user and password on host2; lucky: same host name and credentials, the host name moves; mx-first: the MX and the users move to host2 at once, old mail is back-filled from host1 over the following days',
+      ),
     host1: imapServer.describe('the old IMAP server'),
     host2: imapServer.describe('the new IMAP server'),
     mailboxes: z.array(mailbox).min(1).optional().describe('every mailbox to move (or mailboxList: one of the two)'),

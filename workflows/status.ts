@@ -31,6 +31,8 @@ export interface MailboxState {
   syncedFrom?: string;
   /** How far back post-syncs may have removed mail from host1 (what host2 holds): a rollback copies back from here. */
   host1DeletedSince?: string;
+  /** mx-first: messages the back-fill rounds copied from host1, summed over the rounds. */
+  backfilled?: number;
   last?: MailboxOutcome & { kind: RoundKind };
 }
 

@@ -1,5 +1,6 @@
 // The runbook's steps as a timeline shows them (the dashboard), in the order of each
-// scenario (classical-migration.ts, lucky-migration.ts), and which one the runbook is at.
+// scenario (classical-migration.ts, lucky-migration.ts, mx-first-migration.ts), and which
+// one the runbook is at.
 // The current step is read from the phases the runbook enters (`Runbook.enter`): nothing
 // else has to keep track of it.
 import type { MigrationSpec } from './spec';
@@ -56,7 +57,20 @@ export const LUCKY_STEPS: TimelineStep[] = [
   ...FINISH,
 ];
 
-export const stepsOf = (scenario: MigrationSpec['scenario']): TimelineStep[] => (scenario === 'lucky' ? LUCKY_STEPS : CLASSICAL_STEPS);
+/** The MX and the users move first; the old mail follows, back-filled from host1. */
+export const MX_FIRST_STEPS: TimelineStep[] = [
+  ...PREPARE.slice(0, 3),
+  { label: 'wait for the migration hour', phases: ['waiting for the migration hour'] },
+  ...CHECK_AND_SWITCH_MX.slice(1),
+  FINISH[0],
+  { label: 'back-fill old mail from host1 until a round copies nothing', phases: ['back-fill'] },
+  { label: 'gate close-old (host1 stays readable until then)', phases: ['waiting for close-old'] },
+  FINISH[2],
+];
+
+const STEPS: Record<MigrationSpec['scenario'], TimelineStep[]> = { classical: CLASSICAL_STEPS, lucky: LUCKY_STEPS, 'mx-first': MX_FIRST_STEPS };
+
+export const stepsOf = (scenario: MigrationSpec['scenario']): TimelineStep[] => STEPS[scenario];
 
 const inPhase = (phase: string, p: string) => phase === p || phase.startsWith(`${p} (`) || phase.startsWith(`${p}: `);
 

@@ -76,6 +76,8 @@ export async function round(run: Runbook, kind: RoundKind, only: { wave?: string
     else if (kind !== 'verify') delete run.syncStates[o.mailbox];
     if (o.ok && (kind === 'final' || kind === 'postsync')) mailbox.syncedFrom = startedAt;
     if (o.ok && kind === 'final') mailbox.finalSyncFrom = startedAt;
+    // Even a failed back-fill may have copied some messages before it failed.
+    if (kind === 'backfill') mailbox.backfilled = (mailbox.backfilled ?? 0) + o.copied;
     if (kind === 'postsync' && maxAgeDays) {
       // Even a failed post-sync may have deleted on host1 before it failed.
       const reached = started - maxAgeDays[o.mailbox] * DAY;
@@ -219,6 +221,33 @@ export async function postSync(run: Runbook): Promise<MailboxOutcome[]> {
   const outcomes = await round(run, 'postsync');
   throwIfFailed('post-sync', outcomes, 'PostSyncFailed');
   return outcomes;
+}
+
+/**
+ * mx-first: one back-fill round, every folder from host1 to host2, deleting on neither
+ * side (phase-rules.ts). A mailbox that failed stops the runbook at gate `step-failed`:
+ * its old mail is not on host2, and a round that copied nothing but skipped it is no
+ * complete back-fill.
+ */
+export async function backfill(run: Runbook): Promise<MailboxOutcome[]> {
+  await run.step('back-fill');
+  const outcomes = await round(run, 'backfill');
+  throwIfFailed('back-fill', outcomes, 'BackfillFailed');
+  return outcomes;
+}
+
+/**
+ * mx-first: back-fill on the pre-sync cadence until a round copies nothing for any
+ * mailbox (mail that still reached host1 while the low TTL ran out is copied too). The
+ * runbook continues-as-new between rounds when its history has grown.
+ */
+export async function backfillUntilComplete(run: Runbook): Promise<void> {
+  for (;;) {
+    const outcomes = await run.backfill();
+    if (outcomes?.every((o) => o.ok && o.copied === 0)) return;
+    await run.wait('next back-fill round', run.spec.schedule.presyncEveryHours * HOUR);
+    await run.continueAsNewIfLong('backfill');
+  }
 }
 
 /**

@@ -14,6 +14,7 @@ export const noticeKind = z.enum([
   // users (plain words: they are not mail administrators)
   'users-advance',
   'users-advance-lucky',
+  'users-advance-mx-first',
   'users-cutover',
   'users-cutover-early',
   'users-old-server-gone',

@@ -37,7 +37,8 @@ export function mailboxStage(status: MigrationStatus, user: string): number {
   let stage = 0;
   for (const r of status.rounds) {
     if (!roundIncludes(r, m.wave) || r.failed.includes(user)) continue;
-    const reached = { verify: 1, presync: 2, final: 3, postsync: m.usersOnHost2 ? 5 : 3, reverse: 0 }[r.kind] ?? 0;
+    // mx-first's back-fill brings host2 its old mail after the hand-over: the last stage, as a post-sync.
+    const reached = { verify: 1, presync: 2, final: 3, postsync: m.usersOnHost2 ? 5 : 3, reverse: 0, backfill: 5 }[r.kind] ?? 0;
     stage = Math.max(stage, reached);
   }
   if (m.usersOnHost2) stage = Math.max(stage, 4);

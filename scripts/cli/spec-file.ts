@@ -55,4 +55,5 @@ export function checkSpecFile(file: string, now: Date, cwd = process.cwd()): Che
 }
 
 /** The workflow type that runs a scenario. */
-export const workflowTypeOf = (spec: MigrationSpec) => (spec.scenario === 'lucky' ? 'luckyMigration' : 'classicalMigration');
+const WORKFLOW_TYPES = { classical: 'classicalMigration', lucky: 'luckyMigration', 'mx-first': 'mxFirstMigration' } as const;
+export const workflowTypeOf = (spec: MigrationSpec) => WORKFLOW_TYPES[spec.scenario];

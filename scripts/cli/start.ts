@@ -1,5 +1,6 @@
 // `mailshift start <spec> [--id <workflowId>]`: validates first (a bad spec never starts
-// anything), then starts classicalMigration or luckyMigration on the mailshift task queue.
+// anything), then starts classicalMigration, luckyMigration or mxFirstMigration on the
+// mailshift task queue.
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { classicalMigration } from '../../workflows/classical-migration';
 import { TASK_QUEUE } from '../../workflows/task-queue';
@@ -12,7 +13,7 @@ import { describeCheck } from './validate';
 export const startHelp = `mailshift start <spec.json|spec.yaml> [--id <workflowId>] [--json]
 
 Validates the spec (nothing starts when it has a problem: exit 2), then starts the
-scenario's workflow (classicalMigration or luckyMigration) on task queue
+scenario's workflow (classicalMigration, luckyMigration or mxFirstMigration) on task queue
 MAILSHIFT_TASK_QUEUE (default "mailshift"), with workflow id --id (default
 migration-<name>). Prints the id and the Temporal Web UI link (MAILSHIFT_UI_URL,
 default http://127.0.0.1:8233). Exit 2 also when Temporal refuses the start (e.g. a

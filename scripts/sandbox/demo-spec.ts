@@ -34,7 +34,7 @@ export const sandboxServers: DemoServers = {
   secretsDir: sandbox.secretsDir,
 };
 
-export function demoSpec(scenario: 'classical' | 'lucky', migrationAt: Date, servers: DemoServers = sandboxServers): ListedSpecInput {
+export function demoSpec(scenario: 'classical' | 'lucky' | 'mx-first', migrationAt: Date, servers: DemoServers = sandboxServers): ListedSpecInput {
   const secret = (name: string) => `file:${path.join(servers.secretsDir, name)}`;
   const lucky = scenario === 'lucky';
   const host = lucky ? 'imap.example.test' : '127.0.0.1';

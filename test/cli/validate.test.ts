@@ -77,6 +77,8 @@ describe('mailshift validate', () => {
     const yaml = await run('validate', specFile('good.yaml', stringify(demoSpec('lucky', future))));
     expect(yaml.code).toBe(0);
     expect(yaml.stdout).toMatch(/valid\. Migration "sandbox-lucky" \(lucky, workflow luckyMigration\): 3 mailbox\(es\) in 2 wave\(s\)/);
+    const mxFirst = await run('validate', specFile('mx-first.json', demoSpec('mx-first', future)), '--json');
+    expect(JSON.parse(mxFirst.stdout)).toMatchObject({ ok: true, name: 'sandbox-mx-first', workflowType: 'mxFirstMigration', problems: [] });
   });
 
   it('reports unreadable files, broken YAML and usage errors with exit 2', async () => {

@@ -7,6 +7,7 @@ const approverCommon = { migrationName: 'acme-2026', workflowId: 'migration-acme
 export const noticeFixtures: Record<NoticeKind, NoticeData> = {
   'users-advance': { migrationAt: '2026-12-05T22:00:00+01:00', helpContact: help },
   'users-advance-lucky': { migrationAt: '2026-12-05T22:00:00+01:00', helpContact: help },
+  'users-advance-mx-first': { migrationAt: '2026-12-05T22:00:00+01:00', helpContact: help },
   'users-cutover': { expectedDuration: '2 hours', expectedEnd: '2026-12-06T00:00:00+01:00', helpContact: help },
   'users-cutover-early': { expectedDuration: '20 minutes', helpContact: help },
   'users-old-server-gone': { oldServerName: 'mail.old-host.example.org', helpContact: help },

@@ -65,6 +65,16 @@ describe('every template', () => {
     }
   });
 
+  it('the mx-first advance notice says new mail moves at once and old mail follows over days, with no time without email', async () => {
+    const { subject, text } = await renderNotice('users-advance-mx-first', noticeFixtures['users-advance-mx-first']);
+    expect(subject).toBe('Your email is moving to a new server on Saturday 5 December 2026 at 22:00 (UTC+01:00)');
+    expect(text).toMatch(/new mail starts arriving in your new mailbox/);
+    expect(text).toMatch(/appear in it little by little, over the following hours or days/);
+    expect(text).toMatch(/you can still read them in\s+your old mailbox/);
+    expect(text).toMatch(/You do not have to stop using your\s+email/);
+    expect(text).not.toMatch(/cannot read or send/);
+  });
+
   it('the cut-over notice gives the measured duration and by when users should hear from us', async () => {
     const { text } = await renderNotice('users-cutover', noticeFixtures['users-cutover']);
     expect(text).toMatch(/This takes about\s+2 hours\./);

@@ -19,6 +19,8 @@ export interface FakeWorld {
   missing: Map<string, number>;
   /** Messages each post-sync round copies (then 0): mail still arriving on host1. */
   postsyncArrivals: number[];
+  /** Messages a sync that is no post-sync copies (default 3). */
+  syncCopies?: (req: SyncRequest) => number;
   /** Extra bytes in each sync state (a mailbox with many folders). */
   stateBytes?: number;
   /** Messages that reached host1 after each mailbox's last sync started: missing unless verified as of that start. */
@@ -104,7 +106,7 @@ export function fakeActivities(world: FakeWorld): typeof activities {
       record('syncMailbox', req);
       if (world.syncDelayMs) await new Promise((r) => setTimeout(r, world.syncDelayMs));
       const postsync = req.deleteOnSource;
-      const copied = postsync ? (world.postsyncArrivals.shift() ?? 0) : 3;
+      const copied = postsync ? (world.postsyncArrivals.shift() ?? 0) : (world.syncCopies?.(req) ?? 3);
       // --delete2 removes what host1 lacks, except what arrived on host2 since the previous sync
       // (the engine's marks): users' own mail, kept.
       const own = world.host2Only.get(req.mailbox) ?? 0;

@@ -3,7 +3,7 @@
 // promises rest on.
 import { assertMxMayMove, deletePermissions, maySkip, mxMoveRefusal, releaseRefusal, type SyncKind } from '../../workflows/phase-rules';
 
-const kinds: SyncKind[] = ['presync', 'final', 'postsync', 'reverse'];
+const kinds: SyncKind[] = ['presync', 'final', 'postsync', 'reverse', 'backfill'];
 
 describe('what a sync may delete', () => {
   it('never deletes on host2 once the MX points there, users work there, or host2 holds their own mail', () => {
@@ -48,6 +48,18 @@ describe('what a sync may delete', () => {
       expect(onSource).toEqual(['postsync']);
     }
     expect(deletePermissions('reverse', { usersOnHost2: false }, { mxOnHost2: true })).toEqual({ deleteOnDestination: false, deleteOnSource: false });
+  });
+
+  it('never deletes anywhere in a back-fill (mx-first), whatever the mailbox and the MX', () => {
+    const none = { deleteOnDestination: false, deleteOnSource: false };
+    for (const usersOnHost2 of [false, true])
+      for (const ownMailOnHost2 of [false, true])
+        for (const firstSync of [false, true])
+          for (const withoutMarks of [false, true])
+            for (const mxOnHost2 of [false, true]) {
+              const mailbox = { usersOnHost2, ownMailOnHost2, firstSync, withoutMarks };
+              expect({ ...mailbox, mxOnHost2, ...deletePermissions('backfill', mailbox, { mxOnHost2 }) }).toEqual({ ...mailbox, mxOnHost2, ...none });
+            }
   });
 });
 

@@ -1,5 +1,5 @@
 // Which timeline step the runbook is at, from the phases it enters (workflows/steps.ts).
-import { CLASSICAL_STEPS, LUCKY_STEPS, stepAfter, type TimelineStep } from '../../workflows/steps';
+import { CLASSICAL_STEPS, LUCKY_STEPS, MX_FIRST_STEPS, stepAfter, stepsOf, type TimelineStep } from '../../workflows/steps';
 
 /** The step labels the runbook is at after each phase, starting before the first. */
 function walk(steps: TimelineStep[], phases: string[], from = -1): string[] {
@@ -74,4 +74,46 @@ it('finds its step again in a run continued-as-new', () => {
     'post-sync until quiet (or gate done)',
   ]);
   expect(walk(LUCKY_STEPS, ['pre-sync'])).toEqual(['pre-sync until the migration hour']);
+});
+
+it('follows an mx-first migration: the MX first, host2 handed out, the back-fill loop and its failed round included', () => {
+  expect(stepsOf('mx-first')).toBe(MX_FIRST_STEPS);
+  const phases = [
+    'preflight',
+    'waiting for start',
+    'lowering TTL',
+    'waiting out the old TTL',
+    'waiting for the migration hour',
+    'waiting for switch-mx',
+    'switching MX',
+    'waiting the low TTL',
+    'sending the canary',
+    'handing out host2',
+    'back-fill',
+    'waiting for step-failed (back-fill)',
+    'back-fill',
+    'back-fill',
+    'waiting for close-old',
+    'restoring TTL',
+    'completed',
+  ];
+  expect(walk(MX_FIRST_STEPS, phases)).toEqual([
+    'preflight: log in on both sides, compare',
+    'gate start',
+    'lower the TTLs, wait the old TTL',
+    'lower the TTLs, wait the old TTL',
+    'wait for the migration hour',
+    'gate switch-mx',
+    'switch the MX to host2',
+    'wait the low TTL',
+    'canary through the new MX (when the spec has one)',
+    'hand out host2',
+    'back-fill old mail from host1 until a round copies nothing',
+    'back-fill old mail from host1 until a round copies nothing',
+    'back-fill old mail from host1 until a round copies nothing',
+    'back-fill old mail from host1 until a round copies nothing',
+    'gate close-old (host1 stays readable until then)',
+    'restore the TTLs',
+    'restore the TTLs',
+  ]);
 });
