@@ -40,19 +40,40 @@ export function plannedSteps(spec: MigrationSpec, ttls: number[], now: Date): st
   const lucky = spec.scenario === 'lucky';
   const gate = (g: string) =>
     spec.approvals.automaticGates.includes(g as never) ? `gate ${g} (automatic)` : `gate ${g}: an approver (${spec.approvals.approvers.join(', ')}) approves`;
+  const lowerTtl = `lower the TTL of the MX${lucky ? ' and the IMAP host name' : ''} to ${dns.lowTtl} s, then wait the old TTL (${oldTtl} s)`;
+  const switchMx = [
+    `switch the MX of ${dns.mx.name} to ${dns.mx.host2.join(', ')}, and wait until the servers answer it`,
+    `wait the low TTL (${dns.lowTtl} s)`,
+    ...(spec.mailFlow?.canary ? ['send a canary through the MX as DNS answers it; it must reach host2'] : []),
+  ];
+  const restoreTtl = `restore the TTL to ${dns.restoreTtl ? `${dns.restoreTtl} s` : 'what it was before'}; the report`;
+  if (spec.scenario === 'mx-first') {
+    return [
+      'preflight: log in to every mailbox on both sides, compare folders and counts',
+      gate('start'),
+      'notice to users: from the migration hour new mail arrives on host2, their old mail follows',
+      lowerTtl,
+      `wait until the migration hour (${schedule.migrationAt})`,
+      gate('switch-mx'),
+      ...switchMx,
+      'users get their new credentials at once (host name, user, where to get the password)',
+      `back-fill every mailbox from host1 (never deleting on either side) every ${hours(schedule.presyncEveryHours)} until a round copies nothing`,
+      `${gate('close-old')}; host1 stays readable until then`,
+      restoreTtl,
+    ];
+  }
   return [
     'preflight: log in to every mailbox on both sides, compare folders and counts',
     gate('start'),
     'notice to users: the move is coming, with the migration hour',
-    `lower the TTL of the MX${lucky ? ' and the IMAP host name' : ''} to ${dns.lowTtl} s, then wait the old TTL (${oldTtl} s)`,
+    lowerTtl,
     `pre-sync every mailbox (delete on host2 allowed) every ${hours(schedule.presyncEveryHours)} until ${schedule.migrationAt}: about ${rounds} round(s)`,
     ...waves.flatMap((w) => [
       ...(lucky && w !== waves[0] ? [] : [`${gate('cutover')}${lucky ? '' : ` (wave ${w})`}`]),
       `wave ${w}: users told to stop using host1; access cut (${spec.access.method}); final sync and verification`,
     ]),
     `${gate('switch-mx')}; only after a final sync that left nothing missing`,
-    `switch the MX of ${dns.mx.name} to ${dns.mx.host2.join(', ')}, and wait until the servers answer it`,
-    `wait the low TTL (${dns.lowTtl} s)`,
+    ...switchMx,
     'post-sync the INBOX (max age 1 day; delete on host1 only what host2 has; never delete on host2)',
     ...(lucky
       ? [
@@ -61,7 +82,7 @@ export function plannedSteps(spec: MigrationSpec, ttls: number[], now: Date): st
         ]
       : ['users get their new credentials (host name, user, where to get the password)']),
     `post-sync every ${hours(schedule.postsyncEveryHours)} until ${schedule.quietRoundsToFinish} quiet round(s) in a row, or gate done is approved`,
-    `restore the TTL to ${dns.restoreTtl ? `${dns.restoreTtl} s` : 'what it was before'}; the report`,
+    restoreTtl,
   ];
 }
 
