@@ -142,6 +142,23 @@ export const migrationSpec = z
         ctx.addIssue({ code: 'custom', path: ['host2', 'host'], message: 'the lucky scenario keeps the same host name on both sides' });
       }
     }
+    if (spec.scenario === 'mx-first') {
+      // No wave is cut over: host1 stays readable while old mail is back-filled.
+      if (spec.access.method !== 'notify-only') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['access', 'method'],
+          message: 'the mx-first scenario leaves host1 readable and cuts no access: leave access out',
+        });
+      }
+      if (spec.mailFlow.hold) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['mailFlow', 'hold'],
+          message: 'the mx-first scenario moves the MX first: no cut-over holds mail, leave mailFlow.hold out',
+        });
+      }
+    }
     if (spec.access.method === 'dns' && !spec.dns.imapHost?.parkedAddresses?.length) {
       ctx.addIssue({
         code: 'custom',

@@ -58,11 +58,11 @@ export function demoSpec(scenario: 'classical' | 'lucky' | 'mx-first', migration
     },
     ...(servers.mxPort && { mailFlow: { canary: { smtpPort: servers.mxPort } } }),
     schedule: { migrationAt: migrationAt.toISOString().replace(/\.\d{3}Z$/, 'Z') },
-    access: {
-      method: 'dovecot-deny-list',
-      denyFile: path.join(servers.host1Dir, 'deny'),
-      doveadmConfig: path.join(servers.host1Dir, 'dovecot.conf'),
-    },
+    // mx-first leaves host1 readable: no access to cut.
+    access:
+      scenario === 'mx-first'
+        ? { method: 'notify-only' }
+        : { method: 'dovecot-deny-list', denyFile: path.join(servers.host1Dir, 'deny'), doveadmConfig: path.join(servers.host1Dir, 'dovecot.conf') },
     approvals: { approvers: ['operator'] },
     notifications: {
       from: 'mailshift@example.test',

@@ -167,6 +167,12 @@ cases.push([
   cases.push(['cut by DNS, kicking with a relative doveadm config', relativeKick, 'access.doveadmConfig']);
 }
 {
+  const mxFirst = () => JSON.parse(JSON.stringify(demoSpec('mx-first', new Date('2026-12-05T21:00:00Z')))) as MigrationSpecInput;
+  cases.push(['mx-first cutting access', mutate('access', { method: 'dovecot-deny-list', denyFile: '/srv/deny' }, mxFirst()), 'access.method']);
+  const held = { provider: 'postfix', configDir: '/etc/postfix', host2Transport: 'lmtp:inet:10.0.0.2:24' };
+  cases.push(['mx-first holding mail', mutate('mailFlow', { hold: held }, mxFirst()), 'mailFlow.hold']);
+}
+{
   const hold = { provider: 'postfix', configDir: '/etc/postfix', host2Transport: 'lmtp:inet:10.0.0.2:24' };
   cases.push(['mail hold with a relative config dir', mutate('mailFlow', { hold: { ...hold, configDir: 'postfix' } }), 'mailFlow.hold.configDir']);
   cases.push(['mail hold re-routing to no transport', mutate('mailFlow', { hold: { ...hold, host2Transport: '10.0.0.2' } }), 'mailFlow.hold.host2Transport']);
