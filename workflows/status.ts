@@ -2,7 +2,7 @@
 import { defineQuery } from '@temporalio/workflow';
 import type { AuditEntry, DnsRecordSet } from './audit';
 import type { AuditOmitted } from './audit-log';
-import type { MailboxOutcome, RoundKind } from './mailbox-round';
+import type { MailboxOutcome, MailboxSize, RoundKind } from './mailbox-round';
 import type { GateName } from './spec';
 import type { WaveMailHold } from './mail-hold';
 import type { WaveTotals } from './wave-totals';
@@ -31,6 +31,8 @@ export interface MailboxState {
   syncedFrom?: string;
   /** How far back post-syncs may have removed mail from host1 (what host2 holds): a rollback copies back from here. */
   host1DeletedSince?: string;
+  /** Preflight's size audit: host1's size against host2's quota and message size limit. */
+  size?: MailboxSize;
   last?: MailboxOutcome & { kind: RoundKind };
 }
 
