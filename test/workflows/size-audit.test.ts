@@ -44,6 +44,8 @@ it('a mailbox that does not fit on host2 stops preflight at step-failed with the
     );
     expect(stopped.mailboxes.carol.size).toMatchObject({ host1Bytes: Math.round(12.4 * MB), toCopyBytes: Math.round(12.4 * MB), quotaFree: 10 * MB });
     expect(stopped.mailboxes.carol.size!.doesNotFit).toMatch(/^needs 12\.4 MiB/);
+    // Counted failing (listed first in a long status) until a preflight finds it fits.
+    expect(stopped.waves.find((w) => w.wave === 'everyone')).toMatchObject({ failed: 1 });
     expect(stopped.mailboxes.alice.size).toEqual({ host1Bytes: 2 * MB, toCopyBytes: 2 * MB, largest: Math.ceil((2 * MB) / 10), quotaFree: 10 * MB });
     expect(notices().some((n) => n.notice === 'approver-gate-waiting' && n.data.gate === 'start')).toBe(false);
     expect(notices().at(-1)).toMatchObject({
@@ -60,6 +62,7 @@ it('a mailbox that does not fit on host2 stops preflight at step-failed with the
     expect(world.calls.filter((c) => c.name === 'verifyMailbox').length).toBe(verifiesBefore + 3);
     expect(open.mailboxes.carol.size).not.toHaveProperty('doesNotFit');
     expect(open.mailboxes.carol.size!.quotaFree).toBe(20 * MB);
+    expect(open.waves.every((w) => w.failed === 0)).toBe(true);
     const atStart = notices().at(-1);
     expect(atStart).toMatchObject({ notice: 'approver-gate-waiting', data: { gate: 'start' } });
     expect(atStart.data.checks).toContain(
