@@ -69,7 +69,7 @@ export function plannedSteps(spec: MigrationSpec, ttls: number[], now: Date): st
   const gate = (g: string) =>
     spec.approvals.automaticGates.includes(g as never) ? `gate ${g} (automatic)` : `gate ${g}: an approver (${spec.approvals.approvers.join(', ')}) approves`;
   return [
-    'preflight: log in to every mailbox on both sides, compare folders and counts',
+    "preflight: log in to every mailbox on both sides, compare folders and counts, check each fits host2's quota and message size limit (else step-failed)",
     gate('start'),
     'notice to users: the move is coming, with the migration hour',
     `lower the TTL of the MX${lucky ? ' and the IMAP host name' : ''} to ${dns.lowTtl} s, then wait the old TTL (${oldTtl} s)`,
