@@ -4,7 +4,7 @@
 // continues-as-new before its history grows large (thousands of mailboxes).
 import { ActivityFailure, continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type * as activities from '../activities';
-import type { SyncState } from '../activities/imap/types';
+import type { SizeAudit, SyncState } from '../activities/imap/types';
 import { jsonBytes, PAYLOAD_BUDGET_BYTES, stateEntryBytes } from './payload-budget';
 import { deletePermissions, type SyncKind } from './phase-rules';
 import { syncRequest } from './requests';
@@ -27,6 +27,35 @@ export interface MailboxOutcome {
   error?: string;
   /** What the next round needs to skip unchanged folders (absent when it did not fit the payload budget). */
   state?: SyncState;
+  /** verify: the size audit, compact (the runbook keeps it per mailbox). */
+  size?: MailboxSize;
+}
+
+/** A mailbox's size audit as the runbook keeps it (bytes; a mailbox's state stays small with thousands of them). */
+export interface MailboxSize {
+  /** host1's messages within the folder rules and filters. */
+  host1Bytes: number;
+  /** Of those, not yet on host2: what the next sync copies. */
+  toCopyBytes: number;
+  /** host1's largest message. */
+  largest: number;
+  /** What host2's storage quota leaves (limit − usage); absent without a quota. */
+  quotaFree?: number;
+  /** The largest message host2 accepts (APPENDLIMIT); absent when it announces none. */
+  appendLimit?: number;
+  /** Why the mailbox does not fit on host2, in numbers; absent when it fits. */
+  doesNotFit?: string;
+}
+
+function compactSize(a: SizeAudit): MailboxSize {
+  return {
+    host1Bytes: a.host1Bytes,
+    toCopyBytes: a.toCopyBytes,
+    largest: a.largest,
+    ...(a.quota && { quotaFree: Math.max(0, a.quota.limit - a.quota.usage) }),
+    ...(a.appendLimit !== null && { appendLimit: a.appendLimit }),
+    ...(!a.fits && { doesNotFit: a.reasons.join('; ') }),
+  };
 }
 
 export interface RoundInput {
@@ -103,7 +132,10 @@ export async function mailboxRound(input: RoundInput): Promise<MailboxOutcome[]>
       try {
         const v = await verifyMailbox(syncRequest(spec, mailbox, 'final', noDeletes));
         // Messages not yet on host2 are no failure here (preflight); what host2 has alone is users' own.
-        return { outcome: { mailbox: user, ok: true, copied: 0, deleted: 0, missing: v.missing, extra: v.extra } };
+        // The size audit (absent from workers before it) says whether host1's mail fits on host2.
+        return {
+          outcome: { mailbox: user, ok: true, copied: 0, deleted: 0, missing: v.missing, extra: v.extra, ...(v.size && { size: compactSize(v.size) }) },
+        };
       } catch (err) {
         return failed(err);
       }

@@ -19,6 +19,7 @@ import type { SyncState } from '../activities/imap/types';
 import type { DnsRecordSet } from './audit';
 import { AuditLog } from './audit-log';
 import { checkMailFlow } from './canary';
+import { formatBytes } from './bytes';
 import { currentDetails } from './current-details';
 import * as dnsSteps from './dns-steps';
 import { finalSyncEstimateMs } from './estimate';
@@ -257,10 +258,15 @@ export class Runbook {
     const failed = last.failed.length ? `; failed: ${last.failed.join(', ')}` : '';
     const verified = this.finalSync ? Object.keys(this.finalSync.missing).length : 0;
     const own = Object.entries(this.mailboxes).filter(([, m]) => m.ownMailOnHost2);
+    const sizes = Object.values(this.mailboxes).flatMap((m) => (m.size ? [m.size] : []));
+    const bytes = (k: 'host1Bytes' | 'toCopyBytes') => formatBytes(sizes.reduce((n, s) => n + s[k], 0));
     return [
       `Last round (${last.kind}${last.wave ? `, ${last.wave}` : ''}): ${last.mailboxes - last.failed.length}/${last.mailboxes} mailboxes ok, ${last.copied} messages copied${failed}.`,
       verified
         ? `Final sync verified for ${verified}/${this.spec.mailboxes.length} mailboxes; missing on host2: ${Object.values(this.finalSync!.missing).reduce((a, b) => a + b, 0)}.`
+        : '',
+      sizes.length
+        ? `Size audit (preflight): ${bytes('toCopyBytes')} to copy to host2 (${bytes('host1Bytes')} on host1) for ${sizes.length} mailbox(es); every one fits host2's quota and message size limit.`
         : '',
       own.length
         ? `host2 already holds users' own mail (not from host1), kept and never deleted: ${own.map(([u, m]) => `${u} (${m.ownMailOnHost2})`).join(', ')}.`

@@ -2,7 +2,7 @@
 import { defineQuery } from '@temporalio/workflow';
 import type { AuditEntry, DnsRecordSet } from './audit';
 import type { AuditOmitted } from './audit-log';
-import type { MailboxOutcome, RoundKind } from './mailbox-round';
+import type { MailboxOutcome, MailboxSize, RoundKind } from './mailbox-round';
 import type { GateName } from './spec';
 import type { WaveMailHold } from './mail-hold';
 import type { WaveTotals } from './wave-totals';
@@ -33,6 +33,8 @@ export interface MailboxState {
   host1DeletedSince?: string;
   /** mx-first: messages the back-fill rounds copied from host1, summed over the rounds. */
   backfilled?: number;
+  /** Preflight's size audit: host1's size against host2's quota and message size limit. */
+  size?: MailboxSize;
   last?: MailboxOutcome & { kind: RoundKind };
 }
 

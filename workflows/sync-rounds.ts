@@ -61,9 +61,10 @@ export async function round(run: Runbook, kind: RoundKind, only: { wave?: string
     args: [input],
   });
   const startedAt = new Date(started).toISOString();
-  for (const { state, ...o } of outcomes) {
+  for (const { state, size, ...o } of outcomes) {
     const mailbox = run.mailboxes[o.mailbox];
     mailbox.last = { ...o, kind };
+    if (size) mailbox.size = size;
     if (kind === 'reverse') continue; // host2 to host1: not a state of the forward pair
     if (kind !== 'verify' && o.ok) mailbox.synced = true;
     // Before the MX moved (after it, new mail arrives on host2 anyway), what a sync left on
@@ -121,6 +122,7 @@ export async function preflight(run: Runbook): Promise<void> {
   await run.step('preflight');
   const outcomes = await round(run, 'verify');
   throwIfFailed('preflight', outcomes, 'PreflightFailed');
+  throwIfTooBig(outcomes);
   for (const o of outcomes.filter((x) => (x.extra ?? 0) > 0)) ownMailFound(run, o.mailbox, o.extra!);
 }
 
@@ -133,6 +135,22 @@ function throwIfFailed(step: string, outcomes: MailboxOutcome[], type: string): 
   const named = failed.slice(0, NAMED_FAILURES).map((o) => `${o.mailbox}: ${o.error}`);
   if (failed.length > NAMED_FAILURES) named.push(`and ${failed.length - NAMED_FAILURES} more (status lists them)`);
   throw ApplicationFailure.nonRetryable(`${step} failed for ${failed.length} mailbox(es): ${named.join('; ')}`, type);
+}
+
+/**
+ * The size audit: a mailbox whose mail does not fit on host2 (its quota, its largest
+ * message) stops the runbook before gate start, at step-failed with the numbers: an admin
+ * raises host2's quota and retries (preflight runs again), or rolls back.
+ */
+function throwIfTooBig(outcomes: MailboxOutcome[]): void {
+  const tooBig = outcomes.filter((o) => o.size?.doesNotFit);
+  if (!tooBig.length) return;
+  const named = tooBig.slice(0, NAMED_FAILURES).map((o) => `${o.mailbox}: ${o.size!.doesNotFit}`);
+  if (tooBig.length > NAMED_FAILURES) named.push(`and ${tooBig.length - NAMED_FAILURES} more (status lists them)`);
+  throw ApplicationFailure.nonRetryable(
+    `preflight: ${tooBig.length} mailbox(es) do not fit on host2 (raise host2's quota, then retry): ${named.join('; ')}`,
+    'MailboxDoesNotFit',
+  );
 }
 
 function ownMailFound(run: Runbook, mailbox: string, messages: number): void {

@@ -8,7 +8,7 @@ export interface WaveTotals {
   mailboxes: number;
   /** A sync of the mailbox has completed. */
   synced: number;
-  /** Its last round failed (or its final sync left messages missing). */
+  /** Its last round failed (or its final sync left messages missing, or preflight's size audit found it does not fit on host2). */
   failed: number;
   /** Users' access to host1 is cut. */
   cut: number;
@@ -19,7 +19,7 @@ export interface WaveTotals {
 /** How many mailboxes the status query lists; the others are counted in `waves`. */
 export const STATUS_MAILBOXES = 200;
 
-export const isFailing = (m: MailboxState): boolean => !!m.last && (!m.last.ok || (m.last.kind === 'final' && m.last.missing > 0));
+export const isFailing = (m: MailboxState): boolean => (!!m.last && (!m.last.ok || (m.last.kind === 'final' && m.last.missing > 0))) || !!m.size?.doesNotFit;
 
 /** Per wave, in the order waves first appear. */
 export function waveTotals(mailboxes: Record<string, MailboxState>, accessCut: Iterable<string>): WaveTotals[] {

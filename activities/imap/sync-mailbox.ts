@@ -14,6 +14,7 @@ import { checkSourceMarks, marksByFolder, sourceMarks } from './source-marks';
 import type { FolderSettings } from './folder-listing';
 import { syncFolder, unchangedFolder, type FolderIncremental } from './sync-folder';
 import { verifyFolder } from './verify-folder';
+import { host2Limits, sizeAudit } from './size-audit';
 import { checkpointOf, decideFolder, emptyState, pairKey, scopeKey, usableFolders } from './sync-state';
 import type { DestinationMark, FolderSyncResult, FolderSyncState, FolderVerifyResult, SyncRequest, SyncResult, SyncTotals, VerifyResult } from './types';
 
@@ -263,6 +264,7 @@ async function compareMailbox(req: SyncRequest, progress: ProgressReporter): Pro
         return result;
       },
     );
+    const limits = await host2Limits(first.dst);
     progress.update({ phase: 'done', folder: undefined }, true);
     const sum = (k: 'missing' | 'extra' | 'flagMismatches') => folders.reduce((n, f) => n + f[k], 0);
     return {
@@ -276,6 +278,7 @@ async function compareMailbox(req: SyncRequest, progress: ProgressReporter): Pro
       extra: sum('extra'),
       flagMismatches: sum('flagMismatches'),
       durationMs: Date.now() - started,
+      size: sizeAudit(folders, limits),
     };
   } finally {
     await Promise.all([first.src.close(), first.dst.close()]);

@@ -299,6 +299,12 @@ export interface FolderVerifyResult {
   extra: number;
   /** On both, with different flags. */
   flagMismatches: number;
+  /** Size audit: the RFC822.SIZE of the host1 messages judged, and of those not on host2. */
+  sourceBytes: number;
+  missingBytes: number;
+  /** The largest host1 message judged, and the largest of those not on host2 (0 when none). */
+  largest: number;
+  largestMissing: number;
   /** A few of each, for the report (at most 20). */
   missingSample: MessageRef[];
   extraSample: MessageRef[];
@@ -325,6 +331,32 @@ export interface VerifyResult {
   extra: number;
   flagMismatches: number;
   durationMs: number;
+  /** Whether what host1 holds fits on host2 (size-audit.ts). Absent from workers before the audit. */
+  size?: SizeAudit;
+}
+
+/**
+ * One mailbox's size audit: host1's messages (within the folder rules and filters) against
+ * host2's quota and message size limit. Sizes are RFC822.SIZE in bytes.
+ */
+export interface SizeAudit {
+  host1Bytes: number;
+  host1Messages: number;
+  /** The largest host1 message. */
+  largest: number;
+  /** What the next sync copies: host1 messages not found on host2 (by identity). */
+  toCopyBytes: number;
+  toCopyMessages: number;
+  largestToCopy: number;
+  /** host2's storage quota (GETQUOTAROOT INBOX), in bytes; null when the server has no QUOTA or no storage limit. */
+  quota: { limit: number; usage: number } | null;
+  /** host2's message count quota, when it has one. */
+  messageQuota?: { limit: number; usage: number };
+  /** The largest message host2 accepts (RFC 7889 APPENDLIMIT=n in CAPABILITY); null when it announces none. */
+  appendLimit: number | null;
+  fits: boolean;
+  /** Why not, in numbers ("needs 12.4 MiB, host2 quota leaves 10.0 MiB …"). */
+  reasons: string[];
 }
 
 /** Heartbeat details and progress callback payload. */

@@ -33,6 +33,9 @@ export async function verifyFolder(
   const all = matchMessages(state.source, state.destination);
   const judged = asOf && judgedAsOf(pair, state.sources, state.source, asOf);
   const plan = judged ? matchMessages(judged.messages, state.destination) : all;
+  const source = judged ? judged.messages : state.source;
+  const bytes = (ms: MessageSummary[]) => ms.reduce((n, m) => n + m.size, 0);
+  const largest = (ms: MessageSummary[]) => ms.reduce((n, m) => Math.max(n, m.size), 0);
   return {
     source: pair.sources.map((s) => s.logical),
     destination: pair.logical,
@@ -43,6 +46,10 @@ export async function verifyFolder(
     missing: plan.toCopy.length,
     extra: all.extra.length,
     flagMismatches: plan.flagUpdates.length,
+    sourceBytes: bytes(source),
+    missingBytes: bytes(plan.toCopy),
+    largest: largest(source),
+    largestMissing: largest(plan.toCopy),
     missingSample: plan.toCopy.slice(0, WARNINGS_KEPT).map(ref),
     extraSample: all.extra.slice(0, WARNINGS_KEPT).map(ref),
     ...(judged?.afterMark && { afterMark: true }),

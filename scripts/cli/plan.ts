@@ -4,7 +4,8 @@
 // runbook will change, and lists the steps and timers in order.
 import { readRecords } from '../../activities/dns';
 import { verifyMailbox } from '../../activities/imap';
-import type { VerifyResult } from '../../activities/imap/types';
+import type { SizeAudit, VerifyResult } from '../../activities/imap/types';
+import { formatBytes } from '../../workflows/bytes';
 import { syncRequest } from '../../workflows/requests';
 import type { MigrationSpec } from '../../workflows/spec';
 import { EXIT, json, parse, type CliIo } from './io';
@@ -14,9 +15,11 @@ import { describeCheck } from './validate';
 export const planHelp = `mailshift plan <spec.json|spec.yaml> [--json]
 
 Validates the spec, then, changing nothing: logs in to host1 and host2 for every mailbox
-and compares them folder by folder; reads the DNS records the runbook will change; lists
-the steps, gates and timers the migration will run. Exit 0 when every login and DNS read
-worked, 1 when some did not (each is named), 2 for a spec with problems.`;
+and compares them folder by folder; audits each mailbox's size against host2's quota and
+message size limit (as preflight does); reads the DNS records the runbook will change;
+lists the steps, gates and timers the migration will run. Exit 0 when every login and DNS
+read worked and every mailbox fits on host2, 1 when not (each is named), 2 for a spec with
+problems.`;
 
 interface MailboxPlan {
   mailbox: string;
@@ -26,6 +29,31 @@ interface MailboxPlan {
   folders?: { source: string; destination: string; messages: number; onHost2: number; missing: number }[];
   messages?: number;
   missing?: number;
+  /** The size audit preflight runs: whether the mailbox fits on host2. */
+  size?: SizeAudit;
+}
+
+/** The size table, one line a mailbox that could be read: what preflight will judge. */
+export function sizeTable(mailboxes: { mailbox: string; size?: SizeAudit }[]): string[] {
+  const rows = mailboxes
+    .filter((m) => m.size)
+    .map(({ mailbox, size: a }) => [
+      mailbox,
+      formatBytes(a!.host1Bytes),
+      formatBytes(a!.largest),
+      formatBytes(a!.toCopyBytes),
+      a!.quota ? formatBytes(Math.max(0, a!.quota.limit - a!.quota.usage)) : 'no quota',
+      a!.appendLimit === null ? 'none' : formatBytes(a!.appendLimit),
+      a!.fits ? 'fits' : `DOES NOT FIT: ${a!.reasons.join('; ')}`,
+    ]);
+  const header = ['mailbox', 'host1 size', 'largest', 'to copy', 'host2 quota free', 'append limit', 'verdict'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  return [header, ...rows].map((r) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 const hours = (h: number) => (h % 24 === 0 ? `${h / 24} day(s)` : `${h} h`);
@@ -63,7 +91,7 @@ export function plannedSteps(spec: MigrationSpec, ttls: number[], now: Date): st
     ];
   }
   return [
-    'preflight: log in to every mailbox on both sides, compare folders and counts',
+    "preflight: log in to every mailbox on both sides, compare folders and counts, check each fits host2's quota and message size limit (else step-failed)",
     gate('start'),
     'notice to users: the move is coming, with the migration hour',
     lowerTtl,
@@ -110,6 +138,7 @@ export async function planCommand(argv: string[], io: CliIo): Promise<number> {
         ok: true,
         messages: v.folders.reduce((n, f) => n + f.sourceMessages, 0),
         missing: v.missing,
+        ...(v.size && { size: v.size }),
         folders: v.folders.map((f) => ({
           source: f.source.join(' + '),
           destination: f.destinationPath,
@@ -138,7 +167,9 @@ export async function planCommand(argv: string[], io: CliIo): Promise<number> {
     records.map((r) => r.ttl ?? 0),
     now,
   );
-  const ok = mailboxes.every((m) => m.ok) && records.every((r) => !r.error);
+  const tooBig = mailboxes.filter((m) => m.size && !m.size.fits);
+  const unread = mailboxes.some((m) => !m.ok) || records.some((r) => r.error);
+  const ok = !unread && !tooBig.length;
 
   if (values.json) {
     io.out(json({ ok, name: spec.name, scenario: spec.scenario, mailboxes, records, steps }));
@@ -149,11 +180,14 @@ export async function planCommand(argv: string[], io: CliIo): Promise<number> {
       else io.out(`  ${m.mailbox.padEnd(20)} ${m.wave.padEnd(16)} ${m.messages} message(s) in ${m.folders!.length} folder(s), ${m.missing} not yet on host2`);
       for (const f of m.folders ?? []) io.out(`      ${f.source} -> ${f.destination}: ${f.messages} (host2 has ${f.onHost2})`);
     }
+    io.out("\nsizes (host1's mail in scope against host2's quota and message size limit; preflight stops on a mailbox that does not fit):");
+    for (const line of sizeTable(mailboxes)) io.out(`  ${line}`);
     io.out('\nDNS records the runbook will change:');
     for (const r of records) io.out(`  ${r.name} ${r.type}: ${r.error ? `PROBLEM: ${r.error}` : `${r.values!.join(', ')} (TTL ${r.ttl} s)`}`);
     io.out('\nsteps:');
     steps.forEach((s, i) => io.out(`  ${String(i + 1).padStart(2)}. ${s}`));
-    if (!ok) io.err('\nsome mailboxes or records could not be read: fix them before starting');
+    if (tooBig.length) io.err(`\n${tooBig.map((m) => m.mailbox).join(', ')}: does not fit on host2: raise host2's quota before starting`);
+    if (unread) io.err('\nsome mailboxes or records could not be read: fix them before starting');
   }
   return ok ? EXIT.ok : EXIT.failed;
 }

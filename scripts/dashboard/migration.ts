@@ -51,7 +51,7 @@ function mailboxRow(user: string, m: MailboxState, s: MigrationStatus): Html {
     <td>${last ? `${last.kind} ${last.ok ? 'ok' : 'FAILED'}` : 'no round yet'}</td>
     <td class="num">${last?.copied ?? ''}</td>
     <td class="num">${last?.missing || ''}</td>
-    <td class="error">${last?.error}${m.ownMailOnHost2 ? ` host2 holds ${m.ownMailOnHost2} message(s) of the user's own, never deleted.` : ''}</td>
+    <td class="error">${last?.error}${m.ownMailOnHost2 ? ` host2 holds ${m.ownMailOnHost2} message(s) of the user's own, never deleted.` : ''}${m.size?.doesNotFit ? ` Does not fit on host2: ${m.size.doesNotFit}.` : ''}</td>
   </tr>`;
 }
 

@@ -1,5 +1,6 @@
 // The status screen's mailbox lines: what a count means depends on the round that found it.
 import { renderStatus } from '../../scripts/cli/format';
+import { sizeLine } from '../../scripts/cli/mailbox';
 import type { MailboxState, MigrationStatus } from '../../workflows/status';
 
 const status = (alice: MailboxState): MigrationStatus => ({
@@ -47,4 +48,23 @@ it("each wave's line says how much of its mail host1's MTA holds, or that it goe
     "wave w2: 1 mailbox(es), 1 synced, 0 failed, 1 cut from host1, 0 on host2, 4 message(s) held on host1's MTA",
     'wave w3: 1 mailbox(es), 1 synced, 0 failed, 1 cut from host1, 0 on host2',
   ]);
+});
+
+it("one mailbox's size audit in a line: its sizes, host2's room and the verdict in numbers", () => {
+  const MiB = 1024 * 1024;
+  expect(sizeLine({ host1Bytes: 3 * MiB, toCopyBytes: 2 * MiB, largest: MiB, quotaFree: 10 * MiB })).toBe(
+    '3.0 MiB on host1 (largest message 1.0 MiB), 2.0 MiB to copy; host2 quota leaves 10.0 MiB; fits',
+  );
+  expect(
+    sizeLine({
+      host1Bytes: 31 * MiB,
+      toCopyBytes: 31 * MiB,
+      largest: 30 * MiB,
+      appendLimit: 25 * MiB,
+      doesNotFit: 'largest message 30.0 MiB, host2 accepts at most 25.0 MiB',
+    }),
+  ).toBe(
+    '31.0 MiB on host1 (largest message 30.0 MiB), 31.0 MiB to copy; no quota on host2, host2 accepts messages up to 25.0 MiB; ' +
+      'DOES NOT FIT: largest message 30.0 MiB, host2 accepts at most 25.0 MiB',
+  );
 });

@@ -5,6 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type * as activities from '../../activities';
 import { validateSpec } from '../../activities/spec';
 import type { DnsRecordSet } from '../../workflows/audit';
+import { sizeAudit } from '../../activities/imap/size-audit';
 import type { SyncRequest } from '../../activities/imap/types';
 
 export interface Call {
@@ -27,6 +28,10 @@ export interface FakeWorld {
   lateArrivals: Map<string, number>;
   /** Messages on host2 that did not come from host1, by mailbox (users who started early). */
   host2Only: Map<string, number>;
+  /** host1's bytes by mailbox (ten messages, none yet on host2): verification then reports the size audit. */
+  host1Bytes: Map<string, number>;
+  /** host2's storage quota in bytes by mailbox (none: no quota), for the size audit. */
+  host2Quota: Map<string, number>;
   /**
    * Makes an activity fail: called with its input before it runs; a thrown error is the
    * activity's failure (non-retryable ones end its retries at once, as an exhausted policy does).
@@ -54,6 +59,8 @@ export function fakeWorld(initial: DnsRecordSet[]): FakeWorld {
     postsyncArrivals: [],
     lateArrivals: new Map(),
     host2Only: new Map(),
+    host1Bytes: new Map(),
+    host2Quota: new Map(),
     fail: {},
     propagation: [],
     canaryLandsOn: 'host2',
@@ -90,6 +97,17 @@ export function fakeActivities(world: FakeWorld): typeof activities {
       // As of a sync's start, later arrivals are not judged (the post-sync's job).
       const missing = (world.missing.get(req.mailbox) ?? 0) + (req.asOf ? 0 : (world.lateArrivals.get(req.mailbox) ?? 0));
       const extra = world.host2Only.get(req.mailbox) ?? 0;
+      // The real verdict on made-up sizes (only for mailboxes given a size).
+      const bytes = world.host1Bytes.get(req.mailbox);
+      const quota = world.host2Quota.get(req.mailbox);
+      const folder = { sourceMessages: 10, sourceBytes: bytes ?? 0, largest: Math.ceil((bytes ?? 0) / 10), missing: 10 };
+      const size =
+        bytes === undefined
+          ? undefined
+          : sizeAudit([{ ...folder, missingBytes: folder.sourceBytes, largestMissing: folder.largest }], {
+              quota: quota === undefined ? null : { limit: quota, usage: 0 },
+              appendLimit: null,
+            });
       return {
         mailbox: req.mailbox,
         ok: missing === 0,
@@ -100,6 +118,7 @@ export function fakeActivities(world: FakeWorld): typeof activities {
         extra,
         flagMismatches: 0,
         durationMs: 1,
+        ...(size && { size }),
       };
     },
     async syncMailbox(req: SyncRequest) {
