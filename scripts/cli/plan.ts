@@ -68,6 +68,8 @@ export function plannedSteps(spec: MigrationSpec, ttls: number[], now: Date): st
   const lucky = spec.scenario === 'lucky';
   const gate = (g: string) =>
     spec.approvals.automaticGates.includes(g as never) ? `gate ${g} (automatic)` : `gate ${g}: an approver (${spec.approvals.approvers.join(', ')}) approves`;
+  const preflight =
+    "preflight: log in to every mailbox on both sides, compare folders and counts, check each fits host2's quota and message size limit (else step-failed)";
   const lowerTtl = `lower the TTL of the MX${lucky ? ' and the IMAP host name' : ''} to ${dns.lowTtl} s, then wait the old TTL (${oldTtl} s)`;
   const switchMx = [
     `switch the MX of ${dns.mx.name} to ${dns.mx.host2.join(', ')}, and wait until the servers answer it`,
@@ -77,7 +79,7 @@ export function plannedSteps(spec: MigrationSpec, ttls: number[], now: Date): st
   const restoreTtl = `restore the TTL to ${dns.restoreTtl ? `${dns.restoreTtl} s` : 'what it was before'}; the report`;
   if (spec.scenario === 'mx-first') {
     return [
-      'preflight: log in to every mailbox on both sides, compare folders and counts',
+      preflight,
       gate('start'),
       'notice to users: from the migration hour new mail arrives on host2, their old mail follows',
       lowerTtl,
@@ -91,7 +93,7 @@ export function plannedSteps(spec: MigrationSpec, ttls: number[], now: Date): st
     ];
   }
   return [
-    "preflight: log in to every mailbox on both sides, compare folders and counts, check each fits host2's quota and message size limit (else step-failed)",
+    preflight,
     gate('start'),
     'notice to users: the move is coming, with the migration hour',
     lowerTtl,
