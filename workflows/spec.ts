@@ -15,7 +15,7 @@ import { mailbox, mailboxList } from './spec-mailboxes';
 
 // The parts other modules read through this one.
 export { imapServer, secretRef } from './spec-fields';
-export { holdAddress, mailHoldProvider } from './spec-mail-flow';
+export { holdAddress, holdingRelayProvider, mailHoldProvider, mtaQueue } from './spec-mail-flow';
 export { mailboxList } from './spec-mailboxes';
 
 /**
@@ -34,8 +34,10 @@ export const migrationSpec = z
       .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, { message: 'must be 1-63 lower-case letters, digits, dots, dashes or underscores' })
       .describe("the migration's name: the workflow id is migration-<name>"),
     scenario: z
-      .enum(['classical', 'lucky'])
-      .describe('classical: users get a new host name, user and password on host2; lucky: same host name and credentials, the host name moves'),
+      .enum(['classical', 'lucky', 'hold-and-release'])
+      .describe(
+        'classical: users get a new host name, user and password on host2; lucky: same host name and credentials, the host name moves; hold-and-release: the MX points to a holding relay while every mailbox moves, then its mail is released to host2 (mailFlow.holdingRelay)',
+      ),
     host1: imapServer.describe('the old IMAP server'),
     host2: imapServer.describe('the new IMAP server'),
     mailboxes: z.array(mailbox).min(1).optional().describe('every mailbox to move (or mailboxList: one of the two)'),
@@ -183,6 +185,25 @@ export const migrationSpec = z
         }
       });
     }
+    if (spec.scenario === 'hold-and-release') {
+      if (!spec.mailFlow.holdingRelay) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['mailFlow', 'holdingRelay'],
+          message: 'the hold-and-release scenario points the MX to a holding relay: give it (its MX records and how it holds and releases)',
+        });
+      }
+      if (spec.mailFlow.hold) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['mailFlow', 'hold'],
+          message: 'the hold-and-release scenario holds mail on its relay, not on host1 per wave: leave it out',
+        });
+      }
+      if (spec.access.method === 'dns') {
+        ctx.addIssue({ code: 'custom', path: ['access', 'method'], message: 'the hold-and-release scenario parks no IMAP host name: cut access another way' });
+      }
+    }
     if (!inZone(spec.dns.mx.name)) ctx.addIssue({ code: 'custom', path: ['dns', 'mx', 'name'], message: `is not in zone ${spec.dns.zone}` });
     if (spec.dns.imapHost && !inZone(spec.dns.imapHost.name)) {
       ctx.addIssue({ code: 'custom', path: ['dns', 'imapHost', 'name'], message: `is not in zone ${spec.dns.zone}` });
@@ -201,6 +222,7 @@ export type DnsProvider = z.output<typeof dnsProvider>;
 export type AccessMethod = z.output<typeof accessMethod>;
 export type CanarySpec = NonNullable<z.output<typeof mailFlow>['canary']>;
 export type MailHoldSpec = NonNullable<z.output<typeof mailFlow>['hold']>;
+export type HoldingRelaySpec = NonNullable<z.output<typeof mailFlow>['holdingRelay']>;
 
 export class SpecError extends Error {
   constructor(readonly problems: string[]) {

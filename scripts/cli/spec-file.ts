@@ -55,4 +55,5 @@ export function checkSpecFile(file: string, now: Date, cwd = process.cwd()): Che
 }
 
 /** The workflow type that runs a scenario. */
-export const workflowTypeOf = (spec: MigrationSpec) => (spec.scenario === 'lucky' ? 'luckyMigration' : 'classicalMigration');
+export const workflowTypeOf = (spec: MigrationSpec) =>
+  ({ classical: 'classicalMigration', lucky: 'luckyMigration', 'hold-and-release': 'holdAndReleaseMigration' })[spec.scenario];
