@@ -2,6 +2,7 @@
 // a holding relay before the final sync, the relay's mail is released to host2 only after
 // every mailbox is verified, the MX follows to host2, and the relay must end empty. A
 // rollback while it holds sends its mail back to host1 and restores the MX.
+import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomUUID } from 'node:crypto';
 import { createTimeSkippingEnv } from '../harness/temporal';
@@ -39,13 +40,13 @@ const specAt = (migrationAt: Date): ListedSpecInput => ({
   mailFlow: { holdingRelay },
 });
 
-async function start(world: FakeWorld) {
+async function start(world: FakeWorld, canary?: { smtpPort: number }) {
   const worker = await startWorker(env, world);
   const migrationAt = new Date((await env.currentTimeMs()) + 2 * 86_400_000 - 3_600_000);
   const handle = await env.client.workflow.start(holdAndReleaseMigration, {
     taskQueue: worker.taskQueue,
     workflowId: `hold-and-release-${randomUUID()}`,
-    args: [specAt(migrationAt)],
+    args: [canary ? { ...specAt(migrationAt), mailFlow: { holdingRelay, canary } } : specAt(migrationAt)],
   });
   await approveWhenOpen(env, handle, 'start');
   await approveWhenOpen(env, handle, 'cutover');
@@ -164,6 +165,47 @@ it('a rollback while the relay holds releases its mail to host1 and restores the
     expect(report.relayHold).toEqual({ held: 0, released: 'host1' });
     // Nothing reached host2 by the relay or the MX: nothing to copy back.
     expect(report.rounds.filter((r) => r.kind === 'reverse')).toEqual([]);
+  } finally {
+    await worker.stop();
+  }
+});
+
+it('a rollback after the release (at gate canary) routes the relay back to host1, restores the MX and copies host2 mail back', async () => {
+  const world = fakeWorld([mx]);
+  world.canaryLandsOn = 'host1';
+  const { worker, handle } = await start(world, { smtpPort: 25 });
+  try {
+    await until(env, handle, (st) => st.openGate === 'canary');
+    expect(world.relay).toEqual({ held: 0, routedTo: 'host2' });
+    await handle.executeUpdate(rollbackUpdate, { args: [{ by: 'operator', comment: 'mail does not reach host2' }] });
+    const report = await handle.result();
+    expect(report.outcome).toBe('rolled-back');
+    expect(world.calls.filter((c) => c.name === 'releaseDomainMail').map((c) => c.input.to)).toEqual(['host2', 'host1']);
+    expect(world.relay.routedTo).toBe('host1');
+    expect(world.records.get('example.test./MX')).toEqual(mx);
+    // What the relay released into host2 goes back to host1.
+    expect(report.rounds.filter((r) => r.kind === 'reverse')).toHaveLength(1);
+  } finally {
+    await worker.stop();
+  }
+});
+
+it('a release that fails stops at step-failed before the MX moves to host2; a retry releases and goes on', async () => {
+  const world = fakeWorld([mx]);
+  world.fail.releaseDomainMail = () => {
+    delete world.fail.releaseDomainMail;
+    throw ApplicationFailure.nonRetryable('postsuper: fatal: scan_dir_push: open directory hold: Permission denied', 'MailFlowPostfixFailed');
+  };
+  const { worker, handle } = await start(world);
+  try {
+    const s = await until(env, handle, (st) => st.openGate === 'step-failed');
+    expect(s.failure).toMatchObject({ step: 'release held mail', error: expect.stringMatching(/Permission denied/), choices: 'retry or rollback' });
+    expect(s.failure!.changed).toContain("the holding relay sends the domain's mail to host2");
+    expect(world.records.get('example.test./MX')!.values).toEqual(['10 hold.example.test.']);
+    await handle.executeUpdate(approveUpdate, { args: [{ gate: 'step-failed', by: 'operator', decision: 'retry' }] });
+    expect((await handle.result()).outcome).toBe('completed');
+    expect(world.calls.filter((c) => c.name === 'releaseDomainMail')).toHaveLength(2);
+    expect(world.records.get('example.test./MX')!.values).toEqual(['10 mail2.example.test.']);
   } finally {
     await worker.stop();
   }
