@@ -40,12 +40,33 @@ export function plannedSteps(spec: MigrationSpec, ttls: number[], now: Date): st
   const lucky = spec.scenario === 'lucky';
   const gate = (g: string) =>
     spec.approvals.automaticGates.includes(g as never) ? `gate ${g} (automatic)` : `gate ${g}: an approver (${spec.approvals.approvers.join(', ')}) approves`;
-  return [
+  const prepare = [
     'preflight: log in to every mailbox on both sides, compare folders and counts',
     gate('start'),
     'notice to users: the move is coming, with the migration hour',
     `lower the TTL of the MX${lucky ? ' and the IMAP host name' : ''} to ${dns.lowTtl} s, then wait the old TTL (${oldTtl} s)`,
     `pre-sync every mailbox (delete on host2 allowed) every ${hours(schedule.presyncEveryHours)} until ${schedule.migrationAt}: about ${rounds} round(s)`,
+  ];
+  const restore = `restore the TTL to ${dns.restoreTtl ? `${dns.restoreTtl} s` : 'what it was before'}; the report`;
+  const relay = spec.mailFlow.holdingRelay;
+  if (spec.scenario === 'hold-and-release' && relay) {
+    return [
+      ...prepare,
+      `${gate('cutover')} (every wave at once)`,
+      ...waves.map((w) => `wave ${w}: users told to stop using host1; access cut (${spec.access.method})`),
+      `the holding relay holds all mail for ${dns.mx.name.replace(/\.$/, '')}; the MX of ${dns.mx.name} to ${relay.mx.join(', ')}; wait the low TTL (${dns.lowTtl} s)`,
+      ...(relay.host1Queue ? ["wait until host1's MTA has nothing pending for the users"] : []),
+      'final sync and verification of every mailbox, wave by wave',
+      'release the held mail to host2, only once every mailbox is verified with nothing missing',
+      `switch the MX of ${dns.mx.name} to ${dns.mx.host2.join(', ')}, and wait until the servers answer it; wait the low TTL (${dns.lowTtl} s)`,
+      ...(spec.mailFlow.canary ? ['a canary through the MX must arrive on host2'] : []),
+      'users get their new credentials (host name, user, where to get the password)',
+      "the holding relay's queue must be empty (no post-syncs: nothing reached host1 after the final sync)",
+      restore,
+    ];
+  }
+  return [
+    ...prepare,
     ...waves.flatMap((w) => [
       ...(lucky && w !== waves[0] ? [] : [`${gate('cutover')}${lucky ? '' : ` (wave ${w})`}`]),
       `wave ${w}: users told to stop using host1; access cut (${spec.access.method}); final sync and verification`,
@@ -61,7 +82,7 @@ export function plannedSteps(spec: MigrationSpec, ttls: number[], now: Date): st
         ]
       : ['users get their new credentials (host name, user, where to get the password)']),
     `post-sync every ${hours(schedule.postsyncEveryHours)} until ${schedule.quietRoundsToFinish} quiet round(s) in a row, or gate done is approved`,
-    `restore the TTL to ${dns.restoreTtl ? `${dns.restoreTtl} s` : 'what it was before'}; the report`,
+    restore,
   ];
 }
 
