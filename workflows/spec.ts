@@ -203,6 +203,24 @@ export const migrationSpec = z
       if (spec.access.method === 'dns') {
         ctx.addIssue({ code: 'custom', path: ['access', 'method'], message: 'the hold-and-release scenario parks no IMAP host name: cut access another way' });
       }
+      // The relay holds the MX name's domain: a mailbox at another domain would get its mail elsewhere, unheld.
+      const domain = spec.dns.mx.name.toLowerCase().replace(/\.$/, '');
+      spec.mailboxes.forEach((m, i) => {
+        const address = mailAddressOf(m.source.user, spec.dns.mx.name);
+        if (address.toLowerCase().split('@').at(-1) !== domain) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['mailboxes', i, 'source', 'user'],
+            message: `the holding relay holds mail for ${domain} only: ${address} is not there`,
+          });
+        } else if (spec.mailFlow.holdingRelay?.host1Queue && !holdAddress.safeParse(address).success) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['mailboxes', i, 'source', 'user'],
+            message: "mailFlow.holdingRelay.host1Queue needs a plain address (or a plain name at dns.mx.name) here: host1's queue is read by address",
+          });
+        }
+      });
     }
     if (!inZone(spec.dns.mx.name)) ctx.addIssue({ code: 'custom', path: ['dns', 'mx', 'name'], message: `is not in zone ${spec.dns.zone}` });
     if (spec.dns.imapHost && !inZone(spec.dns.imapHost.name)) {

@@ -4,6 +4,7 @@
 // rollback while it holds sends its mail back to host1 and restores the MX.
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { workflowMetadataQuery } from '@temporalio/workflow';
 import { randomUUID } from 'node:crypto';
 import { createTimeSkippingEnv } from '../harness/temporal';
 import { demoSpec } from '../../scripts/sandbox/demo-spec';
@@ -110,7 +111,8 @@ it('never releases before every final sync is verified: a mailbox missing mail s
   try {
     const s = await until(env, handle, (st) => st.openGate === 'step-failed');
     expect(s.failure).toMatchObject({ step: 'final sync', error: expect.stringMatching(/carol: 2/) });
-    expect(s.failure!.changed).toContain("the holding relay holds the domain's mail (0 message(s) last counted)");
+    expect(s.failure!.changed).toContain("the holding relay holds the domain's mail");
+    expect((await handle.query(workflowMetadataQuery)).currentDetails).toContain("holding relay: **holds the domain's mail**");
     await env.sleep('1 day');
     expect(world.calls.filter((c) => c.name === 'releaseDomainMail')).toEqual([]);
     expect(world.records.get('example.test./MX')!.values).toEqual(['10 hold.example.test.']);
@@ -222,6 +224,14 @@ describe('the spec', () => {
     expect(specProblems({ ...spec, mailFlow: { holdingRelay: { ...holdingRelay, relay: { ...holdingRelay.relay, host2Transport: 'x' } } } }, now)).toEqual([
       expect.stringMatching(/^mailFlow\.holdingRelay\.relay\.host2Transport: must be a Postfix transport/),
     ]);
+  });
+
+  it("refuses a mailbox the relay would not hold (another domain than the MX's)", () => {
+    const mailboxes = spec.mailboxes.map((m, i) => (i === 1 ? { ...m, source: { ...m.source, user: 'bob@elsewhere.test' } } : m));
+    expect(specProblems({ ...spec, mailboxes }, now)).toEqual([
+      'mailboxes[1].source.user: the holding relay holds mail for example.test only: bob@elsewhere.test is not there',
+    ]);
+    expect(specProblems({ ...spec, mailboxes, scenario: 'classical' }, now)).toEqual([]);
   });
 
   it('is run by holdAndReleaseMigration', () => {
