@@ -35,7 +35,7 @@ export function changedSoFar(run: Runbook): string[] {
     run.relayHold
       ? run.relayHold.released
         ? `the holding relay sends the domain's mail to ${run.relayHold.released}`
-        : `the holding relay holds the domain's mail (${run.relayHold.held} message(s) last counted)`
+        : `the holding relay holds the domain's mail${run.relayHold.held ? ` (${run.relayHold.held} message(s) last counted)` : ''}`
       : '',
   ].filter(Boolean);
 }
