@@ -20,4 +20,5 @@ export type AuditEntry =
   | { at: string; kind: 'notice'; notice: string; to: number }
   | { at: string; kind: 'notice-failed'; notice: string; error: string }
   | { at: string; kind: 'canary'; token: string; outcome: 'on-host2' | 'on-host1' | 'refused' | 'missing'; finding: string }
-  | { at: string; kind: 'mail-hold'; step: 'hold' | 'release to host2' | 'release to host1'; wave: string; users: string[]; held: number };
+  | { at: string; kind: 'mail-hold'; step: 'hold' | 'release to host2' | 'release to host1'; wave: string; users: string[]; held: number }
+  | { at: string; kind: 'holding-relay'; step: 'hold' | 'release to host2' | 'release to host1'; domain: string; held: number };

@@ -15,6 +15,14 @@ export function approveInput(gate: GateName): string {
   return `{"gate":"${gate}","by":"<approver>"${decision}}`;
 }
 
+/** Hold-and-release: what the holding relay does with the domain's mail. */
+const relayText = (r: MigrationStatus['relayHold']): string =>
+  !r
+    ? ''
+    : r.released
+      ? `holding relay: mail released to ${r.released}`
+      : `holding relay: **holds the domain's mail**${r.held ? ` (${r.held} message(s) last counted)` : ''}`;
+
 export function currentDetails(s: MigrationStatus, workflowId: string): string {
   const gate = s.openGate;
   const first = [`**${s.phase}**${s.paused ? ' (paused)' : ''}`];
@@ -24,7 +32,9 @@ export function currentDetails(s: MigrationStatus, workflowId: string): string {
   );
   return [
     first.join(' · '),
-    [...waves, s.nextTimer ? `next: ${s.nextTimer.what} at ${s.nextTimer.at.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}` : ''].filter(Boolean).join(' · '),
+    [...waves, relayText(s.relayHold), s.nextTimer ? `next: ${s.nextTimer.what} at ${s.nextTimer.at.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}` : '']
+      .filter(Boolean)
+      .join(' · '),
     gate ? `From a shell: \`mailshift approve ${workflowId} ${gate} --by <you>${approveDecisionFlag(gate)}\`` : '',
     s.conflict ?? '',
     s.canary ?? '',

@@ -160,6 +160,17 @@ export async function switchMx(run: Runbook): Promise<void> {
 }
 
 /**
+ * Hold-and-release, at cut-over: the MX to the holding relay (mailFlow.holdingRelay.mx),
+ * which holds all mail for the domain. host2 gets no mail by it: no final sync needed first.
+ */
+export async function pointMxToHoldingRelay(run: Runbook): Promise<void> {
+  await run.step('moving MX to the holding relay');
+  const current = [...run.currentRecords.values()].find((r) => r?.type === 'MX');
+  const next = { name: current?.name ?? fqdn(run.spec.dns.mx.name), type: 'MX', ttl: run.spec.dns.lowTtl, values: run.spec.mailFlow.holdingRelay!.mx };
+  await changeRecord(run, 'MX to the holding relay', next, next);
+}
+
+/**
  * Step 9: wait the low TTL, so that no server still sends to host1. The lucky scenario
  * also waits it after parking the IMAP host name: then no client still resolves host1.
  */

@@ -97,6 +97,16 @@ export function releaseRefusal(finalSync: FinalSyncOutcome | undefined, mailboxe
 }
 
 /**
+ * A holding relay holds mail for the whole domain: it is released into host2 only once
+ * every mailbox of the migration was verified (one wave's verification never stands in
+ * for another's), and never for an empty list of mailboxes, which would pass vacuously.
+ */
+export function relayReleaseRefusal(finalSync: FinalSyncOutcome | undefined, everyone: string[]): string | undefined {
+  if (!everyone.length) return 'held mail cannot be released into host2: the relay holds mail for the whole domain, and no mailbox was named';
+  return releaseRefusal(finalSync, everyone);
+}
+
+/**
  * The steps an approver may skip when they fail: a notice (tell users another way), a
  * post-sync (the next one catches up), restoring the TTL (do it by hand), the canary
  * (check the mail flow another way: gate canary lets it go on too). Never a step the

@@ -30,7 +30,7 @@ export async function rollback(run: Runbook): Promise<MigrationReport> {
     run.audit.push({ at: new Date().toISOString(), kind: 'access', step: 'restore', users: run.accessCut });
   }
   // Mail re-routed to host2 on host1's MTA reached host2 as if the MX had moved.
-  const reroutedToHost2 = Object.values(run.mailHold).some((h) => h.released);
+  const reroutedToHost2 = Object.values(run.mailHold).some((h) => h.released) || run.relayHold?.released === 'host2';
   await withRecovery(run, 'rollback: mail hold', () => releaseHeldToHost1(run));
   let copiedBack = 0;
   const copyBack = mxWasOnHost2 || reroutedToHost2;

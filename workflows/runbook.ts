@@ -26,7 +26,8 @@ import { finalSyncEstimateMs } from './estimate';
 import { Gates, RollbackRequested } from './gates';
 import { handOverToHost2 } from './hand-over';
 import { GATE_MEANING } from './gate-meaning';
-import type { WaveMailHold } from './mail-hold';
+import * as mailHold from './mail-hold';
+import type { RelayHold, WaveMailHold } from './mail-hold';
 import { notifyApprovers, notifyUsers } from './notices';
 import { jsonBytes, PAYLOAD_BUDGET_BYTES, statesWithin } from './payload-budget';
 import type { FinalSyncOutcome } from './phase-rules';
@@ -68,6 +69,8 @@ export class Runbook {
   quietRounds = 0;
   /** Waves whose incoming mail was held on host1's MTA (spec mailFlow.hold): what rollback releases back to host1. */
   mailHold: Record<string, WaveMailHold> = {};
+  /** Hold-and-release: the holding relay's mail (recorded before each change), what rollback releases back to host1. */
+  relayHold: RelayHold | undefined;
   /** Why the runbook waits at gate `dns-conflict`. */
   conflict: string | undefined;
   /** Why the runbook waits at gate `step-failed`. */
@@ -93,6 +96,7 @@ export class Runbook {
       this.syncStates = resumed.syncStates;
       this.quietRounds = resumed.quietRounds;
       this.mailHold = resumed.mailHold ?? {};
+      this.relayHold = resumed.relayHold;
     }
     this.gates = new Gates({
       approvers: this.spec.approvals.approvers,
@@ -134,6 +138,7 @@ export class Runbook {
       ...(omitted && { mailboxesOmitted: omitted }),
       waves: waveTotals(this.mailboxes, this.accessCut),
       ...(Object.keys(this.mailHold).length && { mailHold: this.mailHold }),
+      ...(this.relayHold && { relayHold: this.relayHold }),
       rounds: this.rounds,
       finalSyncEstimateMs: finalSyncEstimateMs(this.rounds),
       steps: stepsOf(this.spec.scenario).map((s) => s.label),
@@ -206,6 +211,7 @@ export class Runbook {
       syncStates: {},
       quietRounds: this.quietRounds,
       mailHold: this.mailHold,
+      ...(this.relayHold && { relayHold: this.relayHold }),
       paused: this.gates.paused,
       rollbackRequested: this.gates.rollbackRequested,
     };
@@ -289,6 +295,8 @@ export class Runbook {
   preflight = () => withRecovery(this, 'preflight', () => syncRounds.preflight(this));
   presyncUntilMigrationHour = () => withRecovery(this, 'pre-sync', () => syncRounds.presyncUntilMigrationHour(this));
   cutAccessAndFinalSync = (wave: string) => withRecovery(this, `cut-over: ${wave}`, () => syncRounds.cutAccessAndFinalSync(this, wave));
+  cutAccess = (wave: string) => withRecovery(this, `cut-over: ${wave}`, () => syncRounds.cutAccess(this, wave));
+  finalSyncOfWave = (wave: string) => withRecovery(this, `final sync: ${wave}`, () => syncRounds.finalSync(this, wave));
   verifyFinalSync = () => syncRounds.verifyFinalSync(this);
   postSync = () => withRecovery(this, 'post-sync', () => syncRounds.postSync(this));
   postSyncUntilQuiet = () => withRecovery(this, 'post-sync', () => syncRounds.postSyncUntilQuiet(this));
@@ -297,7 +305,12 @@ export class Runbook {
   untilMigrationHour = () => dnsSteps.untilMigrationHour(this);
   lowerTtl = () => withRecovery(this, 'lower TTL', () => dnsSteps.lowerTtl(this));
   switchMx = () => withRecovery(this, 'switch MX', () => dnsSteps.switchMx(this));
+  pointMxToHoldingRelay = () => withRecovery(this, 'MX to the holding relay', () => dnsSteps.pointMxToHoldingRelay(this));
   waitTtl = () => dnsSteps.waitTtl(this);
+  holdOnRelay = () => withRecovery(this, 'holding relay: hold', () => mailHold.holdOnRelay(this));
+  waitForHost1Queue = () => withRecovery(this, "host1's MTA queue", () => mailHold.waitForHost1Queue(this));
+  releaseRelayToHost2 = () => withRecovery(this, 'release held mail', () => mailHold.releaseRelayToHost2(this));
+  checkRelayEmpty = () => withRecovery(this, 'holding relay empty', () => mailHold.checkRelayEmpty(this));
   checkMailFlow = () => withRecovery(this, 'canary', () => checkMailFlow(this));
   pointImapHost = (step: string, addresses: string[]) => withRecovery(this, step, () => dnsSteps.pointImapHost(this, step, addresses));
   restoreTtl = () => withRecovery(this, 'restore TTL', () => dnsSteps.restoreTtl(this));

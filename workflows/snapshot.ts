@@ -4,7 +4,7 @@ import type { SyncState } from '../activities/imap/types';
 import type { AuditEntry, DnsRecordSet } from './audit';
 import type { AuditOmitted } from './audit-log';
 import type { ControlRequest } from './gates';
-import type { WaveMailHold } from './mail-hold';
+import type { RelayHold, WaveMailHold } from './mail-hold';
 import type { FinalSyncOutcome } from './phase-rules';
 import type { MigrationStatus, RoundSummary } from './status';
 
@@ -27,6 +27,8 @@ export interface RunbookSnapshot {
   quietRounds: number;
   /** Absent in snapshots from before mail could be held. */
   mailHold?: Record<string, WaveMailHold>;
+  /** Hold-and-release only. */
+  relayHold?: RelayHold;
   paused: boolean;
   /** A rollback asked for just before the hand-over: the continued run takes the back-out path. */
   rollbackRequested?: ControlRequest;

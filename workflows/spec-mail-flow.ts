@@ -1,5 +1,6 @@
-// The spec's mail flow: the canary through the new MX, and holding a wave's mail on host1's
-// MTA while it moves.
+// The spec's mail flow: the canary through the new MX, holding a wave's mail on host1's
+// MTA while it moves, and (scenario hold-and-release) the holding relay the MX points to
+// while every mailbox moves.
 import { z } from 'zod';
 import { absolutePath, port } from './spec-fields';
 
@@ -37,6 +38,43 @@ export const mailHoldProvider = z.discriminatedUnion('provider', [
   }),
 ]);
 
+/** host1's MTA, whose queue is read only: nothing may still be pending there for the users. */
+export const mtaQueue = z.strictObject({
+  provider: z.literal('postfix').describe('the MTA in front of host1: postfix (the only provider for now)'),
+  configDir: absolutePath.describe("host1's Postfix config directory (postqueue -c), on a worker beside that MTA, as root"),
+});
+
+/** MX values, as dns.mx.host2 writes them. */
+const mxValues = z.array(z.string().regex(/^\d{1,5} \S+$/, { message: 'must be "<preference> <host>"' })).min(1);
+
+/** The holding relay: a second MTA the MX points to, holding all mail for the domain (activities/mail-flow/relay.ts). */
+export const holdingRelayProvider = z.discriminatedUnion('provider', [
+  z.strictObject({
+    provider: z.literal('postfix').describe('the holding relay: postfix (the only provider for now), its commands run on a worker beside it'),
+    configDir: absolutePath.describe("the relay's Postfix config directory (postfix/postqueue/postsuper -c); the activities run beside it, as root"),
+    holdMap: absolutePath
+      .optional()
+      .describe(
+        "the hash map main.cf checks with check_recipient_access in smtpd_recipient_restrictions; default: <configDir>/mailshift-hold. mailshift writes the domain's entry in it (a HOLD for every address at the domain)",
+      ),
+    transportMap: absolutePath
+      .optional()
+      .describe("a hash map listed in main.cf transport_maps; default: <configDir>/mailshift-transport. mailshift writes the domain's entry in it"),
+    host1Transport: transport.describe('where the relay sends released mail on rollback: host1, e.g. smtp:[mail1.example.com]:25'),
+    host2Transport: transport.describe('where the relay sends released mail once every mailbox is verified: host2, e.g. lmtp:inet:10.0.0.2:24'),
+  }),
+]);
+
+export const holdingRelay = z.strictObject({
+  mx: mxValues.describe('the MX records while the relay holds the mail, e.g. ["10 hold.example.com."]'),
+  relay: holdingRelayProvider.describe('the relay those MX records name, and how it holds and releases'),
+  host1Queue: mtaQueue
+    .optional()
+    .describe(
+      "host1's MTA: after the MX moved to the relay and the low TTL, the runbook waits until its queue has nothing pending for the users before the final sync. Without it, the TTL wait alone stands for that",
+    ),
+});
+
 /** After the MX switch: does mail for the domain really reach host2? (workflows/canary.ts) */
 export const mailFlow = z.strictObject({
   canary: z
@@ -64,5 +102,10 @@ export const mailFlow = z.strictObject({
     .optional()
     .describe(
       "at each wave's cut-over, host1's MTA holds the wave's incoming mail (addressed to mailboxes[].source.user, or user@dns.mx.name when it is no address) and the runbook waits until none for them is pending in its queue; after the final sync is verified, that mail is re-routed to host2 and released. A rollback releases it back to host1. Provider postfix only for now. Without it, mail reaching host1 during the cut-over waits for the post-syncs",
+    ),
+  holdingRelay: holdingRelay
+    .optional()
+    .describe(
+      'scenario hold-and-release (required there): at cut-over the MX points to this relay, which holds all mail for the domain (dns.mx.name) while every mailbox gets its final sync; once all are verified, the relay sends the held mail to host2 and the MX moves to host2. A rollback releases it to host1',
     ),
 });

@@ -15,7 +15,7 @@ import { mailbox, mailboxList } from './spec-mailboxes';
 
 // The parts other modules read through this one.
 export { imapServer, secretRef } from './spec-fields';
-export { holdAddress, mailHoldProvider } from './spec-mail-flow';
+export { holdAddress, holdingRelayProvider, mailHoldProvider, mtaQueue } from './spec-mail-flow';
 export { mailboxList } from './spec-mailboxes';
 
 /**
@@ -34,9 +34,9 @@ export const migrationSpec = z
       .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, { message: 'must be 1-63 lower-case letters, digits, dots, dashes or underscores' })
       .describe("the migration's name: the workflow id is migration-<name>"),
     scenario: z
-      .enum(['classical', 'lucky', 'mx-first'])
+      .enum(['classical', 'lucky', 'mx-first', 'hold-and-release'])
       .describe(
-        'classical: users get a new host name, user and password on host2; lucky: same host name and credentials, the host name moves; mx-first: the MX and the users move to host2 at once, old mail is back-filled from host1 over the following days',
+        'classical: users get a new host name, user and password on host2; lucky: same host name and credentials, the host name moves; mx-first: the MX and the users move to host2 at once, old mail is back-filled from host1 over the following days; hold-and-release: the MX points to a holding relay while every mailbox moves, then its mail is released to host2 (mailFlow.holdingRelay)',
       ),
     host1: imapServer.describe('the old IMAP server'),
     host2: imapServer.describe('the new IMAP server'),
@@ -202,6 +202,43 @@ export const migrationSpec = z
         }
       });
     }
+    if (spec.scenario === 'hold-and-release') {
+      if (!spec.mailFlow.holdingRelay) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['mailFlow', 'holdingRelay'],
+          message: 'the hold-and-release scenario points the MX to a holding relay: give it (its MX records and how it holds and releases)',
+        });
+      }
+      if (spec.mailFlow.hold) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['mailFlow', 'hold'],
+          message: 'the hold-and-release scenario holds mail on its relay, not on host1 per wave: leave it out',
+        });
+      }
+      if (spec.access.method === 'dns') {
+        ctx.addIssue({ code: 'custom', path: ['access', 'method'], message: 'the hold-and-release scenario parks no IMAP host name: cut access another way' });
+      }
+      // The relay holds the MX name's domain: a mailbox at another domain would get its mail elsewhere, unheld.
+      const domain = spec.dns.mx.name.toLowerCase().replace(/\.$/, '');
+      spec.mailboxes.forEach((m, i) => {
+        const address = mailAddressOf(m.source.user, spec.dns.mx.name);
+        if (address.toLowerCase().split('@').at(-1) !== domain) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['mailboxes', i, 'source', 'user'],
+            message: `the holding relay holds mail for ${domain} only: ${address} is not there`,
+          });
+        } else if (spec.mailFlow.holdingRelay?.host1Queue && !holdAddress.safeParse(address).success) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['mailboxes', i, 'source', 'user'],
+            message: "mailFlow.holdingRelay.host1Queue needs a plain address (or a plain name at dns.mx.name) here: host1's queue is read by address",
+          });
+        }
+      });
+    }
     if (!inZone(spec.dns.mx.name)) ctx.addIssue({ code: 'custom', path: ['dns', 'mx', 'name'], message: `is not in zone ${spec.dns.zone}` });
     if (spec.dns.imapHost && !inZone(spec.dns.imapHost.name)) {
       ctx.addIssue({ code: 'custom', path: ['dns', 'imapHost', 'name'], message: `is not in zone ${spec.dns.zone}` });
@@ -220,6 +257,7 @@ export type DnsProvider = z.output<typeof dnsProvider>;
 export type AccessMethod = z.output<typeof accessMethod>;
 export type CanarySpec = NonNullable<z.output<typeof mailFlow>['canary']>;
 export type MailHoldSpec = NonNullable<z.output<typeof mailFlow>['hold']>;
+export type HoldingRelaySpec = NonNullable<z.output<typeof mailFlow>['holdingRelay']>;
 
 export class SpecError extends Error {
   constructor(readonly problems: string[]) {

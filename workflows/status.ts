@@ -4,7 +4,7 @@ import type { AuditEntry, DnsRecordSet } from './audit';
 import type { AuditOmitted } from './audit-log';
 import type { MailboxOutcome, MailboxSize, RoundKind } from './mailbox-round';
 import type { GateName } from './spec';
-import type { WaveMailHold } from './mail-hold';
+import type { RelayHold, WaveMailHold } from './mail-hold';
 import type { WaveTotals } from './wave-totals';
 
 export interface RoundSummary {
@@ -59,6 +59,8 @@ export interface MigrationStatus {
   waves: WaveTotals[];
   /** Waves whose incoming mail is or was held on host1's MTA (spec mailFlow.hold): messages held, and whether released to host2. */
   mailHold?: Record<string, WaveMailHold>;
+  /** Hold-and-release: what the holding relay holds, and where it was released. */
+  relayHold?: RelayHold;
   rounds: RoundSummary[];
   /** The last pre-sync round's duration: what the final sync should take. */
   finalSyncEstimateMs?: number;

@@ -32,6 +32,11 @@ export function changedSoFar(run: Runbook): string[] {
     ...held.map(([wave, h]) =>
       h.released ? `mail for ${wave} is re-routed to host2 on host1's MTA` : `mail for ${wave} is held on host1's MTA (${h.held} message(s))`,
     ),
+    run.relayHold
+      ? run.relayHold.released
+        ? `the holding relay sends the domain's mail to ${run.relayHold.released}`
+        : `the holding relay holds the domain's mail${run.relayHold.held ? ` (${run.relayHold.held} message(s) last counted)` : ''}`
+      : '',
   ].filter(Boolean);
 }
 

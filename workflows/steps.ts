@@ -68,7 +68,31 @@ export const MX_FIRST_STEPS: TimelineStep[] = [
   FINISH[2],
 ];
 
-const STEPS: Record<MigrationSpec['scenario'], TimelineStep[]> = { classical: CLASSICAL_STEPS, lucky: LUCKY_STEPS, 'mx-first': MX_FIRST_STEPS };
+/** Two low-TTL waits: the MX to the relay, then to host2 (the timeline moves only forward). */
+export const HOLD_AND_RELEASE_STEPS: TimelineStep[] = [
+  ...PREPARE,
+  { label: 'gate cutover', phases: ['waiting for cutover'] },
+  { label: 'each wave: cut access', phases: ['cut-over'] },
+  { label: 'hold all mail on the relay, MX to the relay', phases: ['holding mail on the relay', 'moving MX to the holding relay'] },
+  { label: 'wait the low TTL (MX on the relay)', phases: ['waiting the low TTL'] },
+  { label: "nothing pending for the users on host1's MTA", phases: ["checking host1's MTA queue"] },
+  { label: 'each wave: final sync', phases: ['final sync'] },
+  { label: 'check every final sync', phases: ['checking the final sync'] },
+  { label: 'release the held mail to host2', phases: ['releasing held mail to host2'] },
+  { label: 'switch the MX to host2', phases: ['switching MX'] },
+  { label: 'wait the low TTL (MX on host2)', phases: ['waiting the low TTL'] },
+  CHECK_AND_SWITCH_MX.at(-1)!,
+  { label: 'hand out host2', phases: ['handing out host2'] },
+  { label: 'the relay holds nothing more', phases: ['checking the holding relay is empty'] },
+  { label: 'restore the TTLs', phases: ['restoring TTL'] },
+];
+
+const STEPS: Record<MigrationSpec['scenario'], TimelineStep[]> = {
+  classical: CLASSICAL_STEPS,
+  lucky: LUCKY_STEPS,
+  'mx-first': MX_FIRST_STEPS,
+  'hold-and-release': HOLD_AND_RELEASE_STEPS,
+};
 
 export const stepsOf = (scenario: MigrationSpec['scenario']): TimelineStep[] => STEPS[scenario];
 

@@ -2,7 +2,7 @@
 // each wave's cut-over and final sync, and the post-syncs. Each round is a mailboxRound
 // child workflow; the runbook keeps its summary and each mailbox's sync state.
 import { ApplicationFailure, condition, executeChild, workflowInfo } from '@temporalio/workflow';
-import { closeSessions, cutAccess } from './access-steps';
+import * as accessSteps from './access-steps';
 import { holdWaveMail, releaseWaveMail } from './mail-hold';
 import { mailboxRound, type MailboxOutcome, type RoundInput, type RoundKind } from './mailbox-round';
 import { cutoverTimes, notifyUsers } from './notices';
@@ -173,10 +173,21 @@ export async function presyncUntilMigrationHour(run: Runbook): Promise<void> {
 
 /**
  * Steps 6-7 for one wave: cut users' access to host1, then the final sync, each mailbox
- * verified as of its start. Cut by DNS (the name already parked and its TTL waited out),
- * the wave's sessions still open on host1 are closed when the spec says how.
+ * verified as of its start (its mail held around it when the spec says so).
  */
 export async function cutAccessAndFinalSync(run: Runbook, wave: string): Promise<void> {
+  await cutAccess(run, wave);
+  await holdWaveMail(run, wave);
+  await finalSync(run, wave);
+  await releaseWaveMail(run, wave, async (users) => recordFinalSync(run, await round(run, 'final', { users })));
+}
+
+/**
+ * Step 6 for one wave: tell its users, cut their access to host1. Cut by DNS (the name
+ * already parked and its TTL waited out), the wave's sessions still open on host1 are
+ * closed when the spec says how.
+ */
+export async function cutAccess(run: Runbook, wave: string): Promise<void> {
   await run.step(`cut-over: ${wave}`);
   const users = run.usersOf(wave);
   // Classical: a wave that others follow hears from us again only after their cut-over
@@ -185,18 +196,20 @@ export async function cutAccessAndFinalSync(run: Runbook, wave: string): Promise
   await notifyUsers(run, later ? 'users-cutover-early' : 'users-cutover', users, cutoverTimes(run, { deadline: !later }));
   const { access } = run.spec;
   if (access.method !== 'dns') {
-    await cutAccess(access, users);
+    await accessSteps.cutAccess(access, users);
     const cut = new Set(run.accessCut);
     run.accessCut.push(...users.filter((u) => !cut.has(u)));
     run.audit.push({ at: nowIso(), kind: 'access', step: 'cut', users });
   } else if (access.doveadmConfig) {
-    await closeSessions(access, access.doveadmConfig, users);
+    await accessSteps.closeSessions(access, access.doveadmConfig, users);
     run.audit.push({ at: nowIso(), kind: 'access', step: 'close sessions', users });
   }
-  await holdWaveMail(run, wave);
+}
+
+/** Step 7 for one wave: the final sync, each mailbox verified as of its start. */
+export async function finalSync(run: Runbook, wave: string): Promise<void> {
   await run.step(`final sync: ${wave}`);
   recordFinalSync(run, await round(run, 'final', { wave }));
-  await releaseWaveMail(run, wave, async (users) => recordFinalSync(run, await round(run, 'final', { users })));
 }
 
 function recordFinalSync(run: Runbook, outcomes: MailboxOutcome[]): void {

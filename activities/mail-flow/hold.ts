@@ -12,12 +12,22 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { ApplicationFailure } from '@temporalio/activity';
 import { mapKeys, updateMap } from './hold-map';
-import { mailHoldInput, releaseInput, type MailHoldConfig, type MailHoldInput, type MailHoldReport, type QueuedFor, type ReleaseInput } from './hold-schema';
+import {
+  mailHoldInput,
+  mailQueueInput,
+  releaseInput,
+  type MailHoldConfig,
+  type MailHoldInput,
+  type MailHoldReport,
+  type MailQueueInput,
+  type QueuedFor,
+  type ReleaseInput,
+} from './hold-schema';
 import { applyMaps, checkWiring, listQueue, releaseHeld, type QueuedMessage } from './postfix';
 
-const HOLD_ACTION = 'HOLD held by mailshift for the migration';
+export const HOLD_ACTION = 'HOLD held by mailshift for the migration';
 
-function parse<S extends z.ZodType>(schema: S, raw: unknown, what: string): z.output<S> {
+export function parse<S extends z.ZodType>(schema: S, raw: unknown, what: string): z.output<S> {
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`);
@@ -45,8 +55,8 @@ export async function holdMail(raw: MailHoldInput): Promise<MailHoldReport> {
 }
 
 /** What the queue holds for the addresses: the cut-over waits until nothing is pending for them. */
-export async function mailQueue(raw: MailHoldInput): Promise<QueuedFor> {
-  const { hold, addresses } = parse(mailHoldInput, raw, 'mail queue');
+export async function mailQueue(raw: MailQueueInput): Promise<QueuedFor> {
+  const { hold, addresses } = parse(mailQueueInput, raw, 'mail queue');
   const ours = (await listQueue(hold.configDir)).filter((m) => forAny(m, new Set(lower(addresses))));
   const held = ours.filter((m) => m.queue === 'hold').length;
   return { held, pending: ours.length - held };

@@ -2,3 +2,4 @@
 export { sendCanary } from './send-canary';
 export { findCanary } from './find-canary';
 export { holdMail, mailQueue, releaseMail } from './hold';
+export { holdDomainMail, relayQueue, releaseDomainMail } from './relay';

@@ -71,12 +71,20 @@ export function plannedSteps(spec: MigrationSpec, ttls: number[], now: Date): st
   const preflight =
     "preflight: log in to every mailbox on both sides, compare folders and counts, check each fits host2's quota and message size limit (else step-failed)";
   const lowerTtl = `lower the TTL of the MX${lucky ? ' and the IMAP host name' : ''} to ${dns.lowTtl} s, then wait the old TTL (${oldTtl} s)`;
+  const prepare = [
+    preflight,
+    gate('start'),
+    'notice to users: the move is coming, with the migration hour',
+    lowerTtl,
+    `pre-sync every mailbox (delete on host2 allowed) every ${hours(schedule.presyncEveryHours)} until ${schedule.migrationAt}: about ${rounds} round(s)`,
+  ];
   const switchMx = [
     `switch the MX of ${dns.mx.name} to ${dns.mx.host2.join(', ')}, and wait until the servers answer it`,
     `wait the low TTL (${dns.lowTtl} s)`,
     ...(spec.mailFlow?.canary ? ['send a canary through the MX as DNS answers it; it must reach host2'] : []),
   ];
   const restoreTtl = `restore the TTL to ${dns.restoreTtl ? `${dns.restoreTtl} s` : 'what it was before'}; the report`;
+  const newCredentials = 'users get their new credentials (host name, user, where to get the password)';
   if (spec.scenario === 'mx-first') {
     return [
       preflight,
@@ -86,18 +94,30 @@ export function plannedSteps(spec: MigrationSpec, ttls: number[], now: Date): st
       `wait until the migration hour (${schedule.migrationAt})`,
       gate('switch-mx'),
       ...switchMx,
-      'users get their new credentials at once (host name, user, where to get the password)',
+      `${newCredentials}, at once`,
       `back-fill every mailbox from host1 (never deleting on either side) every ${hours(schedule.presyncEveryHours)} until a round copies nothing`,
       `${gate('close-old')}; host1 stays readable until then`,
       restoreTtl,
     ];
   }
+  const relay = spec.mailFlow.holdingRelay;
+  if (spec.scenario === 'hold-and-release' && relay) {
+    return [
+      ...prepare,
+      `${gate('cutover')} (every wave at once)`,
+      ...waves.map((w) => `wave ${w}: users told to stop using host1; access cut (${spec.access.method})`),
+      `the holding relay holds all mail for ${dns.mx.name.replace(/\.$/, '')}; the MX of ${dns.mx.name} to ${relay.mx.join(', ')}; wait the low TTL (${dns.lowTtl} s)`,
+      ...(relay.host1Queue ? ["wait until host1's MTA has nothing pending for the users"] : []),
+      'final sync and verification of every mailbox, wave by wave',
+      'release the held mail to host2, only once every mailbox is verified with nothing missing',
+      ...switchMx,
+      newCredentials,
+      "the holding relay's queue must be empty (no post-syncs: nothing reached host1 after the final sync)",
+      restoreTtl,
+    ];
+  }
   return [
-    preflight,
-    gate('start'),
-    'notice to users: the move is coming, with the migration hour',
-    lowerTtl,
-    `pre-sync every mailbox (delete on host2 allowed) every ${hours(schedule.presyncEveryHours)} until ${schedule.migrationAt}: about ${rounds} round(s)`,
+    ...prepare,
     ...waves.flatMap((w) => [
       ...(lucky && w !== waves[0] ? [] : [`${gate('cutover')}${lucky ? '' : ` (wave ${w})`}`]),
       `wave ${w}: users told to stop using host1; access cut (${spec.access.method}); final sync and verification`,
@@ -110,7 +130,7 @@ export function plannedSteps(spec: MigrationSpec, ttls: number[], now: Date): st
           gate('shutdown-old'),
           `move ${dns.imapHost?.name} to ${dns.imapHost?.host2Addresses.join(', ')}; users told their mail app will download its mail again`,
         ]
-      : ['users get their new credentials (host name, user, where to get the password)']),
+      : [newCredentials]),
     `post-sync every ${hours(schedule.postsyncEveryHours)} until ${schedule.quietRoundsToFinish} quiet round(s) in a row, or gate done is approved`,
     restoreTtl,
   ];

@@ -55,5 +55,10 @@ export function checkSpecFile(file: string, now: Date, cwd = process.cwd()): Che
 }
 
 /** The workflow type that runs a scenario. */
-const WORKFLOW_TYPES = { classical: 'classicalMigration', lucky: 'luckyMigration', 'mx-first': 'mxFirstMigration' } as const;
+const WORKFLOW_TYPES = {
+  classical: 'classicalMigration',
+  lucky: 'luckyMigration',
+  'mx-first': 'mxFirstMigration',
+  'hold-and-release': 'holdAndReleaseMigration',
+} as const;
 export const workflowTypeOf = (spec: MigrationSpec) => WORKFLOW_TYPES[spec.scenario];

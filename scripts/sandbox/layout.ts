@@ -18,7 +18,8 @@ export const sandbox = {
 };
 
 /** Where the demo zone's MX hosts point: each one's Postfix listens there (scripts/servers/mx-pair.ts). */
-export const mxAddresses = { mail1: '127.0.0.1', mail2: '127.0.0.2' };
+/** hold: the holding relay of scenario hold-and-release (tests only; the sandbox runs none). */
+export const mxAddresses = { mail1: '127.0.0.1', mail2: '127.0.0.2', hold: '127.0.0.3' };
 
 /**
  * The demo zone: the MX and the IMAP host name point to host1 (127.0.0.1) for now. Its

@@ -1,6 +1,7 @@
 // The real servers of an end-to-end migration: host1 and host2 Dovecot (host1 seeded
 // with the demo mailboxes, an admin master user), Knot serving the demo zone, the MX
-// hosts' Postfix (mx1 → host1, mx2 → host2), an SMTP receiver for notices, passwords in
+// hosts' Postfix (mx1 → host1, mx2 → host2; on request the holding relay, hold → host1 until
+// released), an SMTP receiver for notices, passwords in
 // files, and the time-skipping Temporal server.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ImapFlow } from 'imapflow';
@@ -34,6 +35,8 @@ export interface RealWorldOptions {
   temporal?: 'time-skipping' | 'dev-server';
   /** The demo zone's records (default: the sandbox's demo zone). */
   zoneRecords?: string;
+  /** Also the holding relay of scenario hold-and-release (mx.relay, hold.example.test on 127.0.0.3). */
+  holdingRelay?: boolean;
 }
 
 export async function startRealWorld(options: RealWorldOptions = {}): Promise<RealWorld> {
@@ -58,12 +61,14 @@ export async function startRealWorld(options: RealWorldOptions = {}): Promise<Re
   });
   const host2 = await startDovecot({ name: 'host2', dir: path.join(dir, 'host2'), layout: 'slash-no-prefix', users: users('host2'), lmtp: true });
   for (const u of demoUsers) await seedDemoMailbox(host1, u, passwords[`host1-${u}`]);
-  const knot = await startKnot({ dir: path.join(dir, 'dns'), zone: 'example.test', records: options.zoneRecords ?? demoZoneRecords });
+  const records = (options.zoneRecords ?? demoZoneRecords) + (options.holdingRelay ? `hold 600 IN A ${mxAddresses.hold}\n` : '');
+  const knot = await startKnot({ dir: path.join(dir, 'dns'), zone: 'example.test', records });
   const mx = await startMxPair({
     dir,
     domains: ['example.test'],
     mx1: { address: mxAddresses.mail1, lmtpPort: host1.lmtpPort! },
     mx2: { address: mxAddresses.mail2, lmtpPort: host2.lmtpPort! },
+    ...(options.holdingRelay && { relay: { address: mxAddresses.hold, lmtpPort: host1.lmtpPort! } }),
   });
   const smtp = await startSmtpReceiver();
   const env = options.temporal === 'dev-server' ? await createLocalEnv() : await createTimeSkippingEnv();

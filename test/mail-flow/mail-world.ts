@@ -1,6 +1,7 @@
 // The mail-flow tests' world: host1 and host2 (Dovecot, taking LMTP) and the MX pair in
 // front of them (mx1 on 127.0.0.1 into host1, mx2 on 127.0.0.2 into host2), in a fresh
-// directory that the Postfix and Dovecot users can enter.
+// directory that the Postfix and Dovecot users can enter; with `relay`, the holding relay
+// too (on 127.0.0.3, delivering into host1 unless held or re-routed).
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,7 +16,7 @@ export interface MailWorld {
   stop(): Promise<void>;
 }
 
-export async function startMailWorld(name: string, users: MailUser[]): Promise<MailWorld> {
+export async function startMailWorld(name: string, users: MailUser[], o: { relay?: boolean } = {}): Promise<MailWorld> {
   const dir = mkdtempSync(path.join(tmpdir(), `mailshift-${name}-`));
   chmodSync(dir, 0o755); // Dovecot's auth and Postfix's processes enter it as other users
   const started: { stop(): Promise<unknown> }[] = [];
@@ -33,6 +34,7 @@ export async function startMailWorld(name: string, users: MailUser[]): Promise<M
       domains: ['example.test'],
       mx1: { address: '127.0.0.1', lmtpPort: host1.lmtpPort! },
       mx2: { address: '127.0.0.2', lmtpPort: host2.lmtpPort! },
+      ...(o.relay && { relay: { address: '127.0.0.3', lmtpPort: host1.lmtpPort! } }),
     });
     started.push(mx);
     return { dir, host1, host2, mx, stop };

@@ -49,6 +49,10 @@ export interface FakeWorld {
   mailPending: number[];
   /** Messages held on host1's MTA for each holdMail's addresses, by address. */
   held: Map<string, number>;
+  /** The holding relay (hold-and-release): messages it holds for the domain, and where it routes them once released. */
+  relay: { held: number; routedTo?: 'host1' | 'host2' };
+  /** Messages the relay's queue still shows at each look after its release, in turn (then none). */
+  relayLeft: number[];
 }
 
 export function fakeWorld(initial: DnsRecordSet[]): FakeWorld {
@@ -67,6 +71,8 @@ export function fakeWorld(initial: DnsRecordSet[]): FakeWorld {
     canaries: new Map(),
     mailPending: [],
     held: new Map(),
+    relay: { held: 0 },
+    relayLeft: [],
   };
 }
 
@@ -209,6 +215,21 @@ export function fakeActivities(world: FakeWorld): typeof activities {
       record('releaseMail', input);
       const released = input.addresses.reduce((n, a) => n + (world.held.get(a) ?? 0), 0);
       for (const a of input.addresses) world.held.delete(a);
+      return { changed: true, released };
+    },
+    async holdDomainMail(input: unknown) {
+      record('holdDomainMail', input);
+      world.relay = { held: 2 }; // mail that arrives while the MX points to the relay
+      return { changed: true, released: 0 };
+    },
+    async relayQueue(input: unknown) {
+      record('relayQueue', input);
+      return { held: world.relay.routedTo ? (world.relayLeft.shift() ?? 0) : world.relay.held, pending: 0 };
+    },
+    async releaseDomainMail(input: { to: 'host1' | 'host2' }) {
+      record('releaseDomainMail', input);
+      const released = world.relay.held;
+      world.relay = { held: 0, routedTo: input.to };
       return { changed: true, released };
     },
     async sendNotice(input: unknown) {

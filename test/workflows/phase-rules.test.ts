@@ -1,7 +1,7 @@
 // Each phase rule, attacked: a sync that would delete on host2 once mail or users are
 // there, an MX switch before every mailbox's verified final sync, a skip of a step the
 // promises rest on.
-import { assertMxMayMove, deletePermissions, maySkip, mxMoveRefusal, releaseRefusal, type SyncKind } from '../../workflows/phase-rules';
+import { assertMxMayMove, deletePermissions, maySkip, mxMoveRefusal, relayReleaseRefusal, releaseRefusal, type SyncKind } from '../../workflows/phase-rules';
 
 const kinds: SyncKind[] = ['presync', 'final', 'postsync', 'reverse', 'backfill'];
 
@@ -116,5 +116,27 @@ describe('releasing held mail into host2', () => {
     // Another wave's verified mailboxes do not stand in for this one's.
     expect(releaseRefusal({ missing: { carol: 0, alice: 0 }, failed: {} }, users)).toMatch(/bob/);
     expect(releaseRefusal({ missing: { alice: 0, bob: 0 }, failed: {} }, users)).toBeUndefined();
+  });
+});
+
+describe("releasing the holding relay's mail into host2 (hold-and-release)", () => {
+  const everyone = ['alice', 'bob', 'carol'];
+
+  it('refuses before any verification, and while any mailbox of any wave is unverified, missing mail or failed', () => {
+    expect(relayReleaseRefusal(undefined, everyone)).toMatch(/alice \(no verified final sync\), bob .*, carol/);
+    // One wave verified does not release the domain's mail: the others' mailboxes are not.
+    expect(relayReleaseRefusal({ missing: { alice: 0 }, failed: {} }, everyone)).toMatch(/bob \(no verified final sync\), carol/);
+    expect(relayReleaseRefusal({ missing: { alice: 0, bob: 0, carol: 1 }, failed: {} }, everyone)).toMatch(/carol \(1 missing on host2\)$/);
+    expect(relayReleaseRefusal({ missing: { alice: 0, bob: 0 }, failed: { carol: 'timeout' } }, everyone)).toMatch(/carol \(timeout\)$/);
+  });
+
+  it('is not fooled by an empty list of mailboxes (every one of none is verified)', () => {
+    expect(releaseRefusal(undefined, [])).toBeUndefined(); // a wave's rule: nothing of it to hold
+    expect(relayReleaseRefusal(undefined, [])).toMatch(/no mailbox was named/);
+    expect(relayReleaseRefusal({ missing: { alice: 0 }, failed: {} }, [])).toBeDefined();
+  });
+
+  it('releases once every mailbox is verified with nothing missing', () => {
+    expect(relayReleaseRefusal({ missing: { alice: 0, bob: 0, carol: 0 }, failed: {} }, everyone)).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 // Which timeline step the runbook is at, from the phases it enters (workflows/steps.ts).
-import { CLASSICAL_STEPS, LUCKY_STEPS, MX_FIRST_STEPS, stepAfter, stepsOf, type TimelineStep } from '../../workflows/steps';
+import { CLASSICAL_STEPS, HOLD_AND_RELEASE_STEPS, LUCKY_STEPS, MX_FIRST_STEPS, stepAfter, stepsOf, type TimelineStep } from '../../workflows/steps';
 
 /** The step labels the runbook is at after each phase, starting before the first. */
 function walk(steps: TimelineStep[], phases: string[], from = -1): string[] {
@@ -116,4 +116,52 @@ it('follows an mx-first migration: the MX first, host2 handed out, the back-fill
     'restore the TTLs',
     'restore the TTLs',
   ]);
+});
+
+it('follows hold-and-release: its two low-TTL waits, a final sync again and a failed check of the relay', () => {
+  const phases = [
+    'waiting for cutover',
+    'cut-over: friendly-users',
+    'cut-over: everyone',
+    'holding mail on the relay',
+    'moving MX to the holding relay',
+    'waiting the low TTL',
+    "checking host1's MTA queue",
+    'final sync: friendly-users',
+    'final sync: everyone',
+    'checking the final sync',
+    'final sync: again',
+    'releasing held mail to host2',
+    'switching MX',
+    'waiting the low TTL',
+    'sending the canary',
+    'handing out host2',
+    'checking the holding relay is empty',
+    'waiting for step-failed (holding relay empty)',
+    'checking the holding relay is empty',
+    'restoring TTL',
+  ];
+  expect(walk(HOLD_AND_RELEASE_STEPS, phases, 3)).toEqual([
+    'gate cutover',
+    'each wave: cut access',
+    'each wave: cut access',
+    'hold all mail on the relay, MX to the relay',
+    'hold all mail on the relay, MX to the relay',
+    'wait the low TTL (MX on the relay)',
+    "nothing pending for the users on host1's MTA",
+    'each wave: final sync',
+    'each wave: final sync',
+    'check every final sync',
+    'check every final sync',
+    'release the held mail to host2',
+    'switch the MX to host2',
+    'wait the low TTL (MX on host2)',
+    'canary through the new MX (when the spec has one)',
+    'hand out host2',
+    'the relay holds nothing more',
+    'the relay holds nothing more',
+    'the relay holds nothing more',
+    'restore the TTLs',
+  ]);
+  expect(stepsOf('hold-and-release')).toBe(HOLD_AND_RELEASE_STEPS);
 });

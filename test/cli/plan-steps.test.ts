@@ -1,0 +1,50 @@
+// `mailshift plan`'s list of steps for each scenario (the pure part of plan.ts).
+import { plannedSteps } from '../../scripts/cli/plan';
+import { demoSpec } from '../../scripts/sandbox/demo-spec';
+import { parseSpec } from '../../workflows/spec';
+
+const now = new Date('2026-01-01T00:00:00Z');
+const base = demoSpec('classical', new Date('2026-01-05T00:00:00Z'));
+const holdingRelay = {
+  mx: ['10 hold.example.test.'],
+  relay: {
+    provider: 'postfix' as const,
+    configDir: '/etc/postfix-hold',
+    host1Transport: 'smtp:[mail1.example.test]:25',
+    host2Transport: 'lmtp:inet:10.0.0.2:24',
+  },
+  host1Queue: { provider: 'postfix' as const, configDir: '/etc/postfix' },
+};
+
+it('plans hold-and-release in its own order: MX to the relay before the final sync, release after verification, no post-sync', () => {
+  const spec = parseSpec({ ...base, scenario: 'hold-and-release', mailFlow: { holdingRelay } }, now);
+  const steps = plannedSteps(spec, [600], now);
+  const at = (re: RegExp) => steps.findIndex((s) => re.test(s));
+  expect(steps.filter((s) => s.startsWith('gate cutover'))).toEqual(['gate cutover: an approver (operator) approves (every wave at once)']);
+  expect(at(/MX of example\.test\. to 10 hold\.example\.test\./)).toBeLessThan(at(/^final sync/));
+  expect(at(/host1's MTA has nothing pending/)).toBeLessThan(at(/^final sync/));
+  expect(at(/^release the held mail to host2/)).toBeGreaterThan(at(/^final sync/));
+  expect(at(/MX of example\.test\. to 10 mail2/)).toBeGreaterThan(at(/^release the held mail/));
+  expect(at(/queue must be empty/)).toBeGreaterThan(at(/new credentials/));
+  expect(steps.some((s) => /post-sync/.test(s) && !/no post-syncs/.test(s))).toBe(false);
+  expect(steps.some((s) => /gate switch-mx/.test(s))).toBe(false);
+});
+
+it('keeps the classical plan as it was', () => {
+  const steps = plannedSteps(parseSpec(base, now), [600], now);
+  expect(steps.filter((s) => s.startsWith('gate cutover'))).toHaveLength(2);
+  expect(steps.some((s) => /post-sync the INBOX/.test(s))).toBe(true);
+  expect(steps.some((s) => /holding relay/.test(s))).toBe(false);
+});
+
+it('mx-first: the MX moves at the migration hour, users get host2 at once, old mail is back-filled, host1 closes at gate close-old', () => {
+  const steps = plannedSteps(parseSpec(demoSpec('mx-first', new Date('2026-01-05T00:00:00Z')), now), [600], now);
+  const at = (pattern: RegExp) => steps.findIndex((s) => pattern.test(s));
+  expect(steps.some((s) => /pre-sync|gate cutover|post-sync/.test(s))).toBe(false);
+  expect(at(/wait until the migration hour/)).toBeGreaterThan(at(/lower the TTL/));
+  expect(at(/^gate switch-mx/)).toBeGreaterThan(at(/wait until the migration hour/));
+  expect(at(/new credentials/)).toBeGreaterThan(at(/switch the MX/));
+  expect(at(/back-fill every mailbox .*never deleting/)).toBeGreaterThan(at(/new credentials/));
+  expect(at(/^gate close-old/)).toBeGreaterThan(at(/back-fill/));
+  expect(steps.at(-1)).toMatch(/restore the TTL/);
+});
