@@ -1,9 +1,12 @@
 // What the runbook asks the sync engine for one mailbox: endpoints (the lucky scenario
 // syncs by address, since the host name moves), logins by credential reference, folder
-// rules, and the delete permissions the phase rules granted. Post-syncs are the FAQ's
+// rules (the spec's own merged with the providers' presets), and the delete permissions
+// the phase rules granted. Post-syncs are the FAQ's
 // `--folder INBOX --maxage 1 --delete1`, their window reaching back to the mailbox's last sync.
 import type { SyncRequest } from '../activities/imap/types';
 import type { DeletePermissions, SyncKind } from './phase-rules';
+import { presetFolderRules } from './preset-rules';
+import { PROVIDER_PRESETS } from './provider-presets';
 import type { ImapServer, Mailbox, MigrationSpec } from './spec';
 
 type Login = Mailbox['source'];
@@ -40,15 +43,17 @@ export function syncRequest(spec: MigrationSpec, m: Mailbox, kind: SyncKind, per
   const { host1, host2 } = mailboxAccounts(spec, m);
   // A rollback's reverse sync brings host2's new INBOX mail back to host1.
   const inboxOnly = kind === 'postsync' || kind === 'reverse';
+  const servers = [spec.host1.provider, (m.destination.server ?? spec.host2).provider];
+  const [from, to] = kind === 'reverse' ? servers.reverse() : servers;
+  // The spec's limit, else the one of the provider written to: a message it would refuse is skipped and reported.
+  const maxSizeBytes = spec.sync.maxSizeBytes ?? PROVIDER_PRESETS[to].limits.maxMessageBytes;
   return {
     mailbox: source.user,
     source: kind === 'reverse' ? host2 : host1,
     destination: kind === 'reverse' ? host1 : host2,
-    folders: inboxOnly
-      ? { include: ['^INBOX$'], exclude: [], rename: {} }
-      : { include: spec.sync.include, exclude: spec.sync.exclude, rename: spec.sync.rename },
+    folders: inboxOnly ? { include: ['^INBOX$'], exclude: [], rename: {} } : presetFolderRules(spec.sync, from, to),
     ...(inboxOnly && { maxAgeDays }),
-    ...(spec.sync.maxSizeBytes && { maxSizeBytes: spec.sync.maxSizeBytes }),
+    ...(maxSizeBytes && { maxSizeBytes }),
     deleteOnDestination: permissions.deleteOnDestination,
     deleteOnSource: permissions.deleteOnSource,
   };

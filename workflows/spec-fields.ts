@@ -1,6 +1,7 @@
 // The spec's building blocks: secrets by reference, host names, ports, dates with their
 // offset, and an IMAP server.
 import { z } from 'zod';
+import { PROVIDERS } from './provider-presets';
 
 /** A secret by reference, resolved inside activities: `env:NAME` or `file:/absolute/path`. */
 export const secretRef = z.string().regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:\/\S.*)$/, {
@@ -36,6 +37,12 @@ export const imapServer = z.strictObject({
   tls: z.enum(['implicit', 'starttls', 'none']).default('implicit').describe('implicit TLS (993), STARTTLS (143), or none'),
   verifyCertificate: z.boolean().default(true).describe("verify the server's TLS certificate; off only for a self-signed certificate you trust"),
   syncAddress: hostname.optional().describe('lucky scenario: sync through this address, since the host name will move'),
+  provider: z
+    .enum(PROVIDERS)
+    .default('generic')
+    .describe(
+      "the server's kind, giving defaults the spec's own sync rules override: gmail and microsoft365 leave out folders that are not mail to copy ([Gmail]/All Mail, Sync Issues…), map their role folders ([Gmail]/Sent Mail to Sent) and, as the side written to, skip messages over their size limit; dovecot and generic add nothing (README: Migrating from or to Gmail and Microsoft 365)",
+    ),
 });
 
 export const absolutePath = z.string().regex(/^\//, { message: 'must be an absolute path' });

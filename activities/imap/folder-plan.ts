@@ -6,7 +6,7 @@
 // delete-on-destination never removes what the other brought.
 import { invalidRequest } from './errors';
 import { serverPath, type MailFolder, type Namespace } from './folders';
-import type { SpecialUse } from './special-use';
+import { SPECIAL_USES, type SpecialUse } from './special-use';
 import type { FolderRules } from './types';
 
 export interface FolderPair {
@@ -37,6 +37,32 @@ export function checkFolderRules(rules: FolderRules = {}): void {
     splitLogical(from);
     splitLogical(to);
   }
+  for (const hints of [rules.roles?.source, rules.roles?.destination]) {
+    for (const [name, role] of Object.entries(hints ?? {})) {
+      splitLogical(name);
+      if (!SPECIAL_USES.includes(role)) throw invalidRequest(`folder role for "${name}" is not a special-use role: ${String(role)}`);
+    }
+  }
+}
+
+/**
+ * The usual name of a role, for a folder that has its role only from a hint ("[Gmail]/Spam")
+ * when host2 has no folder of that role: it lands in "Junk", not in a new "[Gmail]/Spam".
+ */
+const ROLE_NAMES: Partial<Record<SpecialUse, string>> = { '\\Sent': 'Sent', '\\Drafts': 'Drafts', '\\Trash': 'Trash', '\\Junk': 'Junk' };
+
+interface HintedFolder extends MailFolder {
+  /** The role comes from FolderRules.roles, not from the server or the name. */
+  specialUseFromHint?: boolean;
+}
+
+/** Gives the hinted folders their role, unless their server flags one itself. */
+function withHints(folders: MailFolder[], hints: Record<string, SpecialUse> | undefined): HintedFolder[] {
+  if (!hints) return folders;
+  return folders.map((f) => {
+    const role = Object.hasOwn(hints, f.logical) ? hints[f.logical] : undefined;
+    return role && !f.specialUseFromServer ? { ...f, specialUse: role, specialUseFromHint: true } : f;
+  });
 }
 
 function compile(patterns: string[] | undefined, what: string): RegExp[] {
@@ -58,9 +84,9 @@ function startsWithLevels(levels: readonly string[], prefix: readonly string[]):
 }
 
 /** The destination folder of each role: a server flag beats a well-known name; shallower wins. */
-function rolesOn(folders: MailFolder[]): Map<SpecialUse, MailFolder> {
+function rolesOn(folders: HintedFolder[]): Map<SpecialUse, MailFolder> {
   const byRole = new Map<SpecialUse, MailFolder>();
-  const rank = (f: MailFolder) => (f.specialUseFromServer ? 0 : 1000) + f.levels.length;
+  const rank = (f: HintedFolder) => (f.specialUseFromServer || f.specialUseFromHint ? 0 : 1000) + f.levels.length;
   for (const f of folders) {
     if (!f.specialUse) continue;
     const held = byRole.get(f.specialUse);
@@ -69,7 +95,9 @@ function rolesOn(folders: MailFolder[]): Map<SpecialUse, MailFolder> {
   return byRole;
 }
 
-export function planFolders(source: MailFolder[], destination: MailFolder[], destinationNamespace: Namespace, rules: FolderRules = {}): FolderPlan {
+export function planFolders(listedSource: MailFolder[], listedDestination: MailFolder[], destinationNamespace: Namespace, rules: FolderRules = {}): FolderPlan {
+  const source = withHints(listedSource, rules.roles?.source);
+  const destination = withHints(listedDestination, rules.roles?.destination);
   const include = compile(rules.include, 'include');
   const exclude = compile(rules.exclude, 'exclude');
   const renames = Object.entries(rules.rename ?? {})
@@ -119,7 +147,7 @@ function splitLogical(name: string): string[] {
 function destinationLevels(
   levels: string[],
   renames: { from: string[]; to: string[] }[],
-  sourceByLogical: Map<string, MailFolder>,
+  sourceByLogical: Map<string, HintedFolder>,
   destinationRoles: Map<SpecialUse, MailFolder>,
 ): string[] {
   const rename = renames.find((r) => startsWithLevels(levels, r.from));
@@ -131,6 +159,8 @@ function destinationLevels(
     if (!role) continue;
     const target = destinationRoles.get(role);
     if (target) return [...target.levels, ...levels.slice(n)];
+    const usual = ancestor.specialUseFromHint ? ROLE_NAMES[role] : undefined;
+    if (usual) return [usual, ...levels.slice(n)];
   }
   return levels;
 }

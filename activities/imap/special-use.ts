@@ -7,7 +7,7 @@
 
 export type SpecialUse = '\\Sent' | '\\Drafts' | '\\Trash' | '\\Junk' | '\\Archive' | '\\All' | '\\Flagged';
 
-const SPECIAL_USE_FLAGS: readonly SpecialUse[] = ['\\Sent', '\\Drafts', '\\Trash', '\\Junk', '\\Archive', '\\All', '\\Flagged'];
+export const SPECIAL_USES: readonly SpecialUse[] = ['\\Sent', '\\Drafts', '\\Trash', '\\Junk', '\\Archive', '\\All', '\\Flagged'];
 
 /**
  * Names mail clients give these folders (case-insensitive). No "Archive": the word is too
@@ -75,7 +75,7 @@ const WELL_KNOWN_NAMES: Record<string, SpecialUse> = Object.fromEntries(
 /** The role a server asserts in the folder's LIST flags, if any. */
 export function specialUseFromFlags(flags: Iterable<string>): SpecialUse | undefined {
   for (const f of flags) {
-    const hit = SPECIAL_USE_FLAGS.find((u) => u.toLowerCase() === f.toLowerCase());
+    const hit = SPECIAL_USES.find((u) => u.toLowerCase() === f.toLowerCase());
     if (hit) return hit;
   }
   return undefined;

@@ -2,6 +2,8 @@
 // through Temporal's history): no Dates, no bigints, no Buffers, and never a secret —
 // logins carry credential *references* (env:NAME, file:/path) resolved on the worker.
 
+import type { SpecialUse } from './special-use';
+
 /** host1 is the old server we copy from, host2 the new one (imapsync's words). */
 export type ImapSide = 'host1' | 'host2';
 
@@ -64,6 +66,11 @@ export interface FolderRules {
   exclude?: string[];
   /** Source folder → destination folder; applies to subfolders too (`Old` → `New` moves `Old/x` to `New/x`). */
   rename?: Record<string, string>;
+  /**
+   * Roles (RFC 6154 special use) of folders whose server may not flag them, by logical name
+   * and side: a provider preset's "[Gmail]/Sent Mail" is \\Sent. A server's own flag wins.
+   */
+  roles?: { source?: Record<string, SpecialUse>; destination?: Record<string, SpecialUse> };
 }
 
 export interface SyncTuning {

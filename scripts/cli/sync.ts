@@ -6,7 +6,7 @@
 //                  --host2 new.example --user2 alice --password2-ref file:/run/secrets/alice \
 //                  [--dry] [--delete2] [--delete1] [--folder INBOX]... [--exclude REGEX]...
 //                  [--maxage DAYS] [--minage DAYS] [--maxsize BYTES] [--justverify] [--json]
-//                  [--state FILE]
+//                  [--state FILE] [--provider1 gmail] [--provider2 microsoft365]
 //
 // Passwords are never given on the command line (other users see it in `ps`): only
 // credential references, `env:NAME` or `file:/path`, as the workflows take them.
@@ -27,7 +27,9 @@ import { readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { TemporalFailure, ApplicationFailure } from '@temporalio/common';
 import { syncMailbox, verifyMailbox } from '../../activities/imap/sync-mailbox';
-import type { ImapAccount, SyncProgress, SyncRequest, SyncResult, SyncState, VerifyResult } from '../../activities/imap/types';
+import type { FolderRules, ImapAccount, SyncProgress, SyncRequest, SyncResult, SyncState, VerifyResult } from '../../activities/imap/types';
+import { presetFolderRules } from '../../workflows/preset-rules';
+import { PROVIDER_PRESETS, PROVIDERS, type Provider } from '../../workflows/provider-presets';
 
 export const SYNC_EXIT = { ok: 0, differences: 1, usage: 2, config: 3, server: 4 } as const;
 
@@ -45,6 +47,9 @@ export const SYNC_HELP = `usage: mailshift sync --host1 HOST --user1 USER --pass
   --include REGEX/--exclude REGEX  folder patterns; repeatable
   --maxage DAYS/--minage DAYS   only messages at most / at least DAYS old
   --maxsize BYTES               only messages of at most BYTES
+  --provider1/--provider2 NAME  gmail, microsoft365, dovecot or generic (default): the
+                                spec's provider presets (folders left out, role folders,
+                                host2's size limit); --exclude and --maxsize add or override
   --delete2                     delete on host2 what is not on host1 (in scope)
   --delete1                     delete on host1 what is verified on host2 (in scope)
   --dry                         report what would be done, change nothing
@@ -96,6 +101,8 @@ const OPTIONS = {
   maxage: { type: 'string' },
   minage: { type: 'string' },
   maxsize: { type: 'string' },
+  provider1: { type: 'string' },
+  provider2: { type: 'string' },
   delete1: { type: 'boolean' },
   delete2: { type: 'boolean' },
   dry: { type: 'boolean' },
@@ -137,6 +144,12 @@ function account(v: Values, side: '1' | '2'): ImapAccount {
   };
 }
 
+function provider(v: Values, side: '1' | '2'): Provider {
+  const name = v[`provider${side}`] ?? 'generic';
+  if (!(PROVIDERS as readonly string[]).includes(name)) throw new Usage(`--provider${side} must be one of ${PROVIDERS.join(', ')}`);
+  return name as Provider;
+}
+
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The request the options describe (exported for tests). */
@@ -162,14 +175,19 @@ export function requestFromArgs(argv: string[]): { request: SyncRequest; values:
       throw new Usage(`not a valid regular expression: ${p}`);
     }
   }
+  const [provider1, provider2] = [provider(values, '1'), provider(values, '2')];
+  const presets = provider1 !== 'generic' || provider2 !== 'generic';
+  let folders: FolderRules | undefined;
+  if (presets) folders = presetFolderRules({ include, exclude: values.exclude ?? [], rename: {} }, provider1, provider2);
+  else if (include.length || values.exclude) folders = { ...(include.length && { include }), ...(values.exclude && { exclude: values.exclude }) };
   const request: SyncRequest = {
     mailbox: values.mailbox ?? source.login.user,
     source,
     destination,
-    ...((include.length || values.exclude) && { folders: { ...(include.length && { include }), ...(values.exclude && { exclude: values.exclude }) } }),
+    ...(folders && { folders }),
     maxAgeDays: number(values.maxage, 'maxage', false),
     minAgeDays: number(values.minage, 'minage', false),
-    maxSizeBytes: number(values.maxsize, 'maxsize', true),
+    maxSizeBytes: number(values.maxsize, 'maxsize', true) ?? PROVIDER_PRESETS[provider2].limits.maxMessageBytes,
     deleteOnDestination: !!values.delete2,
     deleteOnSource: !!values.delete1,
     dryRun: !!values.dry,

@@ -1,7 +1,7 @@
 // Folder mapping without servers: namespace prefix and separator both ways, special-use
 // roles (by server flag, by well-known name, never by imapflow's guess for "Archive"),
 // include/exclude/rename, merged sources, and the IMAP session options for each login.
-import { planFolders } from '../../activities/imap/folder-plan';
+import { checkFolderRules, planFolders } from '../../activities/imap/folder-plan';
 import { logicalLevels, serverPath, type MailFolder, type Namespace } from '../../activities/imap/folders';
 import { imapflowOptions } from '../../activities/imap/session';
 import { specialUseFromFlags, specialUseFromName } from '../../activities/imap/special-use';
@@ -117,6 +117,54 @@ describe('planFolders', () => {
     expect(plan.excluded).toEqual(['Junk']);
     const only = planFolders(host1, host2, SLASH, { include: ['^Archive(/|$)'] });
     expect(only.pairs.map((p) => p.path)).toEqual(['Archive/2024', 'Archive/2024/Été']);
+  });
+});
+
+describe('planFolders with role hints (a provider preset names folders its server may not flag)', () => {
+  const gmail = [
+    folder('INBOX', DOT),
+    folder('INBOX.[Gmail]', DOT, ['\\Noselect']),
+    folder('INBOX.[Gmail].Sent Mail', DOT),
+    folder('INBOX.[Gmail].Spam', DOT),
+    folder('INBOX.[Gmail].Bin', DOT),
+    folder('INBOX.[Gmail].Drafts', DOT, ['\\Drafts']),
+    folder('INBOX.Work', DOT),
+  ];
+  const source = { '[Gmail]/Sent Mail': '\\Sent', '[Gmail]/Spam': '\\Junk', '[Gmail]/Bin': '\\Trash', '[Gmail]/Drafts': '\\Sent' } as const;
+
+  it("maps hinted source folders by role; a server's own flag beats the hint", () => {
+    const host2 = [folder('INBOX', SLASH), folder('Sent', SLASH, ['\\Sent']), folder('Drafts', SLASH, ['\\Drafts']), folder('Junk', SLASH, ['\\Junk'])];
+    const plan = planFolders(gmail, host2, SLASH, { roles: { source } });
+    const map = Object.fromEntries(plan.pairs.map((p) => [p.path, p.sources.map((s) => s.logical)]));
+    expect(map).toEqual({
+      INBOX: ['INBOX'],
+      Sent: ['[Gmail]/Sent Mail'],
+      Drafts: ['[Gmail]/Drafts'],
+      Junk: ['[Gmail]/Spam'],
+      // No \Trash on host2: a hinted folder takes the role's usual name, not [Gmail]/Bin.
+      Trash: ['[Gmail]/Bin'],
+      Work: ['Work'],
+    });
+  });
+
+  it('without hints, nested names keep their place (the well-known names count at the top level only)', () => {
+    const plan = planFolders(gmail, [folder('INBOX', SLASH), folder('Sent', SLASH, ['\\Sent'])], SLASH);
+    expect(plan.pairs.map((p) => p.path)).toEqual(expect.arrayContaining(['[Gmail]/Sent Mail', '[Gmail]/Spam', '[Gmail]/Bin']));
+  });
+
+  it('hints on the destination side route roles into the names that server uses', () => {
+    const host1 = [folder('INBOX', DOT), folder('INBOX.Sent', DOT, ['\\Sent']), folder('INBOX.Trash', DOT, ['\\Trash']), folder('INBOX.Projects', DOT)];
+    const gmail2 = [folder('INBOX', SLASH), folder('[Gmail]', SLASH, ['\\Noselect']), folder('[Gmail]/Sent Mail', SLASH), folder('[Gmail]/Bin', SLASH)];
+    const plan = planFolders(host1, gmail2, SLASH, { roles: { destination: { '[Gmail]/Sent Mail': '\\Sent', '[Gmail]/Bin': '\\Trash' } } });
+    const map = Object.fromEntries(plan.pairs.map((p) => [p.sources[0].logical, p.path]));
+    expect(map).toEqual({ INBOX: 'INBOX', Sent: '[Gmail]/Sent Mail', Trash: '[Gmail]/Bin', Projects: 'Projects' });
+  });
+
+  it('explicit renames still beat roles, and an unknown role is refused', () => {
+    const host2 = [folder('INBOX', SLASH), folder('Sent', SLASH, ['\\Sent'])];
+    const plan = planFolders(gmail, host2, SLASH, { roles: { source }, rename: { '[Gmail]/Sent Mail': 'Gmail Sent' } });
+    expect(plan.pairs.map((p) => p.path)).toContain('Gmail Sent');
+    expect(() => checkFolderRules({ roles: { source: { x: '\\Important' as never } } })).toThrow(/role/);
   });
 });
 
