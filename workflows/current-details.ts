@@ -4,7 +4,7 @@
 // "3/3" into a fraction glyph.
 import type { GateName } from './spec';
 import type { MigrationStatus } from './status';
-import { heldText } from './wave-totals';
+import { heldText, throttledText } from './wave-totals';
 
 /** What `mailshift approve` needs after the gate: step-failed takes a decision. */
 export const approveDecisionFlag = (gate: GateName): string => (gate === 'step-failed' ? ' --decision retry' : '');
@@ -28,7 +28,8 @@ export function currentDetails(s: MigrationStatus, workflowId: string): string {
   const first = [`**${s.phase}**${s.paused ? ' (paused)' : ''}`];
   first.push(gate ? `gate **${gate}** open: signal \`approve\` with \`${approveInput(gate)}\`` : 'no gate open');
   const waves = s.waves.map(
-    (w) => `wave **${w.wave}**: ${w.synced} of ${w.mailboxes} synced${w.failed ? `, **${w.failed} failed**` : ''}${heldText(s.mailHold?.[w.wave])}`,
+    (w) =>
+      `wave **${w.wave}**: ${w.synced} of ${w.mailboxes} synced${w.failed ? `, **${w.failed} failed**` : ''}${throttledText(w)}${heldText(s.mailHold?.[w.wave])}`,
   );
   return [
     first.join(' · '),

@@ -2,12 +2,13 @@
 // as a child workflow: mailboxes run as activities in a sliding window capped by the
 // spec's concurrency, one mailbox's failure never stops the others, and the round
 // continues-as-new before its history grows large (thousands of mailboxes).
-import { ActivityFailure, continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, continueAsNew, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import type { SizeAudit, SyncState } from '../activities/imap/types';
 import { jsonBytes, PAYLOAD_BUDGET_BYTES, stateEntryBytes } from './payload-budget';
 import { deletePermissions, type SyncKind } from './phase-rules';
 import { syncRequest } from './requests';
+import { MAX_THROTTLE_WAITS, tellRunbook, throttleIn, type Deferred, type Throttle } from './throttle';
 import type { MigrationSpec } from './spec';
 
 export type RoundKind = SyncKind | 'verify';
@@ -75,6 +76,8 @@ export interface RoundInput {
   previousStates?: Record<string, SyncState>;
   /** Carried across continue-as-new. */
   done?: MailboxOutcome[];
+  /** Carried across continue-as-new: mailboxes waiting out a server's throttle (throttle.ts). */
+  deferred?: Deferred[];
 }
 
 // A worker that dies (crash, SIGKILL, lost machine) stops heartbeating: after the heartbeat
@@ -121,12 +124,12 @@ export async function mailboxRound(input: RoundInput): Promise<MailboxOutcome[]>
   };
 
   const noDeletes = { deleteOnDestination: false, deleteOnSource: false };
-  const runOne = async (user: string): Promise<{ outcome: MailboxOutcome; state?: SyncState }> => {
+  const runOne = async (user: string): Promise<Ran> => {
     const mailbox = byUser.get(user)!;
-    const failed = (err: unknown, copied = 0, what = ''): { outcome: MailboxOutcome } => {
+    const failed = (err: unknown, copied = 0, what = ''): Ran => {
       // "Activity task failed" says nothing: the activity's own failure names the side and mailbox.
       const reason = err instanceof ActivityFailure && err.cause ? err.cause.message : (err as Error).message;
-      return { outcome: { mailbox: user, ok: false, copied, deleted: 0, missing: 0, error: what + reason } };
+      return { outcome: { mailbox: user, ok: false, copied, deleted: 0, missing: 0, error: what + reason }, throttle: throttleIn(err) };
     };
     if (kind === 'verify') {
       try {
@@ -174,29 +177,66 @@ export async function mailboxRound(input: RoundInput): Promise<MailboxOutcome[]>
     return { outcome, state: r.state };
   };
 
-  // Sliding window: as soon as one mailbox finishes, the next one starts.
+  // Sliding window: as soon as one mailbox finishes, the next one starts. A mailbox the
+  // server throttled waits out what it asked on a durable timer, the others going on meanwhile.
   const results: MailboxOutcome[] = [];
+  const deferred: Deferred[] = [...(input.deferred ?? [])];
+  const waiting = new Set(deferred.map((d) => d.mailbox));
+  const queue = pending.filter((u) => !waiting.has(u));
   let next = 0;
+  const nextDue = (): Deferred | undefined => {
+    if (!deferred.length) return undefined;
+    const i = deferred.reduce((best, d, j) => (d.due < deferred[best].due ? j : best), 0);
+    return deferred.splice(i, 1)[0];
+  };
   const lane = async () => {
-    while (next < pending.length && historyRoomLeft()) {
-      const user = pending[next++];
-      results.push(account(await runOne(user)));
+    while (historyRoomLeft()) {
+      let user: string;
+      let waits = 0;
+      if (next < queue.length) user = queue[next++];
+      else {
+        const d = nextDue();
+        if (!d) return;
+        if (d.due > Date.now()) await sleep(d.due - Date.now());
+        ({ mailbox: user, waits } = d);
+      }
+      const ran = await runOne(user);
+      if (ran.throttle && waits < MAX_THROTTLE_WAITS) {
+        const due = Date.now() + ran.throttle.retryAfterMs;
+        deferred.push({ mailbox: user, due, waits: waits + 1 });
+        await tellRunbook({ mailbox: user, until: new Date(due).toISOString(), reason: ran.throttle.reason });
+        continue;
+      }
+      if (ran.throttle) ran.outcome.error = `throttled by the server ${waits + 1} times in this round; last: ${ran.outcome.error}`;
+      results.push(account(ran));
     }
   };
   await Promise.all(Array.from({ length: Math.min(spec.sync.concurrency, pending.length) }, lane));
 
   const all = [...done, ...orderLike(pending, results)];
   if (all.length < input.mailboxes.length) {
-    // The next run needs the spec and previous states of the mailboxes still to do only.
-    const left = new Set(input.mailboxes.slice(all.length));
+    // The next run needs the spec and previous states of the mailboxes still to do only
+    // (those waiting out a throttle among them, with their timers), after those done.
+    const finished = new Set(all.map((o) => o.mailbox));
+    const left = input.mailboxes.filter((u) => !finished.has(u));
+    const leftSet = new Set(left);
     await continueAsNew<typeof mailboxRound>({
       ...input,
-      spec: { ...spec, mailboxes: spec.mailboxes.filter((m) => left.has(m.source.user)) },
-      previousStates: Object.fromEntries(Object.entries(input.previousStates ?? {}).filter(([u]) => left.has(u))),
+      spec: { ...spec, mailboxes: spec.mailboxes.filter((m) => leftSet.has(m.source.user)) },
+      mailboxes: [...all.map((o) => o.mailbox), ...left],
+      previousStates: Object.fromEntries(Object.entries(input.previousStates ?? {}).filter(([u]) => leftSet.has(u))),
       done: all,
+      deferred,
     });
   }
   return all;
+}
+
+/** A mailbox's run in a round: its outcome, its new sync state, and the server's throttle if it asked to wait. */
+interface Ran {
+  outcome: MailboxOutcome;
+  state?: SyncState;
+  throttle?: Throttle;
 }
 
 /** Results in the order of the mailboxes list (lanes finish in any order). */

@@ -7,6 +7,7 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
+  log,
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
@@ -39,6 +40,8 @@ import { mailboxQuery, statusQuery, type MigrationReport, type MigrationStatus, 
 import { failureMessage, withRecovery } from './step-failed';
 import { stepAfter, stepsOf } from './steps';
 import * as syncRounds from './sync-rounds';
+import { clip, TEXT_MAX_CHARS } from './text-bounds';
+import { mailboxThrottledSignal, type ThrottleNotice } from './throttle';
 import { shownMailboxes, waveTotals } from './wave-totals';
 
 /** Past this many events a loop of the runbook continues-as-new (a day of pre-sync is ~15). */
@@ -98,6 +101,8 @@ export class Runbook {
       this.mailHold = resumed.mailHold ?? {};
       this.relayHold = resumed.relayHold;
     }
+    // Before the gates set their handler for unknown names, which would take it for one.
+    setHandler(mailboxThrottledSignal, (n) => this.throttled(n), { description: "A mailbox round's notice: the server throttled a mailbox until a time" });
     this.gates = new Gates({
       approvers: this.spec.approvals.approvers,
       automaticGates: this.spec.approvals.automaticGates,
@@ -112,6 +117,20 @@ export class Runbook {
       description: 'One mailbox by its host1 user: ["alice"]',
     });
     upsertSearchAttributes([{ key: MIGRATION_SCENARIO, value: this.spec.scenario }]);
+  }
+
+  /** A round's notice that the server throttled a mailbox (anyone could send one: it is checked, and only shown). */
+  private throttled(n: ThrottleNotice): void {
+    const known = n && typeof n.mailbox === 'string' && Object.hasOwn(this.mailboxes, n.mailbox);
+    const until = known && typeof n.until === 'string' && !Number.isNaN(Date.parse(n.until)) ? new Date(n.until).toISOString() : undefined;
+    if (!until) {
+      log.warn('ignored a malformed mailboxThrottled signal');
+      return;
+    }
+    const m = this.mailboxes[n.mailbox];
+    m.throttledUntil = until;
+    m.throttleReason = clip(typeof n.reason === 'string' ? n.reason : '', TEXT_MAX_CHARS);
+    this.show();
   }
 
   /** Rollback is possible until users were given host2: after that, their new mail is there. */

@@ -35,6 +35,10 @@ export interface MailboxState {
   backfilled?: number;
   /** Preflight's size audit: host1's size against host2's quota and message size limit. */
   size?: MailboxSize;
+  /** The server throttled this mailbox in the round under way: it is tried again then (throttle.ts). */
+  throttledUntil?: string;
+  /** What the server answered. */
+  throttleReason?: string;
   last?: MailboxOutcome & { kind: RoundKind };
 }
 

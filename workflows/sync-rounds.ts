@@ -64,6 +64,8 @@ export async function round(run: Runbook, kind: RoundKind, only: { wave?: string
   for (const { state, size, ...o } of outcomes) {
     const mailbox = run.mailboxes[o.mailbox];
     mailbox.last = { ...o, kind };
+    delete mailbox.throttledUntil; // the round is over for it
+    delete mailbox.throttleReason;
     if (size) mailbox.size = size;
     if (kind === 'reverse') continue; // host2 to host1: not a state of the forward pair
     if (kind !== 'verify' && o.ok) mailbox.synced = true;

@@ -14,6 +14,8 @@ export interface WaveTotals {
   cut: number;
   /** Users were given host2. */
   onHost2: number;
+  /** The server throttled it in the round under way: it waits (status: throttledUntil). Absent when none. */
+  throttled?: number;
 }
 
 /** How many mailboxes the status query lists; the others are counted in `waves`. */
@@ -33,6 +35,7 @@ export function waveTotals(mailboxes: Record<string, MailboxState>, accessCut: I
     if (isFailing(m)) w.failed++;
     if (cut.has(user)) w.cut++;
     if (m.usersOnHost2) w.onHost2++;
+    if (m.throttledUntil) w.throttled = (w.throttled ?? 0) + 1;
   }
   return [...waves.values()];
 }
@@ -45,6 +48,9 @@ export function shownMailboxes(mailboxes: Record<string, MailboxState>, limit = 
   const rest = all.filter(([, m]) => !isFailing(m));
   return { shown: Object.fromEntries([...failing, ...rest].slice(0, limit)), omitted: all.length - limit };
 }
+
+/** ", N throttled by the server": mailboxes waiting out a throttle, as every status screen says it. */
+export const throttledText = (w: WaveTotals): string => (w.throttled ? `, ${w.throttled} throttled by the server` : '');
 
 /** A wave's mail on hold (spec mailFlow.hold), as the status screens say it after its counts. */
 export const heldText = (h?: WaveMailHold): string => (!h ? '' : h.released ? ', mail re-routed to host2' : `, ${h.held} message(s) held on host1's MTA`);

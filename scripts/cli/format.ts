@@ -2,7 +2,7 @@
 // timers, a progress bar per mailbox, the final-sync estimate, the recent audit log) and
 // the final report as Markdown.
 import { approveDecisionFlag } from '../../workflows/current-details';
-import { heldText } from '../../workflows/wave-totals';
+import { heldText, throttledText } from '../../workflows/wave-totals';
 import type { AuditEntry } from '../../workflows/audit';
 import { entriesWritten, type AuditOmitted } from '../../workflows/audit-log';
 import type { MailboxState, MigrationReport, MigrationStatus, RoundSummary } from '../../workflows/status';
@@ -127,6 +127,7 @@ export function renderStatus(v: StatusView, now: Date, auditCount = 8): string {
     ...s.waves.map(
       (w) =>
         `wave ${w.wave}: ${w.mailboxes} mailbox(es), ${w.synced} synced, ${w.failed} failed, ${w.cut} cut from host1, ${w.onHost2} on host2` +
+        throttledText(w) +
         heldText(s.mailHold?.[w.wave]),
     ),
     '',
@@ -140,8 +141,9 @@ export function renderStatus(v: StatusView, now: Date, auditCount = 8): string {
     const last = m.last
       ? `last ${m.last.kind} ${m.last.ok ? 'ok' : 'FAILED'}, ${lastCounts(m.last)}${m.last.error ? `: ${m.last.error}` : ''}`
       : 'no round yet';
+    const throttled = m.throttledUntil ? `  THROTTLED until ${m.throttledUntil}: ${m.throttleReason}` : '';
     lines.push(
-      `  ${u.padEnd(width)}  ${bar(stage, MAILBOX_STAGES.length, MAILBOX_STAGES.length)} ${(MAILBOX_STAGES[stage - 1] ?? 'waiting').padEnd(12)}  ${m.wave.padEnd(waveWidth)}  ${last}`,
+      `  ${u.padEnd(width)}  ${bar(stage, MAILBOX_STAGES.length, MAILBOX_STAGES.length)} ${(MAILBOX_STAGES[stage - 1] ?? 'waiting').padEnd(12)}  ${m.wave.padEnd(waveWidth)}  ${last}${throttled}`,
     );
   }
   if (s.mailboxesOmitted) lines.push(`  … and ${s.mailboxesOmitted} more: mailshift mailbox ${v.workflowId} <user>`);

@@ -5,7 +5,7 @@
 import type { DnsRecordSet } from '../../workflows/audit';
 import type { MailboxState, MigrationStatus } from '../../workflows/status';
 import { approveDecisionFlag } from '../../workflows/current-details';
-import { heldText, isFailing } from '../../workflows/wave-totals';
+import { heldText, isFailing, throttledText } from '../../workflows/wave-totals';
 import { auditLine, duration, MAILBOX_STAGES, mailboxStage, omittedLine } from '../cli/format';
 import { presyncChart } from './chart';
 import { html, type Html } from './html';
@@ -65,6 +65,7 @@ function waves(s: MigrationStatus): Html {
     const notShown = w.mailboxes - failures.length - others.length;
     const counts =
       [`${w.synced} synced`, w.cut > 0 && `${w.cut} cut from host1`, w.onHost2 > 0 && `${w.onHost2} on host2`].filter(Boolean).join(', ') +
+      throttledText(w) +
       heldText(s.mailHold?.[w.wave]);
     return html`<section class="wave">
       <h3>wave ${w.wave} <span class="muted">${w.mailboxes} mailbox(es): ${counts}${w.failed > 0 && html`, <span class="bad">${w.failed} failed</span>`}</span></h3>
