@@ -125,10 +125,11 @@ const THROTTLED_TEXT = /\bthrottl/i;
  */
 const THROTTLE_CODES = /^(LIMIT|THROTTLED)$/i;
 /**
- * [LIMIT] is also an implementation limit that waiting does not lift (Dovecot: `Mailbox name
- * too long`, `Mailbox too deep in hierarchy`, too many keywords): not throttled.
+ * [LIMIT] is also an implementation limit that waiting does not lift (Dovecot: `Mail size is
+ * larger than the maximum size allowed by server configuration`, `Mailbox name too long`,
+ * `Mailbox too deep in hierarchy`, too many keywords or mailboxes): not throttled.
  */
-const FIXED_LIMIT_TEXT = /too long|too deep|hierarchy|keywords|flags/i;
+const FIXED_LIMIT_TEXT = /size|too large|too big|too long|too deep|hierarchy|keywords|flags|too many (mailboxes|folders|messages)/i;
 /** Gmail: `NO [ALERT] Account exceeded command or bandwidth limits. (Failure)` (any status). */
 const LIMITS_TEXT = /exceeded command or bandwidth limits|bandwidth limit|download limit|daily limit/i;
 /**

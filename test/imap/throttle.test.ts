@@ -192,6 +192,9 @@ describe('classification of what imapflow throws', () => {
     expect(commandFailure(no(undefined, 'Mailbox does not exist'), ctx, 'copying')).toMatchObject({ type: 'ImapCommandFailed' });
     // [LIMIT] that waiting does not lift (Dovecot's implementation limits).
     expect(commandFailure(no('LIMIT', 'Mailbox name too long'), ctx, 'creating')).toMatchObject({ type: 'ImapCommandFailed' });
+    expect(commandFailure(no('LIMIT', 'Mail size is larger than the maximum size allowed by server configuration'), ctx, 'copying')).toMatchObject({
+      type: 'ImapCommandFailed',
+    });
     expect(loginFailure(no('UNAVAILABLE', 'Temporary authentication failure'), ctx)).toMatchObject({ type: 'ImapConnectionFailed', nonRetryable: false });
     expect(loginFailure(no('UNAVAILABLE', 'Login throttled, try again in 2 minutes'), ctx)).toMatchObject({ type: IMAP_THROTTLED });
     expect(waitOf(loginFailure(no('UNAVAILABLE', 'Login throttled, try again in 2 minutes'), ctx))).toBe(2 * MINUTE);
