@@ -8,7 +8,7 @@ import type { SizeAudit, SyncState } from '../activities/imap/types';
 import { jsonBytes, PAYLOAD_BUDGET_BYTES, stateEntryBytes } from './payload-budget';
 import { deletePermissions, type SyncKind } from './phase-rules';
 import { syncRequest } from './requests';
-import { MAX_THROTTLE_WAITS, tellRunbook, throttleIn, type Deferred, type Throttle } from './throttle';
+import { MAX_THROTTLE_WAITS, tellRunbook, throttleIn, type Deferred, type Throttle } from './throttled-mailboxes';
 import type { MigrationSpec } from './spec';
 
 export type RoundKind = SyncKind | 'verify';

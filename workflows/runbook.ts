@@ -41,7 +41,7 @@ import { failureMessage, withRecovery } from './step-failed';
 import { stepAfter, stepsOf } from './steps';
 import * as syncRounds from './sync-rounds';
 import { clip, TEXT_MAX_CHARS } from './text-bounds';
-import { mailboxThrottledSignal, type ThrottleNotice } from './throttle';
+import { mailboxThrottledSignal, type ThrottleNotice } from './throttled-mailboxes';
 import { shownMailboxes, waveTotals } from './wave-totals';
 
 /** Past this many events a loop of the runbook continues-as-new (a day of pre-sync is ~15). */

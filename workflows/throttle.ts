@@ -1,71 +1,28 @@
-// Providers' throttle answers (activities/imap/errors.ts: ImapThrottled) as the mailbox
-// rounds act on them: the mailbox waits on a durable timer for as long as the server asked,
-// the round goes on with the other mailboxes meanwhile, and the runbook's status says until
-// when. Retrying at once, as an activity's retry policy would, is what makes providers lock
-// an account for hours.
-import { ActivityFailure, ApplicationFailure, defineSignal, getExternalWorkflowHandle, log, workflowInfo } from '@temporalio/workflow';
+// A provider's "not now": throttled, over its command or bandwidth limits, too many
+// connections. The sync activity fails with type IMAP_THROTTLED, not retried by its own
+// policy, with details [{ side, mailbox, retryAfterMs, reason }]; a workflow reads the wait
+// back with throttleOf(failure.details) and tries that mailbox again after it.
+// Pure, so workflows and activities share it.
 
-/** The failure type an activity gives a throttle or limit answer (activities/imap/errors.ts). */
+/** The failure type of a throttled sync (activities/imap/errors.ts creates it). */
 export const IMAP_THROTTLED = 'ImapThrottled';
 
-export interface Throttle {
-  /** How long to leave the mailbox alone, as the server asked (or the default for its answer). */
+/** What a throttled failure carries: its first (and only) details entry. */
+export interface ThrottleDetails {
+  side: 'host1' | 'host2';
+  mailbox: string;
+  /** How long to wait before trying that mailbox again (ms, a positive integer). */
   retryAfterMs: number;
-  /** The server's words, redacted by the activity. */
+  /** The server's words, redacted, at most 300 characters. */
   reason: string;
 }
 
-/** A throttled mailbox is tried again at most this many times in one round, then counts as failed. */
-export const MAX_THROTTLE_WAITS = 10;
-/** One wait never longer than a day: a later round comes anyway. */
-export const MAX_THROTTLE_WAIT_MS = 24 * 3_600_000;
-/** When a throttle failure gives no usable wait. */
-const DEFAULT_WAIT_MS = 5 * 60_000;
-
-/** The throttle an ImapThrottled failure's details carry (first detail: { retryAfterMs, reason }). */
-export function throttleOf(details: unknown): Throttle | undefined {
-  const first = (Array.isArray(details) ? details[0] : details) as { retryAfterMs?: unknown; reason?: unknown } | undefined;
+/** The wait and reason of a throttled failure's details (ApplicationFailure.details), if they are one. */
+export function throttleOf(details: unknown): { retryAfterMs: number; reason: string } | undefined {
+  const first: unknown = Array.isArray(details) ? details[0] : details;
   if (!first || typeof first !== 'object') return undefined;
-  const ms = Number(first.retryAfterMs);
-  return {
-    retryAfterMs: Number.isFinite(ms) && ms > 0 ? Math.min(ms, MAX_THROTTLE_WAIT_MS) : DEFAULT_WAIT_MS,
-    reason: typeof first.reason === 'string' ? first.reason.slice(0, 300) : '',
-  };
-}
-
-/** The throttle in an activity's failure, if the server throttled it. */
-export function throttleIn(err: unknown): Throttle | undefined {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (!(cause instanceof ApplicationFailure) || cause.type !== IMAP_THROTTLED) return undefined;
-  return throttleOf(cause.details) ?? { retryAfterMs: DEFAULT_WAIT_MS, reason: cause.message.slice(0, 300) };
-}
-
-/** A mailbox waiting out a throttle in a round: when it may go again, and how many waits it had. */
-export interface Deferred {
-  mailbox: string;
-  /** Epoch ms (workflow time). */
-  due: number;
-  waits: number;
-}
-
-export interface ThrottleNotice {
-  mailbox: string;
-  /** ISO time the mailbox is tried again. */
-  until: string;
-  reason: string;
-}
-
-/** A round tells the runbook which mailbox waits until when (status: "throttled until …"). */
-export const mailboxThrottledSignal = defineSignal<[ThrottleNotice]>('mailboxThrottled');
-
-/** Tells the round's parent (the runbook); a round started on its own (the scale bench) has no one to tell. */
-export async function tellRunbook(notice: ThrottleNotice): Promise<void> {
-  const parent = workflowInfo().parent;
-  if (!parent) return;
-  try {
-    await getExternalWorkflowHandle(parent.workflowId).signal(mailboxThrottledSignal, notice);
-  } catch (err) {
-    // A runbook that has moved on (rolled back, ended) needs no notice: the round's result says it all.
-    log.warn('could not tell the runbook of a throttled mailbox', { mailbox: notice.mailbox, error: (err as Error).message });
-  }
+  const { retryAfterMs, reason } = first as Partial<Record<keyof ThrottleDetails, unknown>>;
+  if (typeof retryAfterMs !== 'number' || !Number.isInteger(retryAfterMs) || retryAfterMs <= 0) return undefined;
+  if (typeof reason !== 'string') return undefined;
+  return { retryAfterMs, reason };
 }

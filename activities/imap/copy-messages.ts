@@ -4,7 +4,7 @@
 // copy imapflow's command compiler makes of the one being sent: about 3 × batchBytes
 // (or a few times one message, when a single message is larger than a batch).
 import { ApplicationFailure } from '@temporalio/common';
-import { commandFailure, formatBytes, IMAP_QUOTA_EXCEEDED, isQuotaError, serverText } from './errors';
+import { commandFailure, formatBytes, IMAP_QUOTA_EXCEEDED, isQuotaError, isThrottled, serverText } from './errors';
 import { batchesByBytes, selectFolder, type MessageSummary } from './inventory';
 import { appendMessages, type OutgoingMessage } from './multiappend';
 import type { ImapSession } from './session';
@@ -135,9 +135,12 @@ async function storeBatch(
 /**
  * The server answered NO/BAD to this command (or imapflow refused a message over the
  * server's APPENDLIMIT before sending it): the connection is fine, the message is not.
+ * A throttled answer (Microsoft 365 throttles with BAD, Gmail's limits come as NO) is not
+ * about the message: it fails the copy as ImapThrottled, nothing is marked refused.
  */
 function isRefusal(err: unknown): boolean {
   const e = (err ?? {}) as { responseStatus?: string; serverResponseCode?: string };
+  if (isThrottled(err)) return false;
   return e.responseStatus === 'NO' || e.responseStatus === 'BAD' || e.serverResponseCode === 'APPENDLIMIT';
 }
 

@@ -2,7 +2,7 @@
 // (parents first; servers create missing parents themselves per RFC 3501, and for those
 // that refuse we create them one level at a time) and subscribes on host2 what the user
 // subscribed on host1, so mail clients show the same folders.
-import { commandFailure } from './errors';
+import { commandFailure, isThrottled } from './errors';
 import type { FolderPair } from './folder-plan';
 import { serverPath } from './folders';
 import type { ImapSession } from './session';
@@ -40,7 +40,8 @@ async function createFolder(dst: ImapSession, pair: FolderPair): Promise<void> {
     await dst.client.mailboxCreate(pair.path);
     return;
   } catch (err) {
-    if ((err as { responseStatus?: string }).responseStatus !== 'NO' || pair.levels.length < 2) {
+    // A throttled NO is not about the folder: trying its parents would only add commands.
+    if ((err as { responseStatus?: string }).responseStatus !== 'NO' || pair.levels.length < 2 || isThrottled(err)) {
       throw commandFailure(err, dst.ctx, `creating folder "${pair.logical}"`);
     }
   }

@@ -37,6 +37,8 @@ export interface DovecotOptions {
   lmtp?: number | true;
   /** Also take OAuth2 tokens, introspected at this URL (`http://client:secret@host:port/path`). */
   oauth2?: { introspectionUrl: string };
+  /** IMAP sessions a user may hold from one address (Dovecot's mail_max_userip_connections); 50 unless told. */
+  maxUserIpConnections?: number;
 }
 
 export interface DovecotServer {
@@ -99,7 +101,9 @@ protocol lmtp {
 }
 `;
 
-export function dovecotConfig(o: Required<Pick<DovecotOptions, 'name' | 'dir' | 'layout'>> & { port: number; lmtpPort?: number; oauth2?: boolean }): string {
+export function dovecotConfig(
+  o: Required<Pick<DovecotOptions, 'name' | 'dir' | 'layout'>> & { port: number; lmtpPort?: number; oauth2?: boolean; maxUserIpConnections?: number },
+): string {
   const owner = mailOwner();
   const d = o.dir;
   // LAYOUT=fs lets `/` be the real hierarchy separator (Maildir++ stores `.` itself).
@@ -169,7 +173,7 @@ service stats {
 }
 protocol imap {
   mail_plugins = $mail_plugins imap_quota
-  mail_max_userip_connections = 50
+  mail_max_userip_connections = ${o.maxUserIpConnections ?? 50}
 }
 ${o.lmtpPort ? lmtpBlock(o.lmtpPort) : ''}`;
 }
@@ -202,7 +206,18 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotServ
   for (const sub of ['run', 'state', 'mail', 'home']) mkdirSync(path.join(dir, sub), { recursive: true });
   for (const sub of ['mail', 'home']) chownSync(path.join(dir, sub), owner.uid, owner.gid);
   const conf = path.join(dir, 'dovecot.conf');
-  writeFileSync(conf, dovecotConfig({ name: options.name, dir, layout: options.layout, port, lmtpPort, oauth2: !!options.oauth2 }));
+  writeFileSync(
+    conf,
+    dovecotConfig({
+      name: options.name,
+      dir,
+      layout: options.layout,
+      port,
+      lmtpPort,
+      oauth2: !!options.oauth2,
+      maxUserIpConnections: options.maxUserIpConnections,
+    }),
+  );
   if (options.oauth2) writeOauth2Files(dir, options.oauth2.introspectionUrl, owner.auth);
   // Every password in the clear: only the auth process reads them.
   writeSecretFile(path.join(dir, 'users'), options.users.map(passwdLine).join(''), owner.auth);

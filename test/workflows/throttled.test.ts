@@ -9,7 +9,8 @@ import { createTimeSkippingEnv } from '../harness/temporal';
 import { demoSpec } from '../../scripts/sandbox/demo-spec';
 import { classicalMigration } from '../../workflows/classical-migration';
 import type { SyncRequest } from '../../activities/imap/types';
-import { IMAP_THROTTLED, MAX_THROTTLE_WAITS } from '../../workflows/throttle';
+import { IMAP_THROTTLED } from '../../workflows/throttle';
+import { MAX_THROTTLE_WAITS } from '../../workflows/throttled-mailboxes';
 import { fakeWorld, type FakeWorld } from './fakes';
 import { approveWhenOpen, startWorker, until } from './harness';
 
