@@ -1,7 +1,7 @@
 // The classical scenario of imapsync's FAQ.Migration_Plan: users get a new host name,
 // user and password on host2. `resume` is only given by the runbook itself when a long
 // loop continues-as-new; operators start it with the spec alone.
-import { runScenario } from './runbook';
+import { runScenario } from './run-scenario';
 import type { RunbookSnapshot } from './snapshot';
 import type { MigrationReport } from './status';
 import type { MigrationSpec, MigrationSpecInput } from './spec';

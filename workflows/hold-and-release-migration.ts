@@ -3,7 +3,7 @@
 // final sync, verified; the held mail is released to host2, the MX follows, and users get
 // host2 with all their mail at once. Nothing reaches host1 after the final sync, so no
 // post-syncs. `resume` is only given by the runbook itself when a long loop continues-as-new.
-import { runScenario } from './runbook';
+import { runScenario } from './run-scenario';
 import type { RunbookSnapshot } from './snapshot';
 import type { MigrationReport } from './status';
 import type { MigrationSpec, MigrationSpecInput } from './spec';

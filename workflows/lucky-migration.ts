@@ -1,7 +1,7 @@
 // The lucky scenario of imapsync's FAQ.Migration_Plan: same host name, user and password
 // on host2. Syncs go by address; at the end the IMAP host name itself moves to host2.
 // `resume` is only given by the runbook itself when a long loop continues-as-new.
-import { runScenario } from './runbook';
+import { runScenario } from './run-scenario';
 import type { RunbookSnapshot } from './snapshot';
 import type { MigrationReport } from './status';
 import type { MigrationSpec, MigrationSpecInput } from './spec';

@@ -4,7 +4,7 @@
 // side, while host1 stays readable until an approver passes gate `close-old`. No rollback
 // once users are on host2. `resume` is only given by the runbook itself when the back-fill
 // loop continues-as-new; operators start it with the spec alone.
-import { runScenario } from './runbook';
+import { runScenario } from './run-scenario';
 import type { RunbookSnapshot } from './snapshot';
 import type { MigrationReport } from './status';
 import type { MigrationSpec, MigrationSpecInput } from './spec';

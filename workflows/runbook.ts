@@ -1,26 +1,15 @@
 // The runbook's state and what an operator sees of it (the `status` query, the phase
-// search attributes and the UI's details), and its steps by the names classicalMigration,
-// luckyMigration and mxFirstMigration put in their order. The steps live by concern: sync-rounds.ts,
-// dns-steps.ts, hand-over.ts, notices.ts, rollback.ts.
-import {
-  allHandlersFinished,
-  ApplicationFailure,
-  condition,
-  continueAsNew,
-  log,
-  proxyLocalActivities,
-  setCurrentDetails,
-  setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type * as activities from '../activities';
+// search attributes and the UI's details), and its steps by the names the scenarios
+// (*-migration.ts) put in their order. The steps live by concern: sync-rounds.ts,
+// dns-steps.ts, mail-hold.ts, hand-over.ts, notices.ts, rollback.ts; a migration starts in
+// run-scenario.ts.
+import { allHandlersFinished, condition, continueAsNew, log, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { NoticeKind } from '../activities/notify/schema';
 import type { SyncState } from '../activities/imap/types';
 import type { DnsRecordSet } from './audit';
 import { AuditLog } from './audit-log';
 import { checkMailFlow } from './canary';
-import { formatBytes } from './bytes';
+import { checksSoFar } from './gate-checks';
 import { currentDetails } from './current-details';
 import * as dnsSteps from './dns-steps';
 import { finalSyncEstimateMs } from './estimate';
@@ -35,7 +24,7 @@ import type { FinalSyncOutcome } from './phase-rules';
 import { rollback } from './rollback';
 import { MIGRATION_OPEN_GATE, MIGRATION_PHASE, MIGRATION_SCENARIO } from './search-attributes';
 import type { ResumeStage, RunbookSnapshot } from './snapshot';
-import type { GateName, MigrationSpec, MigrationSpecInput } from './spec';
+import type { GateName, MigrationSpec } from './spec';
 import { mailboxQuery, statusQuery, type MigrationReport, type MigrationStatus, type RoundSummary } from './status';
 import { failureMessage, withRecovery } from './step-failed';
 import { stepAfter, stepsOf } from './steps';
@@ -249,7 +238,7 @@ export class Runbook {
 
   async gate(gate: GateName, wave?: string): Promise<void> {
     await this.step(`waiting for ${gate}${wave ? ` (${wave})` : ''}`);
-    await this.waitAtGate(gate, this.checksSoFar(), { wave });
+    await this.waitAtGate(gate, checksSoFar(this), { wave });
     if (this.gates.rollbackRequested) throw new RollbackRequested();
   }
 
@@ -274,31 +263,6 @@ export class Runbook {
     } catch (err) {
       this.audit.push({ at: new Date().toISOString(), kind: 'notice-failed', notice, error: failureMessage(err) });
     }
-  }
-
-  /** What an approver should know before approving: the last round's results, the final sync's verification, users' own mail on host2. */
-  private checksSoFar(): string {
-    const last = this.rounds.at(-1);
-    if (!last) return 'No mailbox round has run yet.';
-    const failed = last.failed.length ? `; failed: ${last.failed.join(', ')}` : '';
-    const verified = this.finalSync ? Object.keys(this.finalSync.missing).length : 0;
-    const own = Object.entries(this.mailboxes).filter(([, m]) => m.ownMailOnHost2);
-    const sizes = Object.values(this.mailboxes).flatMap((m) => (m.size ? [m.size] : []));
-    const bytes = (k: 'host1Bytes' | 'toCopyBytes') => formatBytes(sizes.reduce((n, s) => n + s[k], 0));
-    return [
-      `Last round (${last.kind}${last.wave ? `, ${last.wave}` : ''}): ${last.mailboxes - last.failed.length}/${last.mailboxes} mailboxes ok, ${last.copied} messages copied${failed}.`,
-      verified
-        ? `Final sync verified for ${verified}/${this.spec.mailboxes.length} mailboxes; missing on host2: ${Object.values(this.finalSync!.missing).reduce((a, b) => a + b, 0)}.`
-        : '',
-      sizes.length
-        ? `Size audit (preflight): ${bytes('toCopyBytes')} to copy to host2 (${bytes('host1Bytes')} on host1) for ${sizes.length} mailbox(es); every one fits host2's quota and message size limit.`
-        : '',
-      own.length
-        ? `host2 already holds users' own mail (not from host1), kept and never deleted: ${own.map(([u, m]) => `${u} (${m.ownMailOnHost2})`).join(', ')}.`
-        : '',
-    ]
-      .filter(Boolean)
-      .join(' ');
   }
 
   usersOf(wave?: string): string[] {
@@ -347,49 +311,4 @@ export interface GateWaitOptions {
   wave?: string;
   /** The notice that opens the wait, instead of `approver-gate-waiting`. */
   notice?: [NoticeKind, Record<string, string>];
-}
-
-const { validateSpec } = proxyLocalActivities<typeof activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 3 } });
-
-/**
- * The spec, validated once when the migration starts (recorded in history, so a later
- * release's schema never re-judges a running migration); a continued run gets it as it
- * was then. The second argument is the runbook's own continuation state: it is taken only
- * from a run of this migration that continued-as-new, never from whoever starts one.
- */
-async function specOf(input: MigrationSpecInput | MigrationSpec, resume: RunbookSnapshot | undefined): Promise<MigrationSpec> {
-  const info = workflowInfo();
-  // Every run of a cron schedule gets the start's arguments, and would run the migration again.
-  if (info.cronSchedule) throw ApplicationFailure.nonRetryable('a migration runs once: start it without a cron schedule', 'InvalidInput');
-  if (resume !== undefined && resume !== null) {
-    // A retry of the workflow is marked as continued too, but gets the start's arguments again.
-    if (!info.continuedFromExecutionRunId || info.attempt > 1) {
-      throw ApplicationFailure.nonRetryable(
-        "a migration starts with its spec alone: a second argument is refused (it is the runbook's own continuation state)",
-        'InvalidInput',
-      );
-    }
-    return input as MigrationSpec;
-  }
-  try {
-    return await validateSpec({ spec: input, now: new Date().toISOString() });
-  } catch (err) {
-    throw ApplicationFailure.nonRetryable(failureMessage(err), 'InvalidSpec');
-  }
-}
-
-/** Runs a scenario's steps; a rollback requested at any step takes the back-out path. */
-export async function runScenario(
-  input: MigrationSpecInput | MigrationSpec,
-  resume: RunbookSnapshot | undefined,
-  steps: (run: Runbook) => Promise<void>,
-): Promise<MigrationReport> {
-  const run = new Runbook(await specOf(input, resume), resume);
-  try {
-    await steps(run);
-    return run.report('completed');
-  } catch (err) {
-    if (err instanceof RollbackRequested) return run.rollback();
-    throw err;
-  }
 }

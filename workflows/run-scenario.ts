@@ -1,0 +1,57 @@
+// How a migration starts: its spec validated once (recorded in history, so a later
+// release's schema never re-judges a running migration), the runbook's own continuation
+// state taken only from a run of this migration that continued-as-new, then the scenario's
+// steps, a rollback requested at any step taking the back-out path.
+import { ApplicationFailure, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import type * as activities from '../activities';
+import { RollbackRequested } from './gates';
+import { Runbook } from './runbook';
+import type { RunbookSnapshot } from './snapshot';
+import type { MigrationSpec, MigrationSpecInput } from './spec';
+import type { MigrationReport } from './status';
+import { failureMessage } from './step-failed';
+
+const { validateSpec } = proxyLocalActivities<typeof activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 3 } });
+
+/**
+ * The spec, validated once when the migration starts (recorded in history, so a later
+ * release's schema never re-judges a running migration); a continued run gets it as it
+ * was then. The second argument is the runbook's own continuation state: it is taken only
+ * from a run of this migration that continued-as-new, never from whoever starts one.
+ */
+async function specOf(input: MigrationSpecInput | MigrationSpec, resume: RunbookSnapshot | undefined): Promise<MigrationSpec> {
+  const info = workflowInfo();
+  // Every run of a cron schedule gets the start's arguments, and would run the migration again.
+  if (info.cronSchedule) throw ApplicationFailure.nonRetryable('a migration runs once: start it without a cron schedule', 'InvalidInput');
+  if (resume !== undefined && resume !== null) {
+    // A retry of the workflow is marked as continued too, but gets the start's arguments again.
+    if (!info.continuedFromExecutionRunId || info.attempt > 1) {
+      throw ApplicationFailure.nonRetryable(
+        "a migration starts with its spec alone: a second argument is refused (it is the runbook's own continuation state)",
+        'InvalidInput',
+      );
+    }
+    return input as MigrationSpec;
+  }
+  try {
+    return await validateSpec({ spec: input, now: new Date().toISOString() });
+  } catch (err) {
+    throw ApplicationFailure.nonRetryable(failureMessage(err), 'InvalidSpec');
+  }
+}
+
+/** Runs a scenario's steps; a rollback requested at any step takes the back-out path. */
+export async function runScenario(
+  input: MigrationSpecInput | MigrationSpec,
+  resume: RunbookSnapshot | undefined,
+  steps: (run: Runbook) => Promise<void>,
+): Promise<MigrationReport> {
+  const run = new Runbook(await specOf(input, resume), resume);
+  try {
+    await steps(run);
+    return run.report('completed');
+  } catch (err) {
+    if (err instanceof RollbackRequested) return run.rollback();
+    throw err;
+  }
+}
