@@ -2,19 +2,10 @@
 import { plannedSteps } from '../../scripts/cli/plan';
 import { demoSpec } from '../../scripts/sandbox/demo-spec';
 import { parseSpec } from '../../workflows/spec';
+import { holdingRelay } from '../workflows/fixtures/holding-relay';
 
 const now = new Date('2026-01-01T00:00:00Z');
 const base = demoSpec('classical', new Date('2026-01-05T00:00:00Z'));
-const holdingRelay = {
-  mx: ['10 hold.example.test.'],
-  relay: {
-    provider: 'postfix' as const,
-    configDir: '/etc/postfix-hold',
-    host1Transport: 'smtp:[mail1.example.test]:25',
-    host2Transport: 'lmtp:inet:10.0.0.2:24',
-  },
-  host1Queue: { provider: 'postfix' as const, configDir: '/etc/postfix' },
-};
 
 it('plans hold-and-release in its own order: MX to the relay before the final sync, release after verification, no post-sync', () => {
   const spec = parseSpec({ ...base, scenario: 'hold-and-release', mailFlow: { holdingRelay } }, now);

@@ -15,18 +15,9 @@ import { parseSpec, specProblems, type ListedSpecInput } from '../../workflows/s
 import { HOLD_AND_RELEASE_STEPS } from '../../workflows/steps';
 import { fakeWorld, type FakeWorld } from './fakes';
 import { approveWhenOpen, startWorker, until } from './harness';
+import { holdingRelay } from './fixtures/holding-relay';
 
 const mx = { name: 'example.test.', type: 'MX', ttl: 86400, values: ['10 mail1.example.test.'] };
-const holdingRelay = {
-  mx: ['10 hold.example.test.'],
-  relay: {
-    provider: 'postfix' as const,
-    configDir: '/etc/postfix-hold',
-    host1Transport: 'smtp:[mail1.example.test]:25',
-    host2Transport: 'lmtp:inet:10.0.0.2:24',
-  },
-  host1Queue: { provider: 'postfix' as const, configDir: '/etc/postfix-mx1' },
-};
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
