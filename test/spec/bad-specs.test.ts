@@ -189,6 +189,7 @@ cases.push([
     mutate('mailFlow', { hold: { provider: 'http', url: 'https://mta.example.test/hold', token: 's3cret' } }),
     'mailFlow.hold.token',
   ]);
+  cases.push(['mail hold on a worker queue that is no name', mutate('mailFlow', { hold: { ...hold, workerQueue: 'mx1 queue' } }), 'mailFlow.hold.workerQueue']);
   cases.push([
     'mail hold for a user that is no map key',
     mutate('mailboxes.1.source.user', 'bob smith', mutate('mailFlow', { hold }) as MigrationSpecInput),
