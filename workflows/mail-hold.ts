@@ -5,15 +5,28 @@
 // rollback (releaseHeldToHost1) undoes whatever may have been done.
 // Scenario hold-and-release holds on a relay instead (spec mailFlow.holdingRelay): all mail
 // for the domain, while the MX points there; released to host2 once every mailbox is verified.
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import type * as activities from '../activities';
 import { RollbackRequested } from './gates';
 import { relayReleaseRefusal, releaseRefusal } from './phase-rules';
-import { act } from './runbook-activities';
+import { act, actOptions } from './runbook-activities';
 import type { Runbook } from './runbook';
 import { mailAddressOf } from './mail-address';
 import type { MailHoldSpec, MigrationSpec } from './spec';
 import type { QueuedFor } from '../activities/mail-flow/hold-schema';
 import { stopAtStepFailed } from './step-failed';
+
+type WithoutQueue<T> = T extends unknown ? Omit<T, 'workerQueue'> : never;
+
+/**
+ * What runs on an MTA (its maps, queue, programs) runs on the worker beside it when the spec
+ * names one (workerQueue), else on the migration's own; the MTA's config goes to the
+ * activities without the queue, which is the workflow's business (as access-steps.ts does).
+ */
+function beside<T extends { workerQueue?: string }>(mta: T): { config: WithoutQueue<T>; on: typeof act } {
+  const { workerQueue, ...config } = mta;
+  return { config: config as WithoutQueue<T>, on: workerQueue ? proxyActivities<typeof activities>({ ...actOptions, taskQueue: workerQueue }) : act };
+}
 
 /** Per wave: held messages last counted, and whether they went to host2. */
 export interface WaveMailHold {
@@ -63,10 +76,11 @@ export async function holdWaveMail(run: Runbook, wave: string): Promise<void> {
   run.mailHold[wave] ??= { held: 0, released: false };
   run.mailHold[wave].released = false;
   await run.step(`holding mail: ${wave}`);
-  await act.holdMail({ hold, addresses });
+  const mta = beside(hold);
+  await mta.on.holdMail({ hold: mta.config, addresses });
   run.audit.push({ at: nowIso(), kind: 'mail-hold', step: 'hold', wave, users, held: run.mailHold[wave].held });
   await untilNothingPending(run, 'mail hold', wave, async () => {
-    const queued = await act.mailQueue({ hold, addresses });
+    const queued = await mta.on.mailQueue({ hold: mta.config, addresses });
     run.mailHold[wave].held = queued.held;
     return queued;
   });
@@ -102,7 +116,8 @@ export async function holdOnRelay(run: Runbook): Promise<void> {
   run.relayHold ??= { held: 0 };
   run.relayHold.released = undefined;
   const domain = domainOf(run);
-  await act.holdDomainMail({ relay: relayOf(run).relay, domain });
+  const relay = beside(relayOf(run).relay);
+  await relay.on.holdDomainMail({ relay: relay.config, domain });
   run.audit.push({ at: nowIso(), kind: 'holding-relay', step: 'hold', domain, held: 0 });
   run.show();
 }
@@ -113,7 +128,8 @@ export async function waitForHost1Queue(run: Runbook): Promise<void> {
   if (!host1Queue) return;
   await run.step("checking host1's MTA queue");
   const addresses = holdAddresses(run.spec, run.usersOf());
-  await untilNothingPending(run, "host1's queue", 'the migrated users', () => act.mailQueue({ hold: host1Queue, addresses }));
+  const mta = beside(host1Queue);
+  await untilNothingPending(run, "host1's queue", 'the migrated users', () => mta.on.mailQueue({ hold: mta.config, addresses }));
 }
 
 /** Hold-and-release, after every mailbox's final sync was verified (the phase rule): the relay sends what it holds to host2. */
@@ -129,7 +145,8 @@ async function releaseRelay(run: Runbook, to: 'host1' | 'host2'): Promise<void> 
   const domain = domainOf(run);
   // Recorded before it is made: a rollback after this routes the relay back to host1 and copies host2's mail back.
   run.relayHold = { held: run.relayHold?.held ?? 0, released: to };
-  const { released } = await act.releaseDomainMail({ relay: relayOf(run).relay, domain, to });
+  const relay = beside(relayOf(run).relay);
+  const { released } = await relay.on.releaseDomainMail({ relay: relay.config, domain, to });
   run.relayHold.held = 0;
   run.audit.push({ at: nowIso(), kind: 'holding-relay', step: `release to ${to}`, domain, held: released });
   run.show();
@@ -139,7 +156,8 @@ async function releaseRelay(run: Runbook, to: 'host1' | 'host2'): Promise<void> 
 export async function checkRelayEmpty(run: Runbook): Promise<void> {
   await run.step('checking the holding relay is empty');
   const domain = domainOf(run);
-  const { held, pending } = await act.relayQueue({ relay: relayOf(run).relay, domain });
+  const relay = beside(relayOf(run).relay);
+  const { held, pending } = await relay.on.relayQueue({ relay: relay.config, domain });
   if (run.relayHold) run.relayHold.held = held;
   if (held + pending) {
     throw ApplicationFailure.nonRetryable(
@@ -154,7 +172,8 @@ async function release(run: Runbook, hold: MailHoldSpec, wave: string, to: 'host
   // The rule again, where the change is made: no path may release unverified mailboxes into host2.
   const refusal = to === 'host2' ? releaseRefusal(run.finalSync, users) : undefined;
   if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'PhaseRule');
-  const { released } = await act.releaseMail({ hold, addresses: holdAddresses(run.spec, users), to });
+  const mta = beside(hold);
+  const { released } = await mta.on.releaseMail({ hold: mta.config, addresses: holdAddresses(run.spec, users), to });
   run.mailHold[wave] = { held: 0, released: to === 'host2' };
   run.audit.push({ at: nowIso(), kind: 'mail-hold', step: `release to ${to}`, wave, users, held: released });
   run.show();

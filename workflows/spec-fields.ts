@@ -8,6 +8,11 @@ export const secretRef = z.string().regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:\/\
   message: 'must be a secret reference: env:VARIABLE_NAME or file:/absolute/path (never the secret itself)',
 });
 
+/** A Temporal task queue: a worker started with MAILSHIFT_TASK_QUEUE=<name> takes its activities (access.workerQueue, mailFlow's workerQueue). */
+export const taskQueueName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, { message: 'a task queue name: letters, digits, ".", "_" and "-", at most 100' });
+
 export const hostname = z
   .string()
   .regex(/^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$|^[0-9a-fA-F:]*:[0-9a-fA-F:.]*$/, {

@@ -2,7 +2,7 @@
 // MTA while it moves, and (scenario hold-and-release) the holding relay the MX points to
 // while every mailbox moves.
 import { z } from 'zod';
-import { absolutePath, port } from './spec-fields';
+import { absolutePath, port, secretRef, taskQueueName } from './spec-fields';
 
 /** A Postfix transport: `lmtp:inet:127.0.0.1:24`, `lmtp:unix:/path`, `smtp:[host]:25`. */
 export const transport = z
@@ -15,10 +15,21 @@ export const holdAddress = z
   .max(320)
   .regex(/^[^-\s@\p{Cc}#][^\s@\p{Cc}#]*@[A-Za-z0-9.-]+$/u, { message: 'must be a plain address (local@domain, no spaces or "#")' });
 
-/** How host1's MTA holds and releases a wave's mail (activities/mail-flow/hold.ts). */
+/** The task queue of a worker beside an MTA, for what only that machine can do (its maps, its queue, its programs). */
+const besideMta = (mta: string) =>
+  taskQueueName
+    .optional()
+    .describe(
+      `the task queue of a worker running beside ${mta} (MAILSHIFT_TASK_QUEUE=<name> npm run worker there): its maps, queue and programs are local to that machine, so only that worker runs these activities; default: the migration's own workers (a single machine)`,
+    );
+
+const holdKind =
+  "how host1's MTA holds a wave's mail. postfix: its maps and queue, by its commands; command: `<path> hold|release-host1|release-host2|queue <address>...`; http: an endpoint receiving {action, addresses, to}";
+
+/** How host1's MTA holds and releases a wave's mail (activities/mail-flow/hold.ts, hold-providers.ts). */
 export const mailHoldProvider = z.discriminatedUnion('provider', [
   z.strictObject({
-    provider: z.literal('postfix').describe('the MTA in front of host1: postfix (the only provider for now), its commands run on a worker beside it'),
+    provider: z.literal('postfix').describe(holdKind),
     configDir: absolutePath.describe(
       "host1's Postfix config directory (postfix/postqueue/postsuper -c); the activities run on a worker beside that MTA, as root",
     ),
@@ -35,6 +46,26 @@ export const mailHoldProvider = z.discriminatedUnion('provider', [
     host2Transport: transport.describe(
       "where released mail for the wave's users goes: host2's delivery, e.g. lmtp:inet:10.0.0.2:24 or smtp:[mail2.example.com]:25",
     ),
+    workerQueue: besideMta("host1's MTA"),
+  }),
+  z.strictObject({
+    provider: z.literal('command').describe(holdKind),
+    path: absolutePath.describe(
+      'the program, an absolute path, run without a shell as `<path> hold|release-host1|release-host2|queue <address>...`; exit 0 = done, and it must be idempotent (a retry runs it again). queue prints {"held":n,"pending":n} on stdout; hold and release may print {"changed":bool,"released":n}',
+    ),
+    timeoutSeconds: z.number().int().min(1).max(3600).default(60).describe('how long the program may run'),
+    workerQueue: besideMta("host1's MTA"),
+  }),
+  z.strictObject({
+    provider: z.literal('http').describe(holdKind),
+    url: z
+      .url({ protocol: /^https?$/ })
+      .describe(
+        'the endpoint: POST {"action": "hold"|"queue"|"release", "addresses": [...], "to": "host1"|"host2" (release)} as JSON; a 2xx answer is done, and it must be idempotent (a retry posts again). queue answers {"held":n,"pending":n}; hold and release may answer {"changed":bool,"released":n}',
+      ),
+    token: secretRef.optional().describe('a bearer token, by reference'),
+    timeoutSeconds: z.number().int().min(1).max(300).default(30).describe('how long the endpoint may take to answer'),
+    workerQueue: besideMta("host1's MTA"),
   }),
 ]);
 
@@ -42,6 +73,7 @@ export const mailHoldProvider = z.discriminatedUnion('provider', [
 export const mtaQueue = z.strictObject({
   provider: z.literal('postfix').describe('the MTA in front of host1: postfix (the only provider for now)'),
   configDir: absolutePath.describe("host1's Postfix config directory (postqueue -c), on a worker beside that MTA, as root"),
+  workerQueue: besideMta("host1's MTA"),
 });
 
 /** MX values, as dns.mx.host2 writes them. */
@@ -62,6 +94,7 @@ export const holdingRelayProvider = z.discriminatedUnion('provider', [
       .describe("a hash map listed in main.cf transport_maps; default: <configDir>/mailshift-transport. mailshift writes the domain's entry in it"),
     host1Transport: transport.describe('where the relay sends released mail on rollback: host1, e.g. smtp:[mail1.example.com]:25'),
     host2Transport: transport.describe('where the relay sends released mail once every mailbox is verified: host2, e.g. lmtp:inet:10.0.0.2:24'),
+    workerQueue: besideMta('the holding relay'),
   }),
 ]);
 
@@ -101,7 +134,7 @@ export const mailFlow = z.strictObject({
   hold: mailHoldProvider
     .optional()
     .describe(
-      "at each wave's cut-over, host1's MTA holds the wave's incoming mail (addressed to mailboxes[].source.user, or user@dns.mx.name when it is no address) and the runbook waits until none for them is pending in its queue; after the final sync is verified, that mail is re-routed to host2 and released. A rollback releases it back to host1. Provider postfix only for now. Without it, mail reaching host1 during the cut-over waits for the post-syncs",
+      "at each wave's cut-over, host1's MTA holds the wave's incoming mail (addressed to mailboxes[].source.user, or user@dns.mx.name when it is no address) and the runbook waits until none for them is pending in its queue; after the final sync is verified, that mail is re-routed to host2 and released. A rollback releases it back to host1. Providers: postfix, command, http. Without it, mail reaching host1 during the cut-over waits for the post-syncs",
     ),
   holdingRelay: holdingRelay
     .optional()

@@ -3,8 +3,8 @@
 // given, and `Idempotency-Key: <phase>/<action>/<user>` since a retried activity posts
 // again. A 2xx answer succeeds; a JSON answer `{"outcome":"already-cut"}` (or cut,
 // restored, already-open) is reported as such, otherwise `cut`/`restored` is assumed.
-import { ApplicationFailure } from '@temporalio/activity';
 import { resolveSecret } from '../credentials';
+import { postJson } from '../post-json';
 import { OUTCOMES, type AccessAction, type AccessMethodConfig, type AccessOutcome } from './schema';
 
 type HttpConfig = Extract<AccessMethodConfig, { method: 'http' }>;
@@ -17,38 +17,17 @@ export async function postAccessChange(
   token: string | undefined,
   signal?: AbortSignal,
 ): Promise<AccessOutcome> {
-  // Only the origin is shown in errors: paths and queries sometimes hold keys.
-  const where = `access endpoint ${new URL(cfg.url).origin}`;
-  const hide = (s: string) => (token ? s.split(token).join('[redacted]') : s);
-  const timeout = AbortSignal.timeout(cfg.timeoutSeconds * 1000);
-  let res: Response;
-  try {
-    res = await fetch(cfg.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json',
-        'idempotency-key': `${phase}/${action}/${user}`,
-        ...(token && { authorization: `Bearer ${token}` }),
-      },
-      body: JSON.stringify({ action, user, phase }),
-      redirect: 'error',
-      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-    });
-  } catch (err) {
-    const e = err as Error & { cause?: { code?: string; message?: string } };
-    const why = timeout.aborted ? `no answer within ${cfg.timeoutSeconds} s` : (e.cause?.code ?? e.cause?.message ?? e.message);
-    throw ApplicationFailure.retryable(hide(`${where} unreachable for ${action} ${user}: ${why}`), 'AccessHttpUnavailable');
-  }
-  const body = await res.text().catch(() => '');
-  if (!res.ok) {
-    const permanent = res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429;
-    throw ApplicationFailure.create({
-      type: permanent ? 'AccessHttpRejected' : 'AccessHttpUnavailable',
-      nonRetryable: permanent,
-      message: hide(`${where} answered HTTP ${res.status} to ${action} ${user}${body.trim() ? `: ${body.trim().slice(0, 300)}` : ''}`),
-    });
-  }
+  const body = await postJson({
+    url: cfg.url,
+    body: { action, user, phase },
+    token,
+    idempotencyKey: `${phase}/${action}/${user}`,
+    timeoutSeconds: cfg.timeoutSeconds,
+    signal,
+    label: 'access endpoint',
+    what: `${action} ${user}`,
+    failurePrefix: 'AccessHttp',
+  });
   let outcome: unknown;
   try {
     outcome = (JSON.parse(body) as { outcome?: unknown }).outcome;

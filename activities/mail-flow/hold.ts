@@ -23,6 +23,7 @@ import {
   type QueuedFor,
   type ReleaseInput,
 } from './hold-schema';
+import { changeProvidedHold, queueOfProvidedHold } from './hold-providers';
 import { applyMaps, checkWiring, listQueue, releaseHeld, type QueuedMessage } from './postfix';
 
 export const HOLD_ACTION = 'HOLD held by mailshift for the migration';
@@ -34,7 +35,7 @@ export function parse<S extends z.ZodType>(schema: S, raw: unknown, what: string
   throw ApplicationFailure.nonRetryable(`invalid ${what} request: ${problems.join('; ')}`, 'InvalidMailHoldRequest');
 }
 
-function maps(hold: MailHoldConfig) {
+function maps(hold: Extract<MailHoldConfig, { provider: 'postfix' }>) {
   return {
     holdMap: hold.holdMap ?? path.join(hold.configDir, 'mailshift-hold'),
     transportMap: hold.transportMap ?? path.join(hold.configDir, 'mailshift-transport'),
@@ -47,6 +48,7 @@ const forAny = (m: QueuedMessage, addresses: Set<string>) => m.recipients.some((
 /** Holds new mail for the addresses from now on (mail already delivered stays where it is). */
 export async function holdMail(raw: MailHoldInput): Promise<MailHoldReport> {
   const { hold, addresses } = parse(mailHoldInput, raw, 'hold mail');
+  if (hold.provider !== 'postfix') return changeProvidedHold(hold, 'hold', lower(addresses));
   const { holdMap, transportMap } = maps(hold);
   await checkWiring(hold.configDir, holdMap, transportMap);
   const changed = await updateMap(holdMap, new Map(lower(addresses).map((a) => [a, HOLD_ACTION])));
@@ -57,6 +59,7 @@ export async function holdMail(raw: MailHoldInput): Promise<MailHoldReport> {
 /** What the queue holds for the addresses: the cut-over waits until nothing is pending for them. */
 export async function mailQueue(raw: MailQueueInput): Promise<QueuedFor> {
   const { hold, addresses } = parse(mailQueueInput, raw, 'mail queue');
+  if (hold.provider !== 'postfix') return queueOfProvidedHold(hold, lower(addresses));
   const ours = (await listQueue(hold.configDir)).filter((m) => forAny(m, new Set(lower(addresses))));
   const held = ours.filter((m) => m.queue === 'hold').length;
   return { held, pending: ours.length - held };
@@ -65,6 +68,7 @@ export async function mailQueue(raw: MailQueueInput): Promise<QueuedFor> {
 /** Re-routes the addresses (to host2) or drops the re-route (host1), removes their hold and releases their held mail. */
 export async function releaseMail(raw: ReleaseInput): Promise<MailHoldReport> {
   const { hold, addresses, to } = parse(releaseInput, raw, 'release mail');
+  if (hold.provider !== 'postfix') return changeProvidedHold(hold, `release-${to}`, lower(addresses));
   const { holdMap, transportMap } = maps(hold);
   const wanted = lower(addresses);
   const routed = await updateMap(transportMap, new Map(wanted.map((a) => [a, to === 'host2' ? hold.host2Transport : null])));

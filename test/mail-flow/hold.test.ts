@@ -11,7 +11,7 @@ import type { DovecotServer } from '../../scripts/servers/dovecot';
 import { startMailWorld, type MailWorld } from './mail-world';
 
 let world: MailWorld;
-let hold: MailHoldConfig;
+let hold: Extract<MailHoldConfig, { provider: 'postfix' }>;
 const users = ['alice', 'bob', 'carol'].map((user) => ({ user, password: `${user}-secret` }));
 
 beforeAll(async () => {

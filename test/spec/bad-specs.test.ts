@@ -177,6 +177,19 @@ cases.push([
   cases.push(['mail hold with a relative config dir', mutate('mailFlow', { hold: { ...hold, configDir: 'postfix' } }), 'mailFlow.hold.configDir']);
   cases.push(['mail hold re-routing to no transport', mutate('mailFlow', { hold: { ...hold, host2Transport: '10.0.0.2' } }), 'mailFlow.hold.host2Transport']);
   cases.push(['mail hold for an unknown MTA', mutate('mailFlow', { hold: { ...hold, provider: 'exim' } }), 'mailFlow.hold.provider']);
+  cases.push(['mail hold command with a relative path', mutate('mailFlow', { hold: { provider: 'command', path: 'mta-hold' } }), 'mailFlow.hold.path']);
+  cases.push([
+    'mail hold command with postfix fields',
+    mutate('mailFlow', { hold: { provider: 'command', path: '/usr/local/bin/mta-hold', configDir: '/etc/postfix' } }),
+    'mailFlow.hold.configDir',
+  ]);
+  cases.push(['mail hold endpoint that is no URL', mutate('mailFlow', { hold: { provider: 'http', url: 'mta.example.test/hold' } }), 'mailFlow.hold.url']);
+  cases.push([
+    'mail hold endpoint with a pasted token',
+    mutate('mailFlow', { hold: { provider: 'http', url: 'https://mta.example.test/hold', token: 's3cret' } }),
+    'mailFlow.hold.token',
+  ]);
+  cases.push(['mail hold on a worker queue that is no name', mutate('mailFlow', { hold: { ...hold, workerQueue: 'mx1 queue' } }), 'mailFlow.hold.workerQueue']);
   cases.push([
     'mail hold for a user that is no map key',
     mutate('mailboxes.1.source.user', 'bob smith', mutate('mailFlow', { hold }) as MigrationSpecInput),
