@@ -1,7 +1,10 @@
 // A classical migration with mailFlow.hold and the REAL activities against real servers
-// (two Dovecot, Knot, the MX hosts' Postfix): mail sent by SMTP to host1's MTA while a
-// wave's mail is held must end on host2 exactly once: none bounced, none on host1, none
-// left in a queue. The mail is sent right after the real holdMail has put the hold in place.
+// (two Dovecot, Knot, the MX hosts' Postfix): mail sent by SMTP in every phase (during the
+// pre-syncs, while a wave's mail is held, during the low TTL's wait after the MX switch, to
+// either MX as a cached or a fresh resolver would pick, and after the switch) must end on
+// host2 exactly once: none bounced, none left in a queue, and none of what was sent once
+// the hold began on host1. The held mail is sent right after the real holdMail has put the
+// hold in place.
 import { Worker } from '@temporalio/worker';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -11,7 +14,8 @@ import type { MailHoldInput } from '../../activities/mail-flow/hold-schema';
 import { demoUsers } from '../../scripts/sandbox/demo-mailboxes';
 import { demoSpec } from '../../scripts/sandbox/demo-spec';
 import { classicalMigration } from '../../workflows/classical-migration';
-import { approveWhenOpen, workflowBundle } from '../workflows/harness';
+import { statusQuery } from '../../workflows/status';
+import { approveWhenOpen, until, workflowBundle } from '../workflows/harness';
 import { messages, startRealWorld, type RealWorld } from './real-world';
 
 jest.setTimeout(240_000);
@@ -21,19 +25,24 @@ beforeAll(async () => {
 });
 afterAll(() => w?.stop());
 
-it("holds each wave's mail during its cut-over and delivers it to host2 exactly once", async () => {
+it("delivers mail sent in every phase (pre-sync, each wave's hold, the low TTL's wait to either MX, after the switch) to host2 exactly once", async () => {
   const { host1, host2, mx, env, passwords, servers } = w;
-  const sent: string[] = [];
-  const send = async (to: string) => {
-    const id = `<held-${sent.length + 1}@mail-hold.test>`;
+  /** Message-IDs sent to each user, by phase. */
+  const sent: Record<string, { phase: string; id: string }[]> = Object.fromEntries(demoUsers.map((u) => [u, []]));
+  let n = 0;
+  const send = async (to: string, phase: string, via: 'mx1' | 'mx2') => {
+    const id = `<${phase}-${++n}@mail-hold.test>`;
     await nodemailer
-      .createTransport({ host: mx.mx1.host, port: mx.port, secure: false, ignoreTLS: true, logger: false })
-      .sendMail({ from: 'someone@elsewhere.test', to, subject: 'sent during the hold', text: 'hello', messageId: id });
-    sent.push(id);
+      .createTransport({ host: mx[via].host, port: mx.port, secure: false, ignoreTLS: true, logger: false })
+      .sendMail({ from: 'someone@elsewhere.test', to, subject: `sent ${phase}`, text: 'hello', messageId: id });
+    sent[to.split('@')[0]].push({ phase, id });
+  };
+  const toEveryone = async (phase: string, via: 'mx1' | 'mx2') => {
+    for (const u of demoUsers) await send(`${u}@example.test`, phase, via);
   };
   const holdThenSend = async (input: MailHoldInput) => {
     const report = await activities.holdMail(input);
-    for (const to of input.addresses) await send(to);
+    for (const to of input.addresses) await send(to, 'held', 'mx1');
     return report;
   };
   const taskQueue = 'e2e-mail-hold';
@@ -48,10 +57,21 @@ it("holds each wave's mail during its cut-over and delivers it to host2 exactly 
 
   await worker.runUntil(async () => {
     const handle = await env.client.workflow.start(classicalMigration, { taskQueue, workflowId: 'e2e-mail-hold', args: [spec] });
+    // Polls in real time: the time-skipping server skips no time meanwhile, so the low TTL's wait is caught.
+    const inPhase = async (phase: string) => {
+      while ((await handle.query(statusQuery)).phase !== phase) await new Promise((r) => setTimeout(r, 100));
+    };
     await approveWhenOpen(env, handle, 'start');
+    await until(env, handle, (s) => s.phase === 'pre-sync' && !!s.nextTimer);
+    await toEveryone('presync', 'mx1');
     await approveWhenOpen(env, handle, 'cutover', 'friendly-users');
     await approveWhenOpen(env, handle, 'cutover', 'everyone');
     await approveWhenOpen(env, handle, 'switch-mx');
+    await inPhase('waiting the low TTL');
+    await toEveryone('ttl-old-mx', 'mx1'); // a sender whose resolver still has the old MX
+    await toEveryone('ttl-new-mx', 'mx2');
+    await until(env, handle, (st) => st.phase === 'post-syncing until quiet');
+    await toEveryone('after-switch', 'mx2');
     const report = await handle.result();
     expect(report.outcome).toBe('completed');
     expect(report.mailHold).toEqual({ 'friendly-users': { held: 0, released: true }, everyone: { held: 0, released: true } });
@@ -63,11 +83,19 @@ it("holds each wave's mail during its cut-over and delivers it to host2 exactly 
     ]);
   });
 
-  expect(sent).toHaveLength(demoUsers.length);
-  for (const [i, u] of demoUsers.entries()) {
-    const ids = (ms: { id: string }[]) => ms.map((m) => m.id).filter((id) => id.includes('@mail-hold.test'));
-    expect(ids(await messages(host2, u, passwords[`host2-${u}`]))).toEqual([sent[i]]);
-    expect(ids(await messages(host1, `${u}*admin`, passwords['host1-admin']))).toEqual([]);
+  const bare = (id: string) => id.replace(/^<(.*)>$/, '$1');
+  const ids = (ms: { id: string }[]) =>
+    ms
+      .map((m) => bare(m.id))
+      .filter((id) => id.endsWith('@mail-hold.test'))
+      .sort();
+  for (const u of demoUsers) {
+    expect(sent[u].map((m) => m.phase)).toEqual(['presync', 'held', 'ttl-old-mx', 'ttl-new-mx', 'after-switch']);
+    // Each message once on host2, whatever the phase and the MX it went through.
+    expect({ user: u, onHost2: ids(await messages(host2, u, passwords[`host2-${u}`])) }).toEqual({ user: u, onHost2: sent[u].map((m) => bare(m.id)).sort() });
+    // On host1 only what reached it before the hold (the pre-sync's mail, copied, kept there).
+    const onHost1 = ids(await messages(host1, `${u}*admin`, passwords['host1-admin']));
+    expect(onHost1.every((id) => id.startsWith('presync-'))).toBe(true);
   }
   expect(execFileSync('postqueue', ['-c', mx.mx1.configDir, '-j'], { encoding: 'utf8' }).trim()).toBe('');
   expect(readFileSync(mx.mx1.logFile, 'utf8')).not.toMatch(/status=bounced/);
