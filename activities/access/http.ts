@@ -5,6 +5,7 @@
 // restored, already-open) is reported as such, otherwise `cut`/`restored` is assumed.
 import { ApplicationFailure } from '@temporalio/activity';
 import { resolveSecret } from '../credentials';
+import { jsonOutcome, permanentHttpStatus, postJson, redact } from '../post-json';
 import { OUTCOMES, type AccessAction, type AccessMethodConfig, type AccessOutcome } from './schema';
 
 type HttpConfig = Extract<AccessMethodConfig, { method: 'http' }>;
@@ -19,42 +20,23 @@ export async function postAccessChange(
 ): Promise<AccessOutcome> {
   // Only the origin is shown in errors: paths and queries sometimes hold keys.
   const where = `access endpoint ${new URL(cfg.url).origin}`;
-  const hide = (s: string) => (token ? s.split(token).join('[redacted]') : s);
-  const timeout = AbortSignal.timeout(cfg.timeoutSeconds * 1000);
-  let res: Response;
-  try {
-    res = await fetch(cfg.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json',
-        'idempotency-key': `${phase}/${action}/${user}`,
-        ...(token && { authorization: `Bearer ${token}` }),
-      },
-      body: JSON.stringify({ action, user, phase }),
-      redirect: 'error',
-      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-    });
-  } catch (err) {
-    const e = err as Error & { cause?: { code?: string; message?: string } };
-    const why = timeout.aborted ? `no answer within ${cfg.timeoutSeconds} s` : (e.cause?.code ?? e.cause?.message ?? e.message);
-    throw ApplicationFailure.retryable(hide(`${where} unreachable for ${action} ${user}: ${why}`), 'AccessHttpUnavailable');
-  }
-  const body = await res.text().catch(() => '');
+  const hide = (s: string) => redact(token, s);
+  const res = await postJson(
+    cfg.url,
+    { action, user, phase },
+    { token, idempotencyKey: `${phase}/${action}/${user}`, timeoutSeconds: cfg.timeoutSeconds, signal },
+  );
+  if (!res.reached) throw ApplicationFailure.retryable(hide(`${where} unreachable for ${action} ${user}: ${res.why}`), 'AccessHttpUnavailable');
+  const { body } = res;
   if (!res.ok) {
-    const permanent = res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429;
+    const permanent = permanentHttpStatus(res.status);
     throw ApplicationFailure.create({
       type: permanent ? 'AccessHttpRejected' : 'AccessHttpUnavailable',
       nonRetryable: permanent,
       message: hide(`${where} answered HTTP ${res.status} to ${action} ${user}${body.trim() ? `: ${body.trim().slice(0, 300)}` : ''}`),
     });
   }
-  let outcome: unknown;
-  try {
-    outcome = (JSON.parse(body) as { outcome?: unknown }).outcome;
-  } catch {
-    outcome = undefined;
-  }
+  const outcome = jsonOutcome(body);
   const allowed = OUTCOMES[action] as readonly unknown[];
   return (allowed.includes(outcome) ? outcome : allowed[0]) as AccessOutcome;
 }
