@@ -2,10 +2,13 @@
 import { z } from 'zod';
 import { absolutePath, secretRef } from './spec-fields';
 
-/** A worker on host1 (`MAILSHIFT_TASK_QUEUE=<name> npm run worker` there) for what only host1 can do. */
-const workerQueue = z
+/** A task queue's name, as a worker started with `MAILSHIFT_TASK_QUEUE=<name> npm run worker` polls it. */
+export const taskQueueName = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, { message: 'a task queue name: letters, digits, ".", "_" and "-", at most 100' })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, { message: 'a task queue name: letters, digits, ".", "_" and "-", at most 100' });
+
+/** A worker on host1 (`MAILSHIFT_TASK_QUEUE=<name> npm run worker` there) for what only host1 can do. */
+const workerQueue = taskQueueName
   .optional()
   .describe(
     "the task queue of a worker running on host1 (MAILSHIFT_TASK_QUEUE=<name> npm run worker there): the deny list and doveadm are local to host1, so only that worker changes access and closes sessions; default: the migration's own workers (a single machine)",
