@@ -3,5 +3,6 @@ export * from './imap';
 export * from './dns';
 export * from './notify';
 export * from './access';
+export * from './provisioning';
 export * from './mail-flow';
 export * from './spec';

@@ -1,9 +1,55 @@
-// Posting JSON to an operator's endpoint, as the access and mail-hold `http` providers do:
-// `Authorization: Bearer <token>` when a token (resolved from its reference) is given,
-// never in a failure message (redacted), only the URL's origin shown (paths and queries
-// sometimes hold keys), no redirects, a timeout. A 4xx answer (but 408 and 429) is
-// permanent; anything else that is not 2xx, or no answer, is worth a retry.
+// Posting JSON to an operator's endpoint, as the access, mail-hold and provisioning `http`
+// methods do: `Authorization: Bearer <token>` when a token (resolved from its reference)
+// is given, never in what is returned or thrown (redacted), only the URL's origin shown
+// (paths and queries sometimes hold keys), no redirects, a timeout. A 4xx answer (but 408
+// and 429) is permanent; anything else that is not 2xx, or no answer, is worth a retry.
+// Not an activity itself (activities/index.ts does not export it).
 import { ApplicationFailure } from '@temporalio/activity';
+
+export type JsonPostResult = { reached: false; why: string } | { reached: true; status: number; ok: boolean; body: string };
+
+/** Posts it and says what came back, whatever the status: callers that read statuses (409: already there) judge it themselves. */
+export async function sendJson(
+  url: string,
+  body: unknown,
+  o: { token?: string; idempotencyKey?: string; timeoutSeconds: number; signal?: AbortSignal },
+): Promise<JsonPostResult> {
+  const timeout = AbortSignal.timeout(o.timeoutSeconds * 1000);
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json',
+        ...(o.idempotencyKey && { 'idempotency-key': o.idempotencyKey }),
+        ...(o.token && { authorization: `Bearer ${o.token}` }),
+      },
+      body: JSON.stringify(body),
+      redirect: 'error',
+      signal: o.signal ? AbortSignal.any([o.signal, timeout]) : timeout,
+    });
+  } catch (err) {
+    const e = err as Error & { cause?: { code?: string; message?: string } };
+    return { reached: false, why: timeout.aborted ? `no answer within ${o.timeoutSeconds} s` : (e.cause?.code ?? e.cause?.message ?? e.message) };
+  }
+  return { reached: true, status: res.status, ok: res.ok, body: await res.text().catch(() => '') };
+}
+
+/** `text` with every occurrence of the token replaced. */
+export const redact = (token: string | undefined, text: string): string => (token ? text.split(token).join('[redacted]') : text);
+
+/** A 4xx other than 408 (timeout) and 429 (too many requests): asking again will not help. */
+export const permanentHttpStatus = (status: number): boolean => status >= 400 && status < 500 && status !== 408 && status !== 429;
+
+/** The `outcome` field of a JSON answer, if any. */
+export function jsonOutcome(body: string): unknown {
+  try {
+    return (JSON.parse(body) as { outcome?: unknown }).outcome;
+  } catch {
+    return undefined;
+  }
+}
 
 export interface JsonPost {
   url: string;
@@ -24,35 +70,15 @@ export interface JsonPost {
 export async function postJson(post: JsonPost): Promise<string> {
   const { token, what, failurePrefix } = post;
   const where = `${post.label} ${new URL(post.url).origin}`;
-  const hide = (s: string) => (token ? s.split(token).join('[redacted]') : s);
-  const timeout = AbortSignal.timeout(post.timeoutSeconds * 1000);
-  let res: Response;
-  try {
-    res = await fetch(post.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json',
-        ...(post.idempotencyKey && { 'idempotency-key': post.idempotencyKey }),
-        ...(token && { authorization: `Bearer ${token}` }),
-      },
-      body: JSON.stringify(post.body),
-      redirect: 'error',
-      signal: post.signal ? AbortSignal.any([post.signal, timeout]) : timeout,
-    });
-  } catch (err) {
-    const e = err as Error & { cause?: { code?: string; message?: string } };
-    const why = timeout.aborted ? `no answer within ${post.timeoutSeconds} s` : (e.cause?.code ?? e.cause?.message ?? e.message);
-    throw ApplicationFailure.retryable(hide(`${where} unreachable for ${what}: ${why}`), `${failurePrefix}Unavailable`);
-  }
-  const body = await res.text().catch(() => '');
+  const res = await sendJson(post.url, post.body, post);
+  if (!res.reached) throw ApplicationFailure.retryable(redact(token, `${where} unreachable for ${what}: ${res.why}`), `${failurePrefix}Unavailable`);
   if (!res.ok) {
-    const permanent = res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429;
+    const permanent = permanentHttpStatus(res.status);
     throw ApplicationFailure.create({
       type: permanent ? `${failurePrefix}Rejected` : `${failurePrefix}Unavailable`,
       nonRetryable: permanent,
-      message: hide(`${where} answered HTTP ${res.status} to ${what}${body.trim() ? `: ${body.trim().slice(0, 300)}` : ''}`),
+      message: redact(token, `${where} answered HTTP ${res.status} to ${what}${res.body.trim() ? `: ${res.body.trim().slice(0, 300)}` : ''}`),
     });
   }
-  return body;
+  return res.body;
 }

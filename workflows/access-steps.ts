@@ -10,7 +10,9 @@ import { accessOptions, actOptions } from './runbook-activities';
 /** Users per access activity: its report is ~50 bytes a user, far from a payload's limit. */
 export const ACCESS_PAGE = 1_000;
 
-const pages = (users: string[]) => Array.from({ length: Math.ceil(users.length / ACCESS_PAGE) }, (_, i) => users.slice(i * ACCESS_PAGE, (i + 1) * ACCESS_PAGE));
+/** A list in pages of ACCESS_PAGE (provisioning pages its users the same way). */
+export const pages = <T>(users: T[]): T[][] =>
+  Array.from({ length: Math.ceil(users.length / ACCESS_PAGE) }, (_, i) => users.slice(i * ACCESS_PAGE, (i + 1) * ACCESS_PAGE));
 
 /** The activities on host1's worker, or on the migration's own; and the method as the activities take it. */
 function onHost1(access: AccessMethod) {

@@ -1,5 +1,6 @@
-// The audit log: every approval (taken or refused), every DNS change with the records
-// before and after, every access cut, every destructive sync and every canary, in order.
+// The audit log: every approval (taken or refused), every mailbox created on host2,
+// every DNS change with the records before and after, every access cut, every
+// destructive sync and every canary, in order.
 export interface DnsRecordSet {
   name: string;
   type: string;
@@ -14,6 +15,7 @@ export type AuditEntry =
   | { at: string; kind: 'refused'; what: string; by: string; reason: string; via: 'signal' | 'update' }
   | { at: string; kind: 'dns'; step: string; before: (DnsRecordSet | null)[]; after: (DnsRecordSet | null)[] }
   | { at: string; kind: 'dns-conflict'; step: string; expected: DnsRecordSet | null; found: DnsRecordSet | null }
+  | { at: string; kind: 'provisioning'; method: string; created: string[]; alreadyThere: number }
   | { at: string; kind: 'access'; step: 'cut' | 'restore' | 'close sessions'; users: string[] }
   | { at: string; kind: 'destructive-sync'; round: string; deleteOnDestination: boolean; deleteOnSource: boolean; deleted: number }
   | { at: string; kind: 'control'; action: 'pause' | 'resume' | 'rollback'; by: string; comment?: string }

@@ -12,6 +12,7 @@ export async function classicalMigration(spec: MigrationSpecInput | MigrationSpe
     if (run.before('presync')) {
       await run.preflight();
       await run.gate('start');
+      await run.provisionHost2();
       await run.notifyUsers('users-advance', everyone);
       await run.lowerTtl();
     }

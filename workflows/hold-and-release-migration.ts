@@ -14,6 +14,7 @@ export async function holdAndReleaseMigration(spec: MigrationSpecInput | Migrati
     if (run.before('presync')) {
       await run.preflight();
       await run.gate('start');
+      await run.provisionHost2();
       await run.notifyUsers('users-advance', everyone);
       await run.lowerTtl();
     }

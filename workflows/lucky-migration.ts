@@ -13,6 +13,7 @@ export async function luckyMigration(spec: MigrationSpecInput | MigrationSpec, r
     if (run.before('presync')) {
       await run.preflight();
       await run.gate('start');
+      await run.provisionHost2();
       await run.notifyUsers('users-advance-lucky', everyone);
       await run.lowerTtl();
     }

@@ -15,6 +15,7 @@ export async function mxFirstMigration(spec: MigrationSpecInput | MigrationSpec,
     if (run.before('backfill')) {
       await run.preflight();
       await run.gate('start');
+      await run.provisionHost2();
       await run.notifyUsers('users-advance-mx-first', everyone);
       await run.lowerTtl();
       await run.untilMigrationHour();

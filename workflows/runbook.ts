@@ -1,6 +1,6 @@
 // The runbook's state and what an operator sees of it (the `status` query, the phase
 // search attributes and the UI's details), and its steps by the names the scenarios
-// (*-migration.ts) put in their order. The steps live by concern: sync-rounds.ts,
+// (*-migration.ts) put in their order. The steps live by concern: provisioning.ts, sync-rounds.ts,
 // dns-steps.ts, mail-hold.ts, hand-over.ts, notices.ts, rollback.ts; a migration starts in
 // run-scenario.ts.
 import { allHandlersFinished, condition, continueAsNew, log, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
@@ -21,6 +21,7 @@ import type { RelayHold, WaveMailHold } from './mail-hold';
 import { notifyApprovers, notifyUsers } from './notices';
 import { jsonBytes, PAYLOAD_BUDGET_BYTES, statesWithin } from './payload-budget';
 import type { FinalSyncOutcome } from './phase-rules';
+import { provisionHost2 } from './provisioning';
 import { rollback } from './rollback';
 import { MIGRATION_OPEN_GATE, MIGRATION_PHASE, MIGRATION_SCENARIO } from './search-attributes';
 import type { ResumeStage, RunbookSnapshot } from './snapshot';
@@ -277,6 +278,7 @@ export class Runbook {
   // ---- the steps, as the scenarios name them; a failing one stops at gate step-failed ----
 
   preflight = () => withRecovery(this, 'preflight', () => syncRounds.preflight(this));
+  provisionHost2 = () => withRecovery(this, 'provision host2', () => provisionHost2(this));
   presyncUntilMigrationHour = () => withRecovery(this, 'pre-sync', () => syncRounds.presyncUntilMigrationHour(this));
   cutAccessAndFinalSync = (wave: string) => withRecovery(this, `cut-over: ${wave}`, () => syncRounds.cutAccessAndFinalSync(this, wave));
   cutAccess = (wave: string) => withRecovery(this, `cut-over: ${wave}`, () => syncRounds.cutAccess(this, wave));

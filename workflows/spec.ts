@@ -11,6 +11,7 @@ import { hostname, imapServer, offsetDateTime, port, secretRef } from './spec-fi
 import { folderPattern, folderRenames } from './spec-folders';
 import { mailFlow } from './spec-mail-flow';
 import { mailbox, mailboxList } from './spec-mailboxes';
+import { provisioningMethod } from './spec-provisioning';
 import { specRules } from './spec-rules';
 
 // The parts other modules read through this one.
@@ -78,6 +79,11 @@ const specFields = z.strictObject({
     .prefault({})
     .describe('what the syncs copy'),
   mailFlow: mailFlow.prefault({}).describe('checks of the mail flow itself'),
+  provisioning: provisioningMethod
+    .optional()
+    .describe(
+      'how the mailboxes are created on host2 once gate start is passed, before anything is copied (the first step of the migration plan); absent: they already exist, nothing is done',
+    ),
   access: accessMethod.default({ method: 'notify-only' }).describe('how users lose access to host1 at cut-over (and get it back on rollback)'),
   approvals: z
     .strictObject({
@@ -126,6 +132,7 @@ export type ImapServer = z.output<typeof imapServer>;
 export type Mailbox = z.output<typeof mailbox>;
 export type DnsProvider = z.output<typeof dnsProvider>;
 export type AccessMethod = z.output<typeof accessMethod>;
+export type ProvisioningMethod = z.output<typeof provisioningMethod>;
 export type CanarySpec = NonNullable<z.output<typeof mailFlow>['canary']>;
 export type MailHoldSpec = NonNullable<z.output<typeof mailFlow>['hold']>;
 export type HoldingRelaySpec = NonNullable<z.output<typeof mailFlow>['holdingRelay']>;

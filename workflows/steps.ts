@@ -1,6 +1,6 @@
 // The runbook's steps as a timeline shows them (the dashboard), in the order of each
-// scenario (classical-migration.ts, lucky-migration.ts, mx-first-migration.ts), and which
-// one the runbook is at.
+// scenario (classical-migration.ts, lucky-migration.ts, mx-first-migration.ts,
+// hold-and-release-migration.ts), and which one the runbook is at.
 // The current step is read from the phases the runbook enters (`Runbook.enter`): nothing
 // else has to keep track of it.
 import type { MigrationSpec } from './spec';
@@ -14,6 +14,7 @@ export interface TimelineStep {
 const PREPARE: TimelineStep[] = [
   { label: 'preflight: log in on both sides, compare', phases: ['preflight'] },
   { label: 'gate start', phases: ['waiting for start'] },
+  { label: 'create the mailboxes on host2 (when the spec says how)', phases: ['provisioning host2'] },
   { label: 'lower the TTLs, wait the old TTL', phases: ['lowering TTL', 'waiting out the old TTL'] },
   { label: 'pre-sync until the migration hour', phases: ['pre-sync'] },
 ];
@@ -59,7 +60,7 @@ export const LUCKY_STEPS: TimelineStep[] = [
 
 /** The MX and the users move first; the old mail follows, back-filled from host1. */
 export const MX_FIRST_STEPS: TimelineStep[] = [
-  ...PREPARE.slice(0, 3),
+  ...PREPARE.slice(0, 4),
   { label: 'wait for the migration hour', phases: ['waiting for the migration hour'] },
   ...CHECK_AND_SWITCH_MX.slice(1),
   FINISH[0],

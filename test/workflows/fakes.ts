@@ -1,6 +1,6 @@
 // Recording fakes of the runbook's activities, for workflow tests on the time-skipping
 // server (Temporal's own way to test workflows). Every activity is also tested against
-// the real servers in test/imap, test/dns, test/notify and test/access.
+// the real servers in test/imap, test/dns, test/notify, test/access and test/provisioning.
 import { ApplicationFailure } from '@temporalio/common';
 import type * as activities from '../../activities';
 import { validateSpec } from '../../activities/spec';
@@ -53,6 +53,8 @@ export interface FakeWorld {
   relay: { held: number; routedTo?: 'host1' | 'host2' };
   /** Messages the relay's queue still shows at each look after its release, in turn (then none). */
   relayLeft: number[];
+  /** host2 logins whose mailbox provisionMailboxes created (a repeat reports already-there). */
+  provisioned: Set<string>;
 }
 
 export function fakeWorld(initial: DnsRecordSet[]): FakeWorld {
@@ -73,6 +75,7 @@ export function fakeWorld(initial: DnsRecordSet[]): FakeWorld {
     held: new Map(),
     relay: { held: 0 },
     relayLeft: [],
+    provisioned: new Set(),
   };
 }
 
@@ -184,6 +187,14 @@ export function fakeActivities(world: FakeWorld): typeof activities {
     async restoreAccess(input: { users: string[] }) {
       record('restoreAccess', input);
       return input.users.map((user) => ({ user, result: 'restored' }));
+    },
+    async provisionMailboxes(input: { method: { method: string }; users: { user: string }[] }) {
+      record('provisionMailboxes', input);
+      const users = input.users.map(({ user }) => ({
+        user,
+        outcome: world.provisioned.has(user) ? 'already-there' : (world.provisioned.add(user), 'created'),
+      }));
+      return { method: input.method.method, users };
     },
     async closeSessions(input: { users: string[] }) {
       record('closeSessions', input);

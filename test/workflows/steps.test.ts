@@ -7,10 +7,11 @@ function walk(steps: TimelineStep[], phases: string[], from = -1): string[] {
   return phases.map((phase) => steps[(current = stepAfter(steps, current, phase))]?.label ?? '(none)');
 }
 
-it('follows a classical migration, waves, a failed step and the post-sync loop included', () => {
+it('follows a classical migration, provisioning host2, waves, a failed step and the post-sync loop included', () => {
   const phases = [
     'preflight',
     'waiting for start',
+    'provisioning host2',
     'lowering TTL',
     'waiting for step-failed (lower TTL)',
     'lowering TTL',
@@ -34,6 +35,7 @@ it('follows a classical migration, waves, a failed step and the post-sync loop i
   expect(walk(CLASSICAL_STEPS, phases)).toEqual([
     'preflight: log in on both sides, compare',
     'gate start',
+    'create the mailboxes on host2 (when the spec says how)',
     'lower the TTLs, wait the old TTL',
     'lower the TTLs, wait the old TTL',
     'lower the TTLs, wait the old TTL',
@@ -58,7 +60,7 @@ it('follows a classical migration, waves, a failed step and the post-sync loop i
 
 it("tells the lucky scenario's two low-TTL waits apart", () => {
   const phases = ['waiting for cutover', 'waiting the low TTL', 'cut-over: everyone', 'switching MX', 'waiting the low TTL', 'waiting for shutdown-old'];
-  expect(walk(LUCKY_STEPS, phases, 3)).toEqual([
+  expect(walk(LUCKY_STEPS, phases, 4)).toEqual([
     'gate cutover',
     'access by DNS: wait the low TTL',
     'each wave: cut access, final sync',
@@ -81,6 +83,7 @@ it('follows an mx-first migration: the MX first, host2 handed out, the back-fill
   const phases = [
     'preflight',
     'waiting for start',
+    'provisioning host2',
     'lowering TTL',
     'waiting out the old TTL',
     'waiting for the migration hour',
@@ -100,6 +103,7 @@ it('follows an mx-first migration: the MX first, host2 handed out, the back-fill
   expect(walk(MX_FIRST_STEPS, phases)).toEqual([
     'preflight: log in on both sides, compare',
     'gate start',
+    'create the mailboxes on host2 (when the spec says how)',
     'lower the TTLs, wait the old TTL',
     'lower the TTLs, wait the old TTL',
     'wait for the migration hour',
@@ -141,7 +145,7 @@ it('follows hold-and-release: its two low-TTL waits, a final sync again and a fa
     'checking the holding relay is empty',
     'restoring TTL',
   ];
-  expect(walk(HOLD_AND_RELEASE_STEPS, phases, 3)).toEqual([
+  expect(walk(HOLD_AND_RELEASE_STEPS, phases, 4)).toEqual([
     'gate cutover',
     'each wave: cut access',
     'each wave: cut access',

@@ -1,0 +1,25 @@
+// The migration plan's first step: create the users' mailboxes on host2 (spec
+// `provisioning`), once gate start is passed and before anything is copied there. A page
+// of users at a time, like access-steps.ts: an activity's input and report stay small
+// however many mailboxes, and a retry redoes one page (the methods are idempotent). What
+// only host2 can do (doveadm) runs on the worker beside it (provisioning.workerQueue).
+// Without `provisioning` nothing happens: no phase, no command in the workflow's history.
+import { proxyActivities } from '@temporalio/workflow';
+import type * as activities from '../activities';
+import { pages } from './access-steps';
+import type { Runbook } from './runbook';
+import { accessOptions } from './runbook-activities';
+
+export async function provisionHost2(run: Runbook): Promise<void> {
+  if (!run.spec.provisioning) return;
+  const { workerQueue, ...method } = run.spec.provisioning;
+  // Heartbeats like the access activities: a worker that dies mid-page is noticed in 15 s.
+  const act = proxyActivities<Pick<typeof activities, 'provisionMailboxes'>>({ ...accessOptions, ...(workerQueue && { taskQueue: workerQueue }) });
+  await run.step('provisioning host2');
+  const users = run.spec.mailboxes.map((m) => ({ user: m.destination.user, mailbox: m.source.user }));
+  for (const page of pages(users)) {
+    const report = await act.provisionMailboxes({ method, users: page });
+    const created = report.users.filter((u) => u.outcome === 'created').map((u) => u.user);
+    run.audit.push({ at: new Date().toISOString(), kind: 'provisioning', method: method.method, created, alreadyThere: report.users.length - created.length });
+  }
+}
