@@ -17,25 +17,29 @@ export const secretRef = z.string().regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|file:\/\
   message: 'must be a secret reference: env:VARIABLE_NAME or file:/absolute/path (never the secret itself)',
 });
 
-const absolutePath = z.string().regex(/^\//, { message: 'must be an absolute path' });
+export const absolutePath = z.string().regex(/^\//, { message: 'must be an absolute path' });
+
+/** A `command` method's fields (access, provisioning): the operator's program, run without a shell; it must be idempotent. */
+export const programFields = {
+  path: absolutePath,
+  timeoutSeconds: z.number().int().min(1).max(3600).default(60),
+  /** Worker environment variables the program may see (it gets only these and PATH, HOME, LANG, TZ). */
+  passEnv: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).default([]),
+};
+
+/** An `http` method's fields (access, provisioning): the operator's endpoint, posted JSON. */
+export const endpointFields = {
+  url: z.url({ protocol: /^https?$/ }),
+  /** Sent as `Authorization: Bearer <token>`. */
+  token: secretRef.optional(),
+  timeoutSeconds: z.number().int().min(1).max(300).default(30),
+};
 
 export const accessMethodConfig = z.discriminatedUnion('method', [
   z.strictObject({ method: z.literal('notify-only') }),
-  z.strictObject({
-    method: z.literal('command'),
-    /** Run without a shell as `<path> <cut|restore> <user>`; must be idempotent. */
-    path: absolutePath,
-    timeoutSeconds: z.number().int().min(1).max(3600).default(60),
-    /** Worker environment variables the program may see (it gets only these and PATH, HOME, LANG, TZ). */
-    passEnv: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).default([]),
-  }),
-  z.strictObject({
-    method: z.literal('http'),
-    url: z.url({ protocol: /^https?$/ }),
-    /** Sent as `Authorization: Bearer <token>`. */
-    token: secretRef.optional(),
-    timeoutSeconds: z.number().int().min(1).max(300).default(30),
-  }),
+  // Run as `<path> <cut|restore> <user>`.
+  z.strictObject({ method: z.literal('command'), ...programFields }),
+  z.strictObject({ method: z.literal('http'), ...endpointFields }),
   z.strictObject({
     method: z.literal('dovecot-deny-list'),
     /** The passwd-file that host1's `passdb { driver = passwd-file  deny = yes }` reads. */

@@ -7,26 +7,12 @@
 //            it creates the mailbox storage, not the login: the user must already be in
 //            host2's passdb/userdb
 import { z } from 'zod';
-import { accessUser, secretRef } from '../access/schema';
-
-const absolutePath = z.string().regex(/^\//, { message: 'must be an absolute path' });
+import { absolutePath, accessUser, endpointFields, programFields } from '../access/schema';
 
 export const provisioningMethodConfig = z.discriminatedUnion('method', [
-  z.strictObject({
-    method: z.literal('command'),
-    /** Run without a shell as `<path> create <user>`; must be idempotent. */
-    path: absolutePath,
-    timeoutSeconds: z.number().int().min(1).max(3600).default(60),
-    /** Worker environment variables the program may see (it gets only these and PATH, HOME, LANG, TZ). */
-    passEnv: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).default([]),
-  }),
-  z.strictObject({
-    method: z.literal('http'),
-    url: z.url({ protocol: /^https?$/ }),
-    /** Sent as `Authorization: Bearer <token>`. */
-    token: secretRef.optional(),
-    timeoutSeconds: z.number().int().min(1).max(300).default(30),
-  }),
+  // Run as `<path> create <user>`.
+  z.strictObject({ method: z.literal('command'), ...programFields }),
+  z.strictObject({ method: z.literal('http'), ...endpointFields }),
   z.strictObject({
     method: z.literal('doveadm'),
     /** host2's dovecot.conf. */
