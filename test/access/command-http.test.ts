@@ -3,8 +3,6 @@
 // {action,user,phase}; both idempotent through what they answer. Plus notify-only and
 // the DNS method, which belongs to the DNS activities.
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
@@ -12,6 +10,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { cutAccess, restoreAccess } from '../../activities/access/change-access';
 import { KEEPALIVE_MS } from '../../activities/keepalive';
+import { startJsonEndpoint, type Posted } from '../harness/json-endpoint';
 
 let dir: string;
 let script: string;
@@ -136,36 +135,28 @@ describe('command method', () => {
 });
 
 describe('http method', () => {
-  let server: Server;
+  type Body = { action: string; user: string; phase: string };
+  let endpoint: Awaited<ReturnType<typeof startJsonEndpoint<Body>>>;
   let url: string;
-  const received: { headers: IncomingHttpHeaders; body: { action: string; user: string; phase: string } }[] = [];
+  let received: Posted<Body>[];
   const closed = new Set<string>();
 
   beforeAll(async () => {
     process.env.MAILSHIFT_TEST_ACCESS_TOKEN = 'acc-tok-123456';
-    server = createServer((req, res) => {
-      let raw = '';
-      req.on('data', (c: Buffer) => (raw += c.toString()));
-      req.on('end', () => {
-        const body = JSON.parse(raw) as { action: string; user: string; phase: string };
-        received.push({ headers: req.headers, body });
-        if (req.headers.authorization !== 'Bearer acc-tok-123456') res.writeHead(401).end(`invalid credentials: ${req.headers.authorization}`);
-        else if (body.user === 'flaky') res.writeHead(503).end('maintenance');
-        else if (body.user === 'quiet') res.writeHead(204).end();
-        else {
-          let outcome: string;
-          if (body.action === 'cut') outcome = closed.has(body.user) ? 'already-cut' : (closed.add(body.user), 'cut');
-          else outcome = closed.delete(body.user) ? 'restored' : 'already-open';
-          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ outcome }));
-        }
-      });
+    endpoint = await startJsonEndpoint<Body>('/mail/access', (body, headers) => {
+      if (headers.authorization !== 'Bearer acc-tok-123456') return [401, `invalid credentials: ${headers.authorization}`];
+      if (body.user === 'flaky') return [503, 'maintenance'];
+      if (body.user === 'quiet') return [204];
+      let outcome: string;
+      if (body.action === 'cut') outcome = closed.has(body.user) ? 'already-cut' : (closed.add(body.user), 'cut');
+      else outcome = closed.delete(body.user) ? 'restored' : 'already-open';
+      return [200, { outcome }];
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mail/access`;
+    ({ url, received } = endpoint);
   });
   afterAll(async () => {
     delete process.env.MAILSHIFT_TEST_ACCESS_TOKEN;
-    await new Promise((r) => server?.close(r));
+    await endpoint?.close();
   });
   const http = () => ({ method: 'http' as const, url, token: 'env:MAILSHIFT_TEST_ACCESS_TOKEN' });
 

@@ -2,8 +2,6 @@
 // program run without a shell as `<path> create <user>`, and an HTTP endpoint receiving
 // {action:"create", user, mailbox}. Both idempotent: a second run reports already-there.
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
@@ -11,6 +9,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { provisionMailboxes } from '../../activities/provisioning/provision';
 import type { ProvisionReport } from '../../activities/provisioning/schema';
+import { startJsonEndpoint, type Posted } from '../harness/json-endpoint';
 
 let dir: string;
 let script: string;
@@ -98,35 +97,26 @@ describe('command method', () => {
 });
 
 describe('http method', () => {
-  let server: Server;
+  let endpoint: Awaited<ReturnType<typeof startJsonEndpoint<{ action: string; user: string; mailbox: string }>>>;
   let url: string;
-  const received: { headers: IncomingHttpHeaders; body: { action: string; user: string; mailbox: string } }[] = [];
+  let received: Posted<{ action: string; user: string; mailbox: string }>[];
   const existing = new Set<string>();
 
   beforeAll(async () => {
     process.env.MAILSHIFT_TEST_PROVISION_TOKEN = 'prov-tok-123456';
-    server = createServer((req, res) => {
-      let raw = '';
-      req.on('data', (c: Buffer) => (raw += c.toString()));
-      req.on('end', () => {
-        const body = JSON.parse(raw) as { action: string; user: string; mailbox: string };
-        received.push({ headers: req.headers, body });
-        if (req.headers.authorization !== 'Bearer prov-tok-123456') res.writeHead(401).end(`invalid credentials: ${req.headers.authorization}`);
-        else if (body.user === 'flaky') res.writeHead(503).end('maintenance');
-        else if (body.user === 'bad name') res.writeHead(422).end('user names may not contain spaces');
-        else if (existing.has(body.user)) res.writeHead(409).end('exists');
-        else {
-          existing.add(body.user);
-          res.writeHead(201).end();
-        }
-      });
+    endpoint = await startJsonEndpoint<{ action: string; user: string; mailbox: string }>('/panel/mailboxes', (body, headers) => {
+      if (headers.authorization !== 'Bearer prov-tok-123456') return [401, `invalid credentials: ${headers.authorization}`];
+      if (body.user === 'flaky') return [503, 'maintenance'];
+      if (body.user === 'bad name') return [422, 'user names may not contain spaces'];
+      if (existing.has(body.user)) return [409, 'exists'];
+      existing.add(body.user);
+      return [201];
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/panel/mailboxes`;
+    ({ url, received } = endpoint);
   });
   afterAll(async () => {
     delete process.env.MAILSHIFT_TEST_PROVISION_TOKEN;
-    await new Promise((r) => server?.close(r));
+    await endpoint?.close();
   });
   const http = () => ({ method: 'http' as const, url, token: 'env:MAILSHIFT_TEST_PROVISION_TOKEN' });
 
