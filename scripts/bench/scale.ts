@@ -21,17 +21,18 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client, Connection, type WorkflowExecutionStatusName } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import { Client, Connection } from '@temporalio/client';
 import { demoSpec } from '../sandbox/demo-spec';
-import { connectImap, startDovecot, stopHard, type DovecotServer, type MailUser } from '../servers/dovecot';
+import { startDovecot, stopHard, type DovecotServer, type MailUser } from '../servers/dovecot';
 import { freePort, stopPid } from '../servers/process';
 import { startDevServer } from '../servers/temporal-dev';
 import { parseSpec, type MigrationSpec } from '../../workflows/spec';
-import type { mailboxRound, MailboxOutcome, RoundInput } from '../../workflows/mailbox-round';
+import type { RoundInput } from '../../workflows/mailbox-round';
 import { withStatesWithinBudget } from '../../workflows/payload-budget';
+import { countFolders, pool } from './scale-counts';
 import { deliverNew, seedMailbox, type SeededMessage } from './scale-maildir';
-import { startWorkerProcess, type WorkerProcess } from '../servers/worker-process';
+import { histories, runRound, waitForPollers, type RoundRun, type RunHistory } from './scale-temporal';
+import { startWorkerProcess } from '../servers/worker-process';
 import { largestInTree, type Memory } from './scale-memory';
 
 const HISTORY_TARGET = 10_000;
@@ -73,136 +74,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.stderr.write(`\n${signal}: stopping everything …\n`);
     void cleanup().finally(() => process.exit(130));
   });
-}
-
-// ---- IMAP counts -----------------------------------------------------------------------------
-
-/** Messages per logical folder (INBOX, Sent) of one mailbox, by STATUS. */
-async function countFolders(server: DovecotServer, user: string, password: string): Promise<Record<'INBOX' | 'Sent', number>> {
-  const c = await connectImap(server, user, password);
-  try {
-    const sent = server.layout === 'inbox-prefix-dot' ? 'INBOX.Sent' : 'Sent';
-    const count = async (box: string) => {
-      const s = await c.status(box, { messages: true }).catch(() => undefined);
-      return s ? (s.messages ?? 0) : 0;
-    };
-    return { INBOX: await count('INBOX'), Sent: await count(sent) };
-  } finally {
-    await c.logout().catch(() => undefined);
-  }
-}
-
-/** `fn` over every item, `parallel` at a time. */
-async function pool<T, R>(items: T[], parallel: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(parallel, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]);
-      }
-    }),
-  );
-  return out;
-}
-
-// ---- Temporal --------------------------------------------------------------------------------
-
-async function waitForPollers(client: Client, taskQueue: string, workers: WorkerProcess[], timeoutMs = 180_000): Promise<void> {
-  const { TaskQueueType } = temporal.api.enums.v1;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const identities = async (taskQueueType: temporal.api.enums.v1.TaskQueueType) => {
-      const r = await client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: taskQueue }, taskQueueType });
-      return new Set((r.pollers ?? []).map((p) => p.identity));
-    };
-    const [wf, act] = await Promise.all([identities(TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW), identities(TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY)]);
-    if (wf.size >= workers.length && act.size >= workers.length) return;
-    if (Date.now() > deadline) {
-      throw new Error(
-        `the workers are not polling after ${timeoutMs / 1000} s; logs:\n${workers.map((w) => `--- ${w.log}\n${w.output().slice(-2000)}`).join('\n')}`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
-interface RoundRun {
-  kind: RoundInput['kind'];
-  workflowId: string;
-  wallMs: number;
-  outcomes: MailboxOutcome[];
-}
-
-async function runRound(client: Client, taskQueue: string, input: RoundInput): Promise<RoundRun> {
-  const workflowId = `bench-scale-${input.kind}-${randomUUID().slice(0, 8)}`;
-  log(`${input.kind}: ${input.mailboxes.length} mailboxes (concurrency ${input.spec.sync.concurrency}) …`);
-  const started = performance.now();
-  const handle = await client.workflow.start<typeof mailboxRound>('mailboxRound', { taskQueue, workflowId, args: [input] });
-  const outcomes = await handle.result();
-  const wallMs = performance.now() - started;
-  log(`${input.kind}: done in ${secs(wallMs)} s`);
-  return { kind: input.kind, workflowId, wallMs, outcomes };
-}
-
-interface RunHistory {
-  workflowId: string;
-  runId: string;
-  status: WorkflowExecutionStatusName;
-  events: number;
-  bytes: number;
-  /** Failed activity attempts (each retried, or given up after the last attempt): their messages. */
-  activityFailures: string[];
-  /** Seconds from an activity's scheduling to its completion, every completed activity. */
-  activitySeconds: number[];
-}
-
-const seconds = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) => (t ? Number(t.seconds ?? 0) + (t.nanos ?? 0) / 1e9 : NaN);
-
-/** Every run in the namespace with its history length (describe, not the visibility copy). */
-async function histories(client: Client, expectedWorkflows: string[]): Promise<RunHistory[]> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const runs: RunHistory[] = [];
-    for await (const wf of client.workflow.list()) {
-      const handle = client.workflow.getHandle(wf.workflowId, wf.runId);
-      const d = await handle.describe();
-      const events = await handle.fetchHistory().then(
-        (h) => h.events ?? [],
-        (err: unknown) => {
-          log(`  history of ${wf.workflowId} run ${wf.runId} not read: ${(err as Error).message}`);
-          return [];
-        },
-      );
-      const scheduledAt = new Map<string, number>();
-      const activitySeconds: number[] = [];
-      const activityFailures: string[] = [];
-      for (const e of events) {
-        if (e.activityTaskScheduledEventAttributes) scheduledAt.set(String(e.eventId), seconds(e.eventTime));
-        const done = e.activityTaskCompletedEventAttributes;
-        if (done) activitySeconds.push(seconds(e.eventTime) - (scheduledAt.get(String(done.scheduledEventId)) ?? NaN));
-        // Retried attempts leave no event of their own: the started event carries the attempt and the last failure.
-        const started = e.activityTaskStartedEventAttributes;
-        if (started && (started.attempt ?? 1) > 1) activityFailures.push(started.lastFailure?.message ?? '?');
-        const failed = e.activityTaskFailedEventAttributes;
-        if (failed) activityFailures.push(failed.failure?.message ?? '?');
-      }
-      runs.push({
-        workflowId: wf.workflowId,
-        runId: wf.runId,
-        status: d.status.name,
-        events: d.historyLength,
-        bytes: d.historySize ?? NaN,
-        activityFailures,
-        activitySeconds,
-      });
-    }
-    // Visibility lags a little behind: wait until each round's last run shows as closed.
-    const settled = expectedWorkflows.every((id) => runs.some((r) => r.workflowId === id && r.status === 'COMPLETED'));
-    if (settled || Date.now() > deadline) return runs;
-    await new Promise((r) => setTimeout(r, 500));
-  }
 }
 
 // ---- the spec ----------------------------------------------------------------------------------
