@@ -2,8 +2,6 @@
 // with the documented arguments and environment, and an HTTP endpoint receiving
 // {action,user,phase}; both idempotent through what they answer. Plus notify-only and
 // the DNS method, which belongs to the DNS activities.
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -11,6 +9,7 @@ import { DefaultLogger } from '@temporalio/worker';
 import { cutAccess, restoreAccess } from '../../activities/access/change-access';
 import { KEEPALIVE_MS } from '../../activities/keepalive';
 import { startJsonEndpoint, type Posted } from '../harness/json-endpoint';
+import { writeTestProgram } from '../harness/test-program';
 
 let dir: string;
 let script: string;
@@ -33,18 +32,17 @@ else
 fi
 `;
 
+let program: ReturnType<typeof writeTestProgram>;
 beforeAll(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'mailshift-access-cmd-'));
-  script = path.join(dir, 'host1-access');
-  writeFileSync(script, SCRIPT);
-  chmodSync(script, 0o755);
+  program = writeTestProgram('host1-access', SCRIPT);
+  ({ dir, path: script } = program);
 });
 afterAll(() => {
   delete process.env.MAILSHIFT_TEST_SECRET;
-  rmSync(dir, { recursive: true, force: true });
+  program.remove();
 });
 
-const calls = () => (existsSync(path.join(dir, 'calls.log')) ? readFileSync(path.join(dir, 'calls.log'), 'utf8').trim().split('\n') : []);
+const calls = () => program.lines('calls.log');
 const command = (extra: object = {}) => ({ method: 'command' as const, path: script, ...extra });
 
 describe('command method', () => {

@@ -2,15 +2,15 @@
 // written here, keeping the held addresses in a file) and endpoint (an HTTP server in this
 // process) hold, count and release a wave's mail; asking twice leaves the same state, and
 // failures say what the program or endpoint answered, never the bearer token.
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { holdMail, mailQueue, releaseMail } from '../../activities/mail-flow';
+import { writeTestProgram } from '../harness/test-program';
 
 let dir: string;
 let script: string;
+let program: ReturnType<typeof writeTestProgram>;
 
 // host1's MTA as the operator's program sees it: one held address a line in "held", each
 // release appended to "released". Fails for broken@..., answers nonsense to a queue for odd@...
@@ -54,10 +54,8 @@ const httpReleased: string[] = [];
 const requests: { auth?: string; body: { action: string; addresses: string[]; to?: string } }[] = [];
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'mailshift-hold-cmd-'));
-  script = path.join(dir, 'mta-hold');
-  writeFileSync(script, SCRIPT);
-  chmodSync(script, 0o755);
+  program = writeTestProgram('mta-hold', SCRIPT);
+  ({ dir, path: script } = program);
   process.env.MAILSHIFT_TEST_HOLD_TOKEN = TOKEN;
   server = createServer((req, res) => {
     let raw = '';
@@ -91,10 +89,10 @@ beforeAll(async () => {
 afterAll(async () => {
   delete process.env.MAILSHIFT_TEST_HOLD_TOKEN;
   await new Promise((r) => server.close(r));
-  rmSync(dir, { recursive: true, force: true });
+  program.remove();
 });
 
-const lines = (file: string) => (existsSync(path.join(dir, file)) ? readFileSync(path.join(dir, file), 'utf8').trim().split('\n').filter(Boolean) : []);
+const lines = (file: string) => program.lines(file);
 
 describe('command provider', () => {
   const hold = () => ({ provider: 'command' as const, path: script });

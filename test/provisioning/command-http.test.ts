@@ -1,8 +1,6 @@
 // Creating the mailboxes on host2 with the `command` and `http` methods: an operator's
 // program run without a shell as `<path> create <user>`, and an HTTP endpoint receiving
 // {action:"create", user, mailbox}. Both idempotent: a second run reports already-there.
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -10,6 +8,7 @@ import { DefaultLogger } from '@temporalio/worker';
 import { provisionMailboxes } from '../../activities/provisioning/provision';
 import type { ProvisionReport } from '../../activities/provisioning/schema';
 import { startJsonEndpoint, type Posted } from '../harness/json-endpoint';
+import { writeTestProgram } from '../harness/test-program';
 
 let dir: string;
 let script: string;
@@ -27,18 +26,17 @@ mkdir -p "$here/boxes"
 if [ -d "$box" ]; then echo already-there; else mkdir "$box"; echo "creating $2"; echo created; fi
 `;
 
+let program: ReturnType<typeof writeTestProgram>;
 beforeAll(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'mailshift-provision-cmd-'));
-  script = path.join(dir, 'host2-create');
-  writeFileSync(script, SCRIPT);
-  chmodSync(script, 0o755);
+  program = writeTestProgram('host2-create', SCRIPT);
+  ({ dir, path: script } = program);
 });
 afterAll(() => {
   delete process.env.MAILSHIFT_TEST_SECRET;
-  rmSync(dir, { recursive: true, force: true });
+  program.remove();
 });
 
-const calls = () => (existsSync(path.join(dir, 'calls.log')) ? readFileSync(path.join(dir, 'calls.log'), 'utf8').trim().split('\n') : []);
+const calls = () => program.lines('calls.log');
 const command = (extra: object = {}) => ({ method: 'command' as const, path: script, ...extra });
 const u = (user: string, mailbox = user) => ({ user, mailbox });
 
