@@ -1,14 +1,11 @@
 // Hold and release against the real mail world: mx1 (a private Postfix delivering into
 // host1's Dovecot) holds a wave's mail, then re-routes it to host2's LMTP and releases it,
 // or on rollback releases it back to host1. Every message must land exactly once.
-import { ImapFlow } from 'imapflow';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import nodemailer from 'nodemailer';
 import { holdMail, mailQueue, releaseMail } from '../../activities/mail-flow';
 import type { MailHoldConfig } from '../../activities/mail-flow/hold-schema';
-import type { DovecotServer } from '../../scripts/servers/dovecot';
-import { startMailWorld, type MailWorld } from './mail-world';
+import { inbox, sendVia, startMailWorld, type MailWorld } from './mail-world';
 
 let world: MailWorld;
 let hold: Extract<MailHoldConfig, { provider: 'postfix' }>;
@@ -20,24 +17,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => world?.stop());
 
-const send = (to: string[], subject: string) =>
-  nodemailer
-    .createTransport({ host: '127.0.0.1', port: world.mx.port, secure: false, ignoreTLS: true, logger: false })
-    .sendMail({ from: 'sender@elsewhere.test', to, subject, text: 'hello', messageId: `<${subject}@hold.test>` });
-
-/** The Message-IDs in a user's INBOX (duplicates kept). */
-async function inbox(server: DovecotServer, user: string): Promise<string[]> {
-  const client = new ImapFlow({ host: server.host, port: server.port, secure: false, auth: { user, pass: `${user}-secret` }, logger: false });
-  await client.connect();
-  const ids: string[] = [];
-  try {
-    const box = await client.mailboxOpen('INBOX');
-    if (box.exists) for await (const m of client.fetch('1:*', { envelope: true })) ids.push(m.envelope!.messageId!);
-  } finally {
-    await client.logout();
-  }
-  return ids.sort();
-}
+const send = (to: string[], subject: string) => sendVia(world, '127.0.0.1', to, subject, 'hold.test');
 
 /** Polls until the queue has nothing for the addresses but what `done` accepts (or 10 s). */
 async function queueUntil(addresses: string[], done: (q: Awaited<ReturnType<typeof mailQueue>>) => boolean) {

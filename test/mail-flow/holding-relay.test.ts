@@ -2,14 +2,11 @@
 // Postfix (127.0.0.3) in front of host1 and host2's Dovecots. Mail sent to it while it holds
 // the domain is held, delivered nowhere; released to host2 it lands there exactly once and
 // the relay's queue is empty; a rollback's release sends it to host1 instead.
-import { ImapFlow } from 'imapflow';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import nodemailer from 'nodemailer';
 import { holdDomainMail, relayQueue, releaseDomainMail } from '../../activities/mail-flow';
 import type { HoldingRelayConfig } from '../../activities/mail-flow/hold-schema';
-import type { DovecotServer } from '../../scripts/servers/dovecot';
-import { startMailWorld, type MailWorld } from './mail-world';
+import { inbox, sendVia, startMailWorld, type MailWorld } from './mail-world';
 
 let world: MailWorld;
 let relay: HoldingRelayConfig;
@@ -27,24 +24,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => world?.stop());
 
-const send = (to: string[], subject: string) =>
-  nodemailer
-    .createTransport({ host: world.mx.relay!.host, port: world.mx.port, secure: false, ignoreTLS: true, logger: false })
-    .sendMail({ from: 'sender@elsewhere.test', to, subject, text: 'hello', messageId: `<${subject}@relay.test>` });
-
-/** The Message-IDs in a user's INBOX (duplicates kept). */
-async function inbox(server: DovecotServer, user: string): Promise<string[]> {
-  const client = new ImapFlow({ host: server.host, port: server.port, secure: false, auth: { user, pass: `${user}-secret` }, logger: false });
-  await client.connect();
-  const ids: string[] = [];
-  try {
-    const box = await client.mailboxOpen('INBOX');
-    if (box.exists) for await (const m of client.fetch('1:*', { envelope: true })) ids.push(m.envelope!.messageId!);
-  } finally {
-    await client.logout();
-  }
-  return ids.sort();
-}
+const send = (to: string[], subject: string) => sendVia(world, world.mx.relay!.host, to, subject, 'relay.test');
 
 /** Polls the relay's queue until `done` (or 10 s). */
 async function queueUntil(done: (q: Awaited<ReturnType<typeof relayQueue>>) => boolean) {

@@ -5,6 +5,8 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { ImapFlow } from 'imapflow';
+import nodemailer from 'nodemailer';
 import { startDovecot, type DovecotServer, type MailUser } from '../../scripts/servers/dovecot';
 import { startMxPair, type MxPair } from '../../scripts/servers/mx-pair';
 
@@ -41,5 +43,29 @@ export async function startMailWorld(name: string, users: MailUser[], o: { relay
   } catch (err) {
     await stop();
     throw err;
+  }
+}
+
+/** Sends one message by SMTP to the MX at `host` (the world's port), its Message-ID `<subject@tag>`. */
+export const sendVia = (world: MailWorld, host: string, to: string | string[], subject: string, tag: string) =>
+  nodemailer
+    .createTransport({ host, port: world.mx.port, secure: false, ignoreTLS: true, logger: false })
+    .sendMail({ from: 'sender@elsewhere.test', to, subject, text: 'hello', messageId: `<${subject}@${tag}>` });
+
+/** The Message-IDs in a user's INBOX, sorted (duplicates kept); with `atLeast`, polls up to 10 s until that many arrived. */
+export async function inbox(server: DovecotServer, user: string, atLeast = 0): Promise<string[]> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const client = new ImapFlow({ host: server.host, port: server.port, secure: false, auth: { user, pass: `${user}-secret` }, logger: false });
+    await client.connect();
+    const ids: string[] = [];
+    try {
+      const box = await client.mailboxOpen('INBOX');
+      if (box.exists) for await (const m of client.fetch('1:*', { envelope: true })) ids.push(m.envelope!.messageId!);
+    } finally {
+      await client.logout();
+    }
+    if (ids.length >= atLeast || Date.now() > deadline) return ids.sort();
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
