@@ -6,3 +6,4 @@ export * from './access';
 export * from './provisioning';
 export * from './mail-flow';
 export * from './spec';
+export * from './mailbox-pages';

@@ -3,6 +3,7 @@
 // row becomes a mailbox of the spec, with the list's defaults for what it leaves out, and
 // remembers its line: every problem names the line and the field. No problem ever quotes
 // a row's text, which may hold a password where a reference belongs.
+import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import type { z } from 'zod';
@@ -17,6 +18,8 @@ export interface ListedMailboxes {
   lines: number[];
   /** What made rows unreadable (`path: message`, as the spec's problems). */
   problems: string[];
+  /** SHA-256 of the file as read (hex): a running migration reads the same list or none. */
+  sha256?: string;
 }
 
 /** A list past this size would not fit a migration anyway: refused before it is read. */
@@ -40,19 +43,21 @@ export function readMailboxList(ref: MailboxListRef): ListedMailboxes {
   const format = ref.format ?? (/\.(jsonl|ndjson)$/i.test(file) ? 'jsonl' : /\.csv$/i.test(file) ? 'csv' : undefined);
   const none = (problem: string): ListedMailboxes => ({ mailboxes: [], lines: [], problems: [problem] });
   if (!format) return none('mailboxList.format: give csv or jsonl: the file name ends in neither .csv nor .jsonl');
-  let text: string;
+  let bytes: Buffer;
   try {
     const size = statSync(file).size;
     if (size > MAX_LIST_BYTES)
       return none(`mailboxList.from: ${file} is ${Math.ceil(size / 1e6)} MB; a mailbox list may be at most ${MAX_LIST_BYTES / 1024 / 1024} MiB`);
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (err) {
     return none(`mailboxList.from: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`);
   }
+  const text = bytes.toString('utf8');
   const rows = format === 'csv' ? csvRows(text) : jsonlRows(text);
   const defaults = ref.defaults ?? {};
   return {
     ...rows,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
     mailboxes: rows.mailboxes.map((row) => ({
       ...(defaults.wave && { wave: defaults.wave }),
       ...row,

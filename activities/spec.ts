@@ -27,7 +27,8 @@ export function loadSpec(input: unknown, now: Date): MigrationSpec {
     const listed = readMailboxList(parsedRef.data);
     let problems = listed.problems;
     try {
-      if (!problems.length) return parseSpec({ ...spec, mailboxes: listed.mailboxes }, now);
+      if (!problems.length)
+        return { ...parseSpec({ ...spec, mailboxes: listed.mailboxes }, now), listed: { sha256: listed.sha256!, count: listed.mailboxes.length } };
     } catch (err) {
       if (!(err instanceof SpecError)) throw err;
       problems = err.problems.map((p) =>
@@ -45,10 +46,15 @@ export function loadSpec(input: unknown, now: Date): MigrationSpec {
   }
 }
 
-/** `now` is the workflow's clock, against which the migration hour must be in the future. */
+/**
+ * `now` is the workflow's clock, against which the migration hour must be in the future.
+ * A spec with a mailbox list comes back without its mailboxes: the workflows read the file
+ * by pages (it is in their history once, as a reference and a digest, however long).
+ */
 export async function validateSpec({ spec, now }: { spec: unknown; now: string }): Promise<MigrationSpec> {
   try {
-    return loadSpec(spec, new Date(now));
+    const loaded = loadSpec(spec, new Date(now));
+    return loaded.listed ? { ...loaded, mailboxes: [] } : loaded;
   } catch (err) {
     if (err instanceof SpecError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidSpec');
     throw err;

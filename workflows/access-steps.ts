@@ -4,15 +4,12 @@
 // runs on the worker beside it when the spec names one (access.workerQueue).
 import { proxyActivities } from '@temporalio/workflow';
 import type * as activities from '../activities';
+import { pages } from './mailbox-pages';
 import type { AccessMethod } from './spec';
 import { accessOptions, actOptions } from './runbook-activities';
 
 /** Users per access activity: its report is ~50 bytes a user, far from a payload's limit. */
 export const ACCESS_PAGE = 1_000;
-
-/** A list in pages of ACCESS_PAGE (provisioning pages its users the same way). */
-export const pages = <T>(users: T[]): T[][] =>
-  Array.from({ length: Math.ceil(users.length / ACCESS_PAGE) }, (_, i) => users.slice(i * ACCESS_PAGE, (i + 1) * ACCESS_PAGE));
 
 /** The activities on host1's worker, or on the migration's own; and the method as the activities take it. */
 function onHost1(access: AccessMethod) {
@@ -27,15 +24,15 @@ function onHost1(access: AccessMethod) {
 
 export async function cutAccess(access: AccessMethod, users: string[]): Promise<void> {
   const { method, access: act } = onHost1(access);
-  for (const page of pages(users)) await act.cutAccess({ method, users: page, phase: 'cutover' });
+  for (const page of pages(users, ACCESS_PAGE)) await act.cutAccess({ method, users: page, phase: 'cutover' });
 }
 
 export async function restoreAccess(access: AccessMethod, users: string[]): Promise<void> {
   const { method, access: act } = onHost1(access);
-  for (const page of pages(users)) await act.restoreAccess({ method, users: page, phase: 'rollback' });
+  for (const page of pages(users, ACCESS_PAGE)) await act.restoreAccess({ method, users: page, phase: 'rollback' });
 }
 
 export async function closeSessions(access: AccessMethod, doveadmConfig: string, users: string[]): Promise<void> {
   const { doveadm } = onHost1(access);
-  for (const page of pages(users)) await doveadm.closeSessions({ doveadmConfig, users: page });
+  for (const page of pages(users, ACCESS_PAGE)) await doveadm.closeSessions({ doveadmConfig, users: page });
 }

@@ -24,11 +24,20 @@ export interface AuditOmitted {
 
 const NAME_FIELDS = new Set(['by', 'what', 'gate', 'decision']);
 
-/** The entry with each of its texts clipped (names shorter than comments and errors). */
+/** Users an entry names (a wave cut, a page provisioned); the others are counted in its last item. */
+export const AUDIT_NAMES = 50;
+
+/** The entry with each of its texts clipped (names shorter than comments and errors), and its lists of users. */
 function clipped(entry: AuditEntry): AuditEntry {
   const out: Record<string, unknown> = { ...entry };
   for (const [field, value] of Object.entries(out)) {
     if (typeof value === 'string') out[field] = clip(value, NAME_FIELDS.has(field) ? NAME_MAX_CHARS : TEXT_MAX_CHARS);
+    if (Array.isArray(value) && value.length > AUDIT_NAMES) {
+      out[field] = [
+        ...value.slice(0, AUDIT_NAMES - 1).map((v) => (typeof v === 'string' ? clip(v, NAME_MAX_CHARS) : v)),
+        `… and ${value.length - AUDIT_NAMES + 1} more`,
+      ];
+    }
   }
   return out as AuditEntry;
 }

@@ -5,10 +5,11 @@
 // is gone. Anything else stops at gate `canary` with what was found.
 import { uuid4 } from '@temporalio/workflow';
 import { RollbackRequested } from './gates';
+import { mailboxesOf } from './mailbox-pages';
 import { mailboxAccounts } from './requests';
 import { act } from './runbook-activities';
 import type { Runbook } from './runbook';
-import type { CanarySpec, MigrationSpec } from './spec';
+import type { CanarySpec } from './spec';
 
 /** The first look comes after a delivery's usual delay, later ones every minute. */
 const FIRST_LOOK_MS = 10_000;
@@ -17,8 +18,9 @@ const LOOK_EVERY_MS = 60_000;
 export type CanaryOutcome = 'on-host2' | 'on-host1' | 'refused' | 'missing';
 
 /** The mailbox that receives the canary, and its address at the MX's domain. */
-function recipient(spec: MigrationSpec, canary: CanarySpec) {
-  const mailbox = spec.mailboxes.find((m) => m.source.user === canary.mailbox) ?? spec.mailboxes[0];
+async function recipient(run: Runbook, canary: CanarySpec) {
+  const { spec } = run;
+  const [mailbox] = await mailboxesOf(spec, [canary.mailbox ?? run.usersOf()[0]]);
   const domain = spec.dns.mx.name.replace(/\.$/, '');
   const user = mailbox.destination.user;
   return { mailbox, address: canary.address ?? (user.includes('@') ? user : `${user}@${domain}`) };
@@ -27,7 +29,7 @@ function recipient(spec: MigrationSpec, canary: CanarySpec) {
 /** Sends one canary and watches for it; says where it went. */
 async function sendAndWatch(run: Runbook, canary: CanarySpec): Promise<{ outcome: CanaryOutcome; token: string; finding: string }> {
   const { spec } = run;
-  const { mailbox, address } = recipient(spec, canary);
+  const { mailbox, address } = await recipient(run, canary);
   const token = uuid4();
   const sent = await act.sendCanary({
     dns: { provider: spec.dns.provider, zone: spec.dns.zone, resolvers: spec.dns.checkResolvers },

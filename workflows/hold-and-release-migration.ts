@@ -10,7 +10,7 @@ import type { MigrationSpec, MigrationSpecInput } from './spec';
 
 export async function holdAndReleaseMigration(spec: MigrationSpecInput | MigrationSpec, resume?: RunbookSnapshot): Promise<MigrationReport> {
   return runScenario(spec, resume, async (run) => {
-    const everyone = run.spec.mailboxes.map((m) => m.source.user);
+    const everyone = run.usersOf();
     if (run.before('presync')) {
       await run.preflight();
       await run.gate('start');

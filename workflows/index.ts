@@ -4,4 +4,4 @@ export { holdAndReleaseMigration } from './hold-and-release-migration';
 export { luckyMigration } from './lucky-migration';
 export { mxFirstMigration } from './mx-first-migration';
 export { mailboxRound } from './mailbox-round';
-export { noticeRound } from './notice-round';
+export { noticePage, noticeRound } from './notice-round';

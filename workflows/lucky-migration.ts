@@ -9,7 +9,7 @@ import type { MigrationSpec, MigrationSpecInput } from './spec';
 export async function luckyMigration(spec: MigrationSpecInput | MigrationSpec, resume?: RunbookSnapshot): Promise<MigrationReport> {
   return runScenario(spec, resume, async (run) => {
     const imap = run.spec.dns.imapHost!;
-    const everyone = run.spec.mailboxes.map((m) => m.source.user);
+    const everyone = run.usersOf();
     if (run.before('presync')) {
       await run.preflight();
       await run.gate('start');

@@ -6,6 +6,7 @@ import { ActivityFailure, continueAsNew, proxyActivities, sleep, workflowInfo } 
 import type * as activities from '../activities';
 import type { SizeAudit, SyncState } from '../activities/imap/types';
 import { jsonBytes, PAYLOAD_BUDGET_BYTES, stateEntryBytes } from './payload-budget';
+import { mailboxesOf } from './mailbox-pages';
 import { deletePermissions, type SyncKind } from './phase-rules';
 import { syncRequest } from './requests';
 import { MAX_THROTTLE_WAITS, tellRunbook, throttleIn, type Deferred, type Throttle } from './throttled-mailboxes';
@@ -78,6 +79,8 @@ export interface RoundInput {
   done?: MailboxOutcome[];
   /** Carried across continue-as-new: mailboxes waiting out a server's throttle (throttle.ts). */
   deferred?: Deferred[];
+  /** At most this many bytes of new sync states in the result (a round of many pages shares the runbook's budget). */
+  stateBudgetBytes?: number;
 }
 
 // A worker that dies (crash, SIGKILL, lost machine) stops heartbeating: after the heartbeat
@@ -107,7 +110,7 @@ export async function mailboxRound(input: RoundInput): Promise<MailboxOutcome[]>
   const { spec, kind } = input;
   const done = [...(input.done ?? [])];
   const pending = input.mailboxes.slice(done.length);
-  const byUser = new Map(spec.mailboxes.map((m) => [m.source.user, m]));
+  const byUser = new Map((await mailboxesOf(spec, pending)).map((m) => [m.source.user, m]));
   // The result, and a continue-as-new with what is left of the input, must stay within the
   // payload budget: a mailbox's new sync state is kept only while it fits (without one,
   // its next sync compares in full). What is left of the input shrinks as mailboxes finish.
@@ -116,9 +119,15 @@ export async function mailboxRound(input: RoundInput): Promise<MailboxOutcome[]>
   let inputLeft = [...inputBytesOf.values()].reduce((a, b) => a + b, 0);
   const fixedBytes = jsonBytes({ ...input, spec: { ...spec, mailboxes: [] }, previousStates: {}, done: [] });
   let outcomeBytes = jsonBytes(done);
+  let stateBytes = done.reduce((n, o) => n + (o.state ? jsonBytes(o.state) : 0), 0);
+  const stateBudget = input.stateBudgetBytes ?? PAYLOAD_BUDGET_BYTES;
   const account = ({ outcome, state }: { outcome: MailboxOutcome; state?: SyncState }): MailboxOutcome => {
     inputLeft -= inputBytesOf.get(outcome.mailbox) ?? 0;
-    if (state && fixedBytes + inputLeft + outcomeBytes + jsonBytes({ ...outcome, state }) + 1 <= PAYLOAD_BUDGET_BYTES) outcome.state = state;
+    const size = state ? jsonBytes(state) : 0;
+    if (state && stateBytes + size <= stateBudget && fixedBytes + inputLeft + outcomeBytes + jsonBytes({ ...outcome, state }) + 1 <= PAYLOAD_BUDGET_BYTES) {
+      outcome.state = state;
+      stateBytes += size;
+    }
     outcomeBytes += jsonBytes(outcome) + 1;
     return outcome;
   };

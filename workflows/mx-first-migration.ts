@@ -11,7 +11,7 @@ import type { MigrationSpec, MigrationSpecInput } from './spec';
 
 export async function mxFirstMigration(spec: MigrationSpecInput | MigrationSpec, resume?: RunbookSnapshot): Promise<MigrationReport> {
   return runScenario(spec, resume, async (run) => {
-    const everyone = run.spec.mailboxes.map((m) => m.source.user);
+    const everyone = run.usersOf();
     if (run.before('backfill')) {
       await run.preflight();
       await run.gate('start');

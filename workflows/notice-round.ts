@@ -2,8 +2,11 @@
 // per child, sent a few at once. The runbook's own history then grows by a few events per
 // page, not per user (hand-over sends one message to each user).
 import { executeChild, workflowInfo } from '@temporalio/workflow';
-import type { SendNoticeInput } from '../activities/notify/schema';
+import type { NoticeKind, SendNoticeInput } from '../activities/notify/schema';
+import { mailboxesOf } from './mailbox-pages';
+import { contactMessages, credentialMessages, noticeInputs, type NoticeOrigin } from './notice-messages';
 import { act } from './runbook-activities';
+import type { MigrationSpec } from './spec';
 
 /** Messages per child workflow: about three history events each, and its input well under the payload budget. */
 export const NOTICES_PER_ROUND = 500;
@@ -33,4 +36,24 @@ export async function sendInRounds(name: string, messages: SendNoticeInput[]): P
       args: [messages.slice(page * NOTICES_PER_ROUND, (page + 1) * NOTICES_PER_ROUND)],
     });
   }
+}
+
+/** A page of a mailbox list's users to tell (spec mailboxList): the child reads their contacts itself. */
+export interface NoticePage {
+  spec: MigrationSpec;
+  notice: NoticeKind;
+  /** contacts: one notice in Bcc pages; credentials: each user's own message. */
+  kind: 'contacts' | 'credentials';
+  users: string[];
+  data: Record<string, string>;
+  origin: NoticeOrigin;
+  /** The page's idempotency key; each message adds its number. */
+  key: string;
+}
+
+/** Reads the page's mailboxes from the list, then sends their messages like a notice round; returns how many recipients. */
+export async function noticePage(p: NoticePage): Promise<number> {
+  const mailboxes = await mailboxesOf(p.spec, p.users);
+  const messages = p.kind === 'credentials' ? credentialMessages(p.spec, mailboxes) : contactMessages(mailboxes, p.data);
+  return noticeRound(noticeInputs(p.spec, p.notice, messages, p.origin, (i) => `${p.key}/${i + 1}`));
 }

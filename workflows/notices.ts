@@ -1,40 +1,23 @@
 // Notices to users and approvers: what each gate means, who is told, and the data every
 // notice template gets (activities/notify renders and sends them).
-import { workflowInfo } from '@temporalio/workflow';
+import { executeChild, workflowInfo } from '@temporalio/workflow';
 import type { NoticeKind } from '../activities/notify/schema';
 import { cutoverDeadline, finalSyncEstimateMs, inZoneOf, spokenDuration } from './estimate';
-import { sendInRounds } from './notice-round';
+import { mailboxesOf, pages } from './mailbox-pages';
+import { contactMessages, credentialMessages, noticeInputs, type NoticeMessage, type NoticeOrigin } from './notice-messages';
+import { noticePage, NOTICES_PER_ROUND, sendInRounds, type NoticePage } from './notice-round';
 import { act } from './runbook-activities';
 import type { Runbook } from './runbook';
 
-/** Users per message of a notice to many (in Bcc: they do not see each other); relays cap recipients per message. */
-const RECIPIENTS_PER_MESSAGE = 200;
-
 export async function notifyUsers(run: Runbook, notice: NoticeKind, users: string[], data: Record<string, string> = {}): Promise<void> {
-  const contacts = new Map(run.spec.mailboxes.map((m) => [m.source.user, m.contact]));
-  const to = users.map((u) => contacts.get(u)).filter((c): c is string => !!c);
-  const messages = [];
-  for (let i = 0; i < to.length; i += RECIPIENTS_PER_MESSAGE) messages.push({ to: to.slice(i, i + RECIPIENTS_PER_MESSAGE), data });
-  await send(run, notice, messages);
+  if (run.spec.listed) return sendByPages(run, { notice, kind: 'contacts', users, data });
+  await send(run, notice, contactMessages(await mailboxesOf(run.spec, users), data));
 }
 
 /** The new credentials triplet, one message per user: host name, user, where the password is. */
 export async function notifyNewCredentials(run: Runbook, users: string[]): Promise<void> {
-  const given = new Set(users);
-  const messages = run.spec.mailboxes
-    .filter((m) => given.has(m.source.user) && m.contact)
-    .map((m) => {
-      const server = m.destination.server ?? run.spec.host2;
-      const data = {
-        user: m.destination.user,
-        imapHost: server.host,
-        imapPort: String(server.port),
-        imapSecurity: { implicit: 'SSL/TLS', starttls: 'STARTTLS', none: 'None' }[server.tls],
-        passwordInstructions: run.spec.notifications.passwordInstructions,
-      };
-      return { to: [m.contact!], data };
-    });
-  await send(run, 'users-new-credentials', messages);
+  if (run.spec.listed) return sendByPages(run, { notice: 'users-new-credentials', kind: 'credentials', users, data: {} });
+  await send(run, 'users-new-credentials', credentialMessages(run.spec, await mailboxesOf(run.spec, users)));
 }
 
 /**
@@ -58,29 +41,33 @@ export async function notifyApprovers(run: Runbook, notice: NoticeKind, data: Re
  * One notice, as one message or many (each with its own idempotency key): many go out in
  * child workflows (notice-round.ts), so the runbook's history does not grow per user.
  */
-async function send(run: Runbook, notice: NoticeKind, messages: { to: string[]; data: Record<string, string> }[]): Promise<void> {
+async function send(run: Runbook, notice: NoticeKind, messages: NoticeMessage[]): Promise<void> {
   if (!messages.length) return;
-  const { spec } = run;
   const n = run.audit.count('notice');
-  const { workflowId, namespace } = workflowInfo();
-  const inputs = messages.map(({ to, data }, i) => ({
-    notice,
-    to,
-    from: spec.notifications.from,
-    smtp: spec.notifications.smtp,
-    data: {
-      migrationName: spec.name,
-      migrationAt: spec.schedule.migrationAt,
-      helpContact: spec.notifications.helpContact,
-      oldServerName: spec.host1.host,
-      waitBeforeCalling: '30 minutes',
-      workflowId,
-      namespace,
-      ...data,
-    },
-    idempotencyKey: messages.length === 1 ? `${workflowId}/${notice}/${n}` : `${workflowId}/${notice}/${n}/${i + 1}`,
-  }));
+  const origin = noticeOrigin();
+  const key = `${origin.workflowId}/${notice}/${n}`;
+  const inputs = noticeInputs(run.spec, notice, messages, origin, (i) => (messages.length === 1 ? key : `${key}/${i + 1}`));
   if (inputs.length === 1) await act.sendNotice(inputs[0]);
   else await sendInRounds(`${notice}-${n}`, inputs);
   run.audit.push({ at: new Date().toISOString(), kind: 'notice', notice, to: messages.reduce((sum, m) => sum + m.to.length, 0) });
 }
+
+/** A notice to the users of a mailbox list (spec mailboxList): each child reads its page of the list and sends. */
+async function sendByPages(run: Runbook, o: Pick<NoticePage, 'notice' | 'kind' | 'users' | 'data'>): Promise<void> {
+  const n = run.audit.count('notice');
+  const origin = noticeOrigin();
+  let to = 0;
+  for (const [i, users] of pages(o.users, NOTICES_PER_ROUND).entries()) {
+    const page = `${o.notice}-${n}-${i + 1}`;
+    to += await executeChild(noticePage, {
+      workflowId: `${origin.workflowId}/${page}`,
+      args: [{ ...o, spec: run.spec, users, origin, key: `${origin.workflowId}/${page}` }],
+    });
+  }
+  run.audit.push({ at: new Date().toISOString(), kind: 'notice', notice: o.notice, to });
+}
+
+const noticeOrigin = (): NoticeOrigin => {
+  const { workflowId, namespace } = workflowInfo();
+  return { workflowId, namespace };
+};

@@ -6,7 +6,8 @@
 // Without `provisioning` nothing happens: no phase, no command in the workflow's history.
 import { proxyActivities } from '@temporalio/workflow';
 import type * as activities from '../activities';
-import { pages } from './access-steps';
+import { ACCESS_PAGE } from './access-steps';
+import { destinationUsersOf, pages } from './mailbox-pages';
 import type { Runbook } from './runbook';
 import { accessOptions } from './runbook-activities';
 
@@ -16,9 +17,9 @@ export async function provisionHost2(run: Runbook): Promise<void> {
   // Heartbeats like the access activities: a worker that dies mid-page is noticed in 15 s.
   const act = proxyActivities<Pick<typeof activities, 'provisionMailboxes'>>({ ...accessOptions, ...(workerQueue && { taskQueue: workerQueue }) });
   await run.step('provisioning host2');
-  const users = run.spec.mailboxes.map((m) => ({ user: m.destination.user, mailbox: m.source.user }));
-  for (const page of pages(users)) {
-    const report = await act.provisionMailboxes({ method, users: page });
+  for (const sources of pages(run.usersOf(), ACCESS_PAGE)) {
+    const destinations = await destinationUsersOf(run.spec, sources);
+    const report = await act.provisionMailboxes({ method, users: sources.map((mailbox, i) => ({ user: destinations[i], mailbox })) });
     const created = report.users.filter((u) => u.outcome === 'created').map((u) => u.user);
     run.audit.push({ at: new Date().toISOString(), kind: 'provisioning', method: method.method, created, alreadyThere: report.users.length - created.length });
   }

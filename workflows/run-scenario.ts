@@ -5,6 +5,7 @@
 import { ApplicationFailure, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import { RollbackRequested } from './gates';
+import { loadRoster } from './mailbox-pages';
 import { Runbook } from './runbook';
 import type { RunbookSnapshot } from './snapshot';
 import type { MigrationSpec, MigrationSpecInput } from './spec';
@@ -46,7 +47,8 @@ export async function runScenario(
   resume: RunbookSnapshot | undefined,
   steps: (run: Runbook) => Promise<void>,
 ): Promise<MigrationReport> {
-  const run = new Runbook(await specOf(input, resume), resume);
+  const spec = await specOf(input, resume);
+  const run = new Runbook(spec, await loadRoster(spec), resume);
   try {
     await steps(run);
     return run.report('completed');

@@ -26,17 +26,30 @@ import { rollback } from './rollback';
 import { MIGRATION_OPEN_GATE, MIGRATION_PHASE, MIGRATION_SCENARIO } from './search-attributes';
 import type { ResumeStage, RunbookSnapshot } from './snapshot';
 import type { GateName, MigrationSpec } from './spec';
-import { mailboxQuery, statusQuery, type MigrationReport, type MigrationStatus, type RoundSummary } from './status';
+import {
+  MAILBOXES_PAGE,
+  mailboxesQuery,
+  mailboxQuery,
+  REPORT_MAILBOXES,
+  statusQuery,
+  type MailboxesPage,
+  type MigrationReport,
+  type MigrationStatus,
+  type RoundSummary,
+} from './status';
 import { failureMessage, withRecovery } from './step-failed';
 import { stepAfter, stepsOf } from './steps';
 import * as postSyncs from './post-syncs';
 import * as syncRounds from './sync-rounds';
 import { clip, TEXT_MAX_CHARS } from './text-bounds';
+import { fromColumns, toColumns } from './mailbox-columns';
+import type { RosterEntry } from './mailbox-pages';
 import { mailboxThrottledSignal, type ThrottleNotice } from './throttled-mailboxes';
 import { shownMailboxes, waveTotals } from './wave-totals';
 
-/** Past this many events a loop of the runbook continues-as-new (a day of pre-sync is ~15). */
+/** Past this many events (or bytes: a round of many pages adds its outcomes) a loop of the runbook continues-as-new (a day of pre-sync is ~15). */
 const RUNBOOK_HISTORY_BUDGET = 2_000;
+const RUNBOOK_HISTORY_BYTES = 8 * 1024 * 1024;
 
 const HOUR = 3_600_000;
 
@@ -75,18 +88,21 @@ export class Runbook {
 
   constructor(
     readonly spec: MigrationSpec,
+    /** Every mailbox's host1 user and wave (mailbox-pages.ts): in memory, never in a payload. */
+    private readonly roster: RosterEntry[],
     private readonly resumed?: RunbookSnapshot,
   ) {
-    for (const m of this.spec.mailboxes) this.mailboxes[m.source.user] = { wave: m.wave, usersOnHost2: false };
+    for (const m of roster) this.mailboxes[m.user] = { wave: m.wave, usersOnHost2: false };
     this.audit = new AuditLog(resumed?.audit, resumed?.auditOmitted);
     if (resumed) {
       this.rounds.push(...resumed.rounds);
-      Object.assign(this.mailboxes, resumed.mailboxes);
+      const carried = resumed.columns ? fromColumns(roster, resumed.columns) : resumed;
+      Object.assign(this.mailboxes, carried.mailboxes);
+      this.accessCut = carried.accessCut ?? [];
+      this.finalSync = carried.finalSync;
       this.originalRecords = resumed.originalRecords;
       this.currentRecords = new Map(resumed.currentRecords);
       this.mxOnHost2 = resumed.mxOnHost2;
-      this.accessCut = resumed.accessCut;
-      this.finalSync = resumed.finalSync;
       this.syncStates = resumed.syncStates;
       this.quietRounds = resumed.quietRounds;
       this.mailHold = resumed.mailHold ?? {};
@@ -104,6 +120,7 @@ export class Runbook {
     this.gates.paused = resumed?.paused ?? false;
     this.gates.rollbackRequested = resumed?.rollbackRequested;
     setHandler(statusQuery, () => this.status(), { description: 'Phase, open gate, progress per wave, failing mailboxes first, estimates and the audit log' });
+    setHandler(mailboxesQuery, (p) => this.mailboxesPage(p), { description: 'Mailboxes in the list\'s order: [{"offset": 0, "limit": 1000}]' });
     setHandler(mailboxQuery, (user) => (typeof user === 'string' && Object.hasOwn(this.mailboxes, user) ? { mailbox: user, ...this.mailboxes[user] } : null), {
       description: 'One mailbox by its host1 user: ["alice"]',
     });
@@ -161,10 +178,19 @@ export class Runbook {
 
   report(outcome: MigrationReport['outcome']): MigrationReport {
     this.enter(outcome === 'completed' ? 'completed' : 'rolled-back');
-    // The report keeps every mailbox (the status query a bounded few).
-    const status: MigrationReport = { ...this.status(), mailboxes: this.mailboxes, outcome };
-    delete (status as MigrationStatus).mailboxesOmitted;
-    return status;
+    // The report keeps more mailboxes than the status query; `mailshift report` pages through the rest.
+    const { shown, omitted } = shownMailboxes(this.mailboxes, REPORT_MAILBOXES);
+    const report: MigrationReport = { ...this.status(), mailboxes: shown, outcome };
+    delete report.mailboxesOmitted;
+    return omitted ? { ...report, mailboxesOmitted: omitted } : report;
+  }
+
+  /** A page of the mailboxes in the list's order (the `mailboxes` query). */
+  private mailboxesPage(p: { offset: number; limit: number }): MailboxesPage {
+    const offset = Math.max(0, Math.floor(Number(p?.offset) || 0));
+    const limit = Math.min(MAILBOXES_PAGE, Math.max(0, Math.floor(Number(p?.limit) || 0)));
+    const page = this.roster.slice(offset, offset + limit).map(({ user }) => [user, this.mailboxes[user]]);
+    return { total: this.roster.length, mailboxes: Object.fromEntries(page) };
   }
 
   /** Keeps the UI (details, search attributes) in step with the runbook. */
@@ -204,7 +230,7 @@ export class Runbook {
   /** Between two rounds of a long loop: hand over to a fresh run when history has grown. */
   async continueAsNewIfLong(stage: ResumeStage): Promise<void> {
     const info = workflowInfo();
-    if (!info.continueAsNewSuggested && info.historyLength < RUNBOOK_HISTORY_BUDGET) return;
+    if (!info.continueAsNewSuggested && info.historyLength < RUNBOOK_HISTORY_BUDGET && info.historySize < RUNBOOK_HISTORY_BYTES) return;
     await condition(allHandlersFinished); // no approval or update is cut off half-way
     if (this.gates.rollbackRequested) return; // the next step takes the back-out path
     const snapshot: RunbookSnapshot = {
@@ -212,12 +238,10 @@ export class Runbook {
       audit: this.audit.entries,
       auditOmitted: this.audit.omitted,
       rounds: this.rounds,
-      mailboxes: this.mailboxes,
+      columns: toColumns(this.roster, this),
       originalRecords: this.originalRecords,
       currentRecords: [...this.currentRecords],
       mxOnHost2: this.mxOnHost2,
-      accessCut: this.accessCut,
-      finalSync: this.finalSync,
       syncStates: {},
       quietRounds: this.quietRounds,
       mailHold: this.mailHold,
@@ -268,11 +292,15 @@ export class Runbook {
   }
 
   usersOf(wave?: string): string[] {
-    return this.spec.mailboxes.filter((m) => !wave || m.wave === wave).map((m) => m.source.user);
+    return this.roster.filter((m) => !wave || m.wave === wave).map((m) => m.user);
+  }
+
+  get mailboxCount(): number {
+    return this.roster.length;
   }
 
   get waves(): string[] {
-    return [...new Set(this.spec.mailboxes.map((m) => m.wave))];
+    return [...new Set(this.roster.map((m) => m.wave))];
   }
 
   // ---- the steps, as the scenarios name them; a failing one stops at gate step-failed ----

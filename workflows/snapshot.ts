@@ -5,6 +5,7 @@ import type { AuditEntry, DnsRecordSet } from './audit';
 import type { AuditOmitted } from './audit-log';
 import type { ControlRequest } from './gates';
 import type { RelayHold, WaveMailHold } from './mail-hold';
+import type { MailboxColumns } from './mailbox-columns';
 import type { FinalSyncOutcome } from './phase-rules';
 import type { MigrationStatus, RoundSummary } from './status';
 
@@ -17,12 +18,15 @@ export interface RunbookSnapshot {
   /** Absent in snapshots from before the audit log was bounded. */
   auditOmitted?: AuditOmitted;
   rounds: RoundSummary[];
-  mailboxes: MigrationStatus['mailboxes'];
+  /** Each mailbox's state, access cut and final sync, by column (mailbox-columns.ts)… */
+  columns?: MailboxColumns;
+  /** …or, in snapshots from before the columns, as maps by user. */
+  mailboxes?: MigrationStatus['mailboxes'];
+  accessCut?: string[];
+  finalSync?: FinalSyncOutcome;
   originalRecords: DnsRecordSet[];
   currentRecords: [string, DnsRecordSet | null][];
   mxOnHost2: boolean;
-  accessCut: string[];
-  finalSync?: FinalSyncOutcome;
   syncStates: Record<string, SyncState>;
   quietRounds: number;
   /** Absent in snapshots from before mail could be held. */

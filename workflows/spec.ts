@@ -127,7 +127,16 @@ export type MigrationSpecInput = z.input<typeof migrationSpec>;
 /** A spec that lists its mailboxes (no mailboxList). */
 export type ListedSpecInput = MigrationSpecInput & { mailboxes: NonNullable<MigrationSpecInput['mailboxes']> };
 /** The spec with every default filled in, and its mailboxes (listed, or read from mailboxList). */
-export type MigrationSpec = Omit<z.output<typeof migrationSpec>, 'mailboxes'> & { mailboxes: Mailbox[] };
+export type MigrationSpec = Omit<z.output<typeof migrationSpec>, 'mailboxes'> & { mailboxes: Mailbox[]; listed?: ListedFile };
+/**
+ * A spec whose mailboxes are in a file (mailboxList): the file as it was validated. A
+ * running migration's spec keeps this and no mailboxes; its workflows read the file a page
+ * at a time (workflows/mailbox-pages.ts), and only the file with this digest.
+ */
+export interface ListedFile {
+  sha256: string;
+  count: number;
+}
 export type ImapServer = z.output<typeof imapServer>;
 export type Mailbox = z.output<typeof mailbox>;
 export type DnsProvider = z.output<typeof dnsProvider>;
@@ -156,6 +165,8 @@ const megabytes = (bytes: number) => `${(Math.ceil(bytes / 10_000) / 100).toFixe
  * or to continue-as-new. Mailboxes are what makes a spec large: how many would fit.
  */
 function sizeProblem(input: unknown): string | undefined {
+  // Mailboxes read from a file (mailboxList) stay there: the spec holds its name only.
+  if ((input as { mailboxList?: unknown }).mailboxList !== undefined) input = { ...(input as object), mailboxes: [] };
   const size = jsonBytes(input);
   if (size <= PAYLOAD_BUDGET_BYTES) return undefined;
   const limit = `the spec is ${megabytes(size)}; a migration's input must stay under ${PAYLOAD_BUDGET_BYTES / 1e6} MB`;

@@ -13,10 +13,19 @@ export interface RoundSummary {
   startedAt: string;
   durationMs: number;
   mailboxes: number;
+  /** The first failed mailboxes (at most ROUND_FAILED_NAMED)… */
   failed: string[];
+  /** …and how many failed (absent from rounds before it was counted: failed.length). */
+  failedCount?: number;
   copied: number;
   deleted: number;
 }
+
+/** How many failed mailboxes a round's summary names: the `mailbox` query and `mailshift report` have each one. */
+export const ROUND_FAILED_NAMED = 20;
+
+/** How many mailboxes of a round failed. */
+export const failedCount = (r: RoundSummary): number => r.failedCount ?? r.failed.length;
 
 export interface MailboxState {
   wave: string;
@@ -79,11 +88,23 @@ export interface MigrationStatus {
   auditOmitted?: AuditOmitted;
 }
 
-/** The final report: the status with every mailbox. */
-export interface MigrationReport extends Omit<MigrationStatus, 'mailboxesOmitted'> {
+/** The final report: the status with every mailbox, up to REPORT_MAILBOXES (the failing first; the others: `mailboxes` query). */
+export interface MigrationReport extends MigrationStatus {
   outcome: 'completed' | 'rolled-back';
+}
+
+/** How many mailboxes the workflow's result lists (~150 bytes each): `mailshift report` pages through the rest. */
+export const REPORT_MAILBOXES = 1_000;
+
+/** A page of the mailboxes in the list's order, and how many there are. */
+export interface MailboxesPage {
+  total: number;
+  mailboxes: Record<string, MailboxState>;
 }
 
 export const statusQuery = defineQuery<MigrationStatus>('status');
 /** One mailbox's state, by its host1 user (null when the migration has no such mailbox). */
+/** Mailboxes from an offset, at most 1,000 (a query's answer stays far under gRPC's 4 MB): what `mailshift report` exports. */
+export const mailboxesQuery = defineQuery<MailboxesPage, [{ offset: number; limit: number }]>('mailboxes');
+export const MAILBOXES_PAGE = 1_000;
 export const mailboxQuery = defineQuery<(MailboxState & { mailbox: string }) | null, [string]>('mailbox');

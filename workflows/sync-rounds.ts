@@ -6,10 +6,11 @@ import * as accessSteps from './access-steps';
 import { holdWaveMail, releaseWaveMail } from './mail-hold';
 import { mailboxRound, type MailboxOutcome, type RoundInput, type RoundKind } from './mailbox-round';
 import { cutoverTimes, notifyUsers } from './notices';
-import { withStatesWithinBudget } from './payload-budget';
+import { pages, specFor } from './mailbox-pages';
+import { PAYLOAD_BUDGET_BYTES, withStatesWithinBudget } from './payload-budget';
 import { mxMoveRefusal } from './phase-rules';
 import type { Runbook } from './runbook';
-import type { RoundSummary } from './status';
+import { ROUND_FAILED_NAMED, type RoundSummary } from './status';
 import { stopAtStepFailed } from './step-failed';
 
 const HOUR = 3_600_000;
@@ -39,27 +40,34 @@ export async function round(run: Runbook, kind: RoundKind, only: { wave?: string
   const { wave } = only;
   const started = Date.now();
   const users = only.users ?? run.usersOf(wave);
-  const inRound = new Set(users);
   const maxAgeDays = kind === 'postsync' || kind === 'reverse' ? windowDays(run, users, kind === 'reverse' ? 'final' : 'last') : undefined;
-  // The round makes room for each new state as it uses up the previous one (mailbox-round.ts).
-  const input = withStatesWithinBudget<RoundInput>(
-    {
-      // Only this round's mailboxes: a round's input stays small however many there are.
-      spec: { ...run.spec, mailboxes: run.spec.mailboxes.filter((m) => inRound.has(m.source.user)) },
-      kind,
-      mailboxes: users,
-      usersOnHost2: users.filter((u) => run.mailboxes[u].usersOnHost2),
-      ownMailOnHost2: users.filter((u) => run.mailboxes[u].ownMailOnHost2),
-      ...((kind === 'presync' || kind === 'final') && { firstSync: users.filter((u) => !run.mailboxes[u].synced) }),
-      mxOnHost2: run.mxOnHost2,
-      ...(maxAgeDays && { maxAgeDays }),
-    },
-    run.syncStates,
-  );
-  const outcomes = await executeChild(mailboxRound, {
-    workflowId: `${workflowInfo().workflowId}/${kind}-${run.rounds.length + 1}${wave ? `-${wave}` : ''}`,
-    args: [input],
-  });
+  // A page of mailboxes per child workflow, one page after the other: each child's input
+  // and result stay small however many mailboxes. The new sync states a round brings back
+  // share the runbook's payload budget by the round's part of the mailboxes (payload-budget.ts).
+  const userPages = users.length ? pages(users) : [users];
+  const stateBudgetBytes = Math.floor((PAYLOAD_BUDGET_BYTES * users.length) / run.mailboxCount / userPages.length);
+  const roundId = `${workflowInfo().workflowId}/${kind}-${run.rounds.length + 1}${wave ? `-${wave}` : ''}`;
+  const outcomes: MailboxOutcome[] = [];
+  for (const [i, page] of userPages.entries()) {
+    // The round makes room for each new state as it uses up the previous one (mailbox-round.ts).
+    const input = withStatesWithinBudget<RoundInput>(
+      {
+        // Only this page's mailboxes (or the list's reference): a round's input stays small however many there are.
+        spec: specFor(run.spec, page),
+        kind,
+        mailboxes: page,
+        usersOnHost2: page.filter((u) => run.mailboxes[u].usersOnHost2),
+        ownMailOnHost2: page.filter((u) => run.mailboxes[u].ownMailOnHost2),
+        ...((kind === 'presync' || kind === 'final') && { firstSync: page.filter((u) => !run.mailboxes[u].synced) }),
+        mxOnHost2: run.mxOnHost2,
+        ...(maxAgeDays && { maxAgeDays: Object.fromEntries(page.map((u) => [u, maxAgeDays[u]])) }),
+        ...(userPages.length > 1 && { stateBudgetBytes }),
+      },
+      run.syncStates,
+    );
+    const workflowId = userPages.length > 1 ? `${roundId}-page${i + 1}` : roundId;
+    outcomes.push(...(await executeChild(mailboxRound, { workflowId, args: [input] })));
+  }
   const startedAt = new Date(started).toISOString();
   for (const { state, size, ...o } of outcomes) {
     const mailbox = run.mailboxes[o.mailbox];
@@ -87,13 +95,15 @@ export async function round(run: Runbook, kind: RoundKind, only: { wave?: string
       if (!mailbox.host1DeletedSince || reached < Date.parse(mailbox.host1DeletedSince)) mailbox.host1DeletedSince = new Date(reached).toISOString();
     }
   }
+  const failed = outcomes.filter((o) => !o.ok).map((o) => o.mailbox);
   const summary: RoundSummary = {
     kind,
     wave,
     startedAt,
     durationMs: Date.now() - started,
     mailboxes: outcomes.length,
-    failed: outcomes.filter((o) => !o.ok).map((o) => o.mailbox),
+    failed: failed.slice(0, ROUND_FAILED_NAMED),
+    failedCount: failed.length,
     copied: outcomes.reduce((n, o) => n + o.copied, 0),
     deleted: outcomes.reduce((n, o) => n + o.deleted, 0),
   };

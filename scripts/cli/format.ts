@@ -5,7 +5,7 @@ import { approveDecisionFlag } from '../../workflows/current-details';
 import { heldText, throttledText } from '../../workflows/wave-totals';
 import type { AuditEntry } from '../../workflows/audit';
 import { entriesWritten, type AuditOmitted } from '../../workflows/audit-log';
-import type { MailboxState, MigrationReport, MigrationStatus, RoundSummary } from '../../workflows/status';
+import { failedCount, type MailboxState, type MigrationReport, type MigrationStatus, type RoundSummary } from '../../workflows/status';
 
 /** 3 d 4 h, 2 h 05 min, 12 min, 45 s, 800 ms. */
 export function duration(ms: number): string {
@@ -91,8 +91,11 @@ export function omittedLine(o: AuditOmitted): string {
 
 /** A wave's mail hold on host1's MTA (spec mailFlow.hold), when it had one. */
 const roundLine = (r: RoundSummary, total: number) =>
-  `${r.kind}${r.wave ? ` (${r.wave})` : ''}: ${r.mailboxes - r.failed.length}/${r.mailboxes} mailboxes ok ${bar(r.mailboxes - r.failed.length, total)}, ` +
-  `${r.copied} copied, ${r.deleted} deleted, took ${duration(r.durationMs)}${r.failed.length ? `; FAILED: ${r.failed.join(', ')}` : ''}`;
+  `${r.kind}${r.wave ? ` (${r.wave})` : ''}: ${r.mailboxes - failedCount(r)}/${r.mailboxes} mailboxes ok ${bar(r.mailboxes - failedCount(r), total)}, ` +
+  `${r.copied} copied, ${r.deleted} deleted, took ${duration(r.durationMs)}${r.failed.length ? `; FAILED: ${failedNames(r)}` : ''}`;
+
+/** The round's failed mailboxes as named, and how many more failed. */
+const failedNames = (r: RoundSummary) => r.failed.join(', ') + (failedCount(r) > r.failed.length ? ` and ${failedCount(r) - r.failed.length} more` : '');
 
 /**
  * What a mailbox's last round counted. Preflight copies nothing: what host2 lacks then is
@@ -186,10 +189,10 @@ export function renderReport(workflowId: string, r: MigrationReport): string {
             x.wave ?? 'all',
             x.startedAt,
             duration(x.durationMs),
-            `${x.mailboxes - x.failed.length}/${x.mailboxes}`,
+            `${x.mailboxes - failedCount(x)}/${x.mailboxes}`,
             x.copied,
             x.deleted,
-            x.failed.join(', '),
+            failedNames(x),
           ]),
         )
       : 'No round ran.',

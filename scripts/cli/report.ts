@@ -1,7 +1,7 @@
 // `mailshift report <id>`: waits for the migration's end (or, with --no-wait, only takes
 // a finished one) and prints its report as Markdown, or as JSON.
-import { WorkflowFailedError } from '@temporalio/client';
-import type { MigrationReport } from '../../workflows/status';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { MAILBOXES_PAGE, mailboxesQuery, type MigrationReport } from '../../workflows/status';
 import { EXIT, json, parse, type CliIo } from './io';
 import { renderReport } from './format';
 import { connect, explain } from './temporal';
@@ -10,7 +10,9 @@ export const reportHelp = `mailshift report <workflowId> [--json] [--no-wait]
 
 Waits until the migration ends and prints its report: outcome (completed or rolled-back),
 every round, each mailbox, the DNS changes, approvals and the whole audit log, as
-Markdown (default) or JSON (--json). With --no-wait, a migration still running is not
+Markdown (default) or JSON (--json). Past 1,000 mailboxes the workflow's result lists the
+failing ones first; the others are read from the migration a page at a time (a worker
+must be running). With --no-wait, a migration still running is not
 waited for (exit 1). Exit 1 when the workflow does not exist or failed.`;
 
 export async function reportCommand(argv: string[], io: CliIo): Promise<number> {
@@ -30,7 +32,7 @@ export async function reportCommand(argv: string[], io: CliIo): Promise<number> 
         return EXIT.failed;
       }
     }
-    const report = (await handle.result()) as MigrationReport;
+    const report = await everyMailbox(handle, (await handle.result()) as MigrationReport);
     io.out(values.json ? json({ workflowId, ...report }) : renderReport(workflowId, report));
     return EXIT.ok;
   } catch (err) {
@@ -46,4 +48,22 @@ export async function reportCommand(argv: string[], io: CliIo): Promise<number> 
   } finally {
     await t.close();
   }
+}
+
+/**
+ * The workflow's result lists up to REPORT_MAILBOXES mailboxes (the failing first): the
+ * others come from the `mailboxes` query, a page at a time (a worker answers it, also for a
+ * migration that has ended), in the list's order.
+ */
+async function everyMailbox(handle: WorkflowHandle, report: MigrationReport): Promise<MigrationReport> {
+  if (!report.mailboxesOmitted) return report;
+  const mailboxes: MigrationReport['mailboxes'] = {};
+  for (let offset = 0; ; offset += MAILBOXES_PAGE) {
+    const page = await handle.query(mailboxesQuery, { offset, limit: MAILBOXES_PAGE });
+    Object.assign(mailboxes, page.mailboxes);
+    if (offset + MAILBOXES_PAGE >= page.total) break;
+  }
+  const all = { ...report, mailboxes };
+  delete all.mailboxesOmitted;
+  return all;
 }

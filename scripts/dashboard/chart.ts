@@ -1,7 +1,7 @@
 // The pre-sync rounds as an inline SVG bar chart: each round's duration beside the
 // messages it copied. The last one's duration is the final-sync estimate: a final sync
 // copies what changed since, as a pre-sync does.
-import type { RoundSummary } from '../../workflows/status';
+import { failedCount, type RoundSummary } from '../../workflows/status';
 import { duration } from '../cli/format';
 import { html, type Html } from './html';
 
@@ -28,7 +28,7 @@ export function presyncChart(rounds: RoundSummary[], estimateMs: number | undefi
     const centre = i * slot + slot / 2;
     return html`<g class="round">
       ${bar('duration', centre - barWidth - 1, r.durationMs / maxMs, duration(r.durationMs), `pre-sync ${i + 1} (${r.startedAt}): took ${duration(r.durationMs)}`)}
-      ${bar('copied', centre + 1, r.copied / maxCopied, String(r.copied), `pre-sync ${i + 1} (${r.startedAt}): ${r.copied} messages copied, ${r.failed.length} mailbox(es) failed`)}
+      ${bar('copied', centre + 1, r.copied / maxCopied, String(r.copied), `pre-sync ${i + 1} (${r.startedAt}): ${r.copied} messages copied, ${failedCount(r)} mailbox(es) failed`)}
       <text class="axis" x="${centre.toFixed(1)}" y="${HEIGHT - 6}">${i + 1}: ${r.startedAt.slice(5, 16).replace('T', ' ')}</text>
     </g>`;
   });

@@ -4,6 +4,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type * as activities from '../../activities';
 import { validateSpec } from '../../activities/spec';
+import { readDestinationUsers, readMailboxes, readRoster } from '../../activities/mailbox-pages';
 import type { DnsRecordSet } from '../../workflows/audit';
 import { sizeAudit } from '../../activities/imap/size-audit';
 import type { SyncRequest } from '../../activities/imap/types';
@@ -99,8 +100,11 @@ export function fakeActivities(world: FakeWorld): typeof activities {
   };
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each fake takes its own activity's input
   const fakes: Partial<Record<keyof typeof activities, (input: any) => Promise<unknown>>> = {
-    // Pure validation, not a side effect: the real one.
+    // Pure validation and reading the mailbox list, not side effects: the real ones.
     validateSpec,
+    readRoster,
+    readMailboxes,
+    readDestinationUsers,
     async verifyMailbox(req: SyncRequest) {
       record('verifyMailbox', req);
       // As of a sync's start, later arrivals are not judged (the post-sync's job).
