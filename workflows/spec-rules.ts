@@ -6,6 +6,13 @@ import { mailAddressOf } from './mail-address';
 import type { SpecFields } from './spec';
 import { holdAddress } from './spec-mail-flow';
 
+/**
+ * Mail held by address (mail-hold.ts) names every address of a wave in each look at an
+ * MTA's queue, every 10 s until it is empty: past this many, those looks would fill the
+ * runbook's history.
+ */
+export const MAX_HELD_ADDRESSES = 2_000;
+
 export function specRules(spec: SpecFields, ctx: z.RefinementCtx): void {
   const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
   // mailboxList is read into mailboxes before this (activities/spec.ts): mailboxes it is.
@@ -77,6 +84,12 @@ export function specRules(spec: SpecFields, ctx: z.RefinementCtx): void {
         issue(['mailboxes', i, 'source', 'user'], 'mailFlow.hold needs a plain address (or a plain name at dns.mx.name) here');
       }
     });
+    const perWave = new Map<string, number>();
+    for (const m of spec.mailboxes) perWave.set(m.wave, (perWave.get(m.wave) ?? 0) + 1);
+    for (const [wave, n] of perWave) {
+      if (n > MAX_HELD_ADDRESSES)
+        issue(['mailFlow', 'hold'], `holds a wave's mail by address, at most ${MAX_HELD_ADDRESSES} a wave: wave ${wave} has ${n}; split it`);
+    }
   }
   if (spec.scenario === 'hold-and-release') {
     if (!spec.mailFlow.holdingRelay) {
@@ -87,6 +100,12 @@ export function specRules(spec: SpecFields, ctx: z.RefinementCtx): void {
     }
     if (spec.mailFlow.hold) {
       issue(['mailFlow', 'hold'], 'the hold-and-release scenario holds mail on its relay, not on host1 per wave: leave it out');
+    }
+    if (spec.mailFlow.holdingRelay?.host1Queue && spec.mailboxes.length > MAX_HELD_ADDRESSES) {
+      issue(
+        ['mailFlow', 'holdingRelay', 'host1Queue'],
+        `reads host1's queue by address, at most ${MAX_HELD_ADDRESSES} of them: this migration has ${spec.mailboxes.length} mailboxes; split it, or leave host1Queue out`,
+      );
     }
     if (spec.access.method === 'dns') {
       issue(['access', 'method'], 'the hold-and-release scenario parks no IMAP host name: cut access another way');

@@ -195,6 +195,14 @@ cases.push([
     mutate('mailboxes.1.source.user', 'bob smith', mutate('mailFlow', { hold }) as MigrationSpecInput),
     'mailboxes[1].source.user',
   ]);
+  // Each look at the MTA's queue names every held address of the wave: past 2,000 they would fill the runbook's history.
+  const crowd = Array.from({ length: 2_001 }, (_, i) => ({
+    ...valid().mailboxes[1],
+    source: { ...valid().mailboxes[1].source, user: `user${i}` },
+    destination: { ...valid().mailboxes[1].destination, user: `user${i}` },
+    wave: 'everyone',
+  }));
+  cases.push(['mail hold for a wave of 2,001 users', mutate('mailboxes', crowd, mutate('mailFlow', { hold }) as MigrationSpecInput), 'mailFlow.hold']);
 }
 
 // 8. OAuth2 logins: what each mechanism and grant needs.
