@@ -61,6 +61,8 @@ export interface MigrationFigures {
   workers: { label: string; memory?: Memory }[];
   /** The mailbox list read and validated (as validateSpec does), ms. */
   listValidationMs?: number;
+  /** Whether the activities are instant fakes: the rounds' time per mailbox is then the orchestration's overhead, judged against its target. */
+  fakeActivities: boolean;
 }
 
 const log = (s: string) => process.stdout.write(`${s}\n`);
@@ -99,7 +101,10 @@ export function printMigrationFigures(m: MigrationFigures): void {
     row(`  round ${r.name}`, `${r.mailboxes} mailboxes, ${f1(r.wallMs / 1000)} s, ${r.runs} run(s), ${f1(r.wallMs / r.mailboxes)} ms/mailbox`);
   if (m.rounds.length) {
     const ms = overheadMs(m.rounds);
-    row(`overhead per mailbox per round (≤ ${OVERHEAD_TARGET_MS} ms)`, `${f1(ms)} ms, ${verdict(ms <= OVERHEAD_TARGET_MS)} (${m.rounds.length} rounds)`);
+    if (m.fakeActivities)
+      row(`overhead per mailbox per round (≤ ${OVERHEAD_TARGET_MS} ms)`, `${f1(ms)} ms, ${verdict(ms <= OVERHEAD_TARGET_MS)} (${m.rounds.length} rounds)`);
+    // Real syncs: the time is the IMAP work's as much as the orchestration's (bench:orchestration measures that alone).
+    else row('round time per mailbox per round', `${f1(ms)} ms (${m.rounds.length} rounds, real syncs)`);
   }
   for (const w of m.workers)
     row(

@@ -104,6 +104,7 @@ async function main(argv: string[]): Promise<void> {
     runs,
     rounds: await roundFigures(client, runs),
     workers: memory.map((m, i) => ({ label: `worker ${i + 1}`, memory: m })),
+    fakeActivities: true,
     listValidationMs,
   });
 }

@@ -88,6 +88,7 @@ export async function migrationBench(b: MigrationBench): Promise<void> {
     runs,
     rounds: await roundFigures(client, runs),
     workers: memory.map((m, i) => ({ label: `worker ${i + 1}`, memory: m })),
+    fakeActivities: false,
   });
 
   // host2 must hold every message host1 had.
