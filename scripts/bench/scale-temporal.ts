@@ -1,14 +1,52 @@
-// `npm run bench:scale`'s side of Temporal: waiting for the worker processes to poll,
+// The scale benches' side of Temporal: a dev server and worker processes of their own,
 // running one mailbox round as a workflow, and reading back every run's history (its
-// length, size, activity durations and failed attempts).
+// length, size, largest payload, activity durations and failed attempts).
 import { randomUUID } from 'node:crypto';
-import type { Client, WorkflowExecutionStatusName } from '@temporalio/client';
+import path from 'node:path';
+import { Client, Connection, type WorkflowExecutionStatusName } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { readRun, type RunFigures } from './orchestration-figures';
 import type { mailboxRound, MailboxOutcome, RoundInput } from '../../workflows/mailbox-round';
-import type { WorkerProcess } from '../servers/worker-process';
+import { freePort, stopPid } from '../servers/process';
+import { startDevServer } from '../servers/temporal-dev';
+import { startWorkerProcess, type WorkerProcess } from '../servers/worker-process';
+import { atEnd } from './bench-process';
 
 const log = (s: string) => process.stdout.write(`${s}\n`);
 const secs = (ms: number) => (ms / 1000).toFixed(1);
+
+export interface BenchTemporal {
+  client: Client;
+  address: string;
+  port: number;
+  taskQueue: string;
+  workers: WorkerProcess[];
+}
+
+/**
+ * A dev server with a database in `dir`, a client, and `workers` worker processes
+ * (workers/main.ts, or `entry`) on a task queue of their own, polling; all stopped at the end.
+ */
+export async function startTemporal(o: { dir: string; workers: number; entry?: string }): Promise<BenchTemporal> {
+  const t = performance.now();
+  const [port, uiPort] = [await freePort(), await freePort()];
+  const serverPid = await startDevServer({ port, uiPort, dbFile: path.join(o.dir, 'temporal.db'), logFile: path.join(o.dir, 'temporal.log') });
+  atEnd('Temporal dev server', () => stopPid(serverPid, 10_000));
+  const address = `127.0.0.1:${port}`;
+  // A round's first page of history holds its input (the spec, about 350 bytes a mailbox, and sync
+  // states): past gRPC's default 4 MB receive limit at 2,000 mailboxes.
+  const connection = await Connection.connect({ address, channelArgs: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 } });
+  atEnd('client connection', () => connection.close());
+  const client = new Client({ connection, namespace: 'default' });
+  const taskQueue = `bench-scale-${randomUUID().slice(0, 8)}`;
+  const workers = Array.from({ length: o.workers }, (_, n) =>
+    startWorkerProcess({ address, taskQueue, entry: o.entry, log: path.join(o.dir, `worker-${n + 1}.log`) }),
+  );
+  atEnd('workers', async () => void (await Promise.all(workers.map((w) => w.stop()))));
+  await waitForPollers(client, taskQueue, workers);
+  log(`Temporal dev server :${port} and ${o.workers} workers polling in ${secs(performance.now() - t)} s`);
+  return { client, address, port, taskQueue, workers };
+}
 
 export async function waitForPollers(client: Client, taskQueue: string, workers: WorkerProcess[], timeoutMs = 180_000): Promise<void> {
   const { TaskQueueType } = temporal.api.enums.v1;
@@ -47,57 +85,21 @@ export async function runRound(client: Client, taskQueue: string, input: RoundIn
   return { kind: input.kind, workflowId, wallMs, outcomes };
 }
 
-export interface RunHistory {
-  workflowId: string;
-  runId: string;
+export interface RunHistory extends RunFigures {
   status: WorkflowExecutionStatusName;
-  events: number;
-  bytes: number;
-  /** Failed activity attempts (each retried, or given up after the last attempt): their messages. */
-  activityFailures: string[];
-  /** Seconds from an activity's scheduling to its completion, every completed activity. */
-  activitySeconds: number[];
 }
 
-const seconds = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) => (t ? Number(t.seconds ?? 0) + (t.nanos ?? 0) / 1e9 : NaN);
-
-/** Every run in the namespace with its history length (describe, not the visibility copy). */
+/** Every run in the namespace (continued-as-new runs too) with its figures (orchestration-figures.ts). */
 export async function histories(client: Client, expectedWorkflows: string[]): Promise<RunHistory[]> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     const runs: RunHistory[] = [];
     for await (const wf of client.workflow.list()) {
-      const handle = client.workflow.getHandle(wf.workflowId, wf.runId);
-      const d = await handle.describe();
-      const events = await handle.fetchHistory().then(
-        (h) => h.events ?? [],
-        (err: unknown) => {
-          log(`  history of ${wf.workflowId} run ${wf.runId} not read: ${(err as Error).message}`);
-          return [];
-        },
-      );
-      const scheduledAt = new Map<string, number>();
-      const activitySeconds: number[] = [];
-      const activityFailures: string[] = [];
-      for (const e of events) {
-        if (e.activityTaskScheduledEventAttributes) scheduledAt.set(String(e.eventId), seconds(e.eventTime));
-        const done = e.activityTaskCompletedEventAttributes;
-        if (done) activitySeconds.push(seconds(e.eventTime) - (scheduledAt.get(String(done.scheduledEventId)) ?? NaN));
-        // Retried attempts leave no event of their own: the started event carries the attempt and the last failure.
-        const started = e.activityTaskStartedEventAttributes;
-        if (started && (started.attempt ?? 1) > 1) activityFailures.push(started.lastFailure?.message ?? '?');
-        const failed = e.activityTaskFailedEventAttributes;
-        if (failed) activityFailures.push(failed.failure?.message ?? '?');
-      }
-      runs.push({
-        workflowId: wf.workflowId,
-        runId: wf.runId,
-        status: d.status.name,
-        events: d.historyLength,
-        bytes: d.historySize ?? NaN,
-        activityFailures,
-        activitySeconds,
+      const figures = await readRun(client, wf.workflowId, wf.runId).catch((err: unknown) => {
+        log(`  history of ${wf.workflowId} run ${wf.runId} not read: ${(err as Error).message}`);
+        return undefined;
       });
+      if (figures) runs.push({ ...figures, status: wf.status.name });
     }
     // Visibility lags a little behind: wait until each round's last run shows as closed.
     const settled = expectedWorkflows.every((id) => runs.some((r) => r.workflowId === id && r.status === 'COMPLETED'));

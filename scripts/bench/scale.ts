@@ -12,30 +12,31 @@
 //   5. every workflow run in the namespace (continued-as-new runs too) with its history
 //      length; each worker's peak RSS (VmHWM of its process tree); every mailbox counted
 //      with IMAP STATUS on both servers.
-// Prints total time, mailboxes per minute, the largest history and the peak RSS.
+// Prints total time, mailboxes per minute, the largest history and payload, the peak RSS.
 // Targets: no run above 10,000 events; worker RSS bounded (reported).
+// With --migration, steps 3-5 are instead a whole classical migration of the mailboxes
+// (scripts/bench/scale-migration.ts): pre-sync, cut-over, final sync, MX switch, post-sync, hand-over.
 // Options: --mailboxes N (default 2000), --concurrency N (the spec's sync.concurrency,
-// default 50), --keep (leave the directory: servers' data, worker logs).
+// default 50), --waves N (--migration, default 3), --keep (leave the directory: servers' data, worker logs).
 // A script, not a test: figures vary with the machine and what else runs on it.
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
 import { demoSpec } from '../sandbox/demo-spec';
 import { startDovecot, stopHard, type DovecotServer, type MailUser } from '../servers/dovecot';
-import { freePort, stopPid } from '../servers/process';
-import { startDevServer } from '../servers/temporal-dev';
 import { parseSpec, type MigrationSpec } from '../../workflows/spec';
 import type { RoundInput } from '../../workflows/mailbox-round';
 import { withStatesWithinBudget } from '../../workflows/payload-budget';
 import { countFolders, pool } from './scale-counts';
 import { deliverNew, seedMailbox, type SeededMessage } from './scale-maildir';
-import { histories, runRound, waitForPollers, type RoundRun, type RunHistory } from './scale-temporal';
-import { startWorkerProcess } from '../servers/worker-process';
+import { histories, runRound, startTemporal, type RoundRun, type RunHistory } from './scale-temporal';
 import { largestInTree, type Memory } from './scale-memory';
+import { atEnd, option, runBench } from './bench-process';
+import { migrationBench } from './scale-migration';
+import { HISTORY_TARGET, PAYLOAD_TARGET } from './migration-report';
+import { orchestrationFigures } from './orchestration-figures';
 
-const HISTORY_TARGET = 10_000;
 /** Every NEW_EVERY-th mailbox gets a new message between the two rounds. */
 const NEW_EVERY = 4;
 /** Parallel IMAP logins when counting the mailboxes at the end. */
@@ -44,37 +45,6 @@ const COUNT_CONNECTIONS = 12;
 const log = (s: string) => process.stdout.write(`${s}\n`);
 const secs = (ms: number) => (ms / 1000).toFixed(1);
 const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : 'n/a');
-
-function option(argv: string[], name: string, fallback: number): number {
-  const i = argv.indexOf(name);
-  if (i < 0) return fallback;
-  const n = Number(argv[i + 1]);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} takes a positive whole number`);
-  return n;
-}
-
-// ---- cleanup, even on error or Ctrl-C ------------------------------------------------------
-
-const cleanups: { what: string; run: () => Promise<void> | void }[] = [];
-let cleaning: Promise<void> | undefined;
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    for (const c of cleanups.reverse()) {
-      try {
-        await c.run();
-      } catch (err) {
-        process.stderr.write(`cleanup (${c.what}) failed: ${(err as Error).message}\n`);
-      }
-    }
-  })();
-  return cleaning;
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    process.stderr.write(`\n${signal}: stopping everything …\n`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
 
 // ---- the spec ----------------------------------------------------------------------------------
 
@@ -112,12 +82,9 @@ async function main(argv: string[]): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'mailshift-scale-'));
   // Dovecot's login and mail processes run as other users: they must traverse it.
   chmodSync(dir, 0o755);
-  cleanups.push({
-    what: 'bench dir',
-    run: () => {
-      if (keep) log(`kept ${dir}`);
-      else rmSync(dir, { recursive: true, force: true });
-    },
+  atEnd('bench dir', () => {
+    if (keep) log(`kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   });
   log(`bench dir ${dir}`);
 
@@ -142,9 +109,9 @@ async function main(argv: string[]): Promise<void> {
     users: host1Users,
     masters: [{ user: 'admin', password: admin }],
   });
-  cleanups.push({ what: 'host1', run: async () => void (await stopHard(host1)) });
+  atEnd('host1', async () => void (await stopHard(host1)));
   const host2 = await startDovecot({ name: 'host2', dir: path.join(dir, 'host2'), layout: 'slash-no-prefix', users: host2Users });
-  cleanups.push({ what: 'host2', run: async () => void (await stopHard(host2)) });
+  atEnd('host2', async () => void (await stopHard(host2)));
   log(`Dovecot host1 :${host1.port}, host2 :${host2.port} (${mailboxes} users each) in ${secs(performance.now() - t)} s`);
 
   t = performance.now();
@@ -153,21 +120,11 @@ async function main(argv: string[]): Promise<void> {
   const initial = [...seeded.values()].flat();
   log(`seeded host1 (Maildir files): ${initial.length} messages, ${f1(initial.reduce((n, m) => n + m.bytes, 0) / 1e6)} MB in ${secs(performance.now() - t)} s`);
 
-  t = performance.now();
-  const [port, uiPort] = [await freePort(), await freePort()];
-  const serverPid = await startDevServer({ port, uiPort, dbFile: path.join(dir, 'temporal.db'), logFile: path.join(dir, 'temporal.log') });
-  cleanups.push({ what: 'Temporal dev server', run: () => stopPid(serverPid, 10_000) });
-  const address = `127.0.0.1:${port}`;
-  // A round's first page of history holds its input (the spec, about 350 bytes a mailbox, and sync
-  // states): past gRPC's default 4 MB receive limit at 2,000 mailboxes.
-  const connection = await Connection.connect({ address, channelArgs: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 } });
-  cleanups.push({ what: 'client connection', run: () => connection.close() });
-  const client = new Client({ connection, namespace: 'default' });
-  const taskQueue = `bench-scale-${randomUUID().slice(0, 8)}`;
-  const workers = [1, 2].map((n) => startWorkerProcess({ address, taskQueue, log: path.join(dir, `worker-${n}.log`) }));
-  cleanups.push({ what: 'workers', run: async () => void (await Promise.all(workers.map((w) => w.stop()))) });
-  await waitForPollers(client, taskQueue, workers);
-  log(`Temporal dev server :${port} and 2 workers polling in ${secs(performance.now() - t)} s`);
+  if (argv.includes('--migration')) {
+    const waves = option(argv, '--waves', 3);
+    return migrationBench({ dir, host1, host2, secretsDir, users, seeded, host2Password, concurrency, waves });
+  }
+  const { client, workers, taskQueue } = await startTemporal({ dir, workers: 2 });
 
   const spec = benchSpec({ host1, host2, secretsDir, users, concurrency });
   log(`spec: ${mailboxes} mailboxes, ${f1(JSON.stringify(spec).length / 1024)} KB as JSON`);
@@ -253,6 +210,13 @@ async function main(argv: string[]): Promise<void> {
       : 'n/a',
   );
   row(`history target ≤ ${HISTORY_TARGET.toLocaleString('en')} events`, largest && largest.events <= HISTORY_TARGET ? 'met' : 'NOT MET');
+  const payload = runs.length ? orchestrationFigures(runs).largestPayload : undefined;
+  row(
+    'largest payload of any run',
+    payload
+      ? `${f1(payload.bytes / 1024)} KB (${payload.event} #${payload.eventId} of ${payload.workflowId}); target ≤ ${PAYLOAD_TARGET / 1e6} MB ${payload.bytes <= PAYLOAD_TARGET ? 'met' : 'NOT MET'}`
+      : 'n/a',
+  );
   workers.forEach((w, i) =>
     row(
       `worker ${i + 1} peak RSS (VmHWM)`,
@@ -285,9 +249,4 @@ async function main(argv: string[]): Promise<void> {
     log(`  ${c.user}: host2 INBOX ${c.host2.INBOX}/${expected(c.user, 'INBOX')}, Sent ${c.host2.Sent}/${expected(c.user, 'Sent')}`);
 }
 
-main(process.argv.slice(2))
-  .catch((err: unknown) => {
-    process.stderr.write(`bench:scale failed: ${(err as Error).stack ?? String(err)}\n`);
-    process.exitCode = 1;
-  })
-  .finally(() => cleanup());
+runBench('bench:scale', main);

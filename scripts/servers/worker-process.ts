@@ -18,7 +18,8 @@ export interface WorkerProcess {
   output(): string;
 }
 
-export function startWorkerProcess(o: { address: string; namespace?: string; taskQueue: string; log: string }): WorkerProcess {
+/** `entry`: the worker's script (default workers/main.ts; bench:orchestration runs one with fake activities). */
+export function startWorkerProcess(o: { address: string; namespace?: string; taskQueue: string; log: string; entry?: string }): WorkerProcess {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     TEMPORAL_ADDRESS: o.address,
@@ -30,7 +31,7 @@ export function startWorkerProcess(o: { address: string; namespace?: string; tas
   delete env.TEMPORAL_PROFILE;
   const out = openSync(o.log, 'a');
   // As `npm run worker` runs it.
-  const child: ChildProcess = spawn(process.execPath, ['--require', 'tsx/cjs', 'workers/main.ts'], {
+  const child: ChildProcess = spawn(process.execPath, ['--require', 'tsx/cjs', o.entry ?? 'workers/main.ts'], {
     cwd: root,
     env,
     stdio: ['ignore', out, out],

@@ -134,3 +134,30 @@ it('checks a 50,000-row list in seconds, and lists at most 100 problems', () => 
   expect(many[0]).toMatch(/^mailboxList\[line 2\]\.source\.credential: /);
   expect(many[100]).toMatch(/^\(spec\): and [\d,]+ more problems$/);
 });
+
+it('names the line and the field of each of 20 bad rows among 50,000, and only those', () => {
+  const rows = Array.from({ length: 50_000 }, (_, i) => [`user${i}@new.example.test`, `user${i}`, '', `env:NEW_${i}`, `user${i}@home.example.test`]);
+  // Four kinds of bad field, five rows each, spread over the file (line = row index + 2: the header is line 1).
+  const kinds: [number, string, RegExp][] = [
+    [2, 'Pa55word!', /^source\.credential: must be a secret reference/],
+    [1, '', /^source\.user: /],
+    [3, 'hunter2', /^destination\.credential: must be a secret reference/],
+    [4, 'not an address', /^contact: /],
+  ];
+  const expected: { line: number; field: RegExp }[] = [];
+  for (let k = 0; k < 20; k++) {
+    const index = 1_234 + k * 2_417;
+    const [column, value, field] = kinds[k % kinds.length];
+    rows[index][column] = value;
+    expected.push({ line: index + 2, field });
+  }
+  const csv = file('twenty-bad.csv', `EmailAddress,UserName,Password,DestinationPassword,Contact\n${rows.map((r) => r.join(',')).join('\n')}\n`);
+  // The size of the whole list is a problem of its own (not of a row): only the rows' are looked at here.
+  const problems = problemsOf(specWith(csv)).filter((p) => p.startsWith('mailboxList[line'));
+  expect(problems).toHaveLength(20);
+  problems.forEach((p, k) => {
+    const [, line, rest] = /^mailboxList\[line (\d+)\]\.(.*)$/.exec(p) ?? [];
+    expect({ line: Number(line), rest }).toEqual({ line: expected[k].line, rest: expect.stringMatching(expected[k].field) });
+  });
+  expect(problems.join('\n')).not.toMatch(/Pa55word|hunter2/);
+});
