@@ -35,6 +35,12 @@ function windowDays(run: Runbook, users: string[], from: 'last' | 'final'): Reco
   );
 }
 
+/** What the round's mailboxes copied today, for those under a daily byte budget (kept across rounds of a day). */
+function bytesToday(run: Runbook, users: string[]): Pick<RoundInput, 'bytesToday'> {
+  const used = users.filter((u) => run.mailboxes[u].bytesToday).map((u) => [u, run.mailboxes[u].bytesToday!]);
+  return used.length ? { bytesToday: Object.fromEntries(used) } : {};
+}
+
 export async function round(run: Runbook, kind: RoundKind, only: { wave?: string; users?: string[] } = {}): Promise<MailboxOutcome[]> {
   const { wave } = only;
   const started = Date.now();
@@ -53,6 +59,7 @@ export async function round(run: Runbook, kind: RoundKind, only: { wave?: string
       ...((kind === 'presync' || kind === 'final') && { firstSync: users.filter((u) => !run.mailboxes[u].synced) }),
       mxOnHost2: run.mxOnHost2,
       ...(maxAgeDays && { maxAgeDays }),
+      ...bytesToday(run, users),
     },
     run.syncStates,
   );
@@ -61,9 +68,10 @@ export async function round(run: Runbook, kind: RoundKind, only: { wave?: string
     args: [input],
   });
   const startedAt = new Date(started).toISOString();
-  for (const { state, size, ...o } of outcomes) {
+  for (const { state, size, bytesToday, ...o } of outcomes) {
     const mailbox = run.mailboxes[o.mailbox];
     mailbox.last = { ...o, kind };
+    if (bytesToday) mailbox.bytesToday = bytesToday;
     delete mailbox.throttledUntil; // the round is over for it
     delete mailbox.throttleReason;
     if (size) mailbox.size = size;
