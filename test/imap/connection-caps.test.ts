@@ -1,9 +1,12 @@
 // The per-login connection cap against Dovecot's own limit (mail_max_userip_connections):
 // one mailbox's sync holds exactly two connections per side (its first pair and one more
-// for the second folder copied in parallel). Within a limit of two it completes; with one
+// for the second folder copied in parallel), as `doveadm who` counts them while it runs.
+// Within a limit of two it completes; with one
 // of the two taken by the user's own mail client, Dovecot refuses the sync's second login
 // (throttled); with the spec's connectionsPerAccount at 1 the same sync completes, byte-exact.
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
@@ -60,10 +63,36 @@ function request(user: string, host2: Record<string, unknown> = {}) {
 
 const host2Of = (user: string) => readMailbox(limited, user, hosts.users[user].host2.password);
 
+/** The most IMAP sessions `user` held on each side while `work` ran, as Dovecot counts them (doveadm who). */
+async function sessionsDuring<T>(user: string, work: Promise<T>): Promise<{ result: T; host1: number; host2: number }> {
+  const peak = { host1: 0, host2: 0 };
+  let running = true;
+  const count = async (server: DovecotServer) => {
+    const { stdout } = await promisify(execFile)('doveadm', ['-c', server.conf, 'who', '-1', user], { encoding: 'utf8' });
+    return stdout.split('\n').filter((line) => line.startsWith(`${user} `)).length;
+  };
+  const poll = (async () => {
+    while (running) {
+      const [h1, h2] = await Promise.all([count(hosts.host1), count(limited)]);
+      peak.host1 = Math.max(peak.host1, h1);
+      peak.host2 = Math.max(peak.host2, h2);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  })();
+  try {
+    return { result: await work, ...peak };
+  } finally {
+    running = false;
+    await poll;
+  }
+}
+
 it(`a sync holds ${LIMIT} connections per side: within Dovecot's limit of ${LIMIT} it completes, byte-exact`, async () => {
   const req = request('amy');
   expect(req.tuning).toEqual({ parallelFolders: LIMIT });
-  const r = await syncMailbox(req);
+  const { result: r, host1, host2 } = await sessionsDuring('amy', syncMailbox(req));
+  // Dovecot's own count while the sync ran: exactly its parallel folders' pairs.
+  expect({ host1, host2 }).toEqual({ host1: LIMIT, host2: LIMIT });
   expect(r.totals.copied).toBe(corpus.length);
   expect(fingerprints(await host2Of('amy'))).toEqual(expected);
   expect((await verifyMailbox(req)).missing).toBe(0);
@@ -91,8 +120,9 @@ describe('with one of the connections taken by the user’s own mail client', ()
   it('with host2.connectionsPerAccount 1, the same sync completes byte-exact with no refusal', async () => {
     const req = request('bob', { connectionsPerAccount: 1 });
     expect(req.tuning).toEqual({ parallelFolders: 1 });
-    const r = await syncMailbox(req);
+    const { result: r, host1, host2 } = await sessionsDuring('bob', syncMailbox(req));
     expect(r.folders.length).toBeGreaterThan(2); // several folders, one at a time
+    expect({ host1, host2 }).toEqual({ host1: 1, host2: 2 }); // host2: the sync's one and the held one
     expect(fingerprints(await host2Of('bob'))).toEqual(expected);
     expect((await verifyMailbox(req)).missing).toBe(0);
   });
