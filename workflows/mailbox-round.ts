@@ -168,12 +168,13 @@ export async function mailboxRound(input: RoundInput): Promise<MailboxOutcome[]>
     while (historyRoomLeft()) {
       let user: string;
       let waits = 0;
+      let copiedBefore = 0;
       if (next < queue.length) user = queue[next++];
       else {
         const d = nextDue();
         if (!d) return;
         if (d.due > Date.now()) await sleep(d.due - Date.now());
-        ({ mailbox: user, waits } = d);
+        ({ mailbox: user, waits, copied: copiedBefore = 0 } = d);
       }
       const release = await caps.acquire(byUser.get(user)!);
       let ran: Ran;
@@ -182,11 +183,13 @@ export async function mailboxRound(input: RoundInput): Promise<MailboxOutcome[]>
       } finally {
         release();
       }
+      ran.outcome.copied += copiedBefore;
+      const carried = ran.outcome.copied ? { copied: ran.outcome.copied } : {};
       if (ran.budgetReached !== undefined) {
         // Not a server's throttle: it waits for tomorrow's budget, however many days that takes.
         if (ran.state) states[user] = ran.state;
         const due = nextDayStart(Date.now());
-        deferred.push({ mailbox: user, due, waits });
+        deferred.push({ mailbox: user, due, waits, ...carried });
         const reason = `daily byte budget reached: ${formatBytes(ran.budgetReached)} a day for this account`;
         await tellRunbook({ mailbox: user, until: new Date(due).toISOString(), reason });
         continue;
@@ -194,7 +197,7 @@ export async function mailboxRound(input: RoundInput): Promise<MailboxOutcome[]>
       if (used[user]) ran.outcome.bytesToday = used[user];
       if (ran.throttle && waits < MAX_THROTTLE_WAITS) {
         const due = Date.now() + ran.throttle.retryAfterMs;
-        deferred.push({ mailbox: user, due, waits: waits + 1 });
+        deferred.push({ mailbox: user, due, waits: waits + 1, ...carried });
         await tellRunbook({ mailbox: user, until: new Date(due).toISOString(), reason: ran.throttle.reason });
         continue;
       }

@@ -8,6 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { createTimeSkippingEnv } from '../harness/temporal';
 import { demoSpec } from '../../scripts/sandbox/demo-spec';
 import { classicalMigration } from '../../workflows/classical-migration';
+import { mailboxRound } from '../../workflows/mailbox-round';
+import { parseSpec } from '../../workflows/spec';
 import type { SyncRequest } from '../../activities/imap/types';
 import { fakeWorld } from './fakes';
 import { approveWhenOpen, startWorker, until } from './harness';
@@ -51,6 +53,8 @@ it('stops a sync at the day’s budget, waits for the next UTC day, goes on, and
     const lastDay = new Date(Date.parse(round.startedAt) + round.durationMs).toISOString().slice(0, 10);
     expect(s.mailboxes.bob.bytesToday).toEqual({ day: lastDay, bytes: 0.5 * BUDGET });
     expect(s.mailboxes.bob.throttledUntil).toBeUndefined();
+    // Its outcome counts what each day's sync copied (3 messages each, in the fakes).
+    expect(s.mailboxes.bob.last).toMatchObject({ ok: true, copied: 9 });
     // Mailboxes with nothing to copy were not held up.
     expect(world.calls.filter((c) => c.name === 'syncMailbox' && c.input.mailbox === 'alice')).toHaveLength(1);
 
@@ -59,6 +63,30 @@ it('stops a sync at the day’s budget, waits for the next UTC day, goes on, and
     expect(bobSyncs()[3].maxBytes).toBe(0.5 * BUDGET);
   } finally {
     await handle.terminate().catch(() => undefined);
+    await worker.stop();
+  }
+});
+
+it('a round continued as new goes on with the bytes its mailboxes used today', async () => {
+  const world = fakeWorld([]);
+  const worker = await startWorker(env, world);
+  try {
+    const now = await env.currentTimeMs();
+    const base = demoSpec('classical', new Date(now + DAY));
+    const spec = parseSpec({ ...base, host2: { ...base.host2, uploadBytesPerDay: BUDGET } }, new Date(now));
+    const today = new Date(now).toISOString().slice(0, 10);
+    // As continue-as-new hands it on: bob used 600 bytes today, alice's count is of yesterday.
+    const bytesToday = { bob: { day: today, bytes: 600 }, alice: { day: '2000-01-01', bytes: BUDGET } };
+    const users = spec.mailboxes.map((m) => m.source.user);
+    const outcomes = await env.client.workflow.execute(mailboxRound, {
+      taskQueue: worker.taskQueue,
+      workflowId: `budget-round-${randomUUID()}`,
+      args: [{ spec, kind: 'presync', mailboxes: users, usersOnHost2: [], mxOnHost2: false, bytesToday }],
+    });
+    const maxBytes = Object.fromEntries(world.calls.map((c) => [c.input.mailbox, (c.input as SyncRequest).maxBytes]));
+    expect(maxBytes).toMatchObject({ alice: BUDGET, bob: BUDGET - 600 });
+    expect(outcomes.find((o) => o.mailbox === 'bob')?.bytesToday).toEqual({ day: today, bytes: 600 });
+  } finally {
     await worker.stop();
   }
 });
