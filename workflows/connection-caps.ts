@@ -12,12 +12,12 @@ import type { ImapServer, Mailbox, MigrationSpec } from './spec';
 import { serverKey } from './spec-fields';
 
 /** Folders a sync copies at once when nothing caps it, each over its own pair of connections. */
-export const PARALLEL_FOLDERS = 2;
+const PARALLEL_FOLDERS = 2;
 
 const serverOf = (spec: MigrationSpec, m: Mailbox) => ({ host1: spec.host1, host2: m.destination.server ?? spec.host2 });
 
 /** The spec's per-account cap, else the provider's. */
-export const perAccountCap = (s: ImapServer) => s.connectionsPerAccount ?? PROVIDER_PRESETS[s.provider].limits.connectionsPerAccount;
+const perAccountCap = (s: ImapServer) => s.connectionsPerAccount ?? PROVIDER_PRESETS[s.provider].limits.connectionsPerAccount;
 
 /**
  * Connections one mailbox's sync holds to each side at most: the parallel folders, capped
