@@ -1,64 +1,23 @@
 // One round over every mailbox (a pre-sync, the final sync, a post-sync, a verification)
 // as a child workflow: mailboxes run as activities in a sliding window capped by the
 // spec's concurrency, one mailbox's failure never stops the others, and the round
-// continues-as-new before its history grows large (thousands of mailboxes).
+// continues-as-new before its history grows large (thousands of mailboxes). It holds the
+// connection caps (connection-caps.ts) and the daily byte budgets (byte-budget.ts).
 import { ActivityFailure, continueAsNew, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type * as activities from '../activities';
-import type { SizeAudit, SyncState } from '../activities/imap/types';
+import type { SyncState } from '../activities/imap/types';
+import { addBytes, dailyBudget, nextDayStart, usedToday, type DayBytes } from './byte-budget';
+import { formatBytes } from './bytes';
+import { ConnectionCaps } from './connection-caps';
 import { jsonBytes, PAYLOAD_BUDGET_BYTES, stateEntryBytes } from './payload-budget';
 import { mailboxesOf } from './mailbox-pages';
-import { deletePermissions, type SyncKind } from './phase-rules';
+import { deletePermissions } from './phase-rules';
 import { syncRequest } from './requests';
+import { compactSize, type MailboxOutcome, type RoundKind } from './round-outcome';
 import { MAX_THROTTLE_WAITS, tellRunbook, throttleIn, type Deferred, type Throttle } from './throttled-mailboxes';
 import type { MigrationSpec } from './spec';
 
-export type RoundKind = SyncKind | 'verify';
-
-export interface MailboxOutcome {
-  mailbox: string;
-  /** The activity succeeded (verification may still have found messages missing). */
-  ok: boolean;
-  copied: number;
-  deleted: number;
-  /** verify / final: messages on host1 not found on host2 (final: of those that existed when its sync started). */
-  missing: number;
-  /** verify: messages on host2 not found on host1; a sync that did not delete on host2: those it left there. */
-  extra?: number;
-  /** A sync that deleted on host2: messages that arrived there since its last sync and host1 lacks, kept (users' own). */
-  kept?: number;
-  error?: string;
-  /** What the next round needs to skip unchanged folders (absent when it did not fit the payload budget). */
-  state?: SyncState;
-  /** verify: the size audit, compact (the runbook keeps it per mailbox). */
-  size?: MailboxSize;
-}
-
-/** A mailbox's size audit as the runbook keeps it (bytes; a mailbox's state stays small with thousands of them). */
-export interface MailboxSize {
-  /** host1's messages within the folder rules and filters. */
-  host1Bytes: number;
-  /** Of those, not yet on host2: what the next sync copies. */
-  toCopyBytes: number;
-  /** host1's largest message. */
-  largest: number;
-  /** What host2's storage quota leaves (limit − usage); absent without a quota. */
-  quotaFree?: number;
-  /** The largest message host2 accepts (APPENDLIMIT); absent when it announces none. */
-  appendLimit?: number;
-  /** Why the mailbox does not fit on host2, in numbers; absent when it fits. */
-  doesNotFit?: string;
-}
-
-function compactSize(a: SizeAudit): MailboxSize {
-  return {
-    host1Bytes: a.host1Bytes,
-    toCopyBytes: a.toCopyBytes,
-    largest: a.largest,
-    ...(a.quota && { quotaFree: Math.max(0, a.quota.limit - a.quota.usage) }),
-    ...(a.appendLimit !== null && { appendLimit: a.appendLimit }),
-    ...(!a.fits && { doesNotFit: a.reasons.join('; ') }),
-  };
-}
+export type { MailboxOutcome, MailboxSize, RoundKind } from './round-outcome';
 
 export interface RoundInput {
   spec: MigrationSpec;
@@ -77,10 +36,12 @@ export interface RoundInput {
   previousStates?: Record<string, SyncState>;
   /** Carried across continue-as-new. */
   done?: MailboxOutcome[];
-  /** Carried across continue-as-new: mailboxes waiting out a server's throttle (throttle.ts). */
+  /** Carried across continue-as-new: mailboxes waiting out a server's throttle (throttle.ts) or the next day's byte budget. */
   deferred?: Deferred[];
   /** At most this many bytes of new sync states in the result (a round of many pages shares the runbook's budget). */
   stateBudgetBytes?: number;
+  /** Message bytes each mailbox's syncs copied today, for those with a daily byte budget (byte-budget.ts). */
+  bytesToday?: Record<string, DayBytes>;
 }
 
 // A worker that dies (crash, SIGKILL, lost machine) stops heartbeating: after the heartbeat
@@ -132,6 +93,9 @@ export async function mailboxRound(input: RoundInput): Promise<MailboxOutcome[]>
     return outcome;
   };
 
+  // A mailbox stopped at its byte budget goes on from the state it reached.
+  const states: Record<string, SyncState> = { ...input.previousStates };
+  const used: Record<string, DayBytes> = { ...input.bytesToday };
   const noDeletes = { deleteOnDestination: false, deleteOnSource: false };
   const runOne = async (user: string): Promise<Ran> => {
     const mailbox = byUser.get(user)!;
@@ -152,7 +116,7 @@ export async function mailboxRound(input: RoundInput): Promise<MailboxOutcome[]>
         return failed(err);
       }
     }
-    const previous = kind === 'reverse' ? undefined : input.previousStates?.[user];
+    const previous = kind === 'reverse' ? undefined : states[user];
     const phase = {
       usersOnHost2: input.usersOnHost2.includes(user),
       ownMailOnHost2: !!input.ownMailOnHost2?.includes(user),
@@ -160,12 +124,17 @@ export async function mailboxRound(input: RoundInput): Promise<MailboxOutcome[]>
       withoutMarks: !previous,
     };
     const permissions = deletePermissions(kind, phase, { mxOnHost2: input.mxOnHost2 });
+    const budget = dailyBudget(spec, mailbox, kind);
+    const left = budget === undefined ? undefined : budget - usedToday(used[user], Date.now());
+    if (left !== undefined && left <= 0) return { outcome: { mailbox: user, ok: true, copied: 0, deleted: 0, missing: 0 }, budgetReached: budget };
     let r;
     try {
-      r = await syncMailbox({ ...syncRequest(spec, mailbox, kind, permissions, input.maxAgeDays?.[user]), ...(previous && { previous }) });
+      const req = syncRequest(spec, mailbox, kind, permissions, input.maxAgeDays?.[user]);
+      r = await syncMailbox({ ...req, ...(previous && { previous }), ...(left !== undefined && { maxBytes: left }) });
     } catch (err) {
       return failed(err);
     }
+    if (budget !== undefined) used[user] = addBytes(used[user], Date.now(), r.byteBudget?.spent ?? r.totals.bytesCopied);
     const outcome: MailboxOutcome = {
       mailbox: user,
       ok: true,
@@ -175,6 +144,11 @@ export async function mailboxRound(input: RoundInput): Promise<MailboxOutcome[]>
     };
     if (r.totals.extraOnDestination) outcome.extra = r.totals.extraOnDestination;
     if (r.totals.keptOnDestination) outcome.kept = r.totals.keptOnDestination;
+    if (r.byteBudget?.reached) {
+      // Nothing fits in a whole day's budget: the next message is larger than it, waiting cannot help.
+      if (!r.byteBudget.spent && left === budget) return failed(new Error(`a message is larger than the daily byte budget (${formatBytes(budget!)})`));
+      return { outcome, state: r.state, budgetReached: budget };
+    }
     if (kind === 'final') {
       // Judged as of the sync's start: mail still arriving on host1 (the MX has not moved) is the post-sync's.
       try {
@@ -198,21 +172,41 @@ export async function mailboxRound(input: RoundInput): Promise<MailboxOutcome[]>
     const i = deferred.reduce((best, d, j) => (d.due < deferred[best].due ? j : best), 0);
     return deferred.splice(i, 1)[0];
   };
+  const caps = new ConnectionCaps(spec);
   const lane = async () => {
     while (historyRoomLeft()) {
       let user: string;
       let waits = 0;
+      let copiedBefore = 0;
       if (next < queue.length) user = queue[next++];
       else {
         const d = nextDue();
         if (!d) return;
         if (d.due > Date.now()) await sleep(d.due - Date.now());
-        ({ mailbox: user, waits } = d);
+        ({ mailbox: user, waits, copied: copiedBefore = 0 } = d);
       }
-      const ran = await runOne(user);
+      const release = await caps.acquire(byUser.get(user)!);
+      let ran: Ran;
+      try {
+        ran = await runOne(user);
+      } finally {
+        release();
+      }
+      ran.outcome.copied += copiedBefore;
+      const carried = ran.outcome.copied ? { copied: ran.outcome.copied } : {};
+      if (ran.budgetReached !== undefined) {
+        // Not a server's throttle: it waits for tomorrow's budget, however many days that takes.
+        if (ran.state) states[user] = ran.state;
+        const due = nextDayStart(Date.now());
+        deferred.push({ mailbox: user, due, waits, ...carried });
+        const reason = `daily byte budget reached: ${formatBytes(ran.budgetReached)} a day for this account`;
+        await tellRunbook({ mailbox: user, until: new Date(due).toISOString(), reason });
+        continue;
+      }
+      if (used[user]) ran.outcome.bytesToday = used[user];
       if (ran.throttle && waits < MAX_THROTTLE_WAITS) {
         const due = Date.now() + ran.throttle.retryAfterMs;
-        deferred.push({ mailbox: user, due, waits: waits + 1 });
+        deferred.push({ mailbox: user, due, waits: waits + 1, ...carried });
         await tellRunbook({ mailbox: user, until: new Date(due).toISOString(), reason: ran.throttle.reason });
         continue;
       }
@@ -233,9 +227,10 @@ export async function mailboxRound(input: RoundInput): Promise<MailboxOutcome[]>
       ...input,
       spec: { ...spec, mailboxes: spec.mailboxes.filter((m) => leftSet.has(m.source.user)) },
       mailboxes: [...all.map((o) => o.mailbox), ...left],
-      previousStates: Object.fromEntries(Object.entries(input.previousStates ?? {}).filter(([u]) => leftSet.has(u))),
+      previousStates: Object.fromEntries(Object.entries(states).filter(([u]) => leftSet.has(u))),
       done: all,
       deferred,
+      bytesToday: Object.fromEntries(Object.entries(used).filter(([u]) => leftSet.has(u))),
     });
   }
   return all;
@@ -246,6 +241,8 @@ interface Ran {
   outcome: MailboxOutcome;
   state?: SyncState;
   throttle?: Throttle;
+  /** The sync stopped at its daily byte budget (this many bytes a day): the mailbox waits for the next day. */
+  budgetReached?: number;
 }
 
 /** Results in the order of the mailboxes list (lanes finish in any order). */

@@ -1,8 +1,10 @@
 // What mailshift knows of each IMAP provider (the spec's host1.provider / host2.provider):
 // the folders it shows that are not mail to copy, the names of its role folders, and the
 // limits it documents. Data only, each figure with where it comes from; preset-rules.ts
-// turns it into folder rules. The limits beyond the message size are shown, not enforced
-// (throttling is its own item). Workflow code: no I/O, no activity imports at run time.
+// turns it into folder rules. Every limit is a default the spec's own fields override, and
+// enforced: the message size by the sync (skipped, reported), connections per account by
+// connection-caps.ts, bytes per day by byte-budget.ts. Workflow code: no I/O, no activity
+// imports at run time.
 import type { SpecialUse } from '../activities/imap/special-use';
 
 export const PROVIDERS = ['generic', 'dovecot', 'gmail', 'microsoft365'] as const;

@@ -4,6 +4,7 @@
 // the phase rules granted. Post-syncs are the FAQ's
 // `--folder INBOX --maxage 1 --delete1`, their window reaching back to the mailbox's last sync.
 import type { SyncRequest } from '../activities/imap/types';
+import { connectionsPerSide } from './connection-caps';
 import type { DeletePermissions, SyncKind } from './phase-rules';
 import { presetFolderRules } from './preset-rules';
 import { PROVIDER_PRESETS } from './provider-presets';
@@ -56,5 +57,7 @@ export function syncRequest(spec: MigrationSpec, m: Mailbox, kind: SyncKind, per
     ...(maxSizeBytes && { maxSizeBytes }),
     deleteOnDestination: permissions.deleteOnDestination,
     deleteOnSource: permissions.deleteOnSource,
+    // Its connections per side, as the round counts them (connection-caps.ts).
+    tuning: { parallelFolders: connectionsPerSide(spec, m) },
   };
 }

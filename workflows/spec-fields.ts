@@ -46,8 +46,45 @@ export const imapServer = z.strictObject({
     .enum(PROVIDERS)
     .default('generic')
     .describe(
-      "the server's kind, giving defaults the spec's own sync rules override: gmail and microsoft365 leave out folders that are not mail to copy ([Gmail]/All Mail, Sync Issues…), map their role folders ([Gmail]/Sent Mail to Sent) and, as the side written to, skip messages over their size limit; dovecot and generic add nothing (README: Migrating from or to Gmail and Microsoft 365)",
+      "the server's kind, giving defaults the spec's own sync rules override: gmail and microsoft365 leave out folders that are not mail to copy ([Gmail]/All Mail, Sync Issues…), map their role folders ([Gmail]/Sent Mail to Sent) and, as the side written to, skip messages over their size limit; gmail also caps connections per account and bytes per day; dovecot and generic add nothing (README: Migrating from or to Gmail and Microsoft 365)",
+    ),
+  maxConnections: z
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .optional()
+    .describe(
+      'IMAP connections mailshift holds to this server at once, from every worker together: a round runs no more mailboxes at once than fit (absent: only sync.concurrency limits them)',
+    ),
+  connectionsPerAccount: z
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe(
+      "IMAP connections one mailbox's sync opens to its account here (at most 2 anyway: folders copied in parallel); default the provider's limit (gmail 15)",
+    ),
+  downloadBytesPerDay: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe(
+      "message bytes one account may read here per UTC day: a sync stops there and its mailbox waits for the next day; default the provider's (gmail 2.5 GB)",
+    ),
+  uploadBytesPerDay: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe(
+      "message bytes one account may be sent here per UTC day: a sync stops there and its mailbox waits for the next day; default the provider's (gmail 500 MB)",
     ),
 });
 
 export const absolutePath = z.string().regex(/^\//, { message: 'must be an absolute path' });
+
+/** Where a server's connections go: the address synced to (lucky: syncAddress) and port. */
+export const serverKey = (s: { host: string; syncAddress?: string; port: number }) => `${(s.syncAddress ?? s.host).toLowerCase()}:${s.port}`;

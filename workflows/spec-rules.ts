@@ -4,6 +4,7 @@
 import type { z } from 'zod';
 import { mailAddressOf } from './mail-address';
 import type { SpecFields } from './spec';
+import { serverKey } from './spec-fields';
 import { holdAddress } from './spec-mail-flow';
 
 /**
@@ -124,6 +125,14 @@ export function specRules(spec: SpecFields, ctx: z.RefinementCtx): void {
       }
     });
   }
+  // One server on both sides: a mailbox holds a connection to each side at once.
+  const tooFew = (host2: SpecFields['host2']) =>
+    serverKey(spec.host1) === serverKey(host2) && Math.min(spec.host1.maxConnections ?? Infinity, host2.maxConnections ?? Infinity) < 2;
+  const oneServer = 'host1 and host2 are one server here: a sync holds a connection to each side, so at least 2';
+  if (tooFew(spec.host2)) issue(['host2', 'maxConnections'], oneServer);
+  spec.mailboxes.forEach((m, i) => {
+    if (m.destination.server && tooFew(m.destination.server)) issue(['mailboxes', i, 'destination', 'server', 'maxConnections'], oneServer);
+  });
   if (!inZone(spec.dns.mx.name)) issue(['dns', 'mx', 'name'], `is not in zone ${spec.dns.zone}`);
   if (spec.dns.imapHost && !inZone(spec.dns.imapHost.name)) {
     issue(['dns', 'imapHost', 'name'], `is not in zone ${spec.dns.zone}`);

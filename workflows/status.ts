@@ -2,7 +2,8 @@
 import { defineQuery } from '@temporalio/workflow';
 import type { AuditEntry, DnsRecordSet } from './audit';
 import type { AuditOmitted } from './audit-log';
-import type { MailboxOutcome, MailboxSize, RoundKind } from './mailbox-round';
+import type { DayBytes } from './byte-budget';
+import type { MailboxOutcome, MailboxSize, RoundKind } from './round-outcome';
 import type { GateName } from './spec';
 import type { RelayHold, WaveMailHold } from './mail-hold';
 import type { WaveTotals } from './wave-totals';
@@ -44,7 +45,9 @@ export interface MailboxState {
   backfilled?: number;
   /** Preflight's size audit: host1's size against host2's quota and message size limit. */
   size?: MailboxSize;
-  /** The server throttled this mailbox in the round under way: it is tried again then (throttle.ts). */
+  /** Message bytes its syncs copied on the day named, kept when a daily byte budget applies (byte-budget.ts). */
+  bytesToday?: DayBytes;
+  /** The server throttled this mailbox in the round under way (or its daily byte budget is spent): it is tried again then (throttle.ts). */
   throttledUntil?: string;
   /** What the server answered. */
   throttleReason?: string;

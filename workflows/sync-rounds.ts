@@ -36,6 +36,12 @@ function windowDays(run: Runbook, users: string[], from: 'last' | 'final'): Reco
   );
 }
 
+/** What the round's mailboxes copied today, for those under a daily byte budget (kept across rounds of a day). */
+function bytesToday(run: Runbook, users: string[]): Pick<RoundInput, 'bytesToday'> {
+  const used = users.filter((u) => run.mailboxes[u].bytesToday).map((u) => [u, run.mailboxes[u].bytesToday!]);
+  return used.length ? { bytesToday: Object.fromEntries(used) } : {};
+}
+
 export async function round(run: Runbook, kind: RoundKind, only: { wave?: string; users?: string[] } = {}): Promise<MailboxOutcome[]> {
   const { wave } = only;
   const started = Date.now();
@@ -62,6 +68,7 @@ export async function round(run: Runbook, kind: RoundKind, only: { wave?: string
         mxOnHost2: run.mxOnHost2,
         ...(maxAgeDays && { maxAgeDays: Object.fromEntries(page.map((u) => [u, maxAgeDays[u]])) }),
         ...(userPages.length > 1 && { stateBudgetBytes }),
+        ...bytesToday(run, page),
       },
       run.syncStates,
     );
@@ -69,9 +76,10 @@ export async function round(run: Runbook, kind: RoundKind, only: { wave?: string
     outcomes.push(...(await executeChild(mailboxRound, { workflowId, args: [input] })));
   }
   const startedAt = new Date(started).toISOString();
-  for (const { state, size, ...o } of outcomes) {
+  for (const { state, size, bytesToday, ...o } of outcomes) {
     const mailbox = run.mailboxes[o.mailbox];
     mailbox.last = { ...o, kind };
+    if (bytesToday) mailbox.bytesToday = bytesToday;
     delete mailbox.throttledUntil; // the round is over for it
     delete mailbox.throttleReason;
     if (size) mailbox.size = size;

@@ -34,6 +34,8 @@ export interface Deferred {
   /** Epoch ms (workflow time). */
   due: number;
   waits: number;
+  /** Messages its earlier runs in this round copied (stopped at the daily byte budget): the outcome counts them too. */
+  copied?: number;
 }
 
 export interface ThrottleNotice {

@@ -4,6 +4,7 @@
 // copy imapflow's command compiler makes of the one being sent: about 3 × batchBytes
 // (or a few times one message, when a single message is larger than a batch).
 import { ApplicationFailure } from '@temporalio/common';
+import { BudgetReached, type ByteAllowance } from './byte-allowance';
 import { commandFailure, formatBytes, IMAP_QUOTA_EXCEEDED, isQuotaError, isThrottled, serverText } from './errors';
 import { batchesByBytes, selectFolder, type MessageSummary } from './inventory';
 import { appendMessages, type OutgoingMessage } from './multiappend';
@@ -13,6 +14,8 @@ export interface CopyOptions {
   batchMessages: number;
   batchBytes: number;
   multiappend: boolean;
+  /** What the sync may still copy (SyncRequest.maxBytes); absent: no limit. */
+  allowance?: ByteAllowance;
 }
 
 export interface CopyOutcome {
@@ -32,6 +35,29 @@ interface Endpoint {
 }
 
 export async function copyMessages(
+  from: Endpoint,
+  to: Endpoint,
+  messages: MessageSummary[],
+  options: CopyOptions,
+  onBatch: (copied: number, bytes: number) => void,
+): Promise<CopyOutcome> {
+  const { allowance } = options;
+  if (!allowance) return copyAll(from, to, messages, options, onBatch);
+  const fitting = allowance.reserve(messages);
+  const reserved = fitting.reduce((n, m) => n + m.size, 0);
+  // What was stored counts even when the copy fails half-way.
+  let stored = 0;
+  let outcome: CopyOutcome;
+  try {
+    outcome = await copyAll(from, to, fitting, options, (count, bytes) => (onBatch(count, bytes), (stored += bytes)));
+  } finally {
+    allowance.settle(reserved, stored);
+  }
+  if (fitting.length < messages.length) throw new BudgetReached();
+  return outcome;
+}
+
+async function copyAll(
   from: Endpoint,
   to: Endpoint,
   messages: MessageSummary[],

@@ -1,6 +1,7 @@
 // Both sides of one folder pair as the sync and the verification see them: host1's
 // source folder(s) and host2's folder listed, filtered to what is in scope, and messages
 // whose identity key is not unique told apart by content digests.
+import type { ByteAllowance } from './byte-allowance';
 import type { UidPosition } from './destination-marks';
 import type { FolderPair } from './folder-plan';
 import { addContentDigests, listMessages, type FolderListing, type MessageSummary } from './inventory';
@@ -17,6 +18,8 @@ export interface FolderSettings {
   batchMessages: number;
   batchBytes: number;
   multiappend: boolean;
+  /** What the sync may still copy (SyncRequest.maxBytes); absent: no limit. */
+  allowance?: ByteAllowance;
 }
 
 /** Both sides of a folder, in scope, with ambiguous keys resolved by content digests. */

@@ -2,6 +2,7 @@
 // pre-sync, the final sync or a post-sync, depending on the options the workflow passes);
 // verifyMailbox compares both sides without changing anything. Both are safe to retry:
 // messages are recognised by identity, so a second run copies only what is missing.
+import { BudgetReached, ByteAllowance } from './byte-allowance';
 import { carriedMarks, usableMarks } from './destination-marks';
 import { invalidRequest, withRetryDelay } from './errors';
 import { checkFolderRules, planFolders, type FolderPair, type FolderPlan } from './folder-plan';
@@ -26,6 +27,7 @@ function checkRequest(req: SyncRequest): void {
     ['maxAgeDays', req.maxAgeDays],
     ['minAgeDays', req.minAgeDays],
     ['maxSizeBytes', req.maxSizeBytes],
+    ['maxBytes', req.maxBytes],
   ] as const) {
     if (value !== undefined && !(Number.isFinite(value) && value >= 0)) throw invalidRequest(`${req.mailbox}: ${name} must be a number >= 0`);
   }
@@ -52,6 +54,7 @@ function folderSettings(req: SyncRequest, now: number): FolderSettings {
     batchMessages: req.tuning?.batchMessages ?? DEFAULTS.batchMessages,
     batchBytes: req.tuning?.batchBytes ?? DEFAULTS.batchBytes,
     multiappend: req.tuning?.multiappend ?? true,
+    ...(req.maxBytes !== undefined && { allowance: new ByteAllowance(req.maxBytes) }),
   };
 }
 
@@ -172,6 +175,7 @@ async function copyMailbox(req: SyncRequest, progress: ProgressReporter): Promis
         const done = resumed.get(p.path);
         results[index] = done ? { ...done, resumed: true } : unchangedFolder(p, changes.get(p)!, before!);
         if (done) checkpointFolders.push(done);
+        settings.allowance?.charge(done?.bytesCopied ?? 0); // copied by an earlier attempt, today
         states[index] = before;
         progress.add({
           foldersDone: 1,
@@ -198,18 +202,30 @@ async function copyMailbox(req: SyncRequest, progress: ProgressReporter): Promis
     });
     saveCheckpoint();
 
-    await forEachFolder(req, first, todo, req.tuning?.parallelFolders ?? DEFAULTS.parallelFolders, async ({ index, incremental }, conn, reconnected) => {
-      const p = plan.pairs[index];
-      // Copying new messages only would copy again what the lost connection copied: compare in full.
-      const how: FolderIncremental = reconnected ? { ...incremental, decision: { mode: 'full', reason: 'connection lost mid-folder' } } : incremental;
-      const outcome = await syncFolder(p, conn.src, conn.dst, settings, changes.get(p)!, progress, how);
-      results[index] = outcome.result;
-      states[index] = outcome.state;
-      destinationMarks[index] = outcome.mark;
-      if (outcome.state) checkpointFolders.push(outcome.result);
-      if (outcome.state || outcome.mark) saveCheckpoint();
-      progress.add({ foldersDone: 1 }, true);
+    const copyFolders = forEachFolder(
+      req,
+      first,
+      todo,
+      req.tuning?.parallelFolders ?? DEFAULTS.parallelFolders,
+      async ({ index, incremental }, conn, reconnected) => {
+        const p = plan.pairs[index];
+        // Copying new messages only would copy again what the lost connection copied: compare in full.
+        const how: FolderIncremental = reconnected ? { ...incremental, decision: { mode: 'full', reason: 'connection lost mid-folder' } } : incremental;
+        const outcome = await syncFolder(p, conn.src, conn.dst, settings, changes.get(p)!, progress, how);
+        results[index] = outcome.result;
+        states[index] = outcome.state;
+        destinationMarks[index] = outcome.mark;
+        if (outcome.state) checkpointFolders.push(outcome.result);
+        if (outcome.state || outcome.mark) saveCheckpoint();
+        progress.add({ foldersDone: 1 }, true);
+      },
+    );
+    // At the byte budget the sync ends early: the folders it finished are kept (with their
+    // state, as a checkpoint is), the one it stopped in is compared in full next time.
+    await copyFolders.catch((err: unknown) => {
+      if (!(err instanceof BudgetReached)) throw err;
     });
+    const { allowance } = settings;
     progress.update({ phase: 'done', folder: undefined }, true);
     const state = settings.dryRun
       ? (req.previous ?? emptyState(pair, started))
@@ -218,12 +234,14 @@ async function copyMailbox(req: SyncRequest, progress: ProgressReporter): Promis
           folders: states.filter((s): s is FolderSyncState => !!s),
           destinationMarks: carriedMarks(previousMarks, destinationMarks),
         };
+    const finished = results.filter((r) => !!r);
     return {
       mailbox: req.mailbox,
       dryRun: settings.dryRun,
-      folders: results,
+      folders: finished,
       excludedFolders: plan.excluded,
-      totals: totalsOf(results),
+      totals: totalsOf(finished),
+      ...(allowance && { byteBudget: { spent: allowance.spent, reached: allowance.reached } }),
       durationMs: Date.now() - started,
       state,
       sourceMarks: marks,

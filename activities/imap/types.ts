@@ -106,6 +106,13 @@ export interface SyncRequest {
   subscribe?: boolean;
   tuning?: SyncTuning;
   /**
+   * Message bytes this sync may copy at most (what is left of its accounts' daily budget,
+   * workflows/byte-budget.ts). It stops before the message that would pass it, keeping what
+   * it finished; `SyncResult.byteBudget` says so. A later sync goes on from there (messages
+   * are recognised by identity: nothing is copied twice).
+   */
+  maxBytes?: number;
+  /**
    * What the previous run of this mailbox returned as `SyncResult.state`. With it, folders
    * unchanged on both sides since then are skipped after one LIST-STATUS per server, and
    * folders where host1 only received new messages copy just those. Anything else (flags
@@ -283,6 +290,8 @@ export interface SyncResult {
    * started, before anything was listed: pass them as a verification's `asOf`.
    */
   sourceMarks: SourceMark[];
+  /** With `maxBytes`: the message bytes copied, and whether the sync stopped at the budget (then `folders` are those it finished). */
+  byteBudget?: { spent: number; reached: boolean };
 }
 
 /** Enough to find a message by hand; no content. */

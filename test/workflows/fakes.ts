@@ -42,6 +42,10 @@ export interface FakeWorld {
   propagation: boolean[];
   /** Real milliseconds each sync takes: rounds then have a measured duration. */
   syncDelayMs?: number;
+  /** Message bytes each mailbox's syncs still have to copy; a sync with maxBytes copies at most that many. */
+  toCopyBytes: Map<string, number>;
+  /** Syncs and verifications running now, and the most at once (one object may be shared by several workers' worlds). */
+  running: { now: number; peak: number };
   /** Where the next canary lands (default host2); `refused`: the MX refuses it. */
   canaryLandsOn: 'host1' | 'host2' | 'nowhere' | 'refused';
   /** Where each canary sent landed, by token. */
@@ -68,6 +72,8 @@ export function fakeWorld(initial: DnsRecordSet[]): FakeWorld {
     host2Only: new Map(),
     host1Bytes: new Map(),
     host2Quota: new Map(),
+    toCopyBytes: new Map(),
+    running: { now: 0, peak: 0 },
     fail: {},
     propagation: [],
     canaryLandsOn: 'host2',
@@ -139,6 +145,11 @@ export function fakeActivities(world: FakeWorld): typeof activities {
       if (world.syncDelayMs) await new Promise((r) => setTimeout(r, world.syncDelayMs));
       const postsync = req.deleteOnSource;
       const copied = postsync ? (world.postsyncArrivals.shift() ?? 0) : (world.syncCopies?.(req) ?? 3);
+      // As the real engine: with maxBytes it copies what fits and says whether it stopped there.
+      const toCopy = world.toCopyBytes.get(req.mailbox) ?? 0;
+      const spent = Math.min(toCopy, req.maxBytes ?? Infinity);
+      world.toCopyBytes.set(req.mailbox, toCopy - spent);
+      const byteBudget = req.maxBytes === undefined ? undefined : { spent, reached: toCopy > spent };
       // --delete2 removes what host1 lacks, except what arrived on host2 since the previous sync
       // (the engine's marks): users' own mail, kept.
       const own = world.host2Only.get(req.mailbox) ?? 0;
@@ -149,8 +160,18 @@ export function fakeActivities(world: FakeWorld): typeof activities {
       const state = { version: 1, pair: req.mailbox + ' '.repeat(world.stateBytes ?? 0), takenAt: `sync-${world.calls.length}`, folders: [] };
       // What host2 holds that host1 lacks, and the sync left there.
       const extraOnDestination = req.deleteOnDestination ? 0 : own;
-      const sums = { ...totals(copied), extraOnDestination, keptOnDestination };
-      return { mailbox: req.mailbox, dryRun: false, folders: [], excludedFolders: [], totals: sums, durationMs: 1, state, sourceMarks };
+      const sums = { ...totals(copied), extraOnDestination, keptOnDestination, bytesCopied: spent };
+      return {
+        mailbox: req.mailbox,
+        dryRun: false,
+        folders: [],
+        excludedFolders: [],
+        totals: sums,
+        durationMs: 1,
+        state,
+        sourceMarks,
+        ...(byteBudget && { byteBudget }),
+      };
     },
     async readRecords(input: { name: string; type: string }) {
       record('readRecords', input);
@@ -252,5 +273,18 @@ export function fakeActivities(world: FakeWorld): typeof activities {
       return { sent: true };
     },
   };
+  // How many mailbox activities run at once (the connection caps' test counts them).
+  for (const name of ['syncMailbox', 'verifyMailbox'] as const) {
+    const run = fakes[name]!;
+    fakes[name] = async (input) => {
+      world.running.now++;
+      world.running.peak = Math.max(world.running.peak, world.running.now);
+      try {
+        return await run(input);
+      } finally {
+        world.running.now--;
+      }
+    };
+  }
   return fakes as unknown as typeof activities;
 }

@@ -2,7 +2,7 @@
 // (skipping time) until a gate opens, then approves it.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowHandle } from '@temporalio/client';
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { WORKFLOW_INTERCEPTOR_MODULES } from '../../workers/workflow-bundle';
 import { statusQuery, type MigrationStatus } from '../../workflows/status';
@@ -14,9 +14,16 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 export const workflowBundle = () =>
   (bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES }));
 
-export async function startWorker(env: TestWorkflowEnvironment, world: FakeWorld, taskQueue = `wf-${randomUUID()}`) {
+/** A worker of the fakes; a second worker on the same task queue needs a connection of its own. */
+export async function startWorker(
+  env: TestWorkflowEnvironment,
+  world: FakeWorld,
+  taskQueue = `wf-${randomUUID()}`,
+  options: { connection?: NativeConnection; activitySlots?: number } = {},
+) {
   const worker = await Worker.create({
-    connection: env.nativeConnection,
+    connection: options.connection ?? env.nativeConnection,
+    ...(options.activitySlots && { maxConcurrentActivityTaskExecutions: options.activitySlots }),
     taskQueue,
     workflowBundle: await workflowBundle(),
     activities: fakeActivities(world),

@@ -3,6 +3,7 @@
 import { planFolders } from '../../activities/imap/folder-plan';
 import { logicalLevels, type MailFolder, type Namespace } from '../../activities/imap/folders';
 import { specialUseFromFlags, specialUseFromName } from '../../activities/imap/special-use';
+import { dailyBudget } from '../../workflows/byte-budget';
 import { presetFolderRules } from '../../workflows/preset-rules';
 import { PROVIDER_PRESETS, PROVIDERS } from '../../workflows/provider-presets';
 import { syncRequest } from '../../workflows/requests';
@@ -151,5 +152,49 @@ describe('syncRequest with provider presets', () => {
 
   it('refuses an unknown provider, naming the field', () => {
     expect(() => parseSpec(input({ provider: 'yahoo' }, {}), now)).toThrow(/host1\.provider/);
+  });
+});
+
+describe('connection caps and daily byte budgets: the presets as defaults, the spec wins', () => {
+  const input = (host1: Record<string, unknown>, host2: Record<string, unknown>): ListedSpecInput => {
+    const spec = JSON.parse(JSON.stringify(demoSpec('classical', new Date('2026-12-05T21:00:00Z')))) as ListedSpecInput;
+    Object.assign(spec.host1, host1);
+    Object.assign(spec.host2, host2);
+    return spec;
+  };
+  const perms = { deleteOnDestination: false, deleteOnSource: false };
+  const now = new Date('2026-11-23T12:00:00Z');
+  const parallel = (host1: Record<string, unknown>, host2: Record<string, unknown>) => {
+    const spec = parseSpec(input(host1, host2), now);
+    return syncRequest(spec, spec.mailboxes[0], 'presync', perms).tuning?.parallelFolders;
+  };
+  const budget = (host1: Record<string, unknown>, host2: Record<string, unknown>, kind: 'presync' | 'reverse' | 'verify' = 'presync') => {
+    const spec = parseSpec(input(host1, host2), now);
+    return dailyBudget(spec, spec.mailboxes[0], kind);
+  };
+
+  it('connections per side: 2 parallel folders, fewer when an account or a server allows fewer', () => {
+    expect(parallel({}, {})).toBe(2);
+    expect(parallel({ provider: 'gmail' }, { provider: 'gmail' })).toBe(2); // Gmail's 15 does not bite
+    expect(parallel({ connectionsPerAccount: 1 }, {})).toBe(1);
+    expect(parallel({}, { maxConnections: 1 })).toBe(1);
+  });
+
+  it("the day's budget: the smaller of the download of the side read and the upload of the side written", () => {
+    const gmail = PROVIDER_PRESETS.gmail.limits;
+    expect(budget({}, {})).toBeUndefined();
+    expect(budget({ provider: 'gmail' }, {})).toBe(gmail.downloadBytesPerDay);
+    expect(budget({}, { provider: 'gmail' })).toBe(gmail.uploadBytesPerDay);
+    expect(budget({ provider: 'gmail' }, { provider: 'gmail' })).toBe(gmail.uploadBytesPerDay);
+    expect(budget({}, { provider: 'gmail', uploadBytesPerDay: 1_000_000_000 })).toBe(1_000_000_000);
+    // A rollback's reverse sync reads host2 and writes host1; verification copies nothing.
+    expect(budget({ uploadBytesPerDay: 7 }, { downloadBytesPerDay: 9 }, 'reverse')).toBe(7);
+    expect(budget({ uploadBytesPerDay: 7 }, { downloadBytesPerDay: 9 })).toBeUndefined();
+    expect(budget({ provider: 'gmail' }, {}, 'verify')).toBeUndefined();
+  });
+
+  it('refuses a cap under 2 when host1 and host2 are one server (a sync holds a connection to each)', () => {
+    expect(() => parseSpec(input({ port: 993 }, { port: 993, maxConnections: 1 }), now)).toThrow(/host2\.maxConnections: host1 and host2 are one server/);
+    expect(() => parseSpec(input({ port: 993 }, { port: 994, maxConnections: 1 }), now)).not.toThrow();
   });
 });
