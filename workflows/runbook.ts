@@ -1,9 +1,9 @@
-// The runbook's state and what an operator sees of it (the `status` query, the phase
-// search attributes and the UI's details), and its steps by the names the scenarios
+// The runbook's state and what an operator sees of it (the `status` query: runbook-status.ts;
+// the phase search attributes and the UI's details), and its steps by the names the scenarios
 // (*-migration.ts) put in their order. The steps live by concern: provisioning.ts, sync-rounds.ts,
 // dns-steps.ts, mail-hold.ts, hand-over.ts, notices.ts, rollback.ts; a migration starts in
 // run-scenario.ts.
-import { allHandlersFinished, condition, continueAsNew, log, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { NoticeKind } from '../activities/notify/schema';
 import type { SyncState } from '../activities/imap/types';
 import type { DnsRecordSet } from './audit';
@@ -12,7 +12,6 @@ import { checkMailFlow } from './canary';
 import { checksSoFar } from './gate-checks';
 import { currentDetails } from './current-details';
 import * as dnsSteps from './dns-steps';
-import { finalSyncEstimateMs } from './estimate';
 import { Gates, RollbackRequested } from './gates';
 import { handOverToHost2 } from './hand-over';
 import { GATE_MEANING } from './gate-meaning';
@@ -20,32 +19,21 @@ import * as mailHold from './mail-hold';
 import type { RelayHold, WaveMailHold } from './mail-hold';
 import { notifyApprovers, notifyUsers } from './notices';
 import { jsonBytes, PAYLOAD_BUDGET_BYTES, statesWithin } from './payload-budget';
+import { mailboxesPageOf, noteThrottle, reportOf, statusOf } from './runbook-status';
 import type { FinalSyncOutcome } from './phase-rules';
 import { provisionHost2 } from './provisioning';
 import { rollback } from './rollback';
 import { MIGRATION_OPEN_GATE, MIGRATION_PHASE, MIGRATION_SCENARIO } from './search-attributes';
-import type { ResumeStage, RunbookSnapshot } from './snapshot';
+import { snapshotOf, type ResumeStage, type RunbookSnapshot } from './snapshot';
 import type { GateName, MigrationSpec } from './spec';
-import {
-  MAILBOXES_PAGE,
-  mailboxesQuery,
-  mailboxQuery,
-  REPORT_MAILBOXES,
-  statusQuery,
-  type MailboxesPage,
-  type MigrationReport,
-  type MigrationStatus,
-  type RoundSummary,
-} from './status';
+import { mailboxesQuery, mailboxQuery, statusQuery, type MigrationReport, type MigrationStatus, type RoundSummary } from './status';
 import { failureMessage, withRecovery } from './step-failed';
 import { stepAfter, stepsOf } from './steps';
 import * as postSyncs from './post-syncs';
 import * as syncRounds from './sync-rounds';
-import { clip, TEXT_MAX_CHARS } from './text-bounds';
-import { fromColumns, toColumns } from './mailbox-columns';
+import { fromColumns } from './mailbox-columns';
 import type { RosterEntry } from './mailbox-pages';
-import { mailboxThrottledSignal, type ThrottleNotice } from './throttled-mailboxes';
-import { shownMailboxes, waveTotals } from './wave-totals';
+import { mailboxThrottledSignal } from './throttled-mailboxes';
 
 /** Past this many events (or bytes: a round of many pages adds its outcomes) a loop of the runbook continues-as-new (a day of pre-sync is ~15). */
 const RUNBOOK_HISTORY_BUDGET = 2_000;
@@ -89,7 +77,7 @@ export class Runbook {
   constructor(
     readonly spec: MigrationSpec,
     /** Every mailbox's host1 user and wave (mailbox-pages.ts): in memory, never in a payload. */
-    private readonly roster: RosterEntry[],
+    readonly roster: RosterEntry[],
     private readonly resumed?: RunbookSnapshot,
   ) {
     for (const m of roster) this.mailboxes[m.user] = { wave: m.wave, usersOnHost2: false };
@@ -109,7 +97,7 @@ export class Runbook {
       this.relayHold = resumed.relayHold;
     }
     // Before the gates set their handler for unknown names, which would take it for one.
-    setHandler(mailboxThrottledSignal, (n) => this.throttled(n), { description: "A mailbox round's notice: the server throttled a mailbox until a time" });
+    setHandler(mailboxThrottledSignal, (n) => noteThrottle(this, n), { description: "A mailbox round's notice: the server throttled a mailbox until a time" });
     this.gates = new Gates({
       approvers: this.spec.approvals.approvers,
       automaticGates: this.spec.approvals.automaticGates,
@@ -120,25 +108,11 @@ export class Runbook {
     this.gates.paused = resumed?.paused ?? false;
     this.gates.rollbackRequested = resumed?.rollbackRequested;
     setHandler(statusQuery, () => this.status(), { description: 'Phase, open gate, progress per wave, failing mailboxes first, estimates and the audit log' });
-    setHandler(mailboxesQuery, (p) => this.mailboxesPage(p), { description: 'Mailboxes in the list\'s order: [{"offset": 0, "limit": 1000}]' });
+    setHandler(mailboxesQuery, (p) => mailboxesPageOf(this, p), { description: 'Mailboxes in the list\'s order: [{"offset": 0, "limit": 1000}]' });
     setHandler(mailboxQuery, (user) => (typeof user === 'string' && Object.hasOwn(this.mailboxes, user) ? { mailbox: user, ...this.mailboxes[user] } : null), {
       description: 'One mailbox by its host1 user: ["alice"]',
     });
     upsertSearchAttributes([{ key: MIGRATION_SCENARIO, value: this.spec.scenario }]);
-  }
-
-  /** A round's notice that the server throttled a mailbox (anyone could send one: it is checked, and only shown). */
-  private throttled(n: ThrottleNotice): void {
-    const known = n && typeof n.mailbox === 'string' && Object.hasOwn(this.mailboxes, n.mailbox);
-    const until = known && typeof n.until === 'string' && !Number.isNaN(Date.parse(n.until)) ? new Date(n.until).toISOString() : undefined;
-    if (!until) {
-      log.warn('ignored a malformed mailboxThrottled signal');
-      return;
-    }
-    const m = this.mailboxes[n.mailbox];
-    m.throttledUntil = until;
-    m.throttleReason = clip(typeof n.reason === 'string' ? n.reason : '', TEXT_MAX_CHARS);
-    this.show();
   }
 
   /** Rollback is possible until users were given host2: after that, their new mail is there. */
@@ -150,47 +124,12 @@ export class Runbook {
   }
 
   status(): MigrationStatus {
-    const { shown, omitted } = shownMailboxes(this.mailboxes);
-    return {
-      name: this.spec.name,
-      scenario: this.spec.scenario,
-      phase: this.phase,
-      openGate: this.gates.openGate,
-      conflict: this.conflict,
-      failure: this.failure,
-      canary: this.canary,
-      paused: this.gates.paused,
-      nextTimer: this.nextTimer,
-      mailboxes: shown,
-      ...(omitted && { mailboxesOmitted: omitted }),
-      waves: waveTotals(this.mailboxes, this.accessCut),
-      ...(Object.keys(this.mailHold).length && { mailHold: this.mailHold }),
-      ...(this.relayHold && { relayHold: this.relayHold }),
-      rounds: this.rounds,
-      finalSyncEstimateMs: finalSyncEstimateMs(this.rounds),
-      steps: stepsOf(this.spec.scenario).map((s) => s.label),
-      currentStep: this.currentStep,
-      dns: { before: this.originalRecords, now: [...this.currentRecords.values()].filter((r) => r !== null) },
-      audit: this.audit.entries,
-      ...(this.audit.omitted && { auditOmitted: this.audit.omitted }),
-    };
+    return statusOf(this);
   }
 
   report(outcome: MigrationReport['outcome']): MigrationReport {
     this.enter(outcome === 'completed' ? 'completed' : 'rolled-back');
-    // The report keeps more mailboxes than the status query; `mailshift report` pages through the rest.
-    const { shown, omitted } = shownMailboxes(this.mailboxes, REPORT_MAILBOXES);
-    const report: MigrationReport = { ...this.status(), mailboxes: shown, outcome };
-    delete report.mailboxesOmitted;
-    return omitted ? { ...report, mailboxesOmitted: omitted } : report;
-  }
-
-  /** A page of the mailboxes in the list's order (the `mailboxes` query). */
-  private mailboxesPage(p: { offset: number; limit: number }): MailboxesPage {
-    const offset = Math.max(0, Math.floor(Number(p?.offset) || 0));
-    const limit = Math.min(MAILBOXES_PAGE, Math.max(0, Math.floor(Number(p?.limit) || 0)));
-    const page = this.roster.slice(offset, offset + limit).map(({ user }) => [user, this.mailboxes[user]]);
-    return { total: this.roster.length, mailboxes: Object.fromEntries(page) };
+    return reportOf(this, outcome);
   }
 
   /** Keeps the UI (details, search attributes) in step with the runbook. */
@@ -233,22 +172,7 @@ export class Runbook {
     if (!info.continueAsNewSuggested && info.historyLength < RUNBOOK_HISTORY_BUDGET && info.historySize < RUNBOOK_HISTORY_BYTES) return;
     await condition(allHandlersFinished); // no approval or update is cut off half-way
     if (this.gates.rollbackRequested) return; // the next step takes the back-out path
-    const snapshot: RunbookSnapshot = {
-      stage,
-      audit: this.audit.entries,
-      auditOmitted: this.audit.omitted,
-      rounds: this.rounds,
-      columns: toColumns(this.roster, this),
-      originalRecords: this.originalRecords,
-      currentRecords: [...this.currentRecords],
-      mxOnHost2: this.mxOnHost2,
-      syncStates: {},
-      quietRounds: this.quietRounds,
-      mailHold: this.mailHold,
-      ...(this.relayHold && { relayHold: this.relayHold }),
-      paused: this.gates.paused,
-      rollbackRequested: this.gates.rollbackRequested,
-    };
+    const snapshot = snapshotOf(this, stage);
     snapshot.syncStates = statesWithin(this.syncStates, Object.keys(this.syncStates), PAYLOAD_BUDGET_BYTES - jsonBytes(snapshot) - jsonBytes(this.spec));
     // The continued run gets the spec as validated when the migration started, not again.
     await continueAsNew<(spec: MigrationSpec, resume?: RunbookSnapshot) => Promise<MigrationReport>>(this.spec, snapshot);

@@ -5,7 +5,8 @@ import type { AuditEntry, DnsRecordSet } from './audit';
 import type { AuditOmitted } from './audit-log';
 import type { ControlRequest } from './gates';
 import type { RelayHold, WaveMailHold } from './mail-hold';
-import type { MailboxColumns } from './mailbox-columns';
+import { toColumns, type MailboxColumns } from './mailbox-columns';
+import type { Runbook } from './runbook';
 import type { FinalSyncOutcome } from './phase-rules';
 import type { MigrationStatus, RoundSummary } from './status';
 
@@ -36,4 +37,24 @@ export interface RunbookSnapshot {
   paused: boolean;
   /** A rollback asked for just before the hand-over: the continued run takes the back-out path. */
   rollbackRequested?: ControlRequest;
+}
+
+/** What a continued run needs of this one (its sync states are added within the payload budget). */
+export function snapshotOf(run: Runbook, stage: ResumeStage): RunbookSnapshot {
+  return {
+    stage,
+    audit: run.audit.entries,
+    auditOmitted: run.audit.omitted,
+    rounds: run.rounds,
+    columns: toColumns(run.roster, run),
+    originalRecords: run.originalRecords,
+    currentRecords: [...run.currentRecords],
+    mxOnHost2: run.mxOnHost2,
+    syncStates: {},
+    quietRounds: run.quietRounds,
+    mailHold: run.mailHold,
+    ...(run.relayHold && { relayHold: run.relayHold }),
+    paused: run.gates.paused,
+    rollbackRequested: run.gates.rollbackRequested,
+  };
 }

@@ -1,0 +1,67 @@
+// What an operator sees of the runbook: the `status` query's answer, the final report, the
+// `mailboxes` query's pages, and the throttle notices rounds send it (shown, never obeyed).
+import { log } from '@temporalio/workflow';
+import { finalSyncEstimateMs } from './estimate';
+import type { Runbook } from './runbook';
+import { MAILBOXES_PAGE, REPORT_MAILBOXES, type MailboxesPage, type MigrationReport, type MigrationStatus } from './status';
+import { stepsOf } from './steps';
+import { clip, TEXT_MAX_CHARS } from './text-bounds';
+import type { ThrottleNotice } from './throttled-mailboxes';
+import { shownMailboxes, waveTotals } from './wave-totals';
+
+export function statusOf(run: Runbook): MigrationStatus {
+  const { shown, omitted } = shownMailboxes(run.mailboxes);
+  return {
+    name: run.spec.name,
+    scenario: run.spec.scenario,
+    phase: run.phase,
+    openGate: run.gates.openGate,
+    conflict: run.conflict,
+    failure: run.failure,
+    canary: run.canary,
+    paused: run.gates.paused,
+    nextTimer: run.nextTimer,
+    mailboxes: shown,
+    ...(omitted && { mailboxesOmitted: omitted }),
+    waves: waveTotals(run.mailboxes, run.accessCut),
+    ...(Object.keys(run.mailHold).length && { mailHold: run.mailHold }),
+    ...(run.relayHold && { relayHold: run.relayHold }),
+    rounds: run.rounds,
+    finalSyncEstimateMs: finalSyncEstimateMs(run.rounds),
+    steps: stepsOf(run.spec.scenario).map((s) => s.label),
+    currentStep: run.currentStep,
+    dns: { before: run.originalRecords, now: [...run.currentRecords.values()].filter((r) => r !== null) },
+    audit: run.audit.entries,
+    ...(run.audit.omitted && { auditOmitted: run.audit.omitted }),
+  };
+}
+
+/** The status with more mailboxes than the status query (the failing first); `mailshift report` pages through the rest. */
+export function reportOf(run: Runbook, outcome: MigrationReport['outcome']): MigrationReport {
+  const { shown, omitted } = shownMailboxes(run.mailboxes, REPORT_MAILBOXES);
+  const report: MigrationReport = { ...statusOf(run), mailboxes: shown, outcome };
+  delete report.mailboxesOmitted;
+  return omitted ? { ...report, mailboxesOmitted: omitted } : report;
+}
+
+/** A page of the mailboxes in the list's order (the `mailboxes` query): any offset and limit, bounded. */
+export function mailboxesPageOf(run: Runbook, p: { offset: number; limit: number }): MailboxesPage {
+  const offset = Math.max(0, Math.floor(Number(p?.offset) || 0));
+  const limit = Math.min(MAILBOXES_PAGE, Math.max(0, Math.floor(Number(p?.limit) || 0)));
+  const page = run.roster.slice(offset, offset + limit).map(({ user }) => [user, run.mailboxes[user]]);
+  return { total: run.roster.length, mailboxes: Object.fromEntries(page) };
+}
+
+/** A round's notice that the server throttled a mailbox (anyone could send one: it is checked, and only shown). */
+export function noteThrottle(run: Runbook, n: ThrottleNotice): void {
+  const known = n && typeof n.mailbox === 'string' && Object.hasOwn(run.mailboxes, n.mailbox);
+  const until = known && typeof n.until === 'string' && !Number.isNaN(Date.parse(n.until)) ? new Date(n.until).toISOString() : undefined;
+  if (!until) {
+    log.warn('ignored a malformed mailboxThrottled signal');
+    return;
+  }
+  const m = run.mailboxes[n.mailbox];
+  m.throttledUntil = until;
+  m.throttleReason = clip(typeof n.reason === 'string' ? n.reason : '', TEXT_MAX_CHARS);
+  run.show();
+}
