@@ -10,22 +10,25 @@ import { approveUpdate } from '../../workflows/gates';
 import type { GateName } from '../../workflows/spec';
 import { fakeActivities, type FakeWorld } from './fakes';
 
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-export const workflowBundle = () =>
-  (bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES }));
+const bundles = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
+/** The project's workflows (or a fixture standing in for them), bundled once per test file. */
+export const workflowBundle = (workflowsPath = require.resolve('../../workflows')) => {
+  if (!bundles.has(workflowsPath)) bundles.set(workflowsPath, bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES }));
+  return bundles.get(workflowsPath)!;
+};
 
-/** A worker of the fakes; a second worker on the same task queue needs a connection of its own. */
+/** A worker of the fakes (of the project's workflows, or a fixture's); a second worker on the same task queue needs a connection of its own. */
 export async function startWorker(
   env: TestWorkflowEnvironment,
   world: FakeWorld,
   taskQueue = `wf-${randomUUID()}`,
-  options: { connection?: NativeConnection; activitySlots?: number } = {},
+  options: { connection?: NativeConnection; activitySlots?: number; workflowsPath?: string } = {},
 ) {
   const worker = await Worker.create({
     connection: options.connection ?? env.nativeConnection,
     ...(options.activitySlots && { maxConcurrentActivityTaskExecutions: options.activitySlots }),
     taskQueue,
-    workflowBundle: await workflowBundle(),
+    workflowBundle: await workflowBundle(options.workflowsPath),
     activities: fakeActivities(world),
   });
   const running = worker.run();
