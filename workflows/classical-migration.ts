@@ -17,7 +17,7 @@ export async function classicalMigration(spec: MigrationSpecInput | MigrationSpe
       await run.lowerTtl();
     }
     if (run.before('postsync')) {
-      await run.presyncUntilMigrationHour();
+      if (run.before('cutover')) await run.presyncUntilMigrationHour();
       for (const wave of run.waves) {
         await run.gate('cutover', wave);
         await run.cutAccessAndFinalSync(wave);

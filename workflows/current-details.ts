@@ -23,7 +23,13 @@ const relayText = (r: MigrationStatus['relayHold']): string =>
       ? `holding relay: mail released to ${r.released}`
       : `holding relay: **holds the domain's mail**${r.held ? ` (${r.held} message(s) last counted)` : ''}`;
 
-export function currentDetails(s: MigrationStatus, workflowId: string): string {
+/** What the details show of the status (the mailboxes are counted per wave). */
+export type DetailsShown = Pick<
+  MigrationStatus,
+  'phase' | 'paused' | 'openGate' | 'waves' | 'mailHold' | 'relayHold' | 'nextTimer' | 'conflict' | 'canary' | 'failure'
+>;
+
+export function currentDetails(s: DetailsShown, workflowId: string): string {
   const gate = s.openGate;
   const first = [`**${s.phase}**${s.paused ? ' (paused)' : ''}`];
   first.push(gate ? `gate **${gate}** open: signal \`approve\` with \`${approveInput(gate)}\`` : 'no gate open');

@@ -19,7 +19,7 @@ export async function holdAndReleaseMigration(spec: MigrationSpecInput | Migrati
       await run.lowerTtl();
     }
     if (run.before('postsync')) {
-      await run.presyncUntilMigrationHour();
+      if (run.before('cutover')) await run.presyncUntilMigrationHour();
       await run.gate('cutover');
       for (const wave of run.waves) await run.cutAccess(wave);
       // The relay holds before the MX names it: no message finds it delivering.

@@ -18,7 +18,7 @@ export async function luckyMigration(spec: MigrationSpecInput | MigrationSpec, r
       await run.lowerTtl();
     }
     if (run.before('postsync')) {
-      await run.presyncUntilMigrationHour();
+      if (run.before('cutover')) await run.presyncUntilMigrationHour();
       await run.gate('cutover');
       if (run.spec.access.method === 'dns') {
         await run.pointImapHost('park the IMAP host name', imap.parkedAddresses!);

@@ -35,77 +35,72 @@ export interface RunbookMailboxes {
   finalSync: FinalSyncOutcome | undefined;
 }
 
-function encode(values: unknown[]): Column {
+/** Runs of equal values (by their JSON; a `last` round without its mailbox, which is the key). */
+function encode(roster: RosterEntry[], valueOf: (user: string) => unknown): Column {
   const runs: Column = [];
-  let last = '';
-  for (const v of values) {
-    const key = JSON.stringify(v ?? null);
-    if (runs.length && key === last) runs[runs.length - 1][0]++;
-    else runs.push([1, v ?? null]);
-    last = key;
+  let previous: string | undefined;
+  for (const { user } of roster) {
+    let v = valueOf(user);
+    if (v && typeof v === 'object' && 'mailbox' in v) v = { ...v, mailbox: '' };
+    const key = v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : `${typeof v}:${String(v)}`;
+    if (runs.length && key === previous) {
+      runs[runs.length - 1][0]++;
+      continue;
+    }
+    runs.push([1, v ?? null]);
+    previous = key;
   }
   return runs;
 }
 
+// Each value in one place: a value shared by a run of mailboxes is the same object for each
+// of them (the runbook replaces a mailbox's values, never changes one in place).
 function decode(column: Column): unknown[] {
-  return column.flatMap(([n, v]) => Array.from({ length: n }, () => (v === null ? undefined : structuredCloneOf(v))));
+  const values: unknown[] = [];
+  for (const [n, v] of column) for (let i = 0; i < n; i++) values.push(v === null ? undefined : v);
+  return values;
 }
 
-// Each mailbox gets its own copy of an object value (the runbook changes them in place).
-const structuredCloneOf = (v: unknown): unknown => (typeof v === 'object' ? JSON.parse(JSON.stringify(v)) : v);
-
-type Drop = { name: string; keep: (m: MailboxState) => MailboxState };
-
-/** What gives way, in order, when the columns do not fit. */
-const DROPS: Drop[] = [
-  { name: 'last round of mailboxes that did not fail', keep: (m) => (isFailing(m) ? m : { ...m, last: undefined }) },
-  { name: 'size audit of mailboxes that fit', keep: (m) => (m.size?.doesNotFit ? m : { ...m, size: undefined }) },
-  { name: 'throttle reasons', keep: (m) => ({ ...m, throttleReason: undefined }) },
+/** What gives way, in order, when the columns do not fit: each a field, and which mailboxes keep it. */
+const DROPS: { name: string; field: keyof MailboxState; keeps: (m: MailboxState) => boolean }[] = [
+  { name: 'last round of mailboxes that did not fail', field: 'last', keeps: isFailing },
+  { name: 'size audit of mailboxes that fit', field: 'size', keeps: (m) => !!m.size?.doesNotFit },
+  { name: 'throttle reasons', field: 'throttleReason', keeps: () => false },
 ];
 
 export function toColumns(roster: RosterEntry[], r: RunbookMailboxes): MailboxColumns {
+  const fields = new Set<string>();
+  for (const { user } of roster) for (const f in r.mailboxes[user]) if (f !== 'wave') fields.add(f);
+  const field = (f: string) => (user: string) => (r.mailboxes[user] as unknown as Record<string, unknown>)[f];
+  const state = Object.fromEntries([...fields].map((f) => [f, encode(roster, field(f))]));
   const cut = new Set(r.accessCut);
-  const columns = (keep: (m: MailboxState) => MailboxState): Record<string, Column> => {
-    const states = roster.map(({ user }) => {
-      const state: Partial<MailboxState> = { ...keep(r.mailboxes[user]) };
-      delete state.wave;
-      // The last round without its mailbox: alike mailboxes then share one run.
-      if (state.last) state.last = { ...state.last, mailbox: '' };
-      return state;
-    });
-    const fields = [...new Set(states.flatMap((s) => Object.keys(s)))];
-    return Object.fromEntries(fields.map((f) => [f, encode(states.map((s) => (s as Record<string, unknown>)[f]))]));
-  };
   const out: MailboxColumns = {
-    state: columns((m) => m),
-    cut: encode(roster.map(({ user }) => cut.has(user) || undefined)),
+    state,
+    cut: encode(roster, (user) => cut.has(user) || undefined),
     ...(r.finalSync && {
-      finalMissing: encode(roster.map(({ user }) => r.finalSync!.missing[user])),
-      finalFailed: encode(roster.map(({ user }) => r.finalSync!.failed[user])),
+      finalMissing: encode(roster, (user) => r.finalSync!.missing[user]),
+      finalFailed: encode(roster, (user) => r.finalSync!.failed[user]),
     }),
   };
   const dropped: string[] = [];
-  let keep = (m: MailboxState) => m;
   for (const drop of DROPS) {
     if (jsonBytes(out) <= MAILBOX_COLUMNS_BUDGET_BYTES) break;
-    const before = keep;
-    keep = (m) => drop.keep(before(m));
+    if (!state[drop.field]) continue;
+    state[drop.field] = encode(roster, (user) => (drop.keeps(r.mailboxes[user]) ? r.mailboxes[user][drop.field] : undefined));
     dropped.push(drop.name);
-    out.state = columns(keep);
   }
   return dropped.length ? { ...out, dropped } : out;
 }
 
 export function fromColumns(roster: RosterEntry[], c: MailboxColumns): RunbookMailboxes {
-  const fields = Object.fromEntries(Object.entries(c.state).map(([f, col]) => [f, decode(col)]));
+  const fields = Object.entries(c.state).map(([f, col]) => [f, decode(col)] as const);
   const cut = decode(c.cut);
   const missing = c.finalMissing ? decode(c.finalMissing) : [];
   const failed = c.finalFailed ? decode(c.finalFailed) : [];
   const out: RunbookMailboxes = { mailboxes: {}, accessCut: [], finalSync: c.finalMissing && { missing: {}, failed: {} } };
   roster.forEach(({ user, wave }, i) => {
     const m: Record<string, unknown> = { wave };
-    for (const [f, values] of Object.entries(fields)) if (values[i] !== undefined) m[f] = values[i];
-    if (m.last) m.last = { ...(m.last as object), mailbox: user };
+    for (const [f, values] of fields) if (values[i] !== undefined) m[f] = f === 'last' ? { ...(values[i] as object), mailbox: user } : values[i];
     out.mailboxes[user] = m as unknown as MailboxState;
     if (cut[i]) out.accessCut.push(user);
     if (missing[i] !== undefined) out.finalSync!.missing[user] = missing[i] as number;

@@ -5,7 +5,7 @@ import type { NoticeKind } from '../activities/notify/schema';
 import { cutoverDeadline, finalSyncEstimateMs, inZoneOf, spokenDuration } from './estimate';
 import { mailboxesOf, pages } from './mailbox-pages';
 import { contactMessages, credentialMessages, noticeInputs, type NoticeMessage, type NoticeOrigin } from './notice-messages';
-import { noticePage, NOTICES_PER_ROUND, sendInRounds, type NoticePage } from './notice-round';
+import { noticePage, sendInRounds, type NoticePage } from './notice-round';
 import { act } from './runbook-activities';
 import type { Runbook } from './runbook';
 
@@ -57,7 +57,7 @@ async function sendByPages(run: Runbook, o: Pick<NoticePage, 'notice' | 'kind' |
   const n = run.audit.count('notice');
   const origin = noticeOrigin();
   let to = 0;
-  for (const [i, users] of pages(o.users, NOTICES_PER_ROUND).entries()) {
+  for (const [i, users] of pages(o.users).entries()) {
     const page = `${o.notice}-${n}-${i + 1}`;
     to += await executeChild(noticePage, {
       workflowId: `${origin.workflowId}/${page}`,

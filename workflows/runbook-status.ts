@@ -1,6 +1,7 @@
 // What an operator sees of the runbook: the `status` query's answer, the final report, the
 // `mailboxes` query's pages, and the throttle notices rounds send it (shown, never obeyed).
 import { log } from '@temporalio/workflow';
+import type { DetailsShown } from './current-details';
 import { finalSyncEstimateMs } from './estimate';
 import type { Runbook } from './runbook';
 import { MAILBOXES_PAGE, REPORT_MAILBOXES, type MailboxesPage, type MigrationReport, type MigrationStatus } from './status';
@@ -33,6 +34,24 @@ export function statusOf(run: Runbook): MigrationStatus {
     dns: { before: run.originalRecords, now: [...run.currentRecords.values()].filter((r) => r !== null) },
     audit: run.audit.entries,
     ...(run.audit.omitted && { auditOmitted: run.audit.omitted }),
+  };
+}
+
+/** What the UI's details show (current-details.ts): the mailboxes counted per wave, not listed. */
+export function detailsOf(run: Runbook): DetailsShown {
+  const { phase, nextTimer, conflict, failure, canary, relayHold } = run;
+  const mailHold = Object.keys(run.mailHold).length ? run.mailHold : undefined;
+  return {
+    phase,
+    paused: run.gates.paused,
+    openGate: run.gates.openGate,
+    waves: waveTotals(run.mailboxes, run.accessCut),
+    mailHold,
+    relayHold,
+    nextTimer,
+    conflict,
+    failure,
+    canary,
   };
 }
 

@@ -19,7 +19,7 @@ import * as mailHold from './mail-hold';
 import type { RelayHold, WaveMailHold } from './mail-hold';
 import { notifyApprovers, notifyUsers } from './notices';
 import { jsonBytes, PAYLOAD_BUDGET_BYTES, statesWithin } from './payload-budget';
-import { mailboxesPageOf, noteThrottle, reportOf, statusOf } from './runbook-status';
+import { detailsOf, mailboxesPageOf, noteThrottle, reportOf, statusOf } from './runbook-status';
 import type { FinalSyncOutcome } from './phase-rules';
 import { provisionHost2 } from './provisioning';
 import { rollback } from './rollback';
@@ -143,7 +143,8 @@ export class Runbook {
         { key: MIGRATION_OPEN_GATE, value: this.gates.openGate ?? 'none' },
       ]);
     }
-    setCurrentDetails(currentDetails(this.status(), workflowInfo().workflowId));
+    // Not the whole status: with 100,000 mailboxes its list of the failing ones costs a pass more.
+    setCurrentDetails(currentDetails(detailsOf(this), workflowInfo().workflowId));
   }
 
   enter(phase: string): void {
@@ -162,14 +163,14 @@ export class Runbook {
   /** Whether this run still has to do the stages before `stage` (false once resumed at or past it). */
   before(stage: ResumeStage): boolean {
     // Each scenario asks only about its own stages: mx-first back-fills, the others post-sync.
-    const order = ['start', 'presync', 'backfill', 'postsync'];
+    const order = ['start', 'presync', 'cutover', 'backfill', 'postsync'];
     return order.indexOf(this.resumed?.stage ?? 'start') < order.indexOf(stage);
   }
 
   /** Between two rounds of a long loop: hand over to a fresh run when history has grown. */
-  async continueAsNewIfLong(stage: ResumeStage): Promise<void> {
+  async continueAsNewIfLong(stage: ResumeStage, events = RUNBOOK_HISTORY_BUDGET): Promise<void> {
     const info = workflowInfo();
-    if (!info.continueAsNewSuggested && info.historyLength < RUNBOOK_HISTORY_BUDGET && info.historySize < RUNBOOK_HISTORY_BYTES) return;
+    if (!info.continueAsNewSuggested && info.historyLength < events && info.historySize < RUNBOOK_HISTORY_BYTES) return;
     await condition(allHandlersFinished); // no approval or update is cut off half-way
     if (this.gates.rollbackRequested) return; // the next step takes the back-out path
     const snapshot = snapshotOf(this, stage);

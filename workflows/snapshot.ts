@@ -11,7 +11,7 @@ import type { FinalSyncOutcome } from './phase-rules';
 import type { MigrationStatus, RoundSummary } from './status';
 
 /** Where the runbook's long loops hand over to a fresh run: they are the only places it does. */
-export type ResumeStage = 'presync' | 'backfill' | 'postsync';
+export type ResumeStage = 'presync' | 'cutover' | 'backfill' | 'postsync';
 
 export interface RunbookSnapshot {
   stage: ResumeStage;

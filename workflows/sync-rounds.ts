@@ -14,6 +14,8 @@ import { ROUND_FAILED_NAMED, type RoundSummary } from './status';
 import { stopAtStepFailed } from './step-failed';
 
 const HOUR = 3_600_000;
+/** At the migration hour, past this many events the cut-over starts in a fresh run. */
+const CUTOVER_HISTORY_BUDGET = 1_000;
 const DAY = 24 * HOUR;
 const nowIso = () => new Date().toISOString();
 
@@ -189,6 +191,8 @@ export async function presyncUntilMigrationHour(run: Runbook): Promise<void> {
     if (left > 0) await run.wait('next pre-sync or the migration hour', Math.min(cadence, left));
     if (Date.now() < migrationAt) await run.continueAsNewIfLong('presync');
   } while (Date.now() < migrationAt);
+  // The cut-over (a page of children per wave and notice, thousands of mailboxes) starts a fresh run when this one has grown.
+  await run.continueAsNewIfLong('cutover', CUTOVER_HISTORY_BUDGET);
 }
 
 /**

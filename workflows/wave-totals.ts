@@ -27,7 +27,9 @@ export const isFailing = (m: MailboxState): boolean => (!!m.last && (!m.last.ok 
 export function waveTotals(mailboxes: Record<string, MailboxState>, accessCut: Iterable<string>): WaveTotals[] {
   const cut = new Set(accessCut);
   const waves = new Map<string, WaveTotals>();
-  for (const [user, m] of Object.entries(mailboxes)) {
+  // A loop without an array per mailbox: at 100,000 of them every status and UI update runs it.
+  for (const user in mailboxes) {
+    const m = mailboxes[user];
     let w = waves.get(m.wave);
     if (!w) waves.set(m.wave, (w = { wave: m.wave, mailboxes: 0, synced: 0, failed: 0, cut: 0, onHost2: 0 }));
     w.mailboxes++;
@@ -42,11 +44,19 @@ export function waveTotals(mailboxes: Record<string, MailboxState>, accessCut: I
 
 /** At most `limit` mailboxes, the failing ones first, then in the spec's order. */
 export function shownMailboxes(mailboxes: Record<string, MailboxState>, limit = STATUS_MAILBOXES): { shown: Record<string, MailboxState>; omitted: number } {
-  const all = Object.entries(mailboxes);
-  if (all.length <= limit) return { shown: mailboxes, omitted: 0 };
-  const failing = all.filter(([, m]) => isFailing(m));
-  const rest = all.filter(([, m]) => !isFailing(m));
-  return { shown: Object.fromEntries([...failing, ...rest].slice(0, limit)), omitted: all.length - limit };
+  let count = 0;
+  const failing: string[] = [];
+  const rest: string[] = [];
+  for (const user in mailboxes) {
+    count++;
+    if (isFailing(mailboxes[user])) {
+      if (failing.length < limit) failing.push(user);
+    } else if (rest.length < limit) rest.push(user);
+  }
+  if (count <= limit) return { shown: mailboxes, omitted: 0 };
+  const shown: Record<string, MailboxState> = {};
+  for (const user of [...failing, ...rest].slice(0, limit)) shown[user] = mailboxes[user];
+  return { shown, omitted: count - limit };
 }
 
 /** ", N throttled by the server": mailboxes waiting out a throttle, as every status screen says it. */
