@@ -59,6 +59,12 @@ it(`migrates ${MAILBOXES} listed mailboxes with every history and payload within
 
     const runs = await migrationRuns(client, workflowId, handle.firstExecutionRunId);
     expect(runs.filter((r) => r.workflowType === 'mailboxRound').length).toBeGreaterThanOrEqual(2 + waves.length);
+    const runbook = runs.filter((r) => r.workflowId === workflowId);
+    const most = (rs: typeof runs, f: (r: (typeof runs)[number]) => number) => Math.max(...rs.map(f)).toLocaleString('en');
+    console.log(
+      `${MAILBOXES} mailboxes: ${runs.length} runs; the runbook's ${runbook.length} runs: at most ${most(runbook, (r) => r.events)} events and a payload of ` +
+        `${most(runbook, (r) => r.largestPayload?.bytes ?? 0)} bytes; every run: at most ${most(runs, (r) => r.events)} events, ${most(runs, (r) => r.largestPayload?.bytes ?? 0)} bytes`,
+    );
     const over = runs.filter((r) => r.events > HISTORY_TARGET || (r.largestPayload?.bytes ?? 0) > PAYLOAD_TARGET);
     expect(over.map((r) => ({ workflowId: r.workflowId, events: r.events, largestPayload: r.largestPayload }))).toEqual([]);
   } finally {
