@@ -72,4 +72,4 @@ it(`migrates ${MAILBOXES} listed mailboxes with every history and payload within
   } finally {
     await worker.stop();
   }
-}, 180_000);
+}, 600_000);
