@@ -41,3 +41,9 @@ export async function driveClassical(handle: WorkflowHandle, o: DriveOptions): P
   }
   return result;
 }
+
+/** How a drive failed, with the workflow failure's cause (InvalidSpec's problems, a step's error). */
+export function failureText(err: unknown): string {
+  const cause = (err as { cause?: Error }).cause;
+  return `FAILED: ${(err as Error).message}${cause ? ` (cause: ${cause.message})` : ''}`;
+}

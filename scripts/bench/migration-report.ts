@@ -94,7 +94,7 @@ export function printMigrationFigures(m: MigrationFigures): void {
     const p = o.largestPayload;
     row(
       `largest payload (target ≤ ${mb(PAYLOAD_TARGET)})`,
-      p ? `${mb(p.bytes)}, ${verdict(p.bytes <= PAYLOAD_TARGET)} (${p.event} #${p.eventId} of ${p.workflowId})` : 'none',
+      p ? `${mb(p.bytes)}, ${verdict(p.bytes <= PAYLOAD_TARGET)} (${p.event} #${p.eventId}${p.names ? ` ${p.names}` : ''} of ${p.workflowId})` : 'none',
     );
   } else row('histories', 'none read');
   for (const r of m.rounds)

@@ -18,6 +18,21 @@ export interface PayloadFigure {
   eventId: number;
   /** The event's type, e.g. EVENT_TYPE_WORKFLOW_EXECUTION_STARTED. */
   event: string;
+  /** What it names: the child's workflow id, the activity, the signal or update. */
+  names?: string;
+}
+
+/** What an event names, to tell which of many alike carried a payload. */
+function namesOf(e: HistoryEvent): string | undefined {
+  return (
+    e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId ??
+    e.activityTaskScheduledEventAttributes?.activityType?.name ??
+    e.markerRecordedEventAttributes?.markerName ??
+    e.workflowExecutionSignaledEventAttributes?.signalName ??
+    e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name ??
+    e.childWorkflowExecutionCompletedEventAttributes?.workflowExecution?.workflowId ??
+    undefined
+  );
 }
 
 export interface RunFigures {
@@ -95,7 +110,7 @@ export async function readRun(client: Client, workflowId: string, runId: string)
     run.bytes += temporal.api.history.v1.HistoryEvent.encode(e).finish().length;
     for (const bytes of payloadSizes(e, [])) {
       if (bytes > (run.largestPayload?.bytes ?? -1))
-        run.largestPayload = { bytes, workflowId, runId, eventId: Number(e.eventId), event: eventName(e.eventType) };
+        run.largestPayload = { bytes, workflowId, runId, eventId: Number(e.eventId), event: eventName(e.eventType), names: namesOf(e) };
     }
     const started = e.workflowExecutionStartedEventAttributes;
     if (started) {

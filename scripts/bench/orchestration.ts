@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadSpec } from '../../activities/spec';
 import { atEnd, option, runBench } from './bench-process';
-import { driveClassical } from './drive-migration';
+import { driveClassical, failureText } from './drive-migration';
 import { initialDns } from './fake-mx';
 import { listedSpec, writeMailboxList } from './mailbox-list-file';
 import { printMigrationFigures, roundFigures } from './migration-report';
@@ -82,7 +82,7 @@ async function main(argv: string[]): Promise<void> {
     });
     outcome = report.outcome;
   } catch (err) {
-    outcome = `FAILED: ${(err as Error).message}${(err as { cause?: Error }).cause ? ` (cause: ${(err as { cause: Error }).cause.message})` : ''}`;
+    outcome = failureText(err);
     // Its result, still awaited, ends with it (not with the connection's close).
     await handle.terminate('bench over').catch(() => undefined);
   }

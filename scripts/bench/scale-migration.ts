@@ -13,7 +13,7 @@ import type { DovecotServer } from '../servers/dovecot';
 import { startKnot } from '../servers/knot';
 import { startSmtpReceiver } from '../servers/smtp';
 import { atEnd } from './bench-process';
-import { driveClassical } from './drive-migration';
+import { driveClassical, failureText } from './drive-migration';
 import { listedSpec, writeMailboxList } from './mailbox-list-file';
 import { printMigrationFigures, roundFigures } from './migration-report';
 import { migrationRuns } from './orchestration-figures';
@@ -74,7 +74,7 @@ export async function migrationBench(b: MigrationBench): Promise<void> {
       })
     ).outcome;
   } catch (err) {
-    outcome = `FAILED: ${(err as Error).message}`;
+    outcome = failureText(err);
     await handle.terminate('bench over').catch(() => undefined);
   }
   const wallMs = performance.now() - t;
