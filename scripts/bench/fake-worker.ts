@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type * as activities from '../../activities';
 import type { DnsRecordSet } from '../../workflows/audit';
 import { fakeActivities, fakeWorld, type Call, type FakeWorld } from '../../test/workflows/fakes';
-import { workflowCode } from '../../workers/workflow-bundle';
+import { WORKFLOW_INTERCEPTOR_MODULES, workflowCode } from '../../workers/workflow-bundle';
 import { FAKE_MX } from './fake-mx';
 
 /**
@@ -46,7 +46,10 @@ async function run(): Promise<void> {
       connection,
       namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
       taskQueue: process.env.MAILSHIFT_TASK_QUEUE!,
-      ...workflowCode().options,
+      // --instant-pages: the round and notice pages answer at once (the runbook's own cost at 100,000).
+      ...(process.env.INSTANT_PAGES
+        ? { workflowsPath: require.resolve('../../test/workflows/fixtures/instant-pages'), interceptors: { workflowModules: WORKFLOW_INTERCEPTOR_MODULES } }
+        : workflowCode().options),
       activities: withSharedDns(world, fakeActivities(world)),
     });
     await worker.run();

@@ -1,7 +1,7 @@
 // A workflow task that keeps failing leaves its workflow running and doing nothing (a
 // payload over Temporal's limit, a non-determinism): a bench would wait for ever. This
 // finds such a run among the open ones and says why, from its last failed task.
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { historyOf } from './orchestration-figures';
 
@@ -13,8 +13,15 @@ const STUCK_AFTER_ATTEMPTS = 3;
  * latest run, the children found as its pending ones: no visibility needed), with why.
  */
 export async function stuckTask(client: Client, workflowId: string): Promise<string | undefined> {
-  const d = await client.workflow.getHandle(workflowId).describe();
-  if (d.status.name !== 'RUNNING') return undefined;
+  // A pending child may not have started yet, or have just ended: nothing stuck there.
+  const d = await client.workflow
+    .getHandle(workflowId)
+    .describe()
+    .catch((err: unknown) => {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    });
+  if (d?.status.name !== 'RUNNING') return undefined;
   const attempt = d.raw.pendingWorkflowTask?.attempt ?? 0;
   if (attempt >= STUCK_AFTER_ATTEMPTS) {
     const events = await historyOf(client, workflowId, d.runId);
