@@ -82,7 +82,7 @@ const specFields = z.strictObject({
   provisioning: provisioningMethod
     .optional()
     .describe(
-      'how the mailboxes are created on host2 once gate start is passed, before anything is copied (the first step of the migration plan); absent: they already exist, nothing is done',
+      'how the mailboxes are created on host2 first, before preflight logs in there (the first step of the migration plan); absent: they already exist, nothing is done',
     ),
   access: accessMethod.default({ method: 'notify-only' }).describe('how users lose access to host1 at cut-over (and get it back on rollback)'),
   approvals: z
