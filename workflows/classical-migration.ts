@@ -10,9 +10,9 @@ export async function classicalMigration(spec: MigrationSpecInput | MigrationSpe
   return runScenario(spec, resume, async (run) => {
     const everyone = run.usersOf();
     if (run.before('presync')) {
+      await run.provisionHost2();
       await run.preflight();
       await run.gate('start');
-      await run.provisionHost2();
       await run.notifyUsers('users-advance', everyone);
       await run.lowerTtl();
     }

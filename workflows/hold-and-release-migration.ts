@@ -12,9 +12,9 @@ export async function holdAndReleaseMigration(spec: MigrationSpecInput | Migrati
   return runScenario(spec, resume, async (run) => {
     const everyone = run.usersOf();
     if (run.before('presync')) {
+      await run.provisionHost2();
       await run.preflight();
       await run.gate('start');
-      await run.provisionHost2();
       await run.notifyUsers('users-advance', everyone);
       await run.lowerTtl();
     }

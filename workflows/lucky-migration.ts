@@ -11,9 +11,9 @@ export async function luckyMigration(spec: MigrationSpecInput | MigrationSpec, r
     const imap = run.spec.dns.imapHost!;
     const everyone = run.usersOf();
     if (run.before('presync')) {
+      await run.provisionHost2();
       await run.preflight();
       await run.gate('start');
-      await run.provisionHost2();
       await run.notifyUsers('users-advance-lucky', everyone);
       await run.lowerTtl();
     }

@@ -13,9 +13,9 @@ export async function mxFirstMigration(spec: MigrationSpecInput | MigrationSpec,
   return runScenario(spec, resume, async (run) => {
     const everyone = run.usersOf();
     if (run.before('backfill')) {
+      await run.provisionHost2();
       await run.preflight();
       await run.gate('start');
-      await run.provisionHost2();
       await run.notifyUsers('users-advance-mx-first', everyone);
       await run.lowerTtl();
       await run.untilMigrationHour();

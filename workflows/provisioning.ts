@@ -1,5 +1,7 @@
 // The migration plan's first step: create the users' mailboxes on host2 (spec
-// `provisioning`), once gate start is passed and before anything is copied there. A page
+// `provisioning`), before preflight, so that a host2 refusing the login of a mailbox not
+// created yet passes it. Before gate start too: it only creates empty mailboxes, and
+// idempotently, so a rollback or a second run leaves nothing that matters. A page
 // of users at a time, like access-steps.ts: an activity's input and report stay small
 // however many mailboxes, and a retry redoes one page (the methods are idempotent). What
 // only host2 can do (doveadm) runs on the worker beside it (provisioning.workerQueue).

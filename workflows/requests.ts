@@ -46,8 +46,11 @@ export function syncRequest(spec: MigrationSpec, m: Mailbox, kind: SyncKind, per
   const inboxOnly = kind === 'postsync' || kind === 'reverse';
   const servers = [spec.host1.provider, (m.destination.server ?? spec.host2).provider];
   const [from, to] = kind === 'reverse' ? servers.reverse() : servers;
-  // The spec's limit, else the one of the provider written to: a message it would refuse is skipped and reported.
-  const maxSizeBytes = spec.sync.maxSizeBytes ?? PROVIDER_PRESETS[to].limits.maxMessageBytes;
+  // The spec's limit is the operator's choice to leave larger messages out (and replaces the
+  // preset's: a tenant may accept more); the provider's is one host2 has: syncs skip what it
+  // would refuse, preflight's size audit counts it.
+  const { maxSizeBytes } = spec.sync;
+  const destinationMaxMessageBytes = maxSizeBytes ? undefined : PROVIDER_PRESETS[to].limits.maxMessageBytes;
   return {
     mailbox: source.user,
     source: kind === 'reverse' ? host2 : host1,
@@ -55,6 +58,7 @@ export function syncRequest(spec: MigrationSpec, m: Mailbox, kind: SyncKind, per
     folders: inboxOnly ? { include: ['^INBOX$'], exclude: [], rename: {} } : presetFolderRules(spec.sync, from, to),
     ...(inboxOnly && { maxAgeDays }),
     ...(maxSizeBytes && { maxSizeBytes }),
+    ...(destinationMaxMessageBytes && { destinationMaxMessageBytes }),
     deleteOnDestination: permissions.deleteOnDestination,
     deleteOnSource: permissions.deleteOnSource,
     // Its connections per side, as the round counts them (connection-caps.ts).

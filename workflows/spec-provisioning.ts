@@ -14,7 +14,7 @@ const workerQueue = taskQueueName
 export const provisioningKind =
   'command: `<path> create <user>` (exit 0 = created or already there); http: an endpoint receiving {action:"create", user, mailbox} (2xx created, 409 already there); doveadm: a Dovecot host2, `doveadm mailbox create -u <user> INBOX` (creates the mailbox storage, not the login: the user must already be in host2\'s passdb)';
 
-/** How the mailboxes are created on host2, once gate start is passed; absent: they already exist. */
+/** How the mailboxes are created on host2, first of all (before preflight); absent: they already exist. */
 export const provisioningMethod = z.discriminatedUnion('method', [
   z.strictObject({
     method: z.literal('command').describe(provisioningKind),

@@ -73,7 +73,14 @@ const specFields = z.strictObject({
       include: z.array(folderPattern).default([]).describe('folders to sync (JavaScript regular expressions); empty: all'),
       exclude: z.array(folderPattern).default([]).describe('folders to leave out (JavaScript regular expressions)'),
       rename: folderRenames.describe('folder renames, host1 name to host2 name ("/" separates levels)'),
-      maxSizeBytes: z.number().int().positive().optional().describe('messages larger than this are not copied'),
+      maxSizeBytes: z
+        .number()
+        .int()
+        .positive()
+        .optional()
+        .describe(
+          "messages larger than this are not copied (the operator's choice: preflight's size audit does not count them; it replaces host2's provider preset limit); absent: a message over host2's limit, its APPENDLIMIT or its provider's, stops preflight",
+        ),
       concurrency: z.number().int().min(1).max(200).default(8).describe('mailboxes synced at once'),
     })
     .prefault({})
@@ -82,7 +89,7 @@ const specFields = z.strictObject({
   provisioning: provisioningMethod
     .optional()
     .describe(
-      'how the mailboxes are created on host2 once gate start is passed, before anything is copied (the first step of the migration plan); absent: they already exist, nothing is done',
+      'how the mailboxes are created on host2 first, before preflight logs in there (the first step of the migration plan); absent: they already exist, nothing is done',
     ),
   access: accessMethod.default({ method: 'notify-only' }).describe('how users lose access to host1 at cut-over (and get it back on rollback)'),
   approvals: z

@@ -12,9 +12,9 @@ export interface TimelineStep {
 }
 
 const PREPARE: TimelineStep[] = [
+  { label: 'create the mailboxes on host2 (when the spec says how)', phases: ['provisioning host2'] },
   { label: 'preflight: log in on both sides, compare', phases: ['preflight'] },
   { label: 'gate start', phases: ['waiting for start'] },
-  { label: 'create the mailboxes on host2 (when the spec says how)', phases: ['provisioning host2'] },
   { label: 'lower the TTLs, wait the old TTL', phases: ['lowering TTL', 'waiting out the old TTL'] },
   { label: 'pre-sync until the migration hour', phases: ['pre-sync'] },
 ];

@@ -162,7 +162,8 @@ export function throwIfFailed(step: string, outcomes: MailboxOutcome[], type: st
 /**
  * The size audit: a mailbox whose mail does not fit on host2 (its quota, its largest
  * message) stops the runbook before gate start, at step-failed with the numbers: an admin
- * raises host2's quota and retries (preflight runs again), or rolls back.
+ * raises host2's quota (or limit) and retries (preflight runs again), or rolls back and
+ * starts again leaving large messages out (sync.maxSizeBytes).
  */
 function throwIfTooBig(outcomes: MailboxOutcome[]): void {
   const tooBig = outcomes.filter((o) => o.size?.doesNotFit);
@@ -170,7 +171,7 @@ function throwIfTooBig(outcomes: MailboxOutcome[]): void {
   const named = tooBig.slice(0, NAMED_FAILURES).map((o) => `${o.mailbox}: ${o.size!.doesNotFit}`);
   if (tooBig.length > NAMED_FAILURES) named.push(`and ${tooBig.length - NAMED_FAILURES} more (status lists them)`);
   throw ApplicationFailure.nonRetryable(
-    `preflight: ${tooBig.length} mailbox(es) do not fit on host2 (raise host2's quota, then retry): ${named.join('; ')}`,
+    `preflight: ${tooBig.length} mailbox(es) do not fit on host2 (raise host2's quota or limit, then retry): ${named.join('; ')}`,
     'MailboxDoesNotFit',
   );
 }

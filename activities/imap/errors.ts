@@ -112,6 +112,12 @@ export const THROTTLE_MIN_WAIT_MS = 60_000;
 export const THROTTLE_CONNECTIONS_WAIT_MS = 5 * 60_000;
 /** Bandwidth, daily and other limits with no time given: Gmail's limits reset within hours; retry hourly. */
 export const THROTTLE_LIMIT_WAIT_MS = 60 * 60_000;
+/**
+ * [UNAVAILABLE] with no time given (RFC 5530: "a subsystem is down", e.g. the auth backend or
+ * the storage of a mailbox being moved): an outage is minutes, not seconds, so the activity's
+ * quick retries would all land inside it; five minutes, the mailbox's other work goes on.
+ */
+export const THROTTLE_UNAVAILABLE_WAIT_MS = 5 * 60_000;
 
 /**
  * Microsoft 365 (Exchange Online): `BAD Request is throttled. Suggested Backoff Time: N
@@ -169,10 +175,12 @@ export function throttleWaitMs(err: unknown): number | undefined {
   const code = responseCodeOf(e) ?? '';
   const connections = CONNECTIONS_TEXT.test(text);
   const limited = LIMITS_TEXT.test(text) || (THROTTLE_CODES.test(code) && !FIXED_LIMIT_TEXT.test(text));
-  if (!(limited || connections || THROTTLED_TEXT.test(text))) return undefined;
+  const unavailable = /^UNAVAILABLE$/i.test(code);
+  if (!(limited || connections || unavailable || THROTTLED_TEXT.test(text))) return undefined;
   const named = waitInText(text);
   if (named !== undefined) return floor(named);
   if (connections) return THROTTLE_CONNECTIONS_WAIT_MS;
+  if (unavailable) return THROTTLE_UNAVAILABLE_WAIT_MS;
   if (limited) return THROTTLE_LIMIT_WAIT_MS;
   return THROTTLE_MIN_WAIT_MS; // "throttled" with no time and no limit named
 }
@@ -206,7 +214,8 @@ export function loginFailure(err: unknown, ctx: FailureContext): TemporalFailure
   if (err instanceof TemporalFailure) return err;
   const e = (err ?? {}) as ImapflowErrorLike;
   const details = { side: ctx.side, mailbox: ctx.mailbox };
-  // Before "login failed": Dovecot refuses a login over its connection limit with NO [LIMIT].
+  // Before "login failed": Dovecot refuses a login over its connection limit with NO [LIMIT],
+  // and a login while its auth backend is down with NO [UNAVAILABLE].
   const wait = throttleWaitMs(err);
   if (wait !== undefined) return throttleFailure(err, ctx, 'login refused', wait);
   if (isTlsError(e)) {
@@ -214,11 +223,6 @@ export function loginFailure(err: unknown, ctx: FailureContext): TemporalFailure
   }
   if (isNetworkError(e)) {
     return ApplicationFailure.retryable(`${who(ctx)}: cannot reach the server: ${serverText(err, ctx)}`, IMAP_CONNECTION_FAILED, details);
-  }
-  // [UNAVAILABLE] is a temporary refusal (auth backend down): worth another attempt (unless
-  // its text says throttled, seen above).
-  if (/^UNAVAILABLE$/i.test(e.serverResponseCode ?? '')) {
-    return ApplicationFailure.retryable(`${who(ctx)}: login temporarily refused: ${serverText(err, ctx)}`, IMAP_CONNECTION_FAILED, details);
   }
   if (e.authenticationFailed || e.responseStatus === 'NO') {
     return ApplicationFailure.nonRetryable(

@@ -20,6 +20,8 @@ export interface FolderSettings {
   multiappend: boolean;
   /** What the sync may still copy (SyncRequest.maxBytes); absent: no limit. */
   allowance?: ByteAllowance;
+  /** host2's largest message (size-audit.ts messageLimit): verification counts the missing ones over it. */
+  messageLimit?: number;
 }
 
 /** Both sides of a folder, in scope, with ambiguous keys resolved by content digests. */

@@ -11,6 +11,11 @@
 // servers storing LF (Dovecot's maildir) count smaller, and space a later sync may free on
 // host2 (deleting what host1 no longer has) is not counted. Mail that reaches host1 after
 // the audit is not in it: keep a margin in host2's quota.
+//
+// Against each message: the largest host2 accepts, the smaller of its APPENDLIMIT and its
+// provider's documented limit (Gmail 35.6 MB...). A message over it does not fit, unless the
+// operator chose to leave large messages out (spec sync.maxSizeBytes): then it is not in
+// scope, not counted, and each sync reports it skipped.
 import { formatBytes } from './errors';
 import type { ImapSession } from './session';
 import type { FolderVerifyResult, SizeAudit } from './types';
@@ -19,6 +24,13 @@ export interface Host2Limits {
   quota: SizeAudit['quota'];
   messageQuota?: SizeAudit['messageQuota'];
   appendLimit: number | null;
+  providerLimit?: number;
+}
+
+/** The largest message host2 accepts: the smaller of the two limits it may have; null: none known. */
+export function messageLimit(limits: Pick<Host2Limits, 'appendLimit' | 'providerLimit'>): number | null {
+  const known = [limits.appendLimit, limits.providerLimit].filter((n): n is number => typeof n === 'number');
+  return known.length ? Math.min(...known) : null;
 }
 
 type Resource = { usage?: number; limit?: number } | undefined;
@@ -28,9 +40,10 @@ type Resource = { usage?: number; limit?: number } | undefined;
  * and its message size limit. APPENDLIMIT is taken from CAPABILITY when it carries a value
  * (RFC 7889 also allows a bare APPENDLIMIT with per-folder limits: not read here). Dovecot
  * 2.3 announces no APPENDLIMIT at all, even with `quota_max_mail_size` (it refuses the
- * message at APPEND with NO [LIMIT]): its limit is null here.
+ * message at APPEND with NO [LIMIT]): its limit is null here. `providerLimit`: the request's
+ * destinationMaxMessageBytes.
  */
-export async function host2Limits(dst: ImapSession): Promise<Host2Limits> {
+export async function host2Limits(dst: ImapSession, providerLimit?: number): Promise<Host2Limits> {
   const announced = dst.client.capabilities.get('APPENDLIMIT');
   const appendLimit = typeof announced === 'number' && announced > 0 ? announced : null;
   // false: no QUOTA capability, or the command failed (imapflow swallows the failure).
@@ -38,12 +51,12 @@ export async function host2Limits(dst: ImapSession): Promise<Host2Limits> {
   const resource = (r: Resource) => (r?.limit ? { limit: r.limit, usage: r.usage ?? 0 } : undefined);
   const storage = resource(found?.storage as Resource);
   const messages = resource((found as Record<string, unknown> | undefined)?.message as Resource);
-  return { quota: storage ?? null, ...(messages && { messageQuota: messages }), appendLimit };
+  return { quota: storage ?? null, ...(messages && { messageQuota: messages }), appendLimit, ...(providerLimit !== undefined && { providerLimit }) };
 }
 
 /** Sums the verification's folders and judges them against host2's limits (pure). */
 export function sizeAudit(
-  folders: Pick<FolderVerifyResult, 'sourceMessages' | 'sourceBytes' | 'largest' | 'missing' | 'missingBytes' | 'largestMissing'>[],
+  folders: Pick<FolderVerifyResult, 'sourceMessages' | 'sourceBytes' | 'largest' | 'missing' | 'missingBytes' | 'largestMissing' | 'tooLarge'>[],
   limits: Host2Limits,
 ): SizeAudit {
   const sum = (k: 'sourceMessages' | 'sourceBytes' | 'missing' | 'missingBytes') => folders.reduce((n, f) => n + f[k], 0);
@@ -58,7 +71,7 @@ export function sizeAudit(
     ...limits,
   };
   const reasons: string[] = [];
-  const { quota, messageQuota, appendLimit } = limits;
+  const { quota, messageQuota } = limits;
   if (quota) {
     const free = Math.max(0, quota.limit - quota.usage);
     if (audit.toCopyBytes > free) {
@@ -72,8 +85,14 @@ export function sizeAudit(
     const free = Math.max(0, messageQuota.limit - messageQuota.usage);
     if (audit.toCopyMessages > free) reasons.push(`needs ${audit.toCopyMessages} message(s), host2 message quota leaves ${free} (of ${messageQuota.limit})`);
   }
-  if (appendLimit !== null && audit.largestToCopy > appendLimit) {
-    reasons.push(`largest message ${formatBytes(audit.largestToCopy)}, host2 accepts at most ${formatBytes(appendLimit)}`);
+  const limit = messageLimit(limits);
+  if (limit !== null && audit.largestToCopy > limit) {
+    const tooLarge = folders.reduce((n, f) => n + (f.tooLarge ?? 0), 0);
+    const which = limit === limits.appendLimit ? 'its APPENDLIMIT' : "its provider's limit";
+    reasons.push(
+      `${tooLarge} message(s) larger than host2 accepts: largest ${formatBytes(audit.largestToCopy)}, ` +
+        `host2 accepts at most ${formatBytes(limit)} (${which}); sync.maxSizeBytes would leave them out`,
+    );
   }
   return { ...audit, fits: reasons.length === 0, reasons };
 }

@@ -15,7 +15,7 @@ import { checkSourceMarks, marksByFolder, sourceMarks } from './source-marks';
 import type { FolderSettings } from './folder-listing';
 import { syncFolder, unchangedFolder, type FolderIncremental } from './sync-folder';
 import { verifyFolder } from './verify-folder';
-import { host2Limits, sizeAudit } from './size-audit';
+import { host2Limits, messageLimit, sizeAudit } from './size-audit';
 import { checkpointOf, decideFolder, emptyState, pairKey, scopeKey, usableFolders } from './sync-state';
 import type { DestinationMark, FolderSyncResult, FolderSyncState, FolderVerifyResult, SyncRequest, SyncResult, SyncTotals, VerifyResult } from './types';
 
@@ -27,6 +27,7 @@ function checkRequest(req: SyncRequest): void {
     ['maxAgeDays', req.maxAgeDays],
     ['minAgeDays', req.minAgeDays],
     ['maxSizeBytes', req.maxSizeBytes],
+    ['destinationMaxMessageBytes', req.destinationMaxMessageBytes],
     ['maxBytes', req.maxBytes],
   ] as const) {
     if (value !== undefined && !(Number.isFinite(value) && value >= 0)) throw invalidRequest(`${req.mailbox}: ${name} must be a number >= 0`);
@@ -45,9 +46,14 @@ function checkRequest(req: SyncRequest): void {
   }
 }
 
-function folderSettings(req: SyncRequest, now: number): FolderSettings {
+/**
+ * A sync skips (and reports) what host2's provider would refuse; a verification judges it,
+ * so that preflight's size audit counts it unless the operator chose to leave it out.
+ */
+function folderSettings(req: SyncRequest, now: number, verifying = false): FolderSettings {
+  const maxSizeBytes = verifying ? req.maxSizeBytes : (req.maxSizeBytes ?? req.destinationMaxMessageBytes);
   return {
-    filters: { maxAgeDays: req.maxAgeDays, minAgeDays: req.minAgeDays, maxSizeBytes: req.maxSizeBytes, now },
+    filters: { maxAgeDays: req.maxAgeDays, minAgeDays: req.minAgeDays, maxSizeBytes, now },
     deleteOnDestination: req.deleteOnDestination,
     deleteOnSource: req.deleteOnSource,
     dryRun: !!req.dryRun,
@@ -264,10 +270,11 @@ export function verifyMailbox(req: SyncRequest, onProgress?: ProgressListener): 
 async function compareMailbox(req: SyncRequest, progress: ProgressReporter): Promise<VerifyResult> {
   const started = Date.now();
   checkRequest(req);
-  const settings = folderSettings(req, started);
   progress.update({ phase: 'folders' }, true);
   const first = await connectPair(req);
   try {
+    const limits = await host2Limits(first.dst, req.destinationMaxMessageBytes);
+    const settings = { ...folderSettings(req, started, true), messageLimit: messageLimit(limits) ?? undefined };
     const plan = await planMailbox(req, first);
     progress.update({ foldersTotal: plan.pairs.length });
     const asOf = req.asOf && marksByFolder(req.asOf);
@@ -282,7 +289,6 @@ async function compareMailbox(req: SyncRequest, progress: ProgressReporter): Pro
         return result;
       },
     );
-    const limits = await host2Limits(first.dst);
     progress.update({ phase: 'done', folder: undefined }, true);
     const sum = (k: 'missing' | 'extra' | 'flagMismatches') => folders.reduce((n, f) => n + f[k], 0);
     return {

@@ -94,8 +94,13 @@ export interface SyncRequest {
   maxAgeDays?: number;
   /** Only messages at least this many days old (imapsync --minage). */
   minAgeDays?: number;
-  /** Only messages of at most this many bytes (imapsync --maxsize). */
+  /** Only messages of at most this many bytes (imapsync --maxsize): the operator's choice to leave larger ones out. */
   maxSizeBytes?: number;
+  /**
+   * The largest message host2's provider accepts (its preset). Syncs skip larger ones (and
+   * report them); verification judges them, and the size audit counts them as not fitting.
+   */
+  destinationMaxMessageBytes?: number;
   /** Expunge from host2 the in-scope messages that are not on host1 (imapsync --delete2). */
   deleteOnDestination: boolean;
   /** Expunge from host1 the in-scope messages verified present on host2 (imapsync --delete1). */
@@ -321,6 +326,8 @@ export interface FolderVerifyResult {
   /** The largest host1 message judged, and the largest of those not on host2 (0 when none). */
   largest: number;
   largestMissing: number;
+  /** Of those not on host2, how many are larger than host2 accepts (verification only). */
+  tooLarge?: number;
   /** A few of each, for the report (at most 20). */
   missingSample: MessageRef[];
   extraSample: MessageRef[];
@@ -370,6 +377,8 @@ export interface SizeAudit {
   messageQuota?: { limit: number; usage: number };
   /** The largest message host2 accepts (RFC 7889 APPENDLIMIT=n in CAPABILITY); null when it announces none. */
   appendLimit: number | null;
+  /** The largest message host2's provider accepts (SyncRequest.destinationMaxMessageBytes). */
+  providerLimit?: number;
   fits: boolean;
   /** Why not, in numbers ("needs 12.4 MiB, host2 quota leaves 10.0 MiB …"). */
   reasons: string[];

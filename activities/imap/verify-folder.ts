@@ -50,6 +50,7 @@ export async function verifyFolder(
     missingBytes: bytes(plan.toCopy),
     largest: largest(source),
     largestMissing: largest(plan.toCopy),
+    ...(settings.messageLimit !== undefined && { tooLarge: plan.toCopy.filter((m) => m.size > settings.messageLimit!).length }),
     missingSample: plan.toCopy.slice(0, WARNINGS_KEPT).map(ref),
     extraSample: all.extra.slice(0, WARNINGS_KEPT).map(ref),
     ...(judged?.afterMark && { afterMark: true }),

@@ -68,11 +68,14 @@ export function plannedSteps(spec: MigrationSpec, ttls: number[], now: Date): st
   const lucky = spec.scenario === 'lucky';
   const gate = (g: string) =>
     spec.approvals.automaticGates.includes(g as never) ? `gate ${g} (automatic)` : `gate ${g}: an approver (${spec.approvals.approvers.join(', ')}) approves`;
-  const preflight =
-    "preflight: log in to every mailbox on both sides, compare folders and counts, check each fits host2's quota and message size limit (else step-failed)";
+  // Provisioning comes first (workflows/provisioning.ts): preflight then logs in to mailboxes that exist.
+  const preflight = [
+    ...(spec.provisioning ? [`create the mailboxes on host2 (provisioning: ${spec.provisioning.method}; idempotent, empty mailboxes only)`] : []),
+    "preflight: log in to every mailbox on both sides, compare folders and counts, check each fits host2's quota and message size limit (else step-failed)",
+  ];
   const lowerTtl = `lower the TTL of the MX${lucky ? ' and the IMAP host name' : ''} to ${dns.lowTtl} s, then wait the old TTL (${oldTtl} s)`;
   const prepare = [
-    preflight,
+    ...preflight,
     gate('start'),
     'notice to users: the move is coming, with the migration hour',
     lowerTtl,
@@ -87,7 +90,7 @@ export function plannedSteps(spec: MigrationSpec, ttls: number[], now: Date): st
   const newCredentials = 'users get their new credentials (host name, user, where to get the password)';
   if (spec.scenario === 'mx-first') {
     return [
-      preflight,
+      ...preflight,
       gate('start'),
       'notice to users: from the migration hour new mail arrives on host2, their old mail follows',
       lowerTtl,

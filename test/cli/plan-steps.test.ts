@@ -39,3 +39,13 @@ it('mx-first: the MX moves at the migration hour, users get host2 at once, old m
   expect(at(/^gate close-old/)).toBeGreaterThan(at(/back-fill/));
   expect(steps.at(-1)).toMatch(/restore the TTL/);
 });
+
+it('with provisioning, every scenario creates the mailboxes on host2 first, before preflight', () => {
+  const provisioning = { method: 'command' as const, path: '/usr/local/sbin/host2-create' };
+  for (const scenario of ['classical', 'lucky', 'mx-first'] as const) {
+    const steps = plannedSteps(parseSpec({ ...demoSpec(scenario, new Date('2026-01-05T00:00:00Z')), provisioning }, now), [600], now);
+    expect(steps[0]).toBe('create the mailboxes on host2 (provisioning: command; idempotent, empty mailboxes only)');
+    expect(steps[1]).toMatch(/^preflight: /);
+  }
+  expect(plannedSteps(parseSpec(base, now), [600], now)[0]).toMatch(/^preflight: /);
+});

@@ -119,13 +119,17 @@ export function fakeActivities(world: FakeWorld): typeof activities {
       // The real verdict on made-up sizes (only for mailboxes given a size).
       const bytes = world.host1Bytes.get(req.mailbox);
       const quota = world.host2Quota.get(req.mailbox);
+      // Ten messages of a tenth each: over host2's provider limit, all ten or none.
       const folder = { sourceMessages: 10, sourceBytes: bytes ?? 0, largest: Math.ceil((bytes ?? 0) / 10), missing: 10 };
+      const providerLimit = req.destinationMaxMessageBytes;
+      const tooLarge = providerLimit !== undefined && folder.largest > providerLimit ? 10 : 0;
       const size =
         bytes === undefined
           ? undefined
-          : sizeAudit([{ ...folder, missingBytes: folder.sourceBytes, largestMissing: folder.largest }], {
+          : sizeAudit([{ ...folder, missingBytes: folder.sourceBytes, largestMissing: folder.largest, tooLarge }], {
               quota: quota === undefined ? null : { limit: quota, usage: 0 },
               appendLimit: null,
+              ...(providerLimit !== undefined && { providerLimit }),
             });
       return {
         mailbox: req.mailbox,

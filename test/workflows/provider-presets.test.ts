@@ -126,27 +126,32 @@ describe('syncRequest with provider presets', () => {
     const req = syncRequest(spec, spec.mailboxes[0], 'presync', perms);
     expect(req.folders).toEqual({ include: [], exclude: ['^Junk$'], rename: {} });
     expect(req).not.toHaveProperty('maxSizeBytes');
+    expect(req).not.toHaveProperty('destinationMaxMessageBytes');
   });
 
   it("gmail → microsoft365: host1's preset rules, host2's names and host2's message size limit", () => {
     const spec = parseSpec(input({ provider: 'gmail' }, { provider: 'microsoft365' }), now);
     const req = syncRequest(spec, spec.mailboxes[0], 'presync', perms);
     expect(req.folders).toEqual(presetFolderRules(spec.sync, 'gmail', 'microsoft365'));
-    expect(req.maxSizeBytes).toBe(PROVIDER_PRESETS.microsoft365.limits.maxMessageBytes);
+    // host2's limit, for the size audit to count what is over it: not the operator's choice to skip.
+    expect(req.destinationMaxMessageBytes).toBe(PROVIDER_PRESETS.microsoft365.limits.maxMessageBytes);
+    expect(req).not.toHaveProperty('maxSizeBytes');
     // The reverse sync writes to host1: host1's limit, INBOX only.
     const reverse = syncRequest(spec, spec.mailboxes[0], 'reverse', perms);
-    expect(reverse.maxSizeBytes).toBe(PROVIDER_PRESETS.gmail.limits.maxMessageBytes);
+    expect(reverse.destinationMaxMessageBytes).toBe(PROVIDER_PRESETS.gmail.limits.maxMessageBytes);
     expect(reverse.folders).toEqual({ include: ['^INBOX$'], exclude: [], rename: {} });
   });
 
-  it("the spec's maxSizeBytes wins over the preset's, and a mailbox's own server brings its own provider", () => {
-    const withSize = parseSpec(input({ provider: 'gmail' }, { provider: 'microsoft365' }, { maxSizeBytes: 10_000_000 }), now);
-    expect(syncRequest(withSize, withSize.mailboxes[0], 'presync', perms).maxSizeBytes).toBe(10_000_000);
+  it("the spec's maxSizeBytes replaces the preset's limit, and a mailbox's own server brings its own provider", () => {
+    const withSize = parseSpec(input({ provider: 'gmail' }, { provider: 'microsoft365' }, { maxSizeBytes: 150_000_000 }), now);
+    const sized = syncRequest(withSize, withSize.mailboxes[0], 'presync', perms);
+    expect(sized.maxSizeBytes).toBe(150_000_000);
+    expect(sized).not.toHaveProperty('destinationMaxMessageBytes');
     const own = input({}, { provider: 'microsoft365' });
     own.mailboxes[0].destination.server = { host: 'imap.example.net', provider: 'gmail' };
     const spec = parseSpec(own, now);
     const req = syncRequest(spec, spec.mailboxes[0], 'presync', perms);
-    expect(req.maxSizeBytes).toBe(PROVIDER_PRESETS.gmail.limits.maxMessageBytes);
+    expect(req.destinationMaxMessageBytes).toBe(PROVIDER_PRESETS.gmail.limits.maxMessageBytes);
     expect(req.folders?.roles?.destination).toMatchObject({ '[Gmail]/Sent Mail': '\\Sent' });
   });
 

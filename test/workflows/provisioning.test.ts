@@ -1,8 +1,8 @@
 // The migration plan's first step, creating the mailboxes on host2 (spec `provisioning`):
-// it runs once gate start is passed and before anything is copied to host2, in every
-// scenario (hold-and-release calls it on the same line after gate start); a failure
-// stops at gate step-failed naming the user, and a retry goes on (time-skipping server,
-// activities faked; the methods themselves: test/provisioning).
+// it runs first, before preflight logs in on host2 (a host2 that refuses the login of a
+// mailbox not created yet passes preflight then), in every scenario (hold-and-release calls
+// it on the same line); a failure stops at gate step-failed naming the user, and a retry
+// goes on (time-skipping server, activities faked; the methods themselves: test/provisioning).
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomUUID } from 'node:crypto';
@@ -13,6 +13,7 @@ import { luckyMigration } from '../../workflows/lucky-migration';
 import { mxFirstMigration } from '../../workflows/mx-first-migration';
 import { ACCESS_PAGE } from '../../workflows/access-steps';
 import { approveUpdate } from '../../workflows/gates';
+import type { SyncRequest } from '../../activities/imap/types';
 import { fakeWorld, type FakeWorld } from './fakes';
 import { approveWhenOpen, startWorker, until } from './harness';
 
@@ -42,19 +43,30 @@ async function start(world: FakeWorld, scenario: 'classical' | 'lucky' | 'mx-fir
   return { handle, spec, stop };
 }
 
-it.each(['classical', 'lucky', 'mx-first'] as const)('%s: creates the mailboxes on host2 after gate start, before any sync', async (scenario) => {
+/** A host2 that refuses the login of a mailbox not created yet, as some providers' do. */
+function refuseUnprovisioned(world: FakeWorld): void {
+  world.fail.verifyMailbox = (req: SyncRequest) => {
+    const user = req.destination.login.user;
+    if (!world.provisioned.has(user))
+      throw ApplicationFailure.nonRetryable(`host2 mailbox ${req.mailbox}: login failed: no such user ${user}`, 'ImapLoginFailed');
+  };
+}
+
+it.each(['classical', 'lucky', 'mx-first'] as const)('%s: creates the mailboxes on host2 first, so preflight can log in there', async (scenario) => {
   const world = fakeWorld([mx, imapA]);
+  refuseUnprovisioned(world);
   const { handle, spec, stop } = await start(world, scenario);
   try {
     await until(env, handle, (s) => s.openGate === 'start');
-    expect(names(world)).not.toContain('provisionMailboxes');
+    const before = names(world);
+    const at = before.indexOf('provisionMailboxes');
+    expect(at).toBeGreaterThanOrEqual(0);
+    expect(at).toBeLessThan(before.indexOf('verifyMailbox'));
     await approveWhenOpen(env, handle, 'start');
     if (scenario === 'mx-first') await approveWhenOpen(env, handle, 'switch-mx');
     const s = await until(env, handle, () => names(world).includes('syncMailbox'));
     const calls = names(world);
-    const at = calls.indexOf('provisionMailboxes');
-    expect(at).toBeGreaterThan(calls.lastIndexOf('verifyMailbox'));
-    expect(at).toBeLessThan(calls.indexOf('syncMailbox'));
+    expect(s.audit.find((e) => e.kind === 'step-failed')).toBeUndefined();
     expect(calls.filter((n) => n === 'provisionMailboxes')).toHaveLength(1);
     expect(world.calls[at].input).toEqual({
       method: { ...provisioning, timeoutSeconds: 60 },
@@ -70,7 +82,7 @@ it.each(['classical', 'lucky', 'mx-first'] as const)('%s: creates the mailboxes 
   }
 });
 
-it('a failure stops at step-failed naming the user, before anything is copied; retry goes on', async () => {
+it('a failure stops at step-failed naming the user, before preflight; retry goes on', async () => {
   const world = fakeWorld([mx]);
   let broken = true;
   world.fail.provisionMailboxes = () => {
@@ -82,13 +94,13 @@ it('a failure stops at step-failed naming the user, before anything is copied; r
   };
   const { handle, stop } = await start(world, 'classical');
   try {
-    await approveWhenOpen(env, handle, 'start');
     const stopped = await until(env, handle, (s) => s.openGate === 'step-failed', 48);
     expect(stopped.failure).toMatchObject({ step: 'provision host2', choices: 'retry or rollback' });
     expect(stopped.failure!.error).toMatch(/create bob failed with exit code 4; stderr ends with: no such plan/);
-    expect(names(world)).not.toContain('syncMailbox');
+    expect(names(world)).not.toContain('verifyMailbox');
     broken = false;
     await handle.executeUpdate(approveUpdate, { args: [{ gate: 'step-failed', by: 'operator', decision: 'retry' }] });
+    await approveWhenOpen(env, handle, 'start');
     const s = await until(env, handle, () => names(world).includes('syncMailbox'));
     expect(names(world).filter((n) => n === 'provisionMailboxes')).toHaveLength(2);
     expect(s.audit.filter((e) => e.kind === 'provisioning')).toHaveLength(1);

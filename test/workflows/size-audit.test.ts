@@ -1,7 +1,8 @@
 // Preflight's size audit in the runbook, activities faked: a mailbox whose mail does not
 // fit in host2's quota stops the runbook at step-failed before gate start opens, with the
 // numbers; once an admin raised the quota, a retry runs preflight again and gate start
-// opens, its checks giving the total to copy.
+// opens, its checks giving the total to copy. Messages over host2's provider limit (Gmail's)
+// stop it too, unless the operator leaves large messages out (sync.maxSizeBytes).
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomUUID } from 'node:crypto';
 import { createTimeSkippingEnv } from '../harness/temporal';
@@ -39,7 +40,7 @@ it('a mailbox that does not fit on host2 stops preflight at step-failed with the
     expect(stopped.openGate).toBe('step-failed');
     expect(stopped.failure).toMatchObject({ step: 'preflight' });
     expect(stopped.failure!.error).toBe(
-      "preflight: 1 mailbox(es) do not fit on host2 (raise host2's quota, then retry): " +
+      "preflight: 1 mailbox(es) do not fit on host2 (raise host2's quota or limit, then retry): " +
         'carol: needs 12.4 MiB (10 message(s) not yet on host2), host2 quota leaves 10.0 MiB (0 B used of 10.0 MiB)',
     );
     expect(stopped.mailboxes.carol.size).toMatchObject({ host1Bytes: Math.round(12.4 * MB), toCopyBytes: Math.round(12.4 * MB), quotaFree: 10 * MB });
@@ -70,6 +71,32 @@ it('a mailbox that does not fit on host2 stops preflight at step-failed with the
     );
   } finally {
     await handle.terminate().catch(() => undefined);
+    await worker.stop();
+  }
+});
+
+it("messages over host2's provider limit (Gmail) stop preflight with the numbers; sync.maxSizeBytes is the operator's way past", async () => {
+  const world = fakeWorld([mx]);
+  world.host1Bytes.set('carol', 400 * MB); // ten messages of 40 MiB
+  const worker = await startWorker(env, world);
+  const spec = demoSpec('classical', new Date((await env.currentTimeMs()) + DAY));
+  const start = (sync: object) =>
+    env.client.workflow.start(classicalMigration, {
+      taskQueue: worker.taskQueue,
+      workflowId: `size-audit-preset-${randomUUID()}`,
+      args: [{ ...spec, host2: { ...spec.host2, provider: 'gmail' as const }, sync: { ...spec.sync, ...sync } }],
+    });
+  const handles = [await start({})];
+  try {
+    const stopped = await until(env, handles[0], (s) => s.openGate === 'step-failed' || s.openGate === 'start', 24);
+    expect(stopped.failure?.error).toBe(
+      "preflight: 1 mailbox(es) do not fit on host2 (raise host2's quota or limit, then retry): carol: 10 message(s) larger than host2 accepts: " +
+        "largest 40.0 MiB, host2 accepts at most 34.0 MiB (its provider's limit); sync.maxSizeBytes would leave them out",
+    );
+    handles.push(await start({ maxSizeBytes: 1 * MB }));
+    expect((await until(env, handles[1], (s) => s.openGate === 'step-failed' || s.openGate === 'start', 24)).openGate).toBe('start');
+  } finally {
+    for (const h of handles) await h.terminate().catch(() => undefined);
     await worker.stop();
   }
 });

@@ -9,9 +9,9 @@ function walk(steps: TimelineStep[], phases: string[], from = -1): string[] {
 
 it('follows a classical migration, provisioning host2, waves, a failed step and the post-sync loop included', () => {
   const phases = [
+    'provisioning host2',
     'preflight',
     'waiting for start',
-    'provisioning host2',
     'lowering TTL',
     'waiting for step-failed (lower TTL)',
     'lowering TTL',
@@ -33,9 +33,9 @@ it('follows a classical migration, provisioning host2, waves, a failed step and 
     'completed',
   ];
   expect(walk(CLASSICAL_STEPS, phases)).toEqual([
+    'create the mailboxes on host2 (when the spec says how)',
     'preflight: log in on both sides, compare',
     'gate start',
-    'create the mailboxes on host2 (when the spec says how)',
     'lower the TTLs, wait the old TTL',
     'lower the TTLs, wait the old TTL',
     'lower the TTLs, wait the old TTL',
@@ -81,9 +81,9 @@ it('finds its step again in a run continued-as-new', () => {
 it('follows an mx-first migration: the MX first, host2 handed out, the back-fill loop and its failed round included', () => {
   expect(stepsOf('mx-first')).toBe(MX_FIRST_STEPS);
   const phases = [
+    'provisioning host2',
     'preflight',
     'waiting for start',
-    'provisioning host2',
     'lowering TTL',
     'waiting out the old TTL',
     'waiting for the migration hour',
@@ -101,9 +101,9 @@ it('follows an mx-first migration: the MX first, host2 handed out, the back-fill
     'completed',
   ];
   expect(walk(MX_FIRST_STEPS, phases)).toEqual([
+    'create the mailboxes on host2 (when the spec says how)',
     'preflight: log in on both sides, compare',
     'gate start',
-    'create the mailboxes on host2 (when the spec says how)',
     'lower the TTLs, wait the old TTL',
     'lower the TTLs, wait the old TTL',
     'wait for the migration hour',
