@@ -2,7 +2,9 @@
 // way a provider under load does: for the first `times` commands named `command` (APPEND,
 // UID FETCH, AUTHENTICATE...), the server's tagged answer is replaced by `answer` (e.g.
 // `BAD Request is throttled. Suggested Backoff Time: 1500 milliseconds`). Everything else,
-// the command itself included, reaches the server and comes back unchanged.
+// the command itself included, reaches the server and comes back unchanged. Without a
+// rule it only relays, and tells what went over the wire: the connections, and the lines
+// each side sent (no literal data), to check which commands a sync sends.
 //
 // Both directions are read line by line with their literals ({N} / {N+}) passed through
 // untouched, so message contents are never mistaken for commands or answers.
@@ -21,6 +23,12 @@ export interface ImapProxy {
   port: number;
   /** How many answers were replaced so far. */
   injected(): number;
+  /** Connections made through the proxy so far. */
+  connections(): number;
+  /** The lines the clients sent (commands, continuation data lines), without literal data. */
+  clientLines(): string[];
+  /** The lines the server sent (responses, "+" continuations), without literal data. */
+  serverLines(): string[];
   close(): Promise<void>;
 }
 
@@ -60,10 +68,14 @@ function commandOf(line: string): { tag: string; name: string } | undefined {
   return m ? { tag: m[1], name: m[2].toUpperCase() } : undefined;
 }
 
-export async function startImapProxy(target: { host: string; port: number }, rule: ImapProxyRule): Promise<ImapProxy> {
+export async function startImapProxy(target: { host: string; port: number }, rule: ImapProxyRule = { commands: [], answer: '', times: 0 }): Promise<ImapProxy> {
   const sockets = new Set<Socket>();
   let injected = 0;
+  let connections = 0;
+  const clientLines: string[] = [];
+  const serverLines: string[] = [];
   const server: Server = createServer((client) => {
+    connections++;
     const upstream = tcpConnect(target.port, target.host);
     for (const s of [client, upstream]) {
       sockets.add(s);
@@ -76,6 +88,7 @@ export async function startImapProxy(target: { host: string; port: number }, rul
       'data',
       lineStream(
         (line) => {
+          clientLines.push(line);
           const cmd = commandOf(line);
           if (cmd && injected < rule.times && rule.commands.includes(cmd.name)) {
             injected++;
@@ -90,6 +103,7 @@ export async function startImapProxy(target: { host: string; port: number }, rul
       'data',
       lineStream(
         (line) => {
+          serverLines.push(line);
           const tag = line.slice(0, line.indexOf(' '));
           if (!marked.has(tag)) return undefined;
           marked.delete(tag);
@@ -108,6 +122,9 @@ export async function startImapProxy(target: { host: string; port: number }, rul
   return {
     port: typeof address === 'object' && address ? address.port : 0,
     injected: () => injected,
+    connections: () => connections,
+    clientLines: () => [...clientLines],
+    serverLines: () => [...serverLines],
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
