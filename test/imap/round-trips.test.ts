@@ -1,0 +1,54 @@
+// What a sync sends over the wire, through a relaying proxy in front of a real Dovecot:
+// the commands it can do without (identity headers nobody pairs with), and the
+// connections it opens. Counted on the wire, never timed.
+import { syncMailbox } from '../../activities/imap/sync-mailbox';
+import { startImapProxy, type ImapProxy } from '../harness/imap-proxy';
+import { buildCorpus, connect, fingerprints, readMailbox, seedMailbox, serverPathOf } from './corpus';
+import { startHosts, type Hosts } from './hosts';
+
+jest.setTimeout(120_000);
+
+const corpus = buildCorpus({ large: false });
+const onHost2 = (folder: string) => (folder === 'Sent Items' ? 'Sent' : folder);
+const expected = fingerprints(corpus.map((m) => ({ folder: onHost2(m.folder), raw: m.raw, flags: m.flags, internalDate: m.internalDate.getTime() })));
+
+let hosts: Hosts;
+let host1Proxy: ImapProxy;
+
+beforeAll(async () => {
+  hosts = await startHosts(['alice']);
+  await seedMailbox(hosts.host1, 'alice', hosts.users.alice.host1.password, corpus);
+  host1Proxy = await startImapProxy(hosts.host1);
+});
+afterAll(async () => {
+  await host1Proxy?.close();
+  await hosts?.stop();
+});
+
+const viaProxy = () => {
+  const req = hosts.request('alice');
+  return { ...req, source: { ...req.source, endpoint: { ...req.source.endpoint, port: host1Proxy.port } } };
+};
+const host2Mail = async () => fingerprints(await readMailbox(hosts.host2, 'alice', hosts.users.alice.host2.password));
+const headerFetches = (lines: string[]) => lines.filter((l) => / FETCH .*HEADER\.FIELDS/i.test(l));
+
+it('lists host1 without the identity headers while host2 is empty, with them once host2 has mail', async () => {
+  const first = await syncMailbox(viaProxy());
+  expect(first.totals.copied).toBe(corpus.length);
+  expect(headerFetches(host1Proxy.clientLines())).toEqual([]);
+  expect(await host2Mail()).toEqual(expected);
+
+  // One copy gone from host2's INBOX: the next full comparison pairs by identity again.
+  const c = await connect(hosts.host2, 'alice', hosts.users.alice.host2.password);
+  try {
+    await c.mailboxOpen(serverPathOf(hosts.host2, 'INBOX'));
+    expect(await c.messageDelete('1', { uid: true })).toBe(true);
+  } finally {
+    await c.logout();
+  }
+  const seen = host1Proxy.clientLines().length;
+  const again = await syncMailbox(viaProxy());
+  expect(again.totals.copied).toBe(1);
+  expect(headerFetches(host1Proxy.clientLines().slice(seen)).length).toBeGreaterThan(0);
+  expect(await host2Mail()).toEqual(expected);
+});
