@@ -56,5 +56,7 @@ export function syncRequest(spec: MigrationSpec, m: Mailbox, kind: SyncKind, per
     ...(maxSizeBytes && { maxSizeBytes }),
     deleteOnDestination: permissions.deleteOnDestination,
     deleteOnSource: permissions.deleteOnSource,
+    // Only when set: requests of specs without it stay as recorded histories have them.
+    ...(spec.sync.compress && { tuning: { compress: true } }),
   };
 }

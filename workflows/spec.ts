@@ -74,6 +74,7 @@ const specFields = z.strictObject({
       exclude: z.array(folderPattern).default([]).describe('folders to leave out (JavaScript regular expressions)'),
       rename: folderRenames.describe('folder renames, host1 name to host2 name ("/" separates levels)'),
       maxSizeBytes: z.number().int().positive().optional().describe('messages larger than this are not copied'),
+      compress: z.boolean().optional().describe('COMPRESS=DEFLATE with servers that offer it: for slow links (it costs CPU; off unless set)'),
       concurrency: z.number().int().min(1).max(200).default(8).describe('mailboxes synced at once'),
     })
     .prefault({})

@@ -16,7 +16,11 @@ export interface Connection {
 const RECONNECTS_PER_FOLDER = 2;
 
 export async function connectPair(req: SyncRequest): Promise<Connection> {
-  const [src, dst] = await Promise.allSettled([openSession('host1', req.source, req.mailbox), openSession('host2', req.destination, req.mailbox)]);
+  const options = { compress: !!req.tuning?.compress };
+  const [src, dst] = await Promise.allSettled([
+    openSession('host1', req.source, req.mailbox, options),
+    openSession('host2', req.destination, req.mailbox, options),
+  ]);
   if (src.status === 'fulfilled' && dst.status === 'fulfilled') return { src: src.value, dst: dst.value };
   if (src.status === 'fulfilled') await src.value.close();
   if (dst.status === 'fulfilled') await dst.value.close();

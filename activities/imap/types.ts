@@ -82,6 +82,8 @@ export interface SyncTuning {
   parallelFolders?: number;
   /** Use RFC 3502 MULTIAPPEND when the destination offers it (default true). */
   multiappend?: boolean;
+  /** COMPRESS=DEFLATE (RFC 4978) on both servers' connections when offered (default false: it costs CPU, and helps only a slow link). */
+  compress?: boolean;
 }
 
 export interface SyncRequest {

@@ -32,14 +32,22 @@ export interface ImapProxy {
   close(): Promise<void>;
 }
 
-/** Splits a stream into lines (each passed to `onLine`, which may replace it) and literals (passed through). */
-function lineStream(onLine: (line: string) => string | undefined, write: (b: Buffer) => void): (chunk: Buffer) => void {
+/**
+ * Splits a stream into lines (each passed to `onLine`, which may replace it) and literals
+ * (passed through); once `deflated()` says so (COMPRESS=DEFLATE began), everything passes as is.
+ */
+function lineStream(onLine: (line: string) => string | undefined, write: (b: Buffer) => void, deflated: () => boolean): (chunk: Buffer) => void {
   let buf: Buffer = Buffer.alloc(0);
   let literalLeft = 0;
   let continuing = false;
   return (chunk: Buffer) => {
     buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
     for (;;) {
+      if (deflated()) {
+        if (buf.length) write(buf);
+        buf = Buffer.alloc(0);
+        return;
+      }
       if (literalLeft > 0) {
         if (!buf.length) return;
         const n = Math.min(literalLeft, buf.length);
@@ -84,12 +92,18 @@ export async function startImapProxy(target: { host: string; port: number }, rul
     }
     /** Tags of this connection's commands whose answer is to be replaced. */
     const marked = new Set<string>();
+    /** COMPRESS: its tag, and whether each direction is deflated from now on. */
+    const compress = { tag: '', client: false, server: false };
     client.on(
       'data',
       lineStream(
         (line) => {
           clientLines.push(line);
           const cmd = commandOf(line);
+          if (cmd?.name === 'COMPRESS') {
+            compress.tag = cmd.tag;
+            compress.client = true;
+          }
           if (cmd && injected < rule.times && rule.commands.includes(cmd.name)) {
             injected++;
             marked.add(cmd.tag);
@@ -97,6 +111,7 @@ export async function startImapProxy(target: { host: string; port: number }, rul
           return undefined;
         },
         (b) => upstream.write(b),
+        () => compress.client,
       ),
     );
     upstream.on(
@@ -105,11 +120,13 @@ export async function startImapProxy(target: { host: string; port: number }, rul
         (line) => {
           serverLines.push(line);
           const tag = line.slice(0, line.indexOf(' '));
+          if (compress.tag && tag === compress.tag) compress.server = /^\S+ OK/.test(line);
           if (!marked.has(tag)) return undefined;
           marked.delete(tag);
           return `${tag} ${rule.answer}`;
         },
         (b) => client.write(b),
+        () => compress.server,
       ),
     );
     client.on('end', () => upstream.end());

@@ -2,6 +2,7 @@
 // the commands it can do without (identity headers nobody pairs with), and the
 // connections it opens. Counted on the wire, never timed.
 import { syncMailbox } from '../../activities/imap/sync-mailbox';
+import type { SyncRequest } from '../../activities/imap/types';
 import { startImapProxy, type ImapProxy } from '../harness/imap-proxy';
 import { buildCorpus, connect, fingerprints, readMailbox, seedMailbox, serverPathOf } from './corpus';
 import { startHosts, type Hosts } from './hosts';
@@ -16,8 +17,8 @@ let hosts: Hosts;
 let host1Proxy: ImapProxy;
 
 beforeAll(async () => {
-  hosts = await startHosts(['alice']);
-  await seedMailbox(hosts.host1, 'alice', hosts.users.alice.host1.password, corpus);
+  hosts = await startHosts(['alice', 'bob']);
+  for (const user of ['alice', 'bob']) await seedMailbox(hosts.host1, user, hosts.users[user].host1.password, corpus);
   host1Proxy = await startImapProxy(hosts.host1);
 });
 afterAll(async () => {
@@ -25,17 +26,19 @@ afterAll(async () => {
   await hosts?.stop();
 });
 
-const viaProxy = () => {
-  const req = hosts.request('alice');
+const viaProxy = (user = 'alice', overrides: Partial<SyncRequest> = {}) => {
+  const req = hosts.request(user, overrides);
   return { ...req, source: { ...req.source, endpoint: { ...req.source.endpoint, port: host1Proxy.port } } };
 };
-const host2Mail = async () => fingerprints(await readMailbox(hosts.host2, 'alice', hosts.users.alice.host2.password));
+const host2Mail = async (user = 'alice') => fingerprints(await readMailbox(hosts.host2, user, hosts.users[user].host2.password));
+const compressCommands = (lines: string[]) => lines.filter((l) => / COMPRESS DEFLATE$/i.test(l));
 const headerFetches = (lines: string[]) => lines.filter((l) => / FETCH .*HEADER\.FIELDS/i.test(l));
 
 it('lists host1 without the identity headers while host2 is empty, with them once host2 has mail', async () => {
   const first = await syncMailbox(viaProxy());
   expect(first.totals.copied).toBe(corpus.length);
   expect(headerFetches(host1Proxy.clientLines())).toEqual([]);
+  expect(compressCommands(host1Proxy.clientLines())).toEqual([]); // off unless asked
   expect(await host2Mail()).toEqual(expected);
 
   // One copy gone from host2's INBOX: the next full comparison pairs by identity again.
@@ -51,4 +54,13 @@ it('lists host1 without the identity headers while host2 is empty, with them onc
   expect(again.totals.copied).toBe(1);
   expect(headerFetches(host1Proxy.clientLines().slice(seen)).length).toBeGreaterThan(0);
   expect(await host2Mail()).toEqual(expected);
+});
+
+it('compresses every connection with tuning.compress (COMPRESS=DEFLATE), byte-exact', async () => {
+  const seen = host1Proxy.clientLines().length;
+  const result = await syncMailbox(viaProxy('bob', { tuning: { compress: true } }));
+  expect(result.totals.copied).toBe(corpus.length);
+  // Each host1 connection asked for it once (after that the proxy sees deflated bytes).
+  expect(compressCommands(host1Proxy.clientLines().slice(seen)).length).toBeGreaterThanOrEqual(1);
+  expect(await host2Mail('bob')).toEqual(expected);
 });
