@@ -33,21 +33,41 @@ function connectionLost(err: unknown, conn: Connection): boolean {
   return retryable && (!conn.src.client.usable || !conn.dst.client.usable);
 }
 
+/** Messages to read before another connection pair pays for its two logins (about 10 MB of mail). */
+const MESSAGES_PER_EXTRA_PAIR = 250;
+
 /**
- * Runs `work` over the folders with up to `parallel` connection pairs, each taking the next
- * folder when done (parallel writes help only into different folders). A folder whose
- * connection was lost is done again over a new pair (`reconnected` true). On the first
- * other failure the others finish their folder and stop; that failure is thrown.
+ * How many connection pairs a sync needs beyond the first: one more per folder to do at
+ * once, up to `parallel` in all, and none for little work, so a small or unchanged
+ * mailbox never logs in twice. `work` is each folder's messages to read (Infinity when
+ * unknown: a server without LIST-STATUS counters).
+ */
+export function extraPairs(work: number[], parallel: number): number {
+  const total = work.reduce((n, w) => n + w, 0);
+  return Math.max(0, Math.min(parallel - 1, work.length - 1, Math.floor(total / MESSAGES_PER_EXTRA_PAIR)));
+}
+
+/** Starts logging in `count` more pairs now, so they are ready when the folders are. */
+export function openPairs(req: SyncRequest, count: number): Promise<Connection>[] {
+  return Array.from({ length: count }, () => connectPair(req));
+}
+
+/**
+ * Runs `work` over the folders on the first connection pair and the `extra` ones (being
+ * opened), each taking the next folder when done (parallel writes help only into
+ * different folders). A folder whose connection was lost is done again over a new pair
+ * (`reconnected` true). On the first other failure the others finish their folder and
+ * stop; that failure is thrown. Every pair but the first is closed before returning.
  */
 export async function forEachFolder<P, T>(
   req: SyncRequest,
   first: Connection,
+  extra: Promise<Connection>[],
   pairs: P[],
-  parallel: number,
   work: (pair: P, conn: Connection, reconnected: boolean) => Promise<T>,
 ): Promise<T[]> {
   const results: T[] = new Array(pairs.length);
-  const extra: Connection[] = [];
+  const opened: Connection[] = [];
   let next = 0;
   let failure: { err: unknown } | undefined;
   const worker = async (start: Connection) => {
@@ -70,22 +90,22 @@ export async function forEachFolder<P, T>(
             failure ??= { err: connectErr };
             return;
           }
-          extra.push(conn);
+          opened.push(conn);
         }
       }
     }
   };
-  const workers = [worker(first)];
-  for (let w = 1; w < Math.min(parallel, pairs.length); w++) {
-    workers.push(
-      connectPair(req).then(
-        (conn) => (extra.push(conn), worker(conn)),
+  const workers = [
+    worker(first),
+    ...extra.map((pending) =>
+      pending.then(
+        (conn) => (opened.push(conn), worker(conn)),
         (err) => void (failure ??= { err }),
       ),
-    );
-  }
+    ),
+  ];
   await Promise.allSettled(workers);
-  await Promise.all(extra.flatMap((c) => [c.src.close(), c.dst.close()]));
+  await Promise.all(opened.flatMap((c) => [c.src.close(), c.dst.close()]));
   if (failure) throw failure.err;
   return results;
 }

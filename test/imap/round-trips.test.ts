@@ -10,6 +10,7 @@ import { startHosts, type Hosts } from './hosts';
 jest.setTimeout(120_000);
 
 const corpus = buildCorpus({ large: false });
+const bigger = buildCorpus({ large: false, bulk: 600 });
 const onHost2 = (folder: string) => (folder === 'Sent Items' ? 'Sent' : folder);
 const expected = fingerprints(corpus.map((m) => ({ folder: onHost2(m.folder), raw: m.raw, flags: m.flags, internalDate: m.internalDate.getTime() })));
 
@@ -17,8 +18,9 @@ let hosts: Hosts;
 let host1Proxy: ImapProxy;
 
 beforeAll(async () => {
-  hosts = await startHosts(['alice', 'bob']);
+  hosts = await startHosts(['alice', 'bob', 'carol']);
   for (const user of ['alice', 'bob']) await seedMailbox(hosts.host1, user, hosts.users[user].host1.password, corpus);
+  await seedMailbox(hosts.host1, 'carol', hosts.users.carol.host1.password, bigger);
   host1Proxy = await startImapProxy(hosts.host1);
 });
 afterAll(async () => {
@@ -39,6 +41,8 @@ it('lists host1 without the identity headers while host2 is empty, with them onc
   expect(first.totals.copied).toBe(corpus.length);
   expect(headerFetches(host1Proxy.clientLines())).toEqual([]);
   expect(compressCommands(host1Proxy.clientLines())).toEqual([]); // off unless asked
+  // A small mailbox is copied over one pair of connections: no second login.
+  expect(host1Proxy.connections()).toBe(1);
   expect(await host2Mail()).toEqual(expected);
 
   // One copy gone from host2's INBOX: the next full comparison pairs by identity again.
@@ -52,6 +56,7 @@ it('lists host1 without the identity headers while host2 is empty, with them onc
   const seen = host1Proxy.clientLines().length;
   const again = await syncMailbox(viaProxy());
   expect(again.totals.copied).toBe(1);
+  expect(host1Proxy.connections()).toBe(2);
   expect(headerFetches(host1Proxy.clientLines().slice(seen)).length).toBeGreaterThan(0);
   expect(await host2Mail()).toEqual(expected);
 });
@@ -63,4 +68,14 @@ it('compresses every connection with tuning.compress (COMPRESS=DEFLATE), byte-ex
   // Each host1 connection asked for it once (after that the proxy sees deflated bytes).
   expect(compressCommands(host1Proxy.clientLines().slice(seen)).length).toBeGreaterThanOrEqual(1);
   expect(await host2Mail('bob')).toEqual(expected);
+});
+
+it('a larger mailbox is copied over as many pairs as tuning.parallelFolders allows', async () => {
+  const before = host1Proxy.connections();
+  const result = await syncMailbox(viaProxy('carol', { tuning: { parallelFolders: 3 } }));
+  expect(result.totals.copied).toBe(bigger.length);
+  // ~650 messages: worth two more logins (one per 250 messages), within the 3 allowed.
+  expect(host1Proxy.connections() - before).toBe(3);
+  const onCarol = fingerprints(bigger.map((m) => ({ folder: onHost2(m.folder), raw: m.raw, flags: m.flags, internalDate: m.internalDate.getTime() })));
+  expect(await host2Mail('carol')).toEqual(onCarol);
 });
