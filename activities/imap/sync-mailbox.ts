@@ -6,7 +6,7 @@ import { carriedMarks, usableMarks } from './destination-marks';
 import { invalidRequest, withRetryDelay } from './errors';
 import { checkFolderRules, planFolders, type FolderPair, type FolderPlan } from './folder-plan';
 import { listFolders } from './folders';
-import { prepareDestinationFolders } from './prepare-folders';
+import { DestinationFolders } from './prepare-folders';
 import { hasCondstore } from './inventory';
 import { activityContext, ProgressReporter, type ProgressListener } from './progress';
 import { connectPair, extraPairs, forEachFolder, openPairs, type Connection } from './connections';
@@ -142,9 +142,8 @@ async function copyMailbox(req: SyncRequest, progress: ProgressReporter): Promis
     // host1's status always: it gives the source marks (what existed when this run started).
     const plan = await planMailbox(req, first, { source: true, destination: previous.size > 0 });
     const marks = await sourceMarks(first.src, plan.pairs);
-    // Created in the background: folders that exist already are copied meanwhile.
-    const prepared = prepareDestinationFolders(first.dst, plan.pairs, { dryRun: settings.dryRun, subscribe: req.subscribe ?? true });
-    const { changes } = prepared;
+    const folders = new DestinationFolders(plan.pairs, { dryRun: settings.dryRun, subscribe: req.subscribe ?? true });
+    const { changes } = folders;
     progress.update({ foldersTotal: plan.pairs.length });
     // A state is kept only where it can be proved and reused: CONDSTORE on both sides, and
     // not with options whose effect does not depend on changes (delete1, min-age).
@@ -212,7 +211,7 @@ async function copyMailbox(req: SyncRequest, progress: ProgressReporter): Promis
     const extra = openPairs(req, extraPairs([...work.values()], req.tuning?.parallelFolders ?? DEFAULTS.parallelFolders));
     await forEachFolder(req, first, extra, todo, async ({ index, incremental }, conn, reconnected) => {
       const p = plan.pairs[index];
-      await prepared.ready(p);
+      await folders.prepare(p, conn.dst);
       // Copying new messages only would copy again what the lost connection copied: compare in full.
       const how: FolderIncremental = reconnected ? { ...incremental, decision: { mode: 'full', reason: 'connection lost mid-folder' } } : incremental;
       const outcome = await syncFolder(p, conn.src, conn.dst, settings, changes.get(p)!, progress, how);
@@ -223,7 +222,7 @@ async function copyMailbox(req: SyncRequest, progress: ProgressReporter): Promis
       if (outcome.state || outcome.mark) saveCheckpoint();
       progress.add({ foldersDone: 1 }, true);
     });
-    await prepared.done;
+    await folders.rest(first.dst);
     progress.update({ phase: 'done', folder: undefined }, true);
     const state = settings.dryRun
       ? (req.previous ?? emptyState(pair, started))
