@@ -18,7 +18,7 @@ import { host2Limits, sizeAudit } from './size-audit';
 import { checkpointOf, decideFolder, emptyState, pairKey, scopeKey, usableFolders } from './sync-state';
 import type { DestinationMark, FolderSyncResult, FolderSyncState, FolderVerifyResult, SyncRequest, SyncResult, SyncTotals, VerifyResult } from './types';
 
-const DEFAULTS = { batchMessages: 50, batchBytes: 4 * 1024 * 1024, parallelFolders: 2 };
+const DEFAULTS = { batchMessages: 50, batchBytes: 2 * 1024 * 1024, parallelFolders: 4 };
 
 function checkRequest(req: SyncRequest): void {
   if (!req.mailbox) throw invalidRequest('sync request without a mailbox label');

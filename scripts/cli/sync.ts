@@ -55,7 +55,7 @@ export const SYNC_HELP = `usage: mailshift sync --host1 HOST --user1 USER --pass
   --dry                         report what would be done, change nothing
   --justverify                  compare both sides by message identity, copy nothing
   --state FILE                  incremental state between runs (read, then rewritten)
-  --parallel N                  folders at once (default 2); --no-multiappend: one APPEND per message
+  --parallel N                  folders at once (default 4); --no-multiappend: one APPEND per message
   --compress                    COMPRESS=DEFLATE with servers that offer it (for slow links)
   --mailbox LABEL               name in reports (default: user1)
   --json                        the full result as JSON on stdout
