@@ -56,8 +56,9 @@ export function openPairs(req: SyncRequest, count: number): Promise<Connection>[
  * Runs `work` over the folders on the first connection pair and the `extra` ones (being
  * opened), each taking the next folder when done (parallel writes help only into
  * different folders). A folder whose connection was lost is done again over a new pair
- * (`reconnected` true). On the first other failure the others finish their folder and
- * stop; that failure is thrown. Every pair but the first is closed before returning.
+ * (`reconnected` true; a new first pair replaces `first`'s connections in place). On the
+ * first other failure the others finish their folder and stop; that failure is thrown.
+ * Every pair but the first is closed before returning.
  */
 export async function forEachFolder<P, T>(
   req: SyncRequest,
@@ -84,13 +85,16 @@ export async function forEachFolder<P, T>(
             break;
           }
           await Promise.all([conn.src.close(), conn.dst.close()]);
+          let fresh: Connection;
           try {
-            conn = await connectPair(req);
+            fresh = await connectPair(req);
           } catch (connectErr) {
             failure ??= { err: connectErr };
             return;
           }
-          opened.push(conn);
+          // The caller goes on using (and closes) the first pair: it gets the new connections.
+          if (conn === first) Object.assign(first, fresh);
+          else opened.push((conn = fresh));
         }
       }
     }

@@ -54,8 +54,14 @@ export function normaliseFlags(flags: Iterable<string> | undefined): string[] {
 export async function selectFolder(session: ImapSession, path: string, mode: 'read-only' | 'read-write'): Promise<MailboxObject> {
   const open = session.client.mailbox;
   if (open && open.path === path && (mode === 'read-only' || !open.readOnly)) return open;
+  const openIt = () => session.client.mailboxOpen(path, { readOnly: mode === 'read-only' });
   try {
-    return await session.client.mailboxOpen(path, { readOnly: mode === 'read-only' });
+    return await openIt().catch((err: { serverResponseCode?: string }) => {
+      // Dovecot creates its `auto` folders (Trash…) when first opened: two connections of the
+      // mailbox opening one at once, the one that lost the race is told ALREADYEXISTS.
+      if (err?.serverResponseCode === 'ALREADYEXISTS') return openIt();
+      throw err;
+    });
   } catch (err) {
     throw commandFailure(err, session.ctx, `opening folder "${path}"`);
   }
