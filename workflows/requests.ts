@@ -61,7 +61,7 @@ export function syncRequest(spec: MigrationSpec, m: Mailbox, kind: SyncKind, per
     ...(destinationMaxMessageBytes && { destinationMaxMessageBytes }),
     deleteOnDestination: permissions.deleteOnDestination,
     deleteOnSource: permissions.deleteOnSource,
-    // Its connections per side, as the round counts them (connection-caps.ts).
-    tuning: { parallelFolders: connectionsPerSide(spec, m) },
+    // Its connections per side, as the round counts them (connection-caps.ts); COMPRESS only when set.
+    tuning: { parallelFolders: connectionsPerSide(spec, m), ...(spec.sync.compress && { compress: true }) },
   };
 }

@@ -81,6 +81,7 @@ const specFields = z.strictObject({
         .describe(
           "messages larger than this are not copied (the operator's choice: preflight's size audit does not count them; it replaces host2's provider preset limit); absent: a message over host2's limit, its APPENDLIMIT or its provider's, stops preflight",
         ),
+      compress: z.boolean().optional().describe('COMPRESS=DEFLATE with servers that offer it: for slow links (it costs CPU; off unless set)'),
       concurrency: z.number().int().min(1).max(200).default(8).describe('mailboxes synced at once'),
     })
     .prefault({})

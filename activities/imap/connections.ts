@@ -16,7 +16,11 @@ export interface Connection {
 const RECONNECTS_PER_FOLDER = 2;
 
 export async function connectPair(req: SyncRequest): Promise<Connection> {
-  const [src, dst] = await Promise.allSettled([openSession('host1', req.source, req.mailbox), openSession('host2', req.destination, req.mailbox)]);
+  const options = { compress: !!req.tuning?.compress };
+  const [src, dst] = await Promise.allSettled([
+    openSession('host1', req.source, req.mailbox, options),
+    openSession('host2', req.destination, req.mailbox, options),
+  ]);
   if (src.status === 'fulfilled' && dst.status === 'fulfilled') return { src: src.value, dst: dst.value };
   if (src.status === 'fulfilled') await src.value.close();
   if (dst.status === 'fulfilled') await dst.value.close();
@@ -29,21 +33,42 @@ function connectionLost(err: unknown, conn: Connection): boolean {
   return retryable && (!conn.src.client.usable || !conn.dst.client.usable);
 }
 
+/** Messages to read before another connection pair pays for its two logins (about 10 MB of mail). */
+const MESSAGES_PER_EXTRA_PAIR = 250;
+
 /**
- * Runs `work` over the folders with up to `parallel` connection pairs, each taking the next
- * folder when done (parallel writes help only into different folders). A folder whose
- * connection was lost is done again over a new pair (`reconnected` true). On the first
- * other failure the others finish their folder and stop; that failure is thrown.
+ * How many connection pairs a sync needs beyond the first: one more per folder to do at
+ * once, up to `parallel` in all, and none for little work, so a small or unchanged
+ * mailbox never logs in twice. `work` is each folder's messages to read (Infinity when
+ * unknown: a server without LIST-STATUS counters).
+ */
+export function extraPairs(work: number[], parallel: number): number {
+  const total = work.reduce((n, w) => n + w, 0);
+  return Math.max(0, Math.min(parallel - 1, work.length - 1, Math.floor(total / MESSAGES_PER_EXTRA_PAIR)));
+}
+
+/** Starts logging in `count` more pairs now, so they are ready when the folders are. */
+export function openPairs(req: SyncRequest, count: number): Promise<Connection>[] {
+  return Array.from({ length: count }, () => connectPair(req));
+}
+
+/**
+ * Runs `work` over the folders on the first connection pair and the `extra` ones (being
+ * opened), each taking the next folder when done (parallel writes help only into
+ * different folders). A folder whose connection was lost is done again over a new pair
+ * (`reconnected` true; a new first pair replaces `first`'s connections in place). On the
+ * first other failure the others finish their folder and stop; that failure is thrown.
+ * Every pair but the first is closed before returning.
  */
 export async function forEachFolder<P, T>(
   req: SyncRequest,
   first: Connection,
+  extra: Promise<Connection>[],
   pairs: P[],
-  parallel: number,
   work: (pair: P, conn: Connection, reconnected: boolean) => Promise<T>,
 ): Promise<T[]> {
   const results: T[] = new Array(pairs.length);
-  const extra: Connection[] = [];
+  const opened: Connection[] = [];
   let next = 0;
   let failure: { err: unknown } | undefined;
   const worker = async (start: Connection) => {
@@ -60,28 +85,31 @@ export async function forEachFolder<P, T>(
             break;
           }
           await Promise.all([conn.src.close(), conn.dst.close()]);
+          let fresh: Connection;
           try {
-            conn = await connectPair(req);
+            fresh = await connectPair(req);
           } catch (connectErr) {
             failure ??= { err: connectErr };
             return;
           }
-          extra.push(conn);
+          // The caller goes on using (and closes) the first pair: it gets the new connections.
+          if (conn === first) Object.assign(first, fresh);
+          else opened.push((conn = fresh));
         }
       }
     }
   };
-  const workers = [worker(first)];
-  for (let w = 1; w < Math.min(parallel, pairs.length); w++) {
-    workers.push(
-      connectPair(req).then(
-        (conn) => (extra.push(conn), worker(conn)),
+  const workers = [
+    worker(first),
+    ...extra.map((pending) =>
+      pending.then(
+        (conn) => (opened.push(conn), worker(conn)),
         (err) => void (failure ??= { err }),
       ),
-    );
-  }
+    ),
+  ];
   await Promise.allSettled(workers);
-  await Promise.all(extra.flatMap((c) => [c.src.close(), c.dst.close()]));
+  await Promise.all(opened.flatMap((c) => [c.src.close(), c.dst.close()]));
   if (failure) throw failure.err;
   return results;
 }

@@ -72,7 +72,12 @@ export async function resolveAmbiguity(
   await addContentDigests(dst, pair.path, destination.filter(needs), settings.batchBytes, tick);
 }
 
-/** Lists both sides of a folder pair, in scope, ambiguous keys resolved. */
+/**
+ * Lists both sides of a folder pair, in scope, ambiguous keys resolved. host2 first: when
+ * it holds nothing in scope, every host1 message is to copy whatever its identity, so host1
+ * is listed without the identity headers (the server need not open each message for them)
+ * unless `identity` says they are needed anyway (reports naming messages, --delete1).
+ */
 export async function readState(
   pair: FolderPair,
   src: ImapSession,
@@ -80,12 +85,17 @@ export async function readState(
   settings: FolderSettings,
   destinationExists: boolean,
   tick: () => void,
-  snapshot = false,
+  options: { snapshot?: boolean; identity: 'always' | 'when-needed' },
 ): Promise<FolderState> {
   const since = oldestInScope(settings.filters);
+  const snapshot = !!options.snapshot;
+  const mode = settings.dryRun ? 'read-only' : 'read-write';
+  const listing = destinationExists ? await listMessages(dst, pair.path, { mode, since, tick, snapshot }) : undefined;
+  const destination = listing ? inScope(listing.messages, settings.filters) : [];
+  const identity = options.identity === 'always' || destination.length > 0;
   const sources: FolderListing[] = [];
   for (const [origin, folder] of pair.sources.entries()) {
-    sources.push(await listMessages(src, folder.path, { mode: 'read-only', since, origin, tick, snapshot }));
+    sources.push(await listMessages(src, folder.path, { mode: 'read-only', since, origin, tick, snapshot, identity }));
   }
   const skipped: Partial<Record<SkipReason, number>> = {};
   const olderNotListed = sources.reduce((n, l) => n + l.olderNotListed, 0);
@@ -95,10 +105,7 @@ export async function readState(
     settings.filters,
     skipped,
   );
-  const mode = settings.dryRun ? 'read-only' : 'read-write';
-  const listing = destinationExists ? await listMessages(dst, pair.path, { mode, since, tick, snapshot }) : undefined;
-  const destination = listing ? inScope(listing.messages, settings.filters) : [];
-  await resolveAmbiguity(pair, src, dst, source, destination, settings, tick);
+  if (identity) await resolveAmbiguity(pair, src, dst, source, destination, settings, tick);
   const status = listing?.snapshot?.uidValidity === listing?.uidValidity ? listing?.snapshot : undefined;
   const destinationAt = listing && { uidValidity: listing.uidValidity, uidNext: status?.uidNext ?? listing.uidNext };
   return { sources, source, destination, skipped, destinationSnapshot: listing?.snapshot, destinationAt };

@@ -15,6 +15,7 @@ export interface MessageSummary {
   internalDate: number;
   /** System flags in canonical case, then keywords; sorted; never \Recent (the server's to set). */
   flags: string[];
+  /** The identity (message-identity.ts); `#<origin>.<uid>`, matching nothing, when listed without it. */
   key: string;
   messageId?: string;
   /** Full-content digest, only for messages whose key is not unique in the folder. */
@@ -35,6 +36,9 @@ export interface FolderListing {
   snapshot?: MailboxSnapshot;
 }
 
+/** Listed without the identity headers (fetchSummaries with `identity: false`). */
+export const withoutIdentity = (m: MessageSummary): boolean => m.key.startsWith('#');
+
 const SYSTEM_FLAGS = new Map(['\\Seen', '\\Answered', '\\Flagged', '\\Deleted', '\\Draft'].map((f) => [f.toLowerCase(), f]));
 
 export function normaliseFlags(flags: Iterable<string> | undefined): string[] {
@@ -50,8 +54,14 @@ export function normaliseFlags(flags: Iterable<string> | undefined): string[] {
 export async function selectFolder(session: ImapSession, path: string, mode: 'read-only' | 'read-write'): Promise<MailboxObject> {
   const open = session.client.mailbox;
   if (open && open.path === path && (mode === 'read-only' || !open.readOnly)) return open;
+  const openIt = () => session.client.mailboxOpen(path, { readOnly: mode === 'read-only' });
   try {
-    return await session.client.mailboxOpen(path, { readOnly: mode === 'read-only' });
+    return await openIt().catch((err: { serverResponseCode?: string }) => {
+      // Dovecot creates its `auto` folders (Trash…) when first opened: two connections of the
+      // mailbox opening one at once, the one that lost the race is told ALREADYEXISTS.
+      if (err?.serverResponseCode === 'ALREADYEXISTS') return openIt();
+      throw err;
+    });
   } catch (err) {
     throw commandFailure(err, session.ctx, `opening folder "${path}"`);
   }
@@ -83,7 +93,7 @@ export function hasCondstore(session: ImapSession): boolean {
 export async function listMessages(
   session: ImapSession,
   path: string,
-  options: { mode: 'read-only' | 'read-write'; since?: number; origin?: number; tick?: () => void; snapshot?: boolean },
+  options: { mode: 'read-only' | 'read-write'; since?: number; origin?: number; tick?: () => void; snapshot?: boolean; identity?: boolean },
 ): Promise<FolderListing> {
   const mailbox = await selectFolder(session, path, options.mode);
   const listing: FolderListing = { uidValidity: mailbox.uidValidity.toString(), uidNext: mailbox.uidNext, messages: [], olderNotListed: 0 };
@@ -103,27 +113,30 @@ export async function listMessages(
     range = found;
     byUid = true;
   }
-  listing.messages = await fetchSummaries(session, path, range, { byUid, origin: options.origin, tick: options.tick });
+  listing.messages = await fetchSummaries(session, path, range, { byUid, origin: options.origin, tick: options.tick, identity: options.identity });
   return listing;
 }
 
 /**
  * Summaries (no bodies) of the messages in `range` of the selected folder; with
- * `changedSince` (CONDSTORE), only those whose MODSEQ is higher.
+ * `changedSince` (CONDSTORE), only those whose MODSEQ is higher; with `identity: false`,
+ * without the identity headers (for copying into an empty folder: nothing to pair with).
  */
 export async function fetchSummaries(
   session: ImapSession,
   path: string,
   range: string | number[],
-  options: { byUid: boolean; origin?: number; tick?: () => void; changedSince?: bigint },
+  options: { byUid: boolean; origin?: number; tick?: () => void; changedSince?: bigint; identity?: boolean },
 ): Promise<MessageSummary[]> {
   const out: MessageSummary[] = [];
+  const identity = options.identity ?? true;
+  const origin = options.origin ?? 0;
   try {
-    const query = { uid: true, flags: true, size: true, internalDate: true, headers: [...IDENTITY_HEADERS] };
+    const query = { uid: true, flags: true, size: true, internalDate: true, ...(identity && { headers: [...IDENTITY_HEADERS] }) };
     const fetchOptions = { uid: options.byUid, ...(options.changedSince !== undefined && { changedSince: options.changedSince }) };
     for await (const m of session.client.fetch(range, query, fetchOptions)) {
       const size = m.size ?? 0;
-      const { key, messageId } = messageIdentity(m.headers, size);
+      const { key, messageId } = identity ? messageIdentity(m.headers, size) : { key: `#${origin}.${m.uid}`, messageId: undefined };
       out.push({
         uid: m.uid,
         size,
@@ -131,7 +144,7 @@ export async function fetchSummaries(
         flags: normaliseFlags(m.flags),
         key,
         messageId,
-        origin: options.origin ?? 0,
+        origin,
       });
       // A folder of 100,000 messages takes a while: keep the activity's heartbeat going.
       if (out.length % 1000 === 0) options.tick?.();

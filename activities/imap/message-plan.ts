@@ -54,6 +54,11 @@ export function sameFlags(a: readonly string[], b: readonly string[]): boolean {
 
 export function matchMessages(source: MessageSummary[], destination: MessageSummary[]): MessagePlan {
   const plan: MessagePlan = { pairs: [], toCopy: [], extra: [], flagUpdates: [] };
+  // Nothing to pair with (a first copy): no groups to build, however large the folder.
+  if (!destination.length) {
+    plan.toCopy = [...source].sort(copyOrder);
+    return plan;
+  }
   const onDestination = groupByKey(destination);
   for (const [key, fromSource] of groupByKey(source)) {
     const there = onDestination.get(key) ?? [];
@@ -71,8 +76,10 @@ export function matchMessages(source: MessageSummary[], destination: MessageSumm
     onDestination.delete(key);
   }
   for (const rest of onDestination.values()) plan.extra.push(...rest);
-  // Copy in host1's order (UID order within each source folder): mail clients see the
-  // oldest first, and a copy interrupted half-way leaves a clean prefix.
-  plan.toCopy.sort((a, b) => a.origin - b.origin || a.uid - b.uid);
+  plan.toCopy.sort(copyOrder);
   return plan;
 }
+
+// Copy in host1's order (UID order within each source folder): mail clients see the
+// oldest first, and a copy interrupted half-way leaves a clean prefix.
+const copyOrder = (a: MessageSummary, b: MessageSummary) => a.origin - b.origin || a.uid - b.uid;

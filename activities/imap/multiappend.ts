@@ -4,16 +4,34 @@
 //
 // imapflow 2.10 has no public MULTIAPPEND. This is the ONLY file that touches its
 // internals: `client.exec()` (sends a command built from attribute nodes; its compiler
-// handles several literals in one command, waiting for each "+" continuation) and
-// `encodePath`/`enhanceCommandError` from imapflow/lib/tools.js. test/imap/multiappend.test.ts
-// checks all three, so an imapflow upgrade that changes them fails loudly. If `exec` is
-// ever missing at run time, we fall back to one public `append()` per message.
+// handles several literals in one command, waiting for each "+" continuation),
+// `encodePath`/`enhanceCommandError` from imapflow/lib/tools.js, and the command compiler
+// of imapflow/lib/handler/imap-handler.js. imapflow sends a literal without waiting for
+// "+" only up to 4 KiB (LITERAL-); with the server's LITERAL+ (RFC 7888) any size may go
+// at once, and waiting would cost a round trip per message over 4 KiB (most mail), so our
+// APPENDs ask the compiler for that. test/imap/multiappend.test.ts checks all of these,
+// so an imapflow upgrade that changes them fails loudly. If `exec` is ever missing at run
+// time, we fall back to one public `append()` per message.
 import type { ImapFlow } from 'imapflow';
 
 // Required by its public subpath (package.json "exports": ./lib/*.js); typed from the file
 // it maps to, which TypeScript's node10 resolution cannot follow through "exports".
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { encodePath, enhanceCommandError } = require('imapflow/lib/tools.js') as typeof import('imapflow/dist/cjs/tools');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const handler = require('imapflow/lib/handler/imap-handler.js') as { compiler: Compiler & { literalPlus?: true } };
+
+type Compiler = (command: { options?: { literalPlus?: boolean } }, options?: object) => unknown;
+
+// imapflow's send() compiles each command through this export; commands sent with the
+// option `literalPlus` get non-synchronizing literals of any size. Wrapped once per process.
+if (typeof handler.compiler === 'function' && !handler.compiler.literalPlus) {
+  const compile = handler.compiler;
+  handler.compiler = Object.assign<Compiler, { literalPlus: true }>(
+    (command, options) => compile(command, command?.options?.literalPlus ? { ...options, literalPlus: true } : options),
+    { literalPlus: true },
+  );
+}
 
 export interface OutgoingMessage {
   /** The message exactly as host1 stored it. */
@@ -43,7 +61,7 @@ function execOf(client: ImapFlow): Exec | undefined {
 
 /** Whether the imapflow internals this file relies on are there (the canary test asserts it). */
 export function multiappendInternalsAvailable(client: ImapFlow): boolean {
-  return !!execOf(client) && typeof encodePath === 'function' && typeof enhanceCommandError === 'function';
+  return !!execOf(client) && typeof encodePath === 'function' && typeof enhanceCommandError === 'function' && !!handler.compiler.literalPlus;
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -100,7 +118,7 @@ async function multiappend(client: ImapFlow, exec: Exec, path: string, messages:
   }
   let response: ExecResponse;
   try {
-    response = await exec('APPEND', attributes);
+    response = await exec('APPEND', attributes, { literalPlus: client.capabilities.has('LITERAL+') });
   } catch (err) {
     // Fills in serverResponseCode ([OVERQUOTA], [TRYCREATE]...) as imapflow's append() does.
     if (err && typeof err === 'object' && 'response' in err) await enhanceCommandError(err as Parameters<typeof enhanceCommandError>[0]);

@@ -8,7 +8,7 @@ import { copyMessages } from './copy-messages';
 import { nextMark, splitExtras, uidPosition, type UidPosition } from './destination-marks';
 import { inScope, readState, resolveAmbiguity, WARNINGS_KEPT, type FolderSettings, type FolderState } from './folder-listing';
 import type { FolderPair } from './folder-plan';
-import { fetchSummaries, hasCondstore, listMessages, selectFolder, statusSnapshot, type MessageSummary } from './inventory';
+import { fetchSummaries, hasCondstore, listMessages, selectFolder, statusSnapshot, withoutIdentity, type MessageSummary } from './inventory';
 import { oldestInScope } from './message-filters';
 import { matchMessages, sameFlags, type MessagePlan } from './message-plan';
 import type { ProgressReporter } from './progress';
@@ -171,7 +171,9 @@ async function syncFolderFully(
   const destinationExists = !!pair.existing || (folderChanges.created && !settings.dryRun);
   const tick = () => progress.add({});
   const keepState = incremental.keepState && !settings.dryRun;
-  const state = await readState(pair, src, dst, settings, destinationExists, tick, keepState);
+  // --delete1 pairs host1's listing with host2's again after the copy: it needs the identities.
+  const identity = settings.deleteOnSource ? 'always' : 'when-needed';
+  const state = await readState(pair, src, dst, settings, destinationExists, tick, { snapshot: keepState, identity });
   const plan = matchMessages(state.source, state.destination);
   // Extras that arrived on host2 since the previous run, from someone else, are users' own: never deleted.
   const extras = splitExtras(plan.extra, incremental.mark, state.destinationAt?.uidValidity);
@@ -274,6 +276,11 @@ async function copyToDestination(
     if (outcome.rejected.length) {
       inStep = false;
       result.skipped['rejected-by-destination'] = (result.skipped['rejected-by-destination'] ?? 0) + outcome.rejected.length;
+      await withMessageIds(
+        src,
+        folder.path,
+        outcome.rejected.slice(0, WARNINGS_KEPT).map((r) => r.message),
+      );
       for (const r of outcome.rejected) {
         warnings.push(
           `host2 refused message UID ${r.message.uid} of "${folder.logical}" (${r.message.size} bytes${r.message.messageId ? `, ${r.message.messageId}` : ''}): ${r.reason}`,
@@ -282,6 +289,24 @@ async function copyToDestination(
     }
   }
   return { inStep };
+}
+
+/** Reads the Message-ID of messages listed without their identity, for the warnings that name them. */
+async function withMessageIds(src: ImapSession, path: string, messages: MessageSummary[]): Promise<void> {
+  const unknown = messages.filter((m) => withoutIdentity(m));
+  if (!unknown.length) return;
+  await selectFolder(src, path, 'read-only');
+  const listed = new Map(
+    (
+      await fetchSummaries(
+        src,
+        path,
+        unknown.map((m) => m.uid),
+        { byUid: true },
+      )
+    ).map((m) => [m.uid, m.messageId]),
+  );
+  for (const m of unknown) m.messageId = listed.get(m.uid);
 }
 
 /**

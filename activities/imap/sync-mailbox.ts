@@ -7,10 +7,10 @@ import { carriedMarks, usableMarks } from './destination-marks';
 import { invalidRequest, withRetryDelay } from './errors';
 import { checkFolderRules, planFolders, type FolderPair, type FolderPlan } from './folder-plan';
 import { listFolders } from './folders';
-import { prepareDestinationFolders, type FolderChanges } from './prepare-folders';
+import { DestinationFolders } from './prepare-folders';
 import { hasCondstore } from './inventory';
 import { activityContext, ProgressReporter, type ProgressListener } from './progress';
-import { connectPair, forEachFolder, type Connection } from './connections';
+import { connectPair, extraPairs, forEachFolder, openPairs, type Connection } from './connections';
 import { checkSourceMarks, marksByFolder, sourceMarks } from './source-marks';
 import type { FolderSettings } from './folder-listing';
 import { syncFolder, unchangedFolder, type FolderIncremental } from './sync-folder';
@@ -19,7 +19,7 @@ import { host2Limits, messageLimit, sizeAudit } from './size-audit';
 import { checkpointOf, decideFolder, emptyState, pairKey, scopeKey, usableFolders } from './sync-state';
 import type { DestinationMark, FolderSyncResult, FolderSyncState, FolderVerifyResult, SyncRequest, SyncResult, SyncTotals, VerifyResult } from './types';
 
-const DEFAULTS = { batchMessages: 50, batchBytes: 4 * 1024 * 1024, parallelFolders: 2 };
+const DEFAULTS = { batchMessages: 50, batchBytes: 2 * 1024 * 1024, parallelFolders: 4 };
 
 function checkRequest(req: SyncRequest): void {
   if (!req.mailbox) throw invalidRequest('sync request without a mailbox label');
@@ -67,6 +67,15 @@ function folderSettings(req: SyncRequest, now: number, verifying = false): Folde
 async function planMailbox(req: SyncRequest, conn: Connection, status = { source: false, destination: false }): Promise<FolderPlan> {
   const [source, destination] = await Promise.all([listFolders(conn.src, { status: status.source }), listFolders(conn.dst, { status: status.destination })]);
   return planFolders(source, destination, conn.dst.namespace, req.folders);
+}
+
+/** host1 messages a folder's sync lists (new ones only, when incremental); Infinity when the listing gave no counters. */
+function messagesToRead(p: FolderPair, incremental?: FolderIncremental): number {
+  const decision = incremental?.decision;
+  return p.sources.reduce((n, s, i) => {
+    const before = decision?.mode === 'incremental' ? incremental!.previous!.sources[i].at.messages : 0;
+    return n + (s.status ? Math.max(0, s.status.messages - before) : Infinity);
+  }, 0);
 }
 
 function totalsOf(folders: FolderSyncResult[]): SyncTotals {
@@ -142,10 +151,8 @@ async function copyMailbox(req: SyncRequest, progress: ProgressReporter): Promis
     // host1's status always: it gives the source marks (what existed when this run started).
     const plan = await planMailbox(req, first, { source: true, destination: previous.size > 0 });
     const marks = await sourceMarks(first.src, plan.pairs);
-    const changes: Map<FolderPair, FolderChanges> = await prepareDestinationFolders(first.dst, plan.pairs, {
-      dryRun: settings.dryRun,
-      subscribe: req.subscribe ?? true,
-    });
+    const folders = new DestinationFolders(plan.pairs, { dryRun: settings.dryRun, subscribe: req.subscribe ?? true });
+    const { changes } = folders;
     progress.update({ foldersTotal: plan.pairs.length });
     // A state is kept only where it can be proved and reused: CONDSTORE on both sides, and
     // not with options whose effect does not depend on changes (delete1, min-age).
@@ -208,29 +215,29 @@ async function copyMailbox(req: SyncRequest, progress: ProgressReporter): Promis
     });
     saveCheckpoint();
 
-    const copyFolders = forEachFolder(
-      req,
-      first,
-      todo,
-      req.tuning?.parallelFolders ?? DEFAULTS.parallelFolders,
-      async ({ index, incremental }, conn, reconnected) => {
-        const p = plan.pairs[index];
-        // Copying new messages only would copy again what the lost connection copied: compare in full.
-        const how: FolderIncremental = reconnected ? { ...incremental, decision: { mode: 'full', reason: 'connection lost mid-folder' } } : incremental;
-        const outcome = await syncFolder(p, conn.src, conn.dst, settings, changes.get(p)!, progress, how);
-        results[index] = outcome.result;
-        states[index] = outcome.state;
-        destinationMarks[index] = outcome.mark;
-        if (outcome.state) checkpointFolders.push(outcome.result);
-        if (outcome.state || outcome.mark) saveCheckpoint();
-        progress.add({ foldersDone: 1 }, true);
-      },
-    );
+    // The largest folders first, so that the last ones to finish are small.
+    const work = new Map(todo.map((t) => [t, messagesToRead(plan.pairs[t.index], t.incremental)]));
+    todo.sort((a, b) => work.get(b)! - work.get(a)!);
+    const extra = openPairs(req, extraPairs([...work.values()], req.tuning?.parallelFolders ?? DEFAULTS.parallelFolders));
+    const copyFolders = forEachFolder(req, first, extra, todo, async ({ index, incremental }, conn, reconnected) => {
+      const p = plan.pairs[index];
+      await folders.prepare(p, conn.dst);
+      // Copying new messages only would copy again what the lost connection copied: compare in full.
+      const how: FolderIncremental = reconnected ? { ...incremental, decision: { mode: 'full', reason: 'connection lost mid-folder' } } : incremental;
+      const outcome = await syncFolder(p, conn.src, conn.dst, settings, changes.get(p)!, progress, how);
+      results[index] = outcome.result;
+      states[index] = outcome.state;
+      destinationMarks[index] = outcome.mark;
+      if (outcome.state) checkpointFolders.push(outcome.result);
+      if (outcome.state || outcome.mark) saveCheckpoint();
+      progress.add({ foldersDone: 1 }, true);
+    });
     // At the byte budget the sync ends early: the folders it finished are kept (with their
     // state, as a checkpoint is), the one it stopped in is compared in full next time.
     await copyFolders.catch((err: unknown) => {
       if (!(err instanceof BudgetReached)) throw err;
     });
+    await folders.rest(first.dst);
     const { allowance } = settings;
     progress.update({ phase: 'done', folder: undefined }, true);
     const state = settings.dryRun
@@ -278,17 +285,13 @@ async function compareMailbox(req: SyncRequest, progress: ProgressReporter): Pro
     const plan = await planMailbox(req, first);
     progress.update({ foldersTotal: plan.pairs.length });
     const asOf = req.asOf && marksByFolder(req.asOf);
-    const folders: FolderVerifyResult[] = await forEachFolder(
-      req,
-      first,
-      plan.pairs,
-      req.tuning?.parallelFolders ?? DEFAULTS.parallelFolders,
-      async (pair, conn) => {
-        const result = await verifyFolder(pair, conn.src, conn.dst, settings, progress, asOf);
-        progress.add({ foldersDone: 1 });
-        return result;
-      },
-    );
+    const work = plan.pairs.map((p) => messagesToRead(p));
+    const extra = openPairs(req, extraPairs(work, req.tuning?.parallelFolders ?? DEFAULTS.parallelFolders));
+    const folders: FolderVerifyResult[] = await forEachFolder(req, first, extra, plan.pairs, async (pair, conn) => {
+      const result = await verifyFolder(pair, conn.src, conn.dst, settings, progress, asOf);
+      progress.add({ foldersDone: 1 });
+      return result;
+    });
     progress.update({ phase: 'done', folder: undefined }, true);
     const sum = (k: 'missing' | 'extra' | 'flagMismatches') => folders.reduce((n, f) => n + f[k], 0);
     return {

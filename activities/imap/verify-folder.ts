@@ -29,7 +29,7 @@ export async function verifyFolder(
   asOf?: Map<string, SourceMark>,
 ): Promise<FolderVerifyResult> {
   progress.update({ phase: 'messages', folder: pair.logical }, true);
-  const state = await readState(pair, src, dst, { ...settings, dryRun: true }, !!pair.existing, () => progress.add({}));
+  const state = await readState(pair, src, dst, { ...settings, dryRun: true }, !!pair.existing, () => progress.add({}), { identity: 'always' });
   const all = matchMessages(state.source, state.destination);
   const judged = asOf && judgedAsOf(pair, state.sources, state.source, asOf);
   const plan = judged ? matchMessages(judged.messages, state.destination) : all;

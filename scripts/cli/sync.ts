@@ -55,7 +55,8 @@ export const SYNC_HELP = `usage: mailshift sync --host1 HOST --user1 USER --pass
   --dry                         report what would be done, change nothing
   --justverify                  compare both sides by message identity, copy nothing
   --state FILE                  incremental state between runs (read, then rewritten)
-  --parallel N                  folders at once (default 2); --no-multiappend: one APPEND per message
+  --parallel N                  folders at once (default 4); --no-multiappend: one APPEND per message
+  --compress                    COMPRESS=DEFLATE with servers that offer it (for slow links)
   --mailbox LABEL               name in reports (default: user1)
   --json                        the full result as JSON on stdout
 
@@ -110,6 +111,7 @@ const OPTIONS = {
   state: { type: 'string' },
   parallel: { type: 'string' },
   'no-multiappend': { type: 'boolean' },
+  compress: { type: 'boolean' },
   mailbox: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -191,7 +193,11 @@ export function requestFromArgs(argv: string[]): { request: SyncRequest; values:
     deleteOnDestination: !!values.delete2,
     deleteOnSource: !!values.delete1,
     dryRun: !!values.dry,
-    tuning: { ...(parallel && { parallelFolders: parallel }), ...(values['no-multiappend'] && { multiappend: false }) },
+    tuning: {
+      ...(parallel && { parallelFolders: parallel }),
+      ...(values['no-multiappend'] && { multiappend: false }),
+      ...(values.compress && { compress: true }),
+    },
   };
   return { request, values };
 }

@@ -172,7 +172,7 @@ service stats {
   }
 }
 protocol imap {
-  mail_plugins = $mail_plugins imap_quota
+  mail_plugins = $mail_plugins imap_quota imap_zlib
   mail_max_userip_connections = ${o.maxUserIpConnections ?? 50}
 }
 ${o.lmtpPort ? lmtpBlock(o.lmtpPort) : ''}`;

@@ -1,7 +1,7 @@
 // `mailshift sync` (scripts/cli/sync.ts) against the real Dovecot pair: imapsync-like
 // options, --justverify, --dry, --state (the no-change re-run skips every folder), the
 // progress line, and the documented exit codes.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,6 +10,8 @@ import type { SyncResult, SyncState, VerifyResult } from '../../activities/imap/
 import { freePort } from '../../scripts/servers/process';
 import { buildCorpus, fingerprints, makeMessage, connect, readMailbox, seedMailbox } from './corpus';
 import { startHosts, type Hosts } from './hosts';
+import { appendMessages } from '../../activities/imap/multiappend';
+import { startImapProxy } from '../harness/imap-proxy';
 
 jest.setTimeout(60_000);
 
@@ -189,10 +191,33 @@ describe('the installed command', () => {
     const bundle = path.join(__dirname, '../../.build/mailshift-sync.js');
     // A bundle older than the sources is stale: the command rebuilds it before running.
     if (existsSync(bundle)) utimesSync(bundle, new Date(0), new Date(0));
-    const first = spawnSync(bin, ['sync', ...pairArgs('quinn'), '--json'], { encoding: 'utf8', env: process.env });
+    // A message over 4 KiB, and host2 behind a relay: the bundle's MULTIAPPEND must not wait
+    // for the server's "+ OK" before it (LITERAL+, multiappend.ts), as under jest.
+    const c = await connect(hosts.host1, 'quinn', hosts.users.quinn.host1.password);
+    await appendMessages(
+      c,
+      'INBOX',
+      [{ content: makeMessage({ messageId: '<big@q>', subject: 'big', date: new Date(0), body: 'q'.repeat(20_000) }), flags: [], internalDate: 0 }],
+      {
+        multiappend: false,
+      },
+    );
+    await c.logout();
+    const proxy = await startImapProxy(hosts.host2);
+    const viaProxy = pairArgs('quinn').map((a) => (a === String(hosts.host2.port) ? String(proxy.port) : a));
+    const first = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(bin, ['sync', ...viaProxy, '--json'], { env: process.env });
+      const out = { stdout: '', stderr: '' };
+      child.stdout.on('data', (d: Buffer) => (out.stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out.stderr += d.toString()));
+      child.on('close', (status) => resolve({ status, ...out }));
+    });
+    await proxy.close();
     expect(first.stderr).toBe('');
     expect(first.status).toBe(SYNC_EXIT.ok);
-    expect((JSON.parse(first.stdout) as SyncResult).totals.copied).toBe(corpus.length);
+    expect((JSON.parse(first.stdout) as SyncResult).totals.copied).toBe(corpus.length + 1);
+    expect(proxy.clientLines().filter((l) => / APPEND /.test(l)).length).toBeGreaterThan(0);
+    expect(proxy.serverLines().filter((l) => l.startsWith('+ OK'))).toEqual([]);
     expect(statSync(bundle).mtimeMs).toBeGreaterThanOrEqual(statSync(path.join(__dirname, '../../scripts/cli/sync.ts')).mtimeMs);
     for (const u of Object.values(hosts.users)) expect(first.stdout).not.toContain(u.host2.password);
 

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { ImapFlow } from 'imapflow';
 import { appendMessages, expandUidSet, imapDateTime, multiappendInternalsAvailable, type OutgoingMessage } from '../../activities/imap/multiappend';
 import { startDovecot, type DovecotServer } from '../../scripts/servers/dovecot';
+import { startImapProxy } from '../harness/imap-proxy';
 import { connect, makeMessage } from './corpus';
 
 jest.setTimeout(60_000);
@@ -74,6 +75,29 @@ it('stores several messages with one APPEND command, byte-exact, with flags and 
     expect([...m.flags!].filter((f) => f !== '\\Recent').sort()).toEqual([...messages[i].flags].sort());
     expect(new Date(m.internalDate!).getTime()).toBe(messages[i].internalDate);
   });
+});
+
+it('sends messages over 4 KiB without waiting for the server between them (LITERAL+)', async () => {
+  const proxy = await startImapProxy(server);
+  const viaProxy = await connect({ host: server.host, port: proxy.port }, 'mia', 'mia-pw');
+  try {
+    expect(viaProxy.capabilities.has('LITERAL+')).toBe(true);
+    await viaProxy.mailboxCreate('Plus');
+    const big = messages.map((m, i) => ({
+      ...m,
+      content: makeMessage({ messageId: `<big${i}@x>`, subject: 'big', date: new Date(0), body: 'z'.repeat(9_000 * (i + 1)) }),
+    }));
+    const before = proxy.serverLines().length;
+    const outcome = await appendMessages(viaProxy, 'Plus', big, { multiappend: true });
+    expect(outcome.uids).toHaveLength(3);
+    // The server asked for nothing: no "+" continuation, every literal announced as {N+}.
+    expect(proxy.serverLines().slice(before)).toEqual([expect.stringMatching(/^\w+ OK \[APPENDUID /)]);
+    expect(proxy.clientLines().find((l) => / APPEND /.test(l))).toMatch(/\{\d{4,}\+\}$/);
+    expect((await stored('Plus')).map((m) => m.source!.toString())).toEqual(big.map((m) => m.content.toString()));
+  } finally {
+    await viaProxy.logout();
+    await proxy.close();
+  }
 });
 
 it('falls back to one APPEND per message when asked', async () => {

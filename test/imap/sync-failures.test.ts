@@ -196,6 +196,20 @@ describe('inside a Temporal activity', () => {
     expect(await hashes('host2')).toEqual(await hashes('host1'));
   });
 
+  it('a verification whose connections are cut goes on over new ones, host2 limits read on the new first pair', async () => {
+    await syncMailbox(hosts.request('jack'));
+    let kicks = 0;
+    const verified = await verifyMailbox(hosts.request('jack', { tuning: { parallelFolders: 1 } }), (p) => {
+      if (kicks === 0 && p.foldersDone > 0) {
+        kicks++;
+        hosts.host2.kick('jack');
+      }
+    });
+    expect(kicks).toBe(1);
+    expect(verified).toMatchObject({ ok: true, missing: 0 });
+    expect(verified.size?.quota).toBeNull();
+  });
+
   it('a connection cut again and again is retryable; the retry completes without duplicates', async () => {
     const req = hosts.request('lena', { tuning: { batchMessages: 1, parallelFolders: 1 } });
     const err = await syncMailbox(req, (p) => {
