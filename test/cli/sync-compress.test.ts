@@ -14,10 +14,10 @@ it('--compress asks for it; without it the request has no compress', () => {
   expect(requestFromArgs(pair).request.tuning).toEqual({});
 });
 
-it("a spec's sync.compress reaches every sync request; without it there is no tuning at all", () => {
+it("a spec's sync.compress reaches every sync request; without it none is asked for", () => {
   const input = demoSpec('classical', new Date('2026-12-05T21:00:00Z')) as ListedSpecInput;
   const plain = parseSpec(input, now);
-  expect(syncRequest(plain, plain.mailboxes[0], 'presync', perms)).not.toHaveProperty('tuning');
+  expect(syncRequest(plain, plain.mailboxes[0], 'presync', perms).tuning).toEqual({ parallelFolders: 2 });
   const compressed = parseSpec({ ...input, sync: { ...input.sync, compress: true } } as ListedSpecInput, now);
-  expect(syncRequest(compressed, compressed.mailboxes[0], 'postsync', perms).tuning).toEqual({ compress: true });
+  expect(syncRequest(compressed, compressed.mailboxes[0], 'postsync', perms).tuning).toEqual({ parallelFolders: 2, compress: true });
 });
