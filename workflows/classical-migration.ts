@@ -19,8 +19,11 @@ export async function classicalMigration(spec: MigrationSpecInput | MigrationSpe
     if (run.before('postsync')) {
       if (run.before('cutover')) await run.presyncUntilMigrationHour();
       for (const wave of run.waves) {
+        if (run.finalSyncRan(wave)) continue; // by the run this one continues
         await run.gate('cutover', wave);
         await run.cutAccessAndFinalSync(wave);
+        // Each wave's pages (access, final sync, notices) may fill a run's history: the next wave in a fresh one.
+        await run.continueAsNewIfLong('cutover');
       }
       await run.verifyFinalSync();
       await run.gate('switch-mx');

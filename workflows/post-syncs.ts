@@ -52,6 +52,8 @@ export async function backfillUntilComplete(run: Runbook): Promise<void> {
  * enough quiet rounds in a row, or until an approver approves gate `done`.
  */
 export async function postSyncUntilQuiet(run: Runbook): Promise<void> {
+  // The cut-over, the hand-over and their notices may have filled this run's history (many pages).
+  await run.continueAsNewIfLong('postsync');
   const { gates } = run;
   gates.open('done');
   run.enter('post-syncing until quiet');

@@ -220,6 +220,11 @@ export class Runbook {
     return this.roster.filter((m) => !wave || m.wave === wave).map((m) => m.user);
   }
 
+  /** Whether the wave's final sync ran (a continued run does not cut it over again). */
+  finalSyncRan(wave: string): boolean {
+    return this.rounds.some((r) => r.kind === 'final' && r.wave === wave);
+  }
+
   get mailboxCount(): number {
     return this.roster.length;
   }
