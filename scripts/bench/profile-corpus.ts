@@ -26,7 +26,7 @@ export interface CorpusSetup {
   host1Compress: Endpoint;
   /** Passwords: host1's bench user, and host2's users by name. */
   host1Password: string;
-  host2Passwords: Record<'bench' | 'mbsync' | 'mbsyncz' | 'dsync' | 'ceiling' | 'resume', string>;
+  host2Passwords: Record<'bench' | 'mbsync' | 'mbsyncz' | 'dsync' | 'ceiling' | 'ceilingz' | 'resume' | 'attempt', string>;
   /** The file holding a user's password (mailshift takes references): host1's bench, host2's users. */
   passwordFile: (side: 'host1' | 'host2', user: string) => string;
   /** The label of this profile in the report: "loopback", "wan …". */
@@ -73,15 +73,21 @@ export async function corpusProfile(s: CorpusSetup): Promise<void> {
   const dsFirst = await runLogged(log, 'dsync (doveadm backup -R via imapc): first sync', () => dsync(dsyncConf, 'dsync'));
   const dsAgain = await runLogged(log, 'dsync: re-sync', () => dsync(dsyncConf, 'dsync'));
 
-  log('ceiling: bare copier, 4 connections …');
   // Timed inside this process: no start-up counted, which flatters the ceiling, not mailshift.
-  const ceiling = await timedHere(() =>
-    bareCopy({
-      host1: login(s.host1Plain, 'bench', s.host1Password),
-      host2: host2('ceiling'),
-      mapFolder: (name) => pathOn(s.host2, logicalOn(s.host1, name)),
-    }),
-  );
+  const bare = (from: Endpoint, user: 'ceiling' | 'ceilingz') => {
+    log(`ceiling: bare copier, 4 connections${user === 'ceilingz' ? ', host1 read with COMPRESS=DEFLATE' : ''} …`);
+    return timedHere(() =>
+      bareCopy({
+        host1: login(from, 'bench', s.host1Password),
+        host2: host2(user),
+        mapFolder: (name) => pathOn(s.host2, logicalOn(s.host1, name)),
+        compressSource: user === 'ceilingz',
+      }),
+    );
+  };
+  const ceiling = await bare(s.host1Plain, 'ceiling');
+  // On the WAN only: what COMPRESS gains a client that only copies, on a limited link.
+  const ceilingZ = s.wan ? await bare(s.host1Compress, 'ceilingz') : undefined;
   const imapsync = imapsyncAvailable();
   log(imapsync.path ? `imapsync at ${imapsync.path}: not run by this bench yet` : `imapsync: ${imapsync.why}`);
 
@@ -96,6 +102,7 @@ export async function corpusProfile(s: CorpusSetup): Promise<void> {
     ['mbsync+Z', compare(expected, await readBack(s.host2, 'mbsyncz', p.mbsyncz))],
     ['dsync', compare(expected, await readBack(s.host2, 'dsync', p.dsync))],
     ['ceiling', compare(expected, await readBack(s.host2, 'ceiling', p.ceiling))],
+    ...(ceilingZ ? [['ceiling+Z', compare(expected, await readBack(s.host2, 'ceilingz', p.ceilingz))] as [string, Check]] : []),
   ];
   log(`verified in ${f1((performance.now() - t) / 1000)} s`);
 
@@ -113,6 +120,7 @@ export async function corpusProfile(s: CorpusSetup): Promise<void> {
   log(row('dsync first sync', dsFirst));
   log(row('dsync re-sync', dsAgain));
   log(row('ceiling (bare copier)', ceiling));
+  if (ceilingZ) log(row('ceiling, COMPRESS from host1', ceilingZ));
   log('');
   for (const [name, c] of checks)
     log(
@@ -187,7 +195,7 @@ export async function corpusProfile(s: CorpusSetup): Promise<void> {
       figure: 'COMPRESS=DEFLATE, first sync',
       value: 'no option in mailshift sync',
       target: '',
-      peers: `mbsync ${sec(mbzFirst)} with / ${sec(mbFirst)} without`,
+      peers: `bare copier ${ceilingZ ? sec(ceilingZ) : 'n/a'} with / ${sec(ceiling)} without; mbsync ${sec(mbzFirst)} with / ${sec(mbFirst)} without`,
     });
   }
 }

@@ -2,17 +2,18 @@
 // 200,000) written straight into host1's storage (huge-maildir.ts). mailshift's first
 // sync, no-change re-sync and re-sync after 1,000 new messages, each with its peak RSS;
 // the bare copier and mbsync as peers; then a first sync killed (SIGKILL) mid-folder and
-// run again (resume.ts), with what the second run listed and copied.
+// run again, by the command and by the activity (resume.ts), with what the second run
+// listed and copied.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { bareCopy } from './bare-copy';
 import { writeInbox } from './huge-maildir';
 import { mailshiftSync, type MailshiftPair } from './mailshift-run';
 import { f1, f2, mb, seconds, timedHere, type Timed } from './measure';
-import { mbsync, mbsyncConfig } from './peers';
+import { mbsync, mbsyncConfig, type Endpoint } from './peers';
 import { runLogged, type CorpusSetup } from './profile-corpus';
 import { judge } from './report';
-import { killedAndResumed } from './resume';
+import { activityCrash, commandCrash } from './resume';
 import { compare, exact, readBack } from './verify';
 
 export type HugeSetup = Omit<CorpusSetup, 'host1Plain' | 'host1Compress' | 'profile' | 'wan'>;
@@ -56,7 +57,23 @@ export async function hugeProfile(s: HugeSetup): Promise<void> {
   log("huge: verifying mailshift's destination …");
   const check = compare(expected, await readBack(host2, 'bench', s.host2Passwords.bench));
 
-  const resume = await killedAndResumed({ ...s, pair: pair('resume'), total: expected.length, expected });
+  const crash = { host2, total: expected.length, expected, log, dir: s.dir };
+  const byCommand = await commandCrash(crash, pair('resume'), s.host2Passwords.resume);
+  const account = (server: Endpoint, user: string, file: string) => ({
+    endpoint: { host: server.host, port: server.port, tls: 'none' as const },
+    login: { user, credential: `file:${file}` },
+  });
+  const byActivity = await activityCrash(
+    crash,
+    {
+      mailbox: 'huge',
+      source: account(host1, 'bench', s.passwordFile('host1', 'bench')),
+      destination: account(host2, 'attempt', s.passwordFile('host2', 'attempt')),
+      deleteOnDestination: false,
+      deleteOnSource: false,
+    },
+    s.host2Passwords.attempt,
+  );
 
   const sec = (x: Timed) => `${f2(seconds(x))} s`;
   const rss = (x: Timed) => `${f1(x.peakRssMb)} MB`;
@@ -82,5 +99,6 @@ export async function hugeProfile(s: HugeSetup): Promise<void> {
     verdict: exact(check, expected.length) ? 'PASS' : 'MISS',
     peers: '',
   });
-  report.add({ profile, ...resume });
+  report.add({ profile, ...byCommand });
+  report.add({ profile, ...byActivity });
 }

@@ -35,7 +35,16 @@ async function main(argv: string[]): Promise<void> {
   chmodSync(dir, 0o755);
   const secret = () => randomBytes(12).toString('hex');
   const host1Password = secret();
-  const host2Passwords = { bench: secret(), mbsync: secret(), mbsyncz: secret(), dsync: secret(), ceiling: secret(), resume: secret() };
+  const host2Passwords = {
+    bench: secret(),
+    mbsync: secret(),
+    mbsyncz: secret(),
+    dsync: secret(),
+    ceiling: secret(),
+    ceilingz: secret(),
+    resume: secret(),
+    attempt: secret(),
+  };
   const passwordFile = (side: 'host1' | 'host2', user: string) => path.join(dir, `pw-${side}-${user}`);
   writeFileSync(passwordFile('host1', 'bench'), host1Password, { mode: 0o600 });
   for (const [user, password] of Object.entries(host2Passwords)) writeFileSync(passwordFile('host2', user), password, { mode: 0o600 });
