@@ -16,7 +16,10 @@ import { judge } from './report';
 import { activityCrash, commandCrash } from './resume';
 import { compare, exact, readBack } from './verify';
 
-export type HugeSetup = Omit<CorpusSetup, 'host1Plain' | 'host1Compress' | 'profile' | 'wan'>;
+export type HugeSetup = Omit<CorpusSetup, 'host1Plain' | 'host1Compress' | 'profile' | 'wan'> & {
+  /** Also the bare copier and mbsync (--no-peers leaves them out: hours on a busy machine). */
+  peers: boolean;
+};
 
 const NEW_MESSAGES = 1000;
 
@@ -43,23 +46,31 @@ export async function hugeProfile(s: HugeSetup): Promise<void> {
   const add = (figure: string, x: Timed, peers: string) =>
     report.add({ profile, figure, value: `${sec(x)}, ${rss(x)}`, target: 'RSS ≤ 200 MB', verdict: x.code ? 'MISS' : judge(x.peakRssMb, '≤', 200), peers });
 
-  log('huge: bare copier …');
-  const ceiling = await timedHere(() =>
-    bareCopy({ host1: { host: host1.host, port: host1.port, user: 'bench', password: s.host1Password }, host2: login('ceiling'), mapFolder: (n) => n }),
-  );
   const rc = mbsyncConfig(s.dir, 'huge-mbsync', { host: host1.host, port: host1.port, user: 'bench', password: s.host1Password }, login('mbsync'));
-  const mbFirst = await runLogged(log, 'huge: mbsync first sync', () => mbsync(rc));
+  const peer = async (what: string) => {
+    if (!s.peers) return '';
+    const r = await runLogged(log, `huge: mbsync ${what}`, () => mbsync(rc));
+    return `mbsync ${sec(r)}, ${rss(r)}`;
+  };
+  let firstPeers = '';
+  if (s.peers) {
+    log('huge: bare copier …');
+    const ceiling = await timedHere(() =>
+      bareCopy({ host1: { host: host1.host, port: host1.port, user: 'bench', password: s.host1Password }, host2: login('ceiling'), mapFolder: (n) => n }),
+    );
+    firstPeers = `bare copier ${sec(ceiling)}; ${await peer('first sync')}`;
+  }
   const first = await runLogged(log, 'huge: mailshift first sync', () => mailshiftSync(pair('bench')));
-  add('first sync', first, `bare copier ${sec(ceiling)}; mbsync ${sec(mbFirst)}, ${rss(mbFirst)}`);
-  const mbAgain = await runLogged(log, 'huge: mbsync no-change re-sync', () => mbsync(rc));
+  add('first sync', first, firstPeers);
+  const againPeers = await peer('no-change re-sync');
   const again = await runLogged(log, 'huge: mailshift no-change re-sync', () => mailshiftSync(pair('bench')));
-  add('no-change re-sync', again, `mbsync ${sec(mbAgain)}, ${rss(mbAgain)}`);
+  add('no-change re-sync', again, againPeers);
 
   const added = writeInbox({ serverDir: host1.dir, user: 'bench', from: s.messages, count: NEW_MESSAGES, sub: 'new' });
-  const mbNew = await runLogged(log, `huge: mbsync re-sync after ${NEW_MESSAGES} new`, () => mbsync(rc));
+  const newPeers = await peer(`re-sync after ${NEW_MESSAGES} new`);
   const afterNew = await runLogged(log, `huge: mailshift re-sync after ${NEW_MESSAGES} new`, () => mailshiftSync(pair('bench')));
   const newCopied = /^copied (\d+) messages/m.exec(afterNew.stdout)?.[1];
-  add(`re-sync after ${NEW_MESSAGES} new (copied ${newCopied ?? '?'})`, afterNew, `mbsync ${sec(mbNew)}, ${rss(mbNew)}`);
+  add(`re-sync after ${NEW_MESSAGES} new (copied ${newCopied ?? '?'})`, afterNew, newPeers);
 
   const expected = [...seeded.expected, ...added.expected];
   log("huge: verifying mailshift's destination …");
@@ -74,7 +85,6 @@ export async function hugeProfile(s: HugeSetup): Promise<void> {
   });
 
   const crash = { host2, total: expected.length, expected, log, dir: s.dir };
-  report.add({ profile, ...(await commandCrash(crash, pair('resume'), s.host2Passwords.resume)) });
   const account = (server: Endpoint, user: string, file: string) => ({
     endpoint: { host: server.host, port: server.port, tls: 'none' as const },
     login: { user, credential: `file:${file}` },
@@ -92,4 +102,5 @@ export async function hugeProfile(s: HugeSetup): Promise<void> {
   );
 
   report.add({ profile, ...byActivity });
+  report.add({ profile, ...(await commandCrash(crash, pair('resume'), s.host2Passwords.resume)) });
 }

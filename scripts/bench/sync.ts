@@ -6,7 +6,7 @@
 //   --wan      the corpus with host1 behind Toxiproxy: --latency MS each way (default 20),
 //              --mbit N per connection and direction (default 100);
 //   --huge     one INBOX of --huge-messages N small messages (default 200,000)
-//              (profile-huge.ts).
+//              (profile-huge.ts); --no-peers leaves its bare copier and mbsync out.
 // Every figure is printed with its target and PASS/MISS, and the run ends with the
 // table of them all. --keep leaves the servers' directory.
 // A script, not a test: figures vary with the machine and the shared disk.
@@ -70,7 +70,7 @@ async function main(argv: string[]): Promise<void> {
     servers.push(host2);
     const common = { dir, host1, host2, host1Password, host2Passwords, passwordFile, report, log };
     if (huge) {
-      await hugeProfile({ ...common, messages: numberArg(argv, '--huge-messages', 200_000) });
+      await hugeProfile({ ...common, messages: numberArg(argv, '--huge-messages', 200_000), peers: !argv.includes('--no-peers') });
     } else {
       // host1's mail served a second time, offering COMPRESS=DEFLATE (mbsync turns it on whenever offered).
       const host1Compress = await startDovecot({
