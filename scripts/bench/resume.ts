@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { FolderSyncResult, SyncCheckpoint, SyncRequest, SyncResult } from '../../activities/imap/types';
 import { connectImap, type DovecotServer } from '../servers/dovecot';
 import { mailshiftSync, type MailshiftPair } from './mailshift-run';
-import { f2, programOutput, seconds, timed, type TimedRun } from './measure';
+import { f1, f2, programOutput, seconds, timed, type TimedRun } from './measure';
 import type { AttemptJob } from './resume-attempt';
 import type { Row } from './report';
 import type { Expected } from './seed';
@@ -75,7 +75,7 @@ async function crashAndAgain(s: CrashSetup, crash: Crash, figure: string): Promi
   return {
     figure,
     value:
-      `${f2(seconds(again))} s; ${before} on host2 after the kill; re-listed host1 ${inbox?.sourceMessages ?? '?'}, host2 ${inbox?.destinationMessages ?? '?'} ` +
+      `${f2(seconds(again))} s, ${f1(again.peakRssMb)} MB; ${before} on host2 after the kill; re-listed host1 ${inbox?.sourceMessages ?? '?'}, host2 ${inbox?.destinationMessages ?? '?'} ` +
       `(${inbox?.mode ?? '?'}${inbox?.fullReason ? `: ${inbox.fullReason}` : ''}${inbox?.resumed ? ', resumed' : ''}); copied ${inbox?.copied ?? '?'}; ` +
       `duplicates ${check.duplicates}, missing ${check.missing}`,
     target: 'nothing copied twice',
