@@ -71,12 +71,12 @@ function message(user: string, n: number, date: number, rand: () => number, tag:
 }
 
 /** Dovecot's mail files must belong to the mail user (startDovecot chowns `mail/` to it). */
-function owner(serverDir: string): { uid: number; gid: number } {
+export function owner(serverDir: string): { uid: number; gid: number } {
   const s = statSync(path.join(serverDir, 'mail'));
   return { uid: s.uid, gid: s.gid };
 }
 
-function makeMaildir(dir: string, o: { uid: number; gid: number }, folder: boolean): void {
+export function makeMaildir(dir: string, o: { uid: number; gid: number }, folder: boolean): void {
   for (const sub of ['', 'cur', 'new', 'tmp']) {
     const p = path.join(dir, sub);
     mkdirSync(p, { recursive: true, mode: 0o700 });
@@ -89,7 +89,7 @@ function makeMaildir(dir: string, o: { uid: number; gid: number }, folder: boole
   }
 }
 
-function writeMessage(dir: string, sub: 'cur' | 'new', raw: string, date: number, flags: string, o: { uid: number; gid: number }): number {
+export function writeMessage(dir: string, sub: 'cur' | 'new', raw: string, date: number, flags: string, o: { uid: number; gid: number }): number {
   const bytes = Buffer.byteLength(raw);
   const now = Date.now();
   const base = `${Math.floor(now / 1000)}.M${(now % 1000) * 1000}P${process.pid}Q${++sequence}.${host},S=${bytes}`;

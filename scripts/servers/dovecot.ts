@@ -39,6 +39,10 @@ export interface DovecotOptions {
   oauth2?: { introspectionUrl: string };
   /** IMAP sessions a user may hold from one address (Dovecot's mail_max_userip_connections); 50 unless told. */
   maxUserIpConnections?: number;
+  /** Offer COMPRESS=DEFLATE (RFC 4978: the zlib and imap_zlib plugins); on unless false. */
+  compress?: boolean;
+  /** Serve this mail directory (another instance's `<dir>/mail`) instead of its own. */
+  mailDir?: string;
 }
 
 export interface DovecotServer {
@@ -102,12 +106,14 @@ protocol lmtp {
 `;
 
 export function dovecotConfig(
-  o: Required<Pick<DovecotOptions, 'name' | 'dir' | 'layout'>> & { port: number; lmtpPort?: number; oauth2?: boolean; maxUserIpConnections?: number },
+  o: Required<Pick<DovecotOptions, 'name' | 'dir' | 'layout'>> &
+    Pick<DovecotOptions, 'maxUserIpConnections' | 'compress' | 'mailDir'> & { port: number; lmtpPort?: number; oauth2?: boolean },
 ): string {
   const owner = mailOwner();
   const d = o.dir;
+  const mail = o.mailDir ?? `${d}/mail`;
   // LAYOUT=fs lets `/` be the real hierarchy separator (Maildir++ stores `.` itself).
-  const location = o.layout === 'slash-no-prefix' ? `maildir:${d}/mail/%u:LAYOUT=fs` : `maildir:${d}/mail/%u`;
+  const location = o.layout === 'slash-no-prefix' ? `maildir:${mail}/%u:LAYOUT=fs` : `maildir:${mail}/%u`;
   return `# mailshift test server ${o.name}
 instance_name = mailshift-${o.name}-${o.port}
 base_dir = ${d}/run
@@ -129,7 +135,7 @@ first_valid_uid = ${owner.uid}
 last_valid_uid = ${owner.uid}
 first_valid_gid = ${owner.gid}
 last_valid_gid = ${owner.gid}
-mail_plugins = $mail_plugins quota
+mail_plugins = $mail_plugins quota${o.compress !== false ? ' zlib' : ''}
 plugin {
   quota = maildir:User quota
 }
@@ -172,7 +178,7 @@ service stats {
   }
 }
 protocol imap {
-  mail_plugins = $mail_plugins imap_quota imap_zlib
+  mail_plugins = $mail_plugins imap_quota${o.compress !== false ? ' imap_zlib' : ''}
   mail_max_userip_connections = ${o.maxUserIpConnections ?? 50}
 }
 ${o.lmtpPort ? lmtpBlock(o.lmtpPort) : ''}`;
@@ -216,6 +222,8 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotServ
       lmtpPort,
       oauth2: !!options.oauth2,
       maxUserIpConnections: options.maxUserIpConnections,
+      compress: options.compress,
+      mailDir: options.mailDir,
     }),
   );
   if (options.oauth2) writeOauth2Files(dir, options.oauth2.introspectionUrl, owner.auth);

@@ -1,0 +1,201 @@
+// bench:sync's main profile: the corpus (corpus.ts) copied from host1 by mailshift and
+// every peer in one sitting, on loopback or (--wan) with host1 behind Toxiproxy:
+//   mailshift `sync` (first, then no-change with --state), as administrators run it;
+//   mbsync against host1 with COMPRESS=DEFLATE offered (a second Dovecot serving host1's
+//   mail with imap_zlib: mbsync always turns it on) and without;
+//   dsync (`doveadm backup -R` via imapc into host2's storage);
+//   the bare copier (bare-copy.ts): the ceiling of an IMAP client here.
+// Each into its own host2 user, then every destination read back and compared.
+import path from 'node:path';
+import type { DovecotServer } from '../servers/dovecot';
+import { bareCopy } from './bare-copy';
+import { mailshiftSync, type MailshiftPair } from './mailshift-run';
+import { f1, f2, mb, programOutput, seconds, timedHere, type Timed, type TimedRun } from './measure';
+import { dsync, dsyncConfig, imapsyncAvailable, mbsync, mbsyncConfig, type Endpoint, type Login } from './peers';
+import { judge, type Report } from './report';
+import { seed } from './seed';
+import { compare, exact, logicalOn, pathOn, readBack, type Check } from './verify';
+
+export interface CorpusSetup {
+  dir: string;
+  messages: number;
+  host1: DovecotServer;
+  host2: DovecotServer;
+  /** Where the tools reach host1, without and with COMPRESS=DEFLATE offered (a proxy on --wan). */
+  host1Plain: Endpoint;
+  host1Compress: Endpoint;
+  /** Passwords: host1's bench user, and host2's users by name. */
+  host1Password: string;
+  host2Passwords: Record<'bench' | 'mbsync' | 'mbsyncz' | 'dsync' | 'ceiling' | 'ceilingz' | 'resume' | 'attempt', string>;
+  /** The file holding a user's password (mailshift takes references): host1's bench, host2's users. */
+  passwordFile: (side: 'host1' | 'host2', user: string) => string;
+  /** The label of this profile in the report: "loopback", "wan …". */
+  profile: string;
+  wan: boolean;
+  report: Report;
+  log: (line: string) => void;
+}
+
+export async function runLogged(log: (l: string) => void, what: string, run: () => Promise<TimedRun>): Promise<TimedRun> {
+  log(`${what} …`);
+  const r = await run();
+  if (r.code !== 0) log(programOutput(r));
+  return r;
+}
+
+export async function corpusProfile(s: CorpusSetup): Promise<void> {
+  const { log, report } = s;
+  let t = performance.now();
+  const { expected, bytes } = await seed(s.host1, 'bench', s.host1Password, s.messages);
+  log(
+    `corpus: ${expected.length} messages, ${f1(mb(bytes))} MB in ${new Set(expected.map((e) => e.folder)).size} folders; seeded host1 in ${f1((performance.now() - t) / 1000)} s`,
+  );
+  const login = (e: Endpoint, user: string, password: string): Login => ({ ...e, user, password });
+  const host2 = (user: keyof CorpusSetup['host2Passwords']) => login(s.host2, user, s.host2Passwords[user]);
+
+  const pair: MailshiftPair = {
+    host1: { ...s.host1Plain, user: 'bench', passwordFile: s.passwordFile('host1', 'bench') },
+    host2: { ...s.host2, user: 'bench', passwordFile: s.passwordFile('host2', 'bench') },
+    state: path.join(s.dir, 'mailshift-state.json'),
+  };
+  const msFirst = await runLogged(log, 'mailshift: first sync', () => mailshiftSync(pair));
+  const msAgain = await runLogged(log, 'mailshift: no-change re-sync', () => mailshiftSync(pair));
+  const againCopied = /^copied (\d+) messages/m.exec(msAgain.stdout)?.[1];
+
+  const rcPlain = mbsyncConfig(s.dir, 'mbsync', login(s.host1Plain, 'bench', s.host1Password), host2('mbsync'));
+  const rcCompress = mbsyncConfig(s.dir, 'mbsyncz', login(s.host1Compress, 'bench', s.host1Password), host2('mbsyncz'));
+  const mbFirst = await runLogged(log, 'mbsync, host1 without COMPRESS: first sync', () => mbsync(rcPlain));
+  const mbAgain = await runLogged(log, 'mbsync, host1 without COMPRESS: re-sync', () => mbsync(rcPlain));
+  const mbzFirst = await runLogged(log, 'mbsync, host1 offering COMPRESS=DEFLATE: first sync', () => mbsync(rcCompress));
+  const mbzAgain = await runLogged(log, 'mbsync, host1 offering COMPRESS=DEFLATE: re-sync', () => mbsync(rcCompress));
+
+  const dsyncConf = dsyncConfig(s.dir, s.host2, login(s.host1Plain, 'bench', s.host1Password));
+  const dsFirst = await runLogged(log, 'dsync (doveadm backup -R via imapc): first sync', () => dsync(dsyncConf, 'dsync'));
+  const dsAgain = await runLogged(log, 'dsync: re-sync', () => dsync(dsyncConf, 'dsync'));
+
+  // Timed inside this process: no start-up counted, which flatters the ceiling, not mailshift.
+  const bare = (from: Endpoint, user: 'ceiling' | 'ceilingz') => {
+    log(`ceiling: bare copier, 4 connections${user === 'ceilingz' ? ', host1 read with COMPRESS=DEFLATE' : ''} …`);
+    return timedHere(() =>
+      bareCopy({
+        host1: login(from, 'bench', s.host1Password),
+        host2: host2(user),
+        mapFolder: (name) => pathOn(s.host2, logicalOn(s.host1, name)),
+        compressSource: user === 'ceilingz',
+      }),
+    );
+  };
+  const ceiling = await bare(s.host1Plain, 'ceiling');
+  // On the WAN only: what COMPRESS gains a client that only copies, on a limited link.
+  const ceilingZ = s.wan ? await bare(s.host1Compress, 'ceilingz') : undefined;
+  const imapsync = imapsyncAvailable();
+  log(imapsync.path ? `imapsync at ${imapsync.path}: not run by this bench yet` : `imapsync: ${imapsync.why}`);
+
+  log('verifying every destination …');
+  t = performance.now();
+  // mailshift maps "Sent Items" to host2's \Sent folder; the others keep the name.
+  const mapped = expected.map((e) => ({ fp: e.folder === 'Sent Items' ? e.fp.replace(/^Sent Items /, 'Sent ') : e.fp }));
+  const p = s.host2Passwords;
+  const checks: [string, Check][] = [
+    ['mailshift', compare(mapped, await readBack(s.host2, 'bench', p.bench))],
+    ['mbsync', compare(expected, await readBack(s.host2, 'mbsync', p.mbsync))],
+    ['mbsync+Z', compare(expected, await readBack(s.host2, 'mbsyncz', p.mbsyncz))],
+    ['dsync', compare(expected, await readBack(s.host2, 'dsync', p.dsync))],
+    ['ceiling', compare(expected, await readBack(s.host2, 'ceiling', p.ceiling))],
+    ...(ceilingZ ? [['ceiling+Z', compare(expected, await readBack(s.host2, 'ceilingz', p.ceilingz))] as [string, Check]] : []),
+  ];
+  log(`verified in ${f1((performance.now() - t) / 1000)} s`);
+
+  const rate = (x: Timed) => ({ msgs: expected.length / seconds(x), mbs: mb(bytes) / seconds(x) });
+  const row = (name: string, x: Timed, extra = '') =>
+    `${name.padEnd(34)} ${f2(seconds(x)).padStart(8)} s ${f1(rate(x).msgs).padStart(9)} ${f1(rate(x).mbs).padStart(8)} ${f1(x.peakRssMb).padStart(8)}  exit ${x.code}${extra}`;
+  log('');
+  log(`${'run'.padEnd(34)} ${'wall'.padStart(10)} ${'msgs/s'.padStart(9)} ${'MB/s'.padStart(8)} ${'RSS MB'.padStart(8)}`);
+  log(row('mailshift first sync', msFirst));
+  log(row('mailshift no-change re-sync', msAgain, `  (copied ${againCopied ?? '?'})`));
+  log(row('mbsync first sync (no COMPRESS)', mbFirst));
+  log(row('mbsync re-sync (no COMPRESS)', mbAgain));
+  log(row('mbsync first sync (COMPRESS)', mbzFirst));
+  log(row('mbsync re-sync (COMPRESS)', mbzAgain));
+  log(row('dsync first sync', dsFirst));
+  log(row('dsync re-sync', dsAgain));
+  log(row('ceiling (bare copier)', ceiling));
+  if (ceilingZ) log(row('ceiling, COMPRESS from host1', ceilingZ));
+  log('');
+  for (const [name, c] of checks)
+    log(
+      `${name.padEnd(10)} ${c.messages} msgs, ${f1(mb(c.bytes))} MB; identical (bytes, flags+keywords, date) ${c.identical}/${expected.length}; ` +
+        `missing ${c.missing}; duplicates ${c.duplicates}; other flags/date ${c.metadataDiffers}; X-TUID added ${c.withXTuid}`,
+    );
+  log('');
+
+  const profile = s.profile;
+  const sec = (x: Timed) => `${f2(seconds(x))} s`;
+  const firstPeers = `bare copier ${sec(ceiling)}, dsync ${sec(dsFirst)}, mbsync ${sec(mbFirst)} (no COMPRESS) / ${sec(mbzFirst)} (COMPRESS)`;
+  const toCeiling = msFirst.wallMs / ceiling.wallMs;
+  report.add({
+    profile,
+    figure: 'first sync / bare copier',
+    value: `${f2(toCeiling)}× (${sec(msFirst)})`,
+    target: '≤ 1.25×',
+    verdict: judge(toCeiling, '≤', 1.25),
+    peers: firstPeers,
+  });
+  if (!s.wan) {
+    const toDsync = msFirst.wallMs / dsFirst.wallMs;
+    report.add({
+      profile,
+      figure: 'first sync / dsync',
+      value: `${f2(toDsync)}×`,
+      target: '< 1×',
+      verdict: judge(toDsync, '<', 1),
+      peers: `dsync ${sec(dsFirst)}`,
+    });
+  }
+  const rss = Math.max(msFirst.peakRssMb, msAgain.peakRssMb);
+  report.add({
+    profile,
+    figure: 'peak RSS',
+    value: `${f1(rss)} MB`,
+    target: '≤ 150 MB',
+    verdict: judge(rss, '≤', 150),
+    peers: `dsync ${f1(dsFirst.peakRssMb)} MB, mbsync ${f1(mbFirst.peakRssMb)} / ${f1(mbzFirst.peakRssMb)} MB`,
+  });
+  const [, msCheck] = checks[0];
+  report.add({
+    profile,
+    figure: 'byte-exact (bytes, flags, keywords, date)',
+    value: `${msCheck.identical}/${expected.length}, ${msCheck.duplicates} duplicates`,
+    target: 'all',
+    verdict: exact(msCheck, expected.length) ? 'PASS' : 'MISS',
+    peers: checks
+      .slice(1)
+      .map(([n, c]) => `${n} ${c.identical}/${expected.length}`)
+      .join(', '),
+  });
+  report.add({
+    profile,
+    figure: 'no-change re-sync, whole command',
+    value: sec(msAgain),
+    target: s.wan ? '' : '≤ 0.25 s',
+    verdict: judge(seconds(msAgain), '≤', 0.25),
+    peers: `mbsync ${sec(mbAgain)} / ${sec(mbzAgain)} (COMPRESS), dsync ${sec(dsAgain)}`,
+  });
+  if (s.wan) {
+    report.add({
+      profile,
+      figure: 'throughput / imapsync',
+      value: 'n/a',
+      target: '≥ 10×',
+      verdict: 'n/a',
+      peers: imapsync.path ? 'imapsync installed but not run' : 'imapsync not installable here',
+    });
+    report.add({
+      profile,
+      figure: 'COMPRESS=DEFLATE, first sync',
+      value: 'no option in mailshift sync',
+      target: '',
+      peers: `bare copier ${ceilingZ ? sec(ceilingZ) : 'n/a'} with / ${sec(ceiling)} without; mbsync ${sec(mbzFirst)} with / ${sec(mbFirst)} without`,
+    });
+  }
+}
