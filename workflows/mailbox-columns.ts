@@ -3,7 +3,10 @@
 // same round, not cut yet, given host2 together), so 100,000 of them fit the payload budget
 // where a map by user would take tens of megabytes. When they still do not fit, what is only
 // shown gives way first (the last round's figures of mailboxes that did not fail, then the
-// size audit of those that fit): never what a phase rule decides by.
+// size audit of those that fit): never what a phase rule decides by. Bytes copied today
+// (a daily budget) differ from mailbox to mailbox: they travel as whole MiB, rounded up,
+// in a plain column, and give way last (the provider's own limit then throttles the sync).
+import type { DayBytes } from './byte-budget';
 import type { FinalSyncOutcome } from './phase-rules';
 import type { RosterEntry } from './mailbox-pages';
 import { jsonBytes } from './payload-budget';
@@ -22,6 +25,9 @@ export interface MailboxColumns {
   /** The final sync's verification, once one ran: messages missing, or why it failed. */
   finalMissing?: Column;
   finalFailed?: Column;
+  /** MailboxState.bytesToday: its day (runs), and its bytes in MiB rounded up (0: none). */
+  bytesDay?: Column;
+  bytesMiB?: number[];
   /** What gave way to fit the budget, if anything. */
   dropped?: string[];
 }
@@ -66,11 +72,25 @@ const DROPS: { name: string; field: keyof MailboxState; keeps: (m: MailboxState)
   { name: 'last round of mailboxes that did not fail', field: 'last', keeps: isFailing },
   { name: 'size audit of mailboxes that fit', field: 'size', keeps: (m) => !!m.size?.doesNotFit },
   { name: 'throttle reasons', field: 'throttleReason', keeps: () => false },
+  { name: 'back-fill counts', field: 'backfilled', keeps: () => false },
+  { name: 'throttle times', field: 'throttledUntil', keeps: () => false },
 ];
+const BYTES_DROPPED = 'bytes copied today';
+
+const MIB = 1024 * 1024;
+
+/** Bytes copied today as a day column and a column of whole MiB (more than used: a budget never overspends). */
+function bytesColumns(roster: RosterEntry[], mailboxes: Record<string, MailboxState>): Pick<MailboxColumns, 'bytesDay' | 'bytesMiB'> {
+  if (!roster.some(({ user }) => mailboxes[user].bytesToday)) return {};
+  return {
+    bytesDay: encode(roster, (user) => mailboxes[user].bytesToday?.day),
+    bytesMiB: roster.map(({ user }) => Math.ceil((mailboxes[user].bytesToday?.bytes ?? 0) / MIB)),
+  };
+}
 
 export function toColumns(roster: RosterEntry[], r: RunbookMailboxes): MailboxColumns {
   const fields = new Set<string>();
-  for (const { user } of roster) for (const f in r.mailboxes[user]) if (f !== 'wave') fields.add(f);
+  for (const { user } of roster) for (const f in r.mailboxes[user]) if (f !== 'wave' && f !== 'bytesToday') fields.add(f);
   const field = (f: string) => (user: string) => (r.mailboxes[user] as unknown as Record<string, unknown>)[f];
   const state = Object.fromEntries([...fields].map((f) => [f, encode(roster, field(f))]));
   const cut = new Set(r.accessCut);
@@ -81,6 +101,7 @@ export function toColumns(roster: RosterEntry[], r: RunbookMailboxes): MailboxCo
       finalMissing: encode(roster, (user) => r.finalSync!.missing[user]),
       finalFailed: encode(roster, (user) => r.finalSync!.failed[user]),
     }),
+    ...bytesColumns(roster, r.mailboxes),
   };
   const dropped: string[] = [];
   for (const drop of DROPS) {
@@ -88,6 +109,11 @@ export function toColumns(roster: RosterEntry[], r: RunbookMailboxes): MailboxCo
     if (!state[drop.field]) continue;
     state[drop.field] = encode(roster, (user) => (drop.keeps(r.mailboxes[user]) ? r.mailboxes[user][drop.field] : undefined));
     dropped.push(drop.name);
+  }
+  if (out.bytesMiB && jsonBytes(out) > MAILBOX_COLUMNS_BUDGET_BYTES) {
+    delete out.bytesDay;
+    delete out.bytesMiB;
+    dropped.push(BYTES_DROPPED);
   }
   return dropped.length ? { ...out, dropped } : out;
 }
@@ -97,10 +123,12 @@ export function fromColumns(roster: RosterEntry[], c: MailboxColumns): RunbookMa
   const cut = decode(c.cut);
   const missing = c.finalMissing ? decode(c.finalMissing) : [];
   const failed = c.finalFailed ? decode(c.finalFailed) : [];
+  const bytesDay = c.bytesDay ? decode(c.bytesDay) : [];
   const out: RunbookMailboxes = { mailboxes: {}, accessCut: [], finalSync: c.finalMissing && { missing: {}, failed: {} } };
   roster.forEach(({ user, wave }, i) => {
     const m: Record<string, unknown> = { wave };
     for (const [f, values] of fields) if (values[i] !== undefined) m[f] = f === 'last' ? { ...(values[i] as object), mailbox: user } : values[i];
+    if (bytesDay[i] !== undefined) m.bytesToday = { day: bytesDay[i] as string, bytes: c.bytesMiB![i] * MIB } satisfies DayBytes;
     out.mailboxes[user] = m as unknown as MailboxState;
     if (cut[i]) out.accessCut.push(user);
     if (missing[i] !== undefined) out.finalSync!.missing[user] = missing[i] as number;

@@ -24,6 +24,7 @@ export function statusOf(run: Runbook): MigrationStatus {
     nextTimer: run.nextTimer,
     mailboxes: shown,
     ...(omitted && { mailboxesOmitted: omitted }),
+    ...(run.figuresDropped.length && { mailboxFiguresDropped: run.figuresDropped }),
     waves: waveTotals(run.mailboxes, run.accessCut),
     ...(Object.keys(run.mailHold).length && { mailHold: run.mailHold }),
     ...(run.relayHold && { relayHold: run.relayHold }),

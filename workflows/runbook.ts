@@ -3,7 +3,7 @@
 // (*-migration.ts) put in their order. The steps live by concern: provisioning.ts, sync-rounds.ts,
 // dns-steps.ts, mail-hold.ts, hand-over.ts, notices.ts, rollback.ts; a migration starts in
 // run-scenario.ts.
-import { allHandlersFinished, condition, continueAsNew, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, log, setCurrentDetails, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { NoticeKind } from '../activities/notify/schema';
 import type { SyncState } from '../activities/imap/types';
 import type { DnsRecordSet } from './audit';
@@ -73,6 +73,8 @@ export class Runbook {
   /** Why the runbook waits at gate `canary`. */
   canary: string | undefined;
   private shownAttributes = '';
+  /** What the last continue-as-new could not carry of the mailboxes' figures (status: mailboxFiguresDropped). */
+  figuresDropped: string[] = [];
 
   constructor(
     readonly spec: MigrationSpec,
@@ -85,6 +87,8 @@ export class Runbook {
     if (resumed) {
       this.rounds.push(...resumed.rounds);
       const carried = resumed.columns ? fromColumns(roster, resumed.columns) : resumed;
+      this.figuresDropped = resumed.columns?.dropped ?? [];
+      if (this.figuresDropped.length) log.warn('continued without some per-mailbox figures (payload budget)', { dropped: this.figuresDropped });
       Object.assign(this.mailboxes, carried.mailboxes);
       this.accessCut = carried.accessCut ?? [];
       this.finalSync = carried.finalSync;

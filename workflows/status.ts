@@ -71,6 +71,8 @@ export interface MigrationStatus {
   mailboxes: Record<string, MailboxState>;
   /** How many mailboxes `mailboxes` leaves out. */
   mailboxesOmitted?: number;
+  /** Per-mailbox figures an earlier run could not carry through continue-as-new (mailbox-columns.ts): shown as absent since. */
+  mailboxFiguresDropped?: string[];
   /** Counts per wave, over every mailbox. */
   waves: WaveTotals[];
   /** Waves whose incoming mail is or was held on host1's MTA (spec mailFlow.hold): messages held, and whether released to host2. */

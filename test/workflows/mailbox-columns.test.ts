@@ -76,3 +76,40 @@ it('a migration before its final sync has none after the hand-over either', () =
   expect(after.finalSync).toBeUndefined();
   expect(after.accessCut).toEqual([]);
 });
+
+describe('a daily byte budget (bytes copied today differ from mailbox to mailbox)', () => {
+  const MiB = 1024 * 1024;
+  const withBytes = () => {
+    const r = midMigration(false);
+    roster.forEach(({ user }, i) => (r.mailboxes[user].bytesToday = { day: '2026-12-06', bytes: 1 + ((i * 7_919_993) % (500 * MiB)) }));
+    return r;
+  };
+
+  it('carries each of 100,000 mailboxes its bytes within the budget, in whole MiB rounded up (never less than used)', () => {
+    const before = withBytes();
+    const columns = toColumns(roster, before);
+    expect(jsonBytes(columns)).toBeLessThanOrEqual(MAILBOX_COLUMNS_BUDGET_BYTES);
+    expect(columns.dropped).toBeUndefined();
+    const after = fromColumns(roster, columns);
+    // One comparison, not 300,000 expectations.
+    const off = roster.filter(({ user }) => {
+      const [was, is] = [before.mailboxes[user].bytesToday!, after.mailboxes[user].bytesToday];
+      return is?.day !== was.day || is.bytes < was.bytes || is.bytes - was.bytes >= MiB;
+    });
+    expect(off.map((r) => r.user)).toEqual([]);
+  });
+
+  it('gives them up last, after every figure only shown, when nothing else is left to give', () => {
+    const before = withBytes();
+    // Distinct times that a phase rule reads never give way: nothing left but the bytes.
+    roster.forEach(({ user }, i) => {
+      before.mailboxes[user].syncedFrom = new Date(Date.parse('2026-12-05T22:00:00Z') + i).toISOString();
+      before.mailboxes[user].backfilled = i;
+    });
+    const columns = toColumns(roster, before);
+    expect(columns.dropped?.slice(-2)).toEqual(['back-fill counts', 'bytes copied today']);
+    const after = fromColumns(roster, columns);
+    expect(Object.values(after.mailboxes).some((m) => m.bytesToday || m.backfilled)).toBe(false);
+    expect(after.mailboxes[roster[12_345].user].syncedFrom).toBe(before.mailboxes[roster[12_345].user].syncedFrom);
+  });
+});
