@@ -16,7 +16,7 @@ export type AuditEntry =
   | { at: string; kind: 'dns'; step: string; before: (DnsRecordSet | null)[]; after: (DnsRecordSet | null)[] }
   | { at: string; kind: 'dns-conflict'; step: string; expected: DnsRecordSet | null; found: DnsRecordSet | null }
   | { at: string; kind: 'provisioning'; method: string; created: string[]; alreadyThere: number }
-  | { at: string; kind: 'access'; step: 'cut' | 'restore' | 'close sessions'; users: string[] }
+  | { at: string; kind: 'access'; step: 'cut' | 'restore' | 'close sessions'; wave?: string; users: string[] }
   | { at: string; kind: 'destructive-sync'; round: string; deleteOnDestination: boolean; deleteOnSource: boolean; deleted: number }
   | { at: string; kind: 'control'; action: 'pause' | 'resume' | 'rollback'; by: string; comment?: string }
   | { at: string; kind: 'notice'; notice: string; to: number }

@@ -4,11 +4,27 @@ import { log } from '@temporalio/workflow';
 import type { DetailsShown } from './current-details';
 import { finalSyncEstimateMs } from './estimate';
 import type { Runbook } from './runbook';
-import { MAILBOXES_PAGE, REPORT_MAILBOXES, type MailboxesPage, type MigrationReport, type MigrationStatus } from './status';
+import { MAILBOXES_PAGE, REPORT_MAILBOXES, type MailboxesPage, type MailboxState, type MigrationReport, type MigrationStatus } from './status';
 import { stepsOf } from './steps';
 import { clip, TEXT_MAX_CHARS } from './text-bounds';
 import type { ThrottleNotice } from './throttled-mailboxes';
 import { shownMailboxes, waveTotals } from './wave-totals';
+
+// The users cut from host1, as a set: rebuilt only when the runbook's list has grown.
+const cutSets = new WeakMap<Runbook, { size: number; users: Set<string> }>();
+function cutUsers(run: Runbook): Set<string> {
+  let c = cutSets.get(run);
+  if (c?.size !== run.accessCut.length) cutSets.set(run, (c = { size: run.accessCut.length, users: new Set(run.accessCut) }));
+  return c.users;
+}
+
+/** A mailbox's record as the answers give it: its state, and whether its access to host1 is cut. */
+export function recordOf(run: Runbook, user: string): MailboxState {
+  const m = run.mailboxes[user];
+  return cutUsers(run).has(user) ? { ...m, accessCut: true } : m;
+}
+
+const records = (run: Runbook, users: Iterable<string>) => Object.fromEntries([...users].map((u) => [u, recordOf(run, u)]));
 
 export function statusOf(run: Runbook): MigrationStatus {
   const { shown, omitted } = shownMailboxes(run.mailboxes);
@@ -22,7 +38,7 @@ export function statusOf(run: Runbook): MigrationStatus {
     canary: run.canary,
     paused: run.gates.paused,
     nextTimer: run.nextTimer,
-    mailboxes: shown,
+    mailboxes: records(run, Object.keys(shown)),
     ...(omitted && { mailboxesOmitted: omitted }),
     ...(run.figuresDropped.length && { mailboxFiguresDropped: run.figuresDropped }),
     waves: waveTotals(run.mailboxes, run.accessCut),
@@ -59,7 +75,7 @@ export function detailsOf(run: Runbook): DetailsShown {
 /** The status with more mailboxes than the status query (the failing first); `mailshift report` pages through the rest. */
 export function reportOf(run: Runbook, outcome: MigrationReport['outcome']): MigrationReport {
   const { shown, omitted } = shownMailboxes(run.mailboxes, REPORT_MAILBOXES);
-  const report: MigrationReport = { ...statusOf(run), mailboxes: shown, outcome };
+  const report: MigrationReport = { ...statusOf(run), mailboxes: records(run, Object.keys(shown)), outcome };
   delete report.mailboxesOmitted;
   return omitted ? { ...report, mailboxesOmitted: omitted } : report;
 }
@@ -68,8 +84,8 @@ export function reportOf(run: Runbook, outcome: MigrationReport['outcome']): Mig
 export function mailboxesPageOf(run: Runbook, p: { offset: number; limit: number }): MailboxesPage {
   const offset = Math.max(0, Math.floor(Number(p?.offset) || 0));
   const limit = Math.min(MAILBOXES_PAGE, Math.max(0, Math.floor(Number(p?.limit) || 0)));
-  const page = run.roster.slice(offset, offset + limit).map(({ user }) => [user, run.mailboxes[user]]);
-  return { total: run.roster.length, mailboxes: Object.fromEntries(page) };
+  const page = run.roster.slice(offset, offset + limit).map(({ user }) => user);
+  return { total: run.roster.length, mailboxes: records(run, page) };
 }
 
 /** A round's notice that the server throttled a mailbox (anyone could send one: it is checked, and only shown). */

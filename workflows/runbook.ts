@@ -19,7 +19,7 @@ import * as mailHold from './mail-hold';
 import type { RelayHold, WaveMailHold } from './mail-hold';
 import { notifyApprovers, notifyUsers } from './notices';
 import { jsonBytes, PAYLOAD_BUDGET_BYTES, statesWithin } from './payload-budget';
-import { detailsOf, mailboxesPageOf, noteThrottle, reportOf, statusOf } from './runbook-status';
+import { detailsOf, mailboxesPageOf, noteThrottle, recordOf, reportOf, statusOf } from './runbook-status';
 import type { FinalSyncOutcome } from './phase-rules';
 import { provisionHost2 } from './provisioning';
 import { rollback } from './rollback';
@@ -113,7 +113,7 @@ export class Runbook {
     this.gates.rollbackRequested = resumed?.rollbackRequested;
     setHandler(statusQuery, () => this.status(), { description: 'Phase, open gate, progress per wave, failing mailboxes first, estimates and the audit log' });
     setHandler(mailboxesQuery, (p) => mailboxesPageOf(this, p), { description: 'Mailboxes in the list\'s order: [{"offset": 0, "limit": 1000}]' });
-    setHandler(mailboxQuery, (user) => (typeof user === 'string' && Object.hasOwn(this.mailboxes, user) ? { mailbox: user, ...this.mailboxes[user] } : null), {
+    setHandler(mailboxQuery, (user) => (typeof user === 'string' && Object.hasOwn(this.mailboxes, user) ? { mailbox: user, ...recordOf(this, user) } : null), {
       description: 'One mailbox by its host1 user: ["alice"]',
     });
     upsertSearchAttributes([{ key: MIGRATION_SCENARIO, value: this.spec.scenario }]);

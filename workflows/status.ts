@@ -52,6 +52,8 @@ export interface MailboxState {
   /** What the server answered. */
   throttleReason?: string;
   last?: MailboxOutcome & { kind: RoundKind };
+  /** In answers only (the mailbox query, its pages, the report): access to host1 was cut (the runbook keeps cuts apart). */
+  accessCut?: boolean;
 }
 
 export interface MigrationStatus {

@@ -224,10 +224,10 @@ export async function cutAccess(run: Runbook, wave: string): Promise<void> {
     await accessSteps.cutAccess(access, users);
     const cut = new Set(run.accessCut);
     run.accessCut.push(...users.filter((u) => !cut.has(u)));
-    run.audit.push({ at: nowIso(), kind: 'access', step: 'cut', users });
+    run.audit.push({ at: nowIso(), kind: 'access', step: 'cut', wave, users });
   } else if (access.doveadmConfig) {
     await accessSteps.closeSessions(access, access.doveadmConfig, users);
-    run.audit.push({ at: nowIso(), kind: 'access', step: 'close sessions', users });
+    run.audit.push({ at: nowIso(), kind: 'access', step: 'close sessions', wave, users });
   }
 }
 

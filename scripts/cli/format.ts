@@ -59,7 +59,7 @@ export function auditLine(e: AuditEntry): string {
       return `${at}  dns        ${e.step}: ${e.before.map(rr).join('; ')} -> ${e.after.map(rr).join('; ')}`;
     }
     case 'access':
-      return `${at}  access     ${e.step} for ${e.users.length} user(s): ${e.users.slice(0, 5).join(', ')}${e.users.length > 5 ? ', …' : ''}`;
+      return `${at}  access     ${e.step}${e.wave ? ` (${e.wave})` : ''} for ${e.users.length} user(s): ${e.users.slice(0, 5).join(', ')}${e.users.length > 5 ? ', …' : ''}`;
     case 'destructive-sync':
       return `${at}  deletes    ${e.round}: ${e.deleted} deleted on ${e.deleteOnSource ? 'host1 (source)' : 'host2 (destination)'}`;
     case 'control':
@@ -200,7 +200,7 @@ export function renderReport(workflowId: string, r: MigrationReport): string {
     '## Mailboxes',
     '',
     table(
-      ['mailbox', 'wave', 'progress', 'last round', 'ok', 'copied', 'missing', 'on host2'],
+      ['mailbox', 'wave', 'progress', 'last round', 'ok', 'copied', 'missing', 'cut from host1', 'on host2'],
       users.map((u) => {
         const m = r.mailboxes[u];
         return [
@@ -211,6 +211,7 @@ export function renderReport(workflowId: string, r: MigrationReport): string {
           m.last ? (m.last.ok ? 'yes' : `no${m.last.error ? `: ${m.last.error}` : ''}`) : '',
           m.last?.copied ?? '',
           m.last?.missing ?? '',
+          m.accessCut ? 'yes' : 'no',
           m.usersOnHost2 ? 'yes' : 'no',
         ];
       }),

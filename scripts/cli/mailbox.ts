@@ -46,6 +46,7 @@ export async function mailboxCommand(argv: string[], io: CliIo): Promise<number>
         [
           `mailbox ${m.mailbox} (wave ${m.wave}) of ${workflowId}`,
           `synced:      ${m.synced ? `yes${m.syncedFrom ? `, last from ${m.syncedFrom}` : ''}` : 'not yet'}`,
+          `access:      ${m.accessCut ? 'cut from host1' : 'open on host1'}`,
           `final sync:  ${m.finalSyncFrom ? `verified, started ${m.finalSyncFrom}` : 'not yet'}`,
           `on host2:    ${m.usersOnHost2 ? 'yes: the user was given host2' : 'not yet'}${m.ownMailOnHost2 ? `; host2 holds ${m.ownMailOnHost2} message(s) of the user's own (never deleted)` : ''}`,
           ...(m.size ? [`size:        ${sizeLine(m.size)}`] : []),

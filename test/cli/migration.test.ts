@@ -95,6 +95,7 @@ describe('an operator and an approver drive a classical migration', () => {
     expect(bob.code).toBe(0);
     expect(bob.stdout).toMatch(/^mailbox bob \(wave everyone\) of /);
     expect(bob.stdout).toMatch(/^last round: +verify ok/m);
+    expect(bob.stdout).toMatch(/^access: +open on host1$/m);
     const nobody = await run('mailbox', id, 'nobody');
     expect(nobody.code).toBe(1);
     expect(nobody.stderr).toBe(`migration ${id} has no mailbox of host1 user "nobody"`);

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { createTimeSkippingEnv } from '../harness/temporal';
 import { demoSpec } from '../../scripts/sandbox/demo-spec';
 import { classicalMigration } from '../../workflows/classical-migration';
-import { statusQuery } from '../../workflows/status';
+import { mailboxesQuery, mailboxQuery, statusQuery } from '../../workflows/status';
 import { fakeWorld, type FakeWorld } from './fakes';
 import { approveWhenOpen, startWorker, until } from './harness';
 import type { SyncRequest } from '../../activities/imap/types';
@@ -74,6 +74,14 @@ describe('classical migration', () => {
       for (let k = 1; k < alice.length; k++) expect(alice[k].input.previous?.takenAt).toBe(`sync-${alice[k - 1].i + 1}`);
       const cut = world.calls.filter((c) => c.name === 'cutAccess').map((c) => c.input.users);
       expect(cut).toEqual([['alice'], ['bob', 'carol']]);
+      // The audit says which wave each cut was; each mailbox's record says it was cut.
+      expect(report.audit.filter((e) => e.kind === 'access').map((e) => [(e as { wave?: string }).wave, (e as { users: string[] }).users])).toEqual([
+        ['friendly-users', ['alice']],
+        ['everyone', ['bob', 'carol']],
+      ]);
+      expect(Object.values(report.mailboxes).map((m) => m.accessCut)).toEqual([true, true, true]);
+      expect(await handle.query(mailboxQuery, 'bob')).toMatchObject({ mailbox: 'bob', accessCut: true });
+      expect((await handle.query(mailboxesQuery, { offset: 2, limit: 5 })).mailboxes.carol).toMatchObject({ accessCut: true });
     } finally {
       await worker.stop();
     }
