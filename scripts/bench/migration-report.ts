@@ -11,6 +11,8 @@ import type { Memory } from './scale-memory';
 
 export const HISTORY_TARGET = 10_000;
 export const PAYLOAD_TARGET = PAYLOAD_BUDGET_BYTES;
+/** A run's history in bytes: Temporal warns past 10 MB and terminates the workflow at 50 MB. */
+export const HISTORY_BYTES_TARGET = 10 * 1024 * 1024;
 /** Orchestration overhead per mailbox per round on this 2-core machine, ms. */
 export const OVERHEAD_TARGET_MS = 20;
 
@@ -90,7 +92,10 @@ export function printMigrationFigures(m: MigrationFigures): void {
       `largest history (target ≤ ${HISTORY_TARGET.toLocaleString('en')} events)`,
       `${o.longest.events.toLocaleString('en')} events, ${verdict(o.longest.events <= HISTORY_TARGET)} (${o.longest.workflowId} run ${o.longest.runId})`,
     );
-    row('heaviest history', `${mb(o.heaviest.bytes)} (${o.heaviest.workflowId}, ${o.heaviest.events} events)`);
+    row(
+      `heaviest history (target ≤ ${mb(HISTORY_BYTES_TARGET)})`,
+      `${mb(o.heaviest.bytes)}, ${verdict(o.heaviest.bytes <= HISTORY_BYTES_TARGET)} (${o.heaviest.workflowId}, ${o.heaviest.events} events)`,
+    );
     const p = o.largestPayload;
     row(
       `largest payload (target ≤ ${mb(PAYLOAD_TARGET)})`,
