@@ -3,5 +3,5 @@ export { classicalMigration } from './classical-migration';
 export { holdAndReleaseMigration } from './hold-and-release-migration';
 export { luckyMigration } from './lucky-migration';
 export { mxFirstMigration } from './mx-first-migration';
-export { mailboxRound } from './mailbox-round';
+export { mailboxRound, mailboxRoundPage } from './mailbox-round';
 export { noticePage, noticeRound } from './notice-round';

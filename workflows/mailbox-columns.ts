@@ -43,10 +43,14 @@ export interface RunbookMailboxes {
 
 /** Runs of equal values (by their JSON; a `last` round without its mailbox, which is the key). */
 function encode(roster: RosterEntry[], valueOf: (user: string) => unknown): Column {
+  return runsOf(roster.map(({ user }) => valueOf(user)));
+}
+
+/** Values as runs of equal ones (an object compared by its JSON; a `mailbox` in it left out: the key says it). */
+export function runsOf(values: unknown[]): Column {
   const runs: Column = [];
   let previous: string | undefined;
-  for (const { user } of roster) {
-    let v = valueOf(user);
+  for (let v of values) {
     if (v && typeof v === 'object' && 'mailbox' in v) v = { ...v, mailbox: '' };
     const key = v === undefined || v === null ? '' : typeof v === 'object' ? JSON.stringify(v) : `${typeof v}:${String(v)}`;
     if (runs.length && key === previous) {
@@ -61,7 +65,7 @@ function encode(roster: RosterEntry[], valueOf: (user: string) => unknown): Colu
 
 // Each value in one place: a value shared by a run of mailboxes is the same object for each
 // of them (the runbook replaces a mailbox's values, never changes one in place).
-function decode(column: Column): unknown[] {
+export function decode(column: Column): unknown[] {
   const values: unknown[] = [];
   for (const [n, v] of column) for (let i = 0; i < n; i++) values.push(v === null ? undefined : v);
   return values;

@@ -14,6 +14,7 @@ import { mailboxesOf } from './mailbox-pages';
 import { deletePermissions } from './phase-rules';
 import { syncRequest } from './requests';
 import { compactSize, type MailboxOutcome, type RoundKind } from './round-outcome';
+import { packOutcomes, type PackedOutcomes } from './round-result';
 import { MAX_THROTTLE_WAITS, tellRunbook, throttleIn, type Deferred, type Throttle } from './throttled-mailboxes';
 import type { MigrationSpec } from './spec';
 
@@ -66,6 +67,11 @@ const historyRoomLeft = () => {
   const info = workflowInfo();
   return info.historyLength < HISTORY_BUDGET && info.historySize < HISTORY_BYTES_BUDGET && !info.continueAsNewSuggested;
 };
+
+/** mailboxRound as the runbook runs its pages: the outcomes packed by column (round-result.ts); a continued run stays one of these. */
+export async function mailboxRoundPage(input: RoundInput): Promise<PackedOutcomes> {
+  return packOutcomes(await mailboxRound(input));
+}
 
 export async function mailboxRound(input: RoundInput): Promise<MailboxOutcome[]> {
   const { spec, kind } = input;

@@ -1,10 +1,11 @@
 // The runbook's mailbox rounds: preflight, the daily pre-syncs until the migration hour,
 // each wave's cut-over and final sync, and the post-syncs. Each round is a mailboxRound
 // child workflow; the runbook keeps its summary and each mailbox's sync state.
-import { ApplicationFailure, executeChild, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, executeChild, patched, workflowInfo } from '@temporalio/workflow';
 import * as accessSteps from './access-steps';
 import { holdWaveMail, releaseWaveMail } from './mail-hold';
-import { mailboxRound, type MailboxOutcome, type RoundInput, type RoundKind } from './mailbox-round';
+import { mailboxRound, mailboxRoundPage, type MailboxOutcome, type RoundInput, type RoundKind } from './mailbox-round';
+import { unpackOutcomes } from './round-result';
 import { cutoverTimes, notifyUsers } from './notices';
 import { pages, specFor } from './mailbox-pages';
 import { PAYLOAD_BUDGET_BYTES, withStatesWithinBudget } from './payload-budget';
@@ -56,6 +57,8 @@ export async function round(run: Runbook, kind: RoundKind, only: { wave?: string
   const stateBudgetBytes = Math.floor((PAYLOAD_BUDGET_BYTES * users.length) / run.mailboxCount / userPages.length);
   const roundId = `${workflowInfo().workflowId}/${kind}-${run.rounds.length + 1}${wave ? `-${wave}` : ''}`;
   const outcomes: MailboxOutcome[] = [];
+  // Pages' outcomes packed by column (round-result.ts); a run begun before that keeps its way.
+  const packed = patched('packed-round-pages');
   for (const [i, page] of userPages.entries()) {
     // The round makes room for each new state as it uses up the previous one (mailbox-round.ts).
     const input = withStatesWithinBudget<RoundInput>(
@@ -75,7 +78,11 @@ export async function round(run: Runbook, kind: RoundKind, only: { wave?: string
       run.syncStates,
     );
     const workflowId = userPages.length > 1 ? `${roundId}-page${i + 1}` : roundId;
-    outcomes.push(...(await executeChild(mailboxRound, { workflowId, args: [input] })));
+    outcomes.push(
+      ...(packed
+        ? unpackOutcomes(await executeChild(mailboxRoundPage, { workflowId, args: [input] }))
+        : await executeChild(mailboxRound, { workflowId, args: [input] })),
+    );
   }
   const startedAt = new Date(started).toISOString();
   for (const { state, size, bytesToday, ...o } of outcomes) {

@@ -16,6 +16,9 @@ export const HISTORY_BYTES_TARGET = 10 * 1024 * 1024;
 /** Orchestration overhead per mailbox per round on this 2-core machine, ms. */
 export const OVERHEAD_TARGET_MS = 20;
 
+/** A round page's workflow types: the runbook's (outcomes packed) and a round started on its own. */
+export const ROUND_TYPES = ['mailboxRoundPage', 'mailboxRound'];
+
 export interface RoundFigure {
   workflowId: string;
   /** presync-2, final-3-everyone, …: the round's id below the runbook's. */
@@ -27,10 +30,10 @@ export interface RoundFigure {
   wallMs: number;
 }
 
-/** Each mailbox round of the migration (children of type mailboxRound), with its mailboxes as its input names them. */
+/** Each mailbox round of the migration (children of type mailboxRoundPage), with its mailboxes as its input names them. */
 export async function roundFigures(client: Client, runs: RunFigures[]): Promise<RoundFigure[]> {
   const byId = new Map<string, RunFigures[]>();
-  for (const r of runs.filter((x) => x.workflowType === 'mailboxRound')) byId.set(r.workflowId, [...(byId.get(r.workflowId) ?? []), r]);
+  for (const r of runs.filter((x) => ROUND_TYPES.includes(x.workflowType))) byId.set(r.workflowId, [...(byId.get(r.workflowId) ?? []), r]);
   const rounds: RoundFigure[] = [];
   for (const [workflowId, rs] of byId) {
     const first = rs.find((r) => !r.previousRunId) ?? rs[0];

@@ -58,7 +58,7 @@ it(`migrates ${MAILBOXES} listed mailboxes with every history and payload within
     expect(report.mailboxesOmitted).toBe(MAILBOXES - REPORT_MAILBOXES);
 
     const runs = await migrationRuns(client, workflowId, handle.firstExecutionRunId);
-    expect(runs.filter((r) => r.workflowType === 'mailboxRound').length).toBeGreaterThanOrEqual(2 + waves.length);
+    expect(runs.filter((r) => r.workflowType === 'mailboxRoundPage').length).toBeGreaterThanOrEqual(2 + waves.length);
     const runbook = runs.filter((r) => r.workflowId === workflowId);
     const most = (rs: typeof runs, f: (r: (typeof runs)[number]) => number) => Math.max(...rs.map(f)).toLocaleString('en');
     console.log(
