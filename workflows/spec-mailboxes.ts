@@ -3,11 +3,15 @@
 import { z } from 'zod';
 import { imapServer, secretRef } from './spec-fields';
 
-/** https, or plain http to this machine only (a test authorization server on loopback). */
-export const tokenUrl = z.url().refine((u) => {
+/** https, or plain http to this machine only (a test server on loopback); false for what is no URL. */
+export function isFetchableUrl(u: string): boolean {
+  if (!URL.canParse(u)) return false;
   const { protocol, hostname: host } = new URL(u);
   return protocol === 'https:' || (protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(host));
-}, 'must be an https:// URL (http:// only to 127.0.0.1 or localhost)');
+}
+const HTTPS_ONLY = 'must be an https:// URL (http:// only to 127.0.0.1 or localhost)';
+
+export const tokenUrl = z.url().refine(isFetchableUrl, HTTPS_ONLY);
 
 export const oauth2 = z
   .strictObject({
