@@ -144,6 +144,15 @@ it('sends the Authorization header it references, and never shows its value', as
   expect(spec.mailboxes).toHaveLength(2);
   expect(seen.at(-1)!.headers.authorization).toBe(TOKEN);
   expect(await problemsOf(specWith(`${base}/private.csv`))).toEqual(['mailboxList.from: the server answered HTTP 401 Unauthorized']);
+  // Redirected to another server (a storage bucket), the list goes on without the header.
+  const elsewhere = `http://${await listen(createServer(serve))}`;
+  routes.set('/public.csv', text(CSV));
+  routes.set('/moved.csv', (_, res) => res.writeHead(302, { location: `${elsewhere}/public.csv` }).end());
+  expect((await loadSpec(specWith(`${base}/moved.csv`, { authorization: 'env:LIST_TOKEN' }), now)).mailboxes).toHaveLength(2);
+  expect(seen.slice(-2).map((r) => [r.url, r.headers.authorization])).toEqual([
+    ['/moved.csv', TOKEN],
+    ['/public.csv', undefined],
+  ]);
 
   const problems = [
     ...(await problemsOf(specWith(`${base}/absent.csv`, { authorization: 'env:LIST_TOKEN' }))),
