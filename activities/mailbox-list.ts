@@ -4,26 +4,23 @@
 // remembers its line: every problem names the line and the field. No problem ever quotes
 // a row's text, which may hold a password where a reference belongs.
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import type { z } from 'zod';
 import type { mailboxList } from '../workflows/spec';
+import { readListSource, type ListLimits } from './mailbox-list-source';
 
 type MailboxListRef = z.input<typeof mailboxList>;
 
 export interface ListedMailboxes {
   /** Mailbox objects as a spec lists them (validated with the spec). */
   mailboxes: Record<string, unknown>[];
-  /** The file's line of each mailbox. */
+  /** The list's line of each mailbox. */
   lines: number[];
   /** What made rows unreadable (`path: message`, as the spec's problems). */
   problems: string[];
-  /** SHA-256 of the file as read (hex): a running migration reads the same list or none. */
+  /** SHA-256 of the list as read (hex): a running migration reads the same list or none. */
   sha256?: string;
 }
-
-/** A list past this size would not fit a migration anyway: refused before it is read. */
-const MAX_LIST_BYTES = 64 * 1024 * 1024;
 
 /** CSV columns (matched without case or spaces) and where each goes in a mailbox. */
 const CSV_COLUMNS: Record<string, { name: string; path: string[] }> = {
@@ -38,20 +35,13 @@ const REQUIRED_COLUMNS = ['emailaddress', 'username'];
 
 const at = (line: number, field = '') => `mailboxList[line ${line}]${field && `.${field}`}`;
 
-export function readMailboxList(ref: MailboxListRef): ListedMailboxes {
-  const file = ref.from.slice('file:'.length);
-  const format = ref.format ?? (/\.(jsonl|ndjson)$/i.test(file) ? 'jsonl' : /\.csv$/i.test(file) ? 'csv' : undefined);
+export async function readMailboxList(ref: MailboxListRef, limits?: ListLimits): Promise<ListedMailboxes> {
   const none = (problem: string): ListedMailboxes => ({ mailboxes: [], lines: [], problems: [problem] });
-  if (!format) return none('mailboxList.format: give csv or jsonl: the file name ends in neither .csv nor .jsonl');
-  let bytes: Buffer;
-  try {
-    const size = statSync(file).size;
-    if (size > MAX_LIST_BYTES)
-      return none(`mailboxList.from: ${file} is ${Math.ceil(size / 1e6)} MB; a mailbox list may be at most ${MAX_LIST_BYTES / 1024 / 1024} MiB`);
-    bytes = readFileSync(file);
-  } catch (err) {
-    return none(`mailboxList.from: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`);
-  }
+  const source = await readListSource(ref, limits);
+  if (typeof source === 'string') return none(source);
+  const { bytes } = source;
+  const format = ref.format ?? source.format;
+  if (!format) return none(`mailboxList.format: give csv or jsonl: ${source.noFormat}`);
   const text = bytes.toString('utf8');
   const rows = format === 'csv' ? csvRows(text) : jsonlRows(text);
   const defaults = ref.defaults ?? {};

@@ -1,8 +1,9 @@
 // A running migration's mailbox list (spec mailboxList), a page at a time: the roster of
 // users and waves the runbook keeps in memory, and the mailboxes a child workflow works on.
-// Only the file the migration was validated with is read (its SHA-256): a list that was
-// edited since would move other users than the approvers saw, so it is refused until the
-// file is put back (the activity retries; its last failure says why in the UI).
+// Only the list the migration was validated with is read (its SHA-256): a list that was
+// edited since (in its file or on its server) would move other users than the approvers
+// saw, so it is refused until it is put back (the activity retries; its last failure says
+// why in the UI).
 import { ApplicationFailure } from '@temporalio/common';
 import type { ListedFile, Mailbox, MigrationSpec } from '../workflows/spec';
 import { mailbox } from '../workflows/spec-mailboxes';
@@ -22,34 +23,49 @@ export interface RosterPage {
   waves: string[];
 }
 
-// The last list read, parsed: every page of a migration reads the same file.
-let cached: { key: string; mailboxes: Mailbox[]; index: Map<string, number> } | undefined;
+// The last list read, parsed: every page of a migration reads the same list. Pages asked
+// for together share one read (a URL is fetched once, not once per page).
+let cached: { key: string; list: Promise<ParsedList> } | undefined;
 
-function listOf({ list, listed }: ListRef): { mailboxes: Mailbox[]; index: Map<string, number> } {
+interface ParsedList {
+  mailboxes: Mailbox[];
+  index: Map<string, number>;
+}
+
+function listOf({ list, listed }: ListRef): Promise<ParsedList> {
   const key = `${list.from}#${listed.sha256}`;
-  if (cached?.key === key) return cached;
-  const read = readMailboxList(list);
+  if (cached?.key === key) return cached.list;
+  const entry = { key, list: parseList({ list, listed }) };
+  cached = entry;
+  // A refused read is tried again by the next activity, not remembered.
+  entry.list.catch(() => {
+    if (cached === entry) cached = undefined;
+  });
+  return entry.list;
+}
+
+async function parseList({ list, listed }: ListRef): Promise<ParsedList> {
+  const read = await readMailboxList(list);
   if (read.problems.length || read.sha256 !== listed.sha256) {
     const why = read.problems.length ? read.problems[0] : `its SHA-256 is ${read.sha256}, not ${listed.sha256} as when the migration started`;
     throw ApplicationFailure.retryable(
-      `the mailbox list ${list.from} is not the one this migration was validated with: ${why}; put that file back`,
+      `the mailbox list ${list.from} is not the one this migration was validated with: ${why}; put that list back`,
       'MailboxListChanged',
     );
   }
   const mailboxes = read.mailboxes.map((row) => mailbox.parse(row));
-  cached = { key, mailboxes, index: new Map(mailboxes.map((m, i) => [m.source.user, i])) };
-  return cached;
+  return { mailboxes, index: new Map(mailboxes.map((m, i) => [m.source.user, i])) };
 }
 
 export async function readRoster(ref: ListRef & { offset: number; limit: number }): Promise<RosterPage> {
-  const page = listOf(ref).mailboxes.slice(ref.offset, ref.offset + ref.limit);
+  const page = (await listOf(ref)).mailboxes.slice(ref.offset, ref.offset + ref.limit);
   const waves = [...new Set(page.map((m) => m.wave))];
   return { users: page.map((m) => m.source.user), wave: page.map((m) => waves.indexOf(m.wave)), waves };
 }
 
 /** The mailboxes of `users` (host1 logins), in that order. */
 export async function readMailboxes(ref: ListRef & { users: string[] }): Promise<Mailbox[]> {
-  const { mailboxes, index } = listOf(ref);
+  const { mailboxes, index } = await listOf(ref);
   return ref.users.map((u) => {
     const i = index.get(u);
     if (i === undefined) throw ApplicationFailure.nonRetryable(`the mailbox list ${ref.list.from} has no mailbox ${u}`, 'UnknownMailbox');

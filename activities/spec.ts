@@ -12,7 +12,7 @@ const MAX_PROBLEMS = 100;
  * parseSpec, with the mailboxes read from `mailboxList` when the spec names one: the
  * problems of listed mailboxes name their line (`mailboxList[line 7].source.user`).
  */
-export function loadSpec(input: unknown, now: Date): MigrationSpec {
+export async function loadSpec(input: unknown, now: Date): Promise<MigrationSpec> {
   try {
     const ref = (input as { mailboxList?: unknown } | null)?.mailboxList;
     if (ref === undefined) return parseSpec(input, now);
@@ -24,7 +24,7 @@ export function loadSpec(input: unknown, now: Date): MigrationSpec {
       const problems = specProblems({ ...spec, mailboxes: undefined }, now).filter((p) => !p.startsWith('mailboxes:'));
       throw new SpecError(problems);
     }
-    const listed = readMailboxList(parsedRef.data);
+    const listed = await readMailboxList(parsedRef.data);
     let problems = listed.problems;
     try {
       if (!problems.length)
@@ -48,12 +48,12 @@ export function loadSpec(input: unknown, now: Date): MigrationSpec {
 
 /**
  * `now` is the workflow's clock, against which the migration hour must be in the future.
- * A spec with a mailbox list comes back without its mailboxes: the workflows read the file
+ * A spec with a mailbox list comes back without its mailboxes: the workflows read the list
  * by pages (it is in their history once, as a reference and a digest, however long).
  */
 export async function validateSpec({ spec, now }: { spec: unknown; now: string }): Promise<MigrationSpec> {
   try {
-    const loaded = loadSpec(spec, new Date(now));
+    const loaded = await loadSpec(spec, new Date(now));
     return loaded.listed ? { ...loaded, mailboxes: [] } : loaded;
   } catch (err) {
     if (err instanceof SpecError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidSpec');

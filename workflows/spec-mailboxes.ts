@@ -1,13 +1,17 @@
 // The spec's mailboxes: each login on host1 and host2 (password, XOAUTH2, or OAuth2 that
-// renews itself), listed in the spec or read from a file (mailboxList).
+// renews itself), listed in the spec or read from a file or an https URL (mailboxList).
 import { z } from 'zod';
 import { imapServer, secretRef } from './spec-fields';
 
-/** https, or plain http to this machine only (a test authorization server on loopback). */
-export const tokenUrl = z.url().refine((u) => {
+/** https, or plain http to this machine only (a test server on loopback); false for what is no URL. */
+export function isFetchableUrl(u: string): boolean {
+  if (!URL.canParse(u)) return false;
   const { protocol, hostname: host } = new URL(u);
   return protocol === 'https:' || (protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(host));
-}, 'must be an https:// URL (http:// only to 127.0.0.1 or localhost)');
+}
+const HTTPS_ONLY = 'must be an https:// URL (http:// only to 127.0.0.1 or localhost)';
+
+export const tokenUrl = z.url().refine(isFetchableUrl, HTTPS_ONLY);
 
 export const oauth2 = z
   .strictObject({
@@ -77,27 +81,50 @@ export const mailbox = z
     }
   });
 
+/** Why `from` names no list mailshift may read, if it does not. */
+function listSourceProblem(from: string): string | undefined {
+  if (/^file:\/\S/.test(from)) return undefined;
+  if (!/^https?:\/\//i.test(from) || !URL.canParse(from)) return 'must be file:/absolute/path of a CSV or JSONL file, or its https:// URL';
+  const url = new URL(from);
+  // The spec is the workflow's input, kept in its history: a password has no place there.
+  if (url.username || url.password) return 'must not hold a user name or password: give the Authorization header as mailboxList.authorization, by reference';
+  return isFetchableUrl(from) ? undefined : HTTPS_ONLY;
+}
+
 /** The mailboxes by reference: a file in the shape administrators already have (activities/mailbox-list.ts reads it). */
-export const mailboxList = z.strictObject({
-  from: z
-    .string()
-    .regex(/^file:\/\S/, { message: 'must be file:/absolute/path of a CSV or JSONL file' })
-    .describe('file:/absolute/path, readable where mailshift start runs and on every worker'),
-  format: z
-    .enum(['csv', 'jsonl'])
-    .optional()
-    .describe(
-      'csv: a header row with Exchange migration batch columns EmailAddress (the login on host2), UserName (on host1), Password (a secret reference for host1), and DestinationPassword, Wave, Contact; jsonl: one mailbox object per line. Default: by the file name ending',
-    ),
-  defaults: z
-    .strictObject({
-      source: login
-        .partial()
-        .optional()
-        .describe('what every row leaves out of its host1 login, e.g. an admin login: credential, masterUser, masterUserSeparator'),
-      destination: destinationLogin.partial().optional().describe('what every row leaves out of its host2 login'),
-      wave: z.string().min(1).optional().describe('the wave of rows that name none'),
-    })
-    .prefault({})
-    .describe('fields every row gets unless it gives its own'),
-});
+export const mailboxList = z
+  .strictObject({
+    from: z
+      .string()
+      .superRefine((from, ctx) => {
+        const message = listSourceProblem(from);
+        if (message) ctx.addIssue({ code: 'custom', message });
+      })
+      .describe(
+        'file:/absolute/path, readable where mailshift start runs and on every worker; or an https:// URL they can all fetch (without user or password in it)',
+      ),
+    authorization: secretRef
+      .optional()
+      .describe('for a list behind authentication: the Authorization header sent with the https request (e.g. Bearer …), by reference'),
+    format: z
+      .enum(['csv', 'jsonl'])
+      .optional()
+      .describe(
+        'csv: a header row with Exchange migration batch columns EmailAddress (the login on host2), UserName (on host1), Password (a secret reference for host1), and DestinationPassword, Wave, Contact; jsonl: one mailbox object per line. Default: by the file name ending (.csv, .jsonl) or, for a URL, its Content-Type (text/csv, application/jsonl)',
+      ),
+    defaults: z
+      .strictObject({
+        source: login
+          .partial()
+          .optional()
+          .describe('what every row leaves out of its host1 login, e.g. an admin login: credential, masterUser, masterUserSeparator'),
+        destination: destinationLogin.partial().optional().describe('what every row leaves out of its host2 login'),
+        wave: z.string().min(1).optional().describe('the wave of rows that name none'),
+      })
+      .prefault({})
+      .describe('fields every row gets unless it gives its own'),
+  })
+  .superRefine((l, ctx) => {
+    if (l.authorization && l.from.startsWith('file:'))
+      ctx.addIssue({ code: 'custom', path: ['authorization'], message: 'is only sent with a list fetched by URL' });
+  });

@@ -41,7 +41,7 @@ const specFields = z.strictObject({
   host1: imapServer.describe('the old IMAP server'),
   host2: imapServer.describe('the new IMAP server'),
   mailboxes: z.array(mailbox).min(1).optional().describe('every mailbox to move (or mailboxList: one of the two)'),
-  mailboxList: mailboxList.optional().describe('the mailboxes read from a CSV or JSONL file instead of listed here'),
+  mailboxList: mailboxList.optional().describe('the mailboxes read from a CSV or JSONL file, or fetched by https, instead of listed here'),
   dns: dns.describe('the DNS records the runbook changes: TTLs, the MX, and (lucky) the IMAP host name'),
   schedule: z
     .strictObject({

@@ -60,7 +60,7 @@ async function main(argv: string[]): Promise<void> {
   // What the validateSpec activity does with it, timed here (the worker does it again).
   let t = performance.now();
   const refused = await Promise.resolve()
-    .then(() => void loadSpec(spec, new Date()))
+    .then(async () => void (await loadSpec(spec, new Date())))
     .catch((err: unknown) => (err as Error).message.split('\n').slice(0, 3).join(' '));
   const listValidationMs = performance.now() - t;
   log(`list read and validated in ${secs(listValidationMs)} s${refused ? `: ${refused}` : ''}`);

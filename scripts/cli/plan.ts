@@ -146,7 +146,7 @@ export async function planCommand(argv: string[], io: CliIo): Promise<number> {
     return EXIT.ok;
   }
   const now = io.now?.() ?? new Date();
-  const checked = checkSpecFile(args[0], now, io.cwd);
+  const checked = await checkSpecFile(args[0], now, io.cwd);
   if (!checked.ok) {
     describeCheck(checked, io);
     return EXIT.usage;

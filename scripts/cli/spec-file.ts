@@ -22,7 +22,7 @@ const split = (problem: string): Problem => {
 };
 
 /** Reads `file` (JSON, or YAML by extension or when it is not JSON) and validates it. */
-export function checkSpecFile(file: string, now: Date, cwd = process.cwd()): CheckedSpec {
+export async function checkSpecFile(file: string, now: Date, cwd = process.cwd()): Promise<CheckedSpec> {
   const full = path.resolve(cwd, file);
   let text: string;
   try {
@@ -47,7 +47,7 @@ export function checkSpecFile(file: string, now: Date, cwd = process.cwd()): Che
     return { ok: false, file, problems: [{ path: '(spec)', message: 'a spec is an object (a JSON or YAML mapping)' }] };
   }
   try {
-    return { ok: true, file, input: input as MigrationSpecInput, spec: loadSpec(input, now) };
+    return { ok: true, file, input: input as MigrationSpecInput, spec: await loadSpec(input, now) };
   } catch (err) {
     if (err instanceof SpecError) return { ok: false, file, problems: err.problems.map(split) };
     throw err;

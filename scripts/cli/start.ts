@@ -31,7 +31,7 @@ export async function startCommand(argv: string[], io: CliIo): Promise<number> {
     io.out(startHelp);
     return EXIT.ok;
   }
-  const checked = checkSpecFile(args[0], io.now?.() ?? new Date(), io.cwd);
+  const checked = await checkSpecFile(args[0], io.now?.() ?? new Date(), io.cwd);
   if (!checked.ok) {
     if (values.json) io.out(json(checked));
     else describeCheck(checked, io);

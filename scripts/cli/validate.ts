@@ -29,7 +29,7 @@ export async function validateCommand(argv: string[], io: CliIo): Promise<number
     io.out(validateHelp);
     return EXIT.ok;
   }
-  const checked = checkSpecFile(args[0], io.now?.() ?? new Date(), io.cwd);
+  const checked = await checkSpecFile(args[0], io.now?.() ?? new Date(), io.cwd);
   if (values.json) {
     io.out(
       json(

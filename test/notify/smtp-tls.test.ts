@@ -1,8 +1,7 @@
 // SMTP relays as they are in production: STARTTLS required before AUTH, implicit TLS,
 // self-signed certificates (refused unless the spec says to trust them), and a password
 // by reference that never shows in an error.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,6 +10,7 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { ApplicationFailure } from '@temporalio/common';
 import { sendNotice } from '../../activities/notify/send-notice';
 import type { SmtpSettingsInput } from '../../activities/notify/schema';
+import { selfSignedCert } from '../harness/self-signed';
 
 const PASSWORD = 'relay-pa55-Xy9!';
 
@@ -57,29 +57,7 @@ async function startRelay(options: Partial<SMTPServerOptions>): Promise<Relay> {
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'mailshift-smtp-tls-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'key.pem',
-      '-out',
-      'cert.pem',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    ],
-    { cwd: dir, stdio: 'ignore' },
-  );
-  key = readFileSync(path.join(dir, 'key.pem'));
-  cert = readFileSync(path.join(dir, 'cert.pem'));
+  ({ key, cert } = selfSignedCert(dir));
   writeFileSync(path.join(dir, 'relay-password'), `${PASSWORD}\n`);
   writeFileSync(path.join(dir, 'wrong-password'), 'not-the-password-123\n');
 });

@@ -220,6 +220,7 @@ for (const [d, login, path] of [
   ['oauth2 refresh token given as a value', oauth2Login({ ...client, grant: 'refresh_token', refreshToken: 'hunter2' }), 'oauth2.refreshToken'],
   ['oauth2 client secret given as a value', oauth2Login({ ...client, clientSecret: 'hunter2' }), 'oauth2.clientSecret'],
   ['oauth2 issuer over plain http elsewhere than loopback', oauth2Login({ ...client, issuer: 'http://login.example.test' }), 'oauth2.issuer'],
+  ['oauth2 token endpoint that is no URL', oauth2Login({ ...client, issuer: undefined, tokenEndpoint: 'login.example.test/token' }), 'oauth2.tokenEndpoint'],
   ['oauth2 unknown grant', oauth2Login({ ...client, grant: 'password' }), 'oauth2.grant'],
 ] as const) {
   cases.push([d, mutate('mailboxes.1.destination', { ...(login as Json) }), `mailboxes[1].destination.${path}`]);

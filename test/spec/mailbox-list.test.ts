@@ -5,43 +5,23 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadSpec } from '../../activities/spec';
-import { demoSpec } from '../../scripts/sandbox/demo-spec';
-import { SpecError } from '../../workflows/spec';
+import { now, problemsOf, specWith } from './listed-spec';
 
-const now = new Date('2026-11-23T12:00:00Z');
 const dir = mkdtempSync(path.join(tmpdir(), 'mailbox-list-'));
 const file = (name: string, text: string) => {
   const full = path.join(dir, name);
   writeFileSync(full, text);
   return `file:${full}`;
 };
-/** The demo spec with its mailboxes in a file, host1 through its admin login. */
-function specWith(from: string, extra: Record<string, unknown> = {}) {
-  const { mailboxes, ...spec } = demoSpec('classical', new Date('2026-12-05T21:00:00Z'));
-  const admin = mailboxes[0].source;
-  return {
-    ...spec,
-    mailboxList: { from, defaults: { source: { credential: admin.credential, masterUser: admin.masterUser, masterUserSeparator: '*' } }, ...extra },
-  };
-}
-const problemsOf = (input: unknown): string[] => {
-  try {
-    loadSpec(input, now);
-  } catch (err) {
-    if (err instanceof SpecError) return err.problems;
-    throw err;
-  }
-  throw new Error('the spec was accepted');
-};
 
-it('reads Exchange migration batch columns, with the defaults for what a row leaves out', () => {
+it('reads Exchange migration batch columns, with the defaults for what a row leaves out', async () => {
   const csv = file(
     'batch.csv',
     '\ufeffEmailAddress,UserName,Password,DestinationPassword,Wave,Contact\n' +
       'alice@new.example.test,alice,,env:ALICE_NEW,pilot,alice@home.example.test\n' +
       '"bob@new.example.test",bob,env:BOB_OLD,env:BOB_NEW,,\n',
   );
-  const spec = loadSpec(specWith(csv, { defaults: { source: { credential: 'env:ADMIN', masterUser: 'admin' }, wave: 'everyone' } }), now);
+  const spec = await loadSpec(specWith(csv, { defaults: { source: { credential: 'env:ADMIN', masterUser: 'admin' }, wave: 'everyone' } }), now);
   expect(spec.mailboxes).toEqual([
     {
       source: { user: 'alice', credential: 'env:ADMIN', masterUser: 'admin', mechanism: 'password' },
@@ -57,7 +37,7 @@ it('reads Exchange migration batch columns, with the defaults for what a row lea
   ]);
 });
 
-it('names the line and the field of each bad row, and never quotes a password', () => {
+it('names the line and the field of each bad row, and never quotes a password', async () => {
   const csv = file(
     'bad.csv',
     'EmailAddress,UserName,Password,DestinationPassword\n' +
@@ -67,7 +47,7 @@ it('names the line and the field of each bad row, and never quotes a password', 
       'carol@new.example.test,carol,env:C\n' + // a field short
       'dave@new.example.test,alice,env:D,env:D2\n', // alice again on host1
   );
-  const problems = problemsOf(specWith(csv, { defaults: {} }));
+  const problems = await problemsOf(specWith(csv, { defaults: {} }));
   expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/^mailboxList\[line 5\]: has 3 fields; the header names 4$/)]));
   expect(problems.join('\n')).not.toContain('Sup3rSecret');
   // The row that could not be read stops the check there: fix it, and the fields come next.
@@ -75,7 +55,7 @@ it('names the line and the field of each bad row, and never quotes a password', 
     'fixed.csv',
     'EmailAddress,UserName,Password,DestinationPassword\nalice@new.example.test,alice,Sup3rSecret!,env:A\n\nbob@new.example.test,,env:B,env:B2\ndave@new.example.test,alice,env:D,env:D2\n',
   );
-  const fields = problemsOf(specWith(fixed, { defaults: {} }));
+  const fields = await problemsOf(specWith(fixed, { defaults: {} }));
   expect(fields).toEqual([
     expect.stringMatching(/^mailboxList\[line 2\]\.source\.credential: must be a secret reference/),
     expect.stringMatching(/^mailboxList\[line 4\]\.source\.user: /),
@@ -86,56 +66,56 @@ it('names the line and the field of each bad row, and never quotes a password', 
     'twice.csv',
     'EmailAddress,UserName,Password,DestinationPassword\nalice@new.example.test,alice,env:A,env:A2\ndave@new.example.test,ALICE,env:D,env:D2\n',
   );
-  expect(problemsOf(specWith(twice, { defaults: {} }))).toEqual(['mailboxList[line 3].source.user: duplicate of line 2: alice']);
+  expect(await problemsOf(specWith(twice, { defaults: {} }))).toEqual(['mailboxList[line 3].source.user: duplicate of line 2: alice']);
 });
 
-it('refuses unknown or missing columns, a list beside inline mailboxes, and an unreadable file, by name', () => {
-  expect(problemsOf(specWith(file('cols.csv', 'Email,UserName\nx,y\n')))).toEqual([
+it('refuses unknown or missing columns, a list beside inline mailboxes, and an unreadable file, by name', async () => {
+  expect(await problemsOf(specWith(file('cols.csv', 'Email,UserName\nx,y\n')))).toEqual([
     'mailboxList[line 1]: unknown column 1 "Email"; the columns are EmailAddress, UserName, Password, DestinationPassword, Wave, Contact',
     'mailboxList[line 1]: no column EmailAddress',
   ]);
-  expect(problemsOf({ ...specWith(file('ok.csv', 'EmailAddress,UserName\na@b.test,a\n')), mailboxes: [] })).toEqual([
+  expect(await problemsOf({ ...specWith(file('ok.csv', 'EmailAddress,UserName\na@b.test,a\n')), mailboxes: [] })).toEqual([
     'mailboxList: give the mailboxes here (mailboxes) or in a file (mailboxList), not both',
   ]);
-  expect(problemsOf(specWith(`file:${dir}/absent.csv`))).toEqual([`mailboxList.from: cannot read ${dir}/absent.csv (ENOENT)`]);
-  expect(problemsOf(specWith('users.csv'))).toEqual(['mailboxList.from: must be file:/absolute/path of a CSV or JSONL file']);
-  expect(problemsOf(specWith(file('users.txt', '')))).toEqual(['mailboxList.format: give csv or jsonl: the file name ends in neither .csv nor .jsonl']);
+  expect(await problemsOf(specWith(`file:${dir}/absent.csv`))).toEqual([`mailboxList.from: cannot read ${dir}/absent.csv (ENOENT)`]);
+  expect(await problemsOf(specWith('users.csv'))).toEqual(['mailboxList.from: must be file:/absolute/path of a CSV or JSONL file, or its https:// URL']);
+  expect(await problemsOf(specWith(file('users.txt', '')))).toEqual(['mailboxList.format: give csv or jsonl: the file name ends in neither .csv nor .jsonl']);
 });
 
-it('reads JSONL, one mailbox object a line, without quoting a line it cannot parse', () => {
+it('reads JSONL, one mailbox object a line, without quoting a line it cannot parse', async () => {
   const jsonl = file(
     'list.jsonl',
     '{"source":{"user":"alice"},"destination":{"user":"alice","credential":"env:A"}}\n' +
       '{"source":{"user":"bob", "credential": "hunter2"\n' +
       '{"source":{"user":"carol"},"destination":{"user":"carol","credential":"env:C"},"wave":"late","colour":"red"}\n',
   );
-  expect(problemsOf(specWith(jsonl))).toEqual(['mailboxList[line 2]: not valid JSON']);
+  expect(await problemsOf(specWith(jsonl))).toEqual(['mailboxList[line 2]: not valid JSON']);
   const fixed = file(
     'fixed.jsonl',
     '{"source":{"user":"alice"},"destination":{"user":"alice","credential":"env:A"}}\n\n{"source":{"user":"carol"},"destination":{"user":"carol","credential":"env:C"},"colour":"red"}\n',
   );
-  expect(problemsOf(specWith(fixed))).toEqual(['mailboxList[line 3].colour: unknown field']);
+  expect(await problemsOf(specWith(fixed))).toEqual(['mailboxList[line 3].colour: unknown field']);
 });
 
-it('checks a 50,000-row list in seconds, and lists at most 100 problems', () => {
+it('checks a 50,000-row list in seconds, and lists at most 100 problems', async () => {
   const rows = Array.from({ length: 50_000 }, (_, i) => `user${i}@new.example.test,user${i},,env:NEW_${i}`);
   const big = file('big.csv', `EmailAddress,UserName,Password,DestinationPassword\n${rows.join('\n')}\n`);
   const started = process.hrtime.bigint();
   // Read and checked in full, and accepted: the migration keeps the file's reference and digest, not its rows.
-  const spec = loadSpec(specWith(big), now);
+  const spec = await loadSpec(specWith(big), now);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   expect(spec.mailboxes).toHaveLength(50_000);
   expect(spec.listed).toEqual({ sha256: expect.stringMatching(/^[0-9a-f]{64}$/), count: 50_000 });
   console.log(`50,000 rows read and checked in ${seconds.toFixed(2)} s`);
 
   const bad = file('bad-big.csv', `EmailAddress,UserName,Password,DestinationPassword\n${rows.map((r) => r.replace(',,', ',secret,')).join('\n')}\n`);
-  const many = problemsOf(specWith(bad));
+  const many = await problemsOf(specWith(bad));
   expect(many).toHaveLength(101);
   expect(many[0]).toMatch(/^mailboxList\[line 2\]\.source\.credential: /);
   expect(many[100]).toMatch(/^\(spec\): and [\d,]+ more problems$/);
 });
 
-it('names the line and the field of each of 20 bad rows among 50,000, and only those', () => {
+it('names the line and the field of each of 20 bad rows among 50,000, and only those', async () => {
   const rows = Array.from({ length: 50_000 }, (_, i) => [`user${i}@new.example.test`, `user${i}`, '', `env:NEW_${i}`, `user${i}@home.example.test`]);
   // Four kinds of bad field, five rows each, spread over the file (line = row index + 2: the header is line 1).
   const kinds: [number, string, RegExp][] = [
@@ -153,7 +133,7 @@ it('names the line and the field of each of 20 bad rows among 50,000, and only t
   }
   const csv = file('twenty-bad.csv', `EmailAddress,UserName,Password,DestinationPassword,Contact\n${rows.map((r) => r.join(',')).join('\n')}\n`);
   // The size of the whole list is a problem of its own (not of a row): only the rows' are looked at here.
-  const problems = problemsOf(specWith(csv)).filter((p) => p.startsWith('mailboxList[line'));
+  const problems = (await problemsOf(specWith(csv))).filter((p) => p.startsWith('mailboxList[line'));
   expect(problems).toHaveLength(20);
   problems.forEach((p, k) => {
     const [, line, rest] = /^mailboxList\[line (\d+)\]\.(.*)$/.exec(p) ?? [];
