@@ -47,10 +47,14 @@ export class ThrottleNotices {
       return;
     }
     this.timerSet = true;
-    void sleep(wait).then(() => {
-      this.timerSet = false;
-      this.schedule();
-    });
+    // Cancelled only with the round itself: its notices no longer matter.
+    sleep(wait).then(
+      () => {
+        this.timerSet = false;
+        this.schedule();
+      },
+      () => undefined,
+    );
   }
 
   /** Sends the oldest buffered notices that fit in one batch. */
