@@ -10,7 +10,7 @@ import { tellRunbook, type ThrottleNotice } from './throttled-mailboxes';
 /** The runbook hears of a round's throttles at most once per this interval (plus once when a run of the round ends). */
 export const NOTICE_INTERVAL_MS = 5 * 60_000;
 /** One signal's notices: far under Temporal's 2 MB payload limit, and what the runbook's history grows by per interval at most. */
-const BATCH_BYTES = 64 * 1024;
+export const NOTICE_BATCH_BYTES = 64 * 1024;
 /** As the activities clip a server's words; a notice is not the place for more. */
 const REASON_MAX_CHARS = 300;
 /** Rounds of workers before batches send one signal per notice (their histories replay so). */
@@ -63,7 +63,7 @@ export class ThrottleNotices {
     let bytes = 2;
     for (const [mailbox, notice] of this.buffered) {
       const size = jsonBytes(notice) + 1;
-      if (batch.length && bytes + size > BATCH_BYTES) break;
+      if (batch.length && bytes + size > NOTICE_BATCH_BYTES) break;
       batch.push(notice);
       bytes += size;
       this.buffered.delete(mailbox);

@@ -13,9 +13,10 @@ import type { SyncRequest } from '../../activities/imap/types';
 import { classicalMigration } from '../../workflows/classical-migration';
 import { mailboxQuery, statusQuery } from '../../workflows/status';
 import { IMAP_THROTTLED } from '../../workflows/throttle';
-import { NOTICE_INTERVAL_MS } from '../../workflows/throttle-notices';
+import { NOTICE_BATCH_BYTES, NOTICE_INTERVAL_MS } from '../../workflows/throttle-notices';
 import { mailboxThrottledSignal, type ThrottleNotice } from '../../workflows/throttled-mailboxes';
 import { fakeWorld } from './fakes';
+import { noticeListener } from './fixtures/notice-batches';
 import { approveWhenOpen, startWorker, until } from './harness';
 
 const MINUTE = 60_000;
@@ -128,6 +129,23 @@ it('takes a batch and the single notice of a round started before batches, ignor
     expect(s.openGate).toBe('start'); // still waiting, not failed
     expect((await handle.describe()).status.name).toBe('RUNNING');
     await handle.terminate('test done');
+  } finally {
+    await worker.stop();
+  }
+});
+
+it(`sends at once, then at most one batch of ${NOTICE_BATCH_BYTES / 1024} KB per interval, and what is left when the round ends`, async () => {
+  const worker = await startWorker(env, fakeWorld([]), undefined, { workflowsPath: require.resolve('./fixtures/notice-batches') });
+  try {
+    const heard = await env.client.workflow.execute(noticeListener, { taskQueue: worker.taskQueue, workflowId: `notice-batches-${randomUUID()}`, args: [400] });
+    // user0 at once; at 5 and 10 minutes a full batch each (400 notices are ~150 KB); what is left, and user0 again, at the end.
+    expect(heard.map((h) => Math.round(h.at / MINUTE))).toEqual([0, 5, 10, 12]); // (and the time a signal takes)
+    expect(heard[0].notices.map((n) => n.mailbox)).toEqual(['user0']);
+    for (const h of heard) expect(JSON.stringify(h.notices).length).toBeLessThanOrEqual(NOTICE_BATCH_BYTES);
+    const told = heard.flatMap((h) => h.notices);
+    expect(told.filter((n) => n.mailbox !== 'user0').map((n) => n.mailbox)).toEqual(Array.from({ length: 399 }, (_, i) => `user${i + 1}`));
+    expect(told.at(-1)).toMatchObject({ mailbox: 'user0', reason: 'again' });
+    expect(Math.max(...told.map((n) => n.reason.length))).toBe(300); // clipped as the activities clip
   } finally {
     await worker.stop();
   }
