@@ -15,7 +15,8 @@ import { deletePermissions } from './phase-rules';
 import { syncRequest } from './requests';
 import { compactSize, type MailboxOutcome, type RoundKind } from './round-outcome';
 import { packOutcomes, type PackedOutcomes } from './round-result';
-import { MAX_THROTTLE_WAITS, tellRunbook, throttleIn, type Deferred, type Throttle } from './throttled-mailboxes';
+import { ThrottleNotices } from './throttle-notices';
+import { MAX_THROTTLE_WAITS, throttleIn, type Deferred, type Throttle } from './throttled-mailboxes';
 import type { MigrationSpec } from './spec';
 
 export type { MailboxOutcome, MailboxSize, RoundKind } from './round-outcome';
@@ -179,6 +180,7 @@ export async function mailboxRound(input: RoundInput): Promise<MailboxOutcome[]>
     return deferred.splice(i, 1)[0];
   };
   const caps = new ConnectionCaps(spec);
+  const notices = new ThrottleNotices();
   const lane = async () => {
     while (historyRoomLeft()) {
       let user: string;
@@ -206,14 +208,14 @@ export async function mailboxRound(input: RoundInput): Promise<MailboxOutcome[]>
         const due = nextDayStart(Date.now());
         deferred.push({ mailbox: user, due, waits, ...carried });
         const reason = `daily byte budget reached: ${formatBytes(ran.budgetReached)} a day for this account`;
-        await tellRunbook({ mailbox: user, until: new Date(due).toISOString(), reason });
+        await notices.tell({ mailbox: user, until: new Date(due).toISOString(), reason });
         continue;
       }
       if (used[user]) ran.outcome.bytesToday = used[user];
       if (ran.throttle && waits < MAX_THROTTLE_WAITS) {
         const due = Date.now() + ran.throttle.retryAfterMs;
         deferred.push({ mailbox: user, due, waits: waits + 1, ...carried });
-        await tellRunbook({ mailbox: user, until: new Date(due).toISOString(), reason: ran.throttle.reason });
+        await notices.tell({ mailbox: user, until: new Date(due).toISOString(), reason: ran.throttle.reason });
         continue;
       }
       if (ran.throttle) ran.outcome.error = `throttled by the server ${waits + 1} times in this round; last: ${ran.outcome.error}`;
@@ -221,6 +223,7 @@ export async function mailboxRound(input: RoundInput): Promise<MailboxOutcome[]>
     }
   };
   await Promise.all(Array.from({ length: Math.min(spec.sync.concurrency, pending.length) }, lane));
+  await notices.flush(); // the runbook hears of every wait before this run of the round ends
 
   const all = [...done, ...orderLike(pending, results)];
   if (all.length < input.mailboxes.length) {

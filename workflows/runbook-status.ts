@@ -88,16 +88,24 @@ export function mailboxesPageOf(run: Runbook, p: { offset: number; limit: number
   return { total: run.roster.length, mailboxes: records(run, page) };
 }
 
-/** A round's notice that the server throttled a mailbox (anyone could send one: it is checked, and only shown). */
-export function noteThrottle(run: Runbook, n: ThrottleNotice): void {
-  const known = n && typeof n.mailbox === 'string' && Object.hasOwn(run.mailboxes, n.mailbox);
-  const until = known && typeof n.until === 'string' && !Number.isNaN(Date.parse(n.until)) ? new Date(n.until).toISOString() : undefined;
-  if (!until) {
-    log.warn('ignored a malformed mailboxThrottled signal');
-    return;
-  }
-  const m = run.mailboxes[n.mailbox];
-  m.throttledUntil = until;
-  m.throttleReason = clip(typeof n.reason === 'string' ? n.reason : '', TEXT_MAX_CHARS);
-  run.show();
+/**
+ * A round's notices that servers throttled mailboxes: a batch, or one notice from a round
+ * started before batches. Anyone could send one: each is checked, and only shown.
+ */
+export function noteThrottles(run: Runbook, notices: ThrottleNotice[] | ThrottleNotice): void {
+  const batch: unknown[] = Array.isArray(notices) ? notices : [notices];
+  const ignored = batch.filter((n) => !noteThrottle(run, n)).length;
+  if (ignored) log.warn('ignored malformed mailboxThrottled notices', { ignored, of: batch.length });
+  if (ignored < batch.length) run.show();
+}
+
+/** Notes one notice on its mailbox; false when it is no notice of a mailbox of the migration. */
+function noteThrottle(run: Runbook, n: unknown): boolean {
+  const { mailbox, until, reason } = (n ?? {}) as Partial<Record<keyof ThrottleNotice, unknown>>;
+  if (typeof mailbox !== 'string' || !Object.hasOwn(run.mailboxes, mailbox)) return false;
+  if (typeof until !== 'string' || Number.isNaN(Date.parse(until))) return false;
+  const m = run.mailboxes[mailbox];
+  m.throttledUntil = new Date(until).toISOString();
+  m.throttleReason = clip(typeof reason === 'string' ? reason : '', TEXT_MAX_CHARS);
+  return true;
 }

@@ -19,7 +19,7 @@ import * as mailHold from './mail-hold';
 import type { RelayHold, WaveMailHold } from './mail-hold';
 import { notifyApprovers, notifyUsers } from './notices';
 import { jsonBytes, PAYLOAD_BUDGET_BYTES, statesWithin } from './payload-budget';
-import { detailsOf, mailboxesPageOf, noteThrottle, recordOf, reportOf, statusOf } from './runbook-status';
+import { detailsOf, mailboxesPageOf, noteThrottles, recordOf, reportOf, statusOf } from './runbook-status';
 import type { FinalSyncOutcome } from './phase-rules';
 import { provisionHost2 } from './provisioning';
 import { rollback } from './rollback';
@@ -101,7 +101,7 @@ export class Runbook {
       this.relayHold = resumed.relayHold;
     }
     // Before the gates set their handler for unknown names, which would take it for one.
-    setHandler(mailboxThrottledSignal, (n) => noteThrottle(this, n), { description: "A mailbox round's notice: the server throttled a mailbox until a time" });
+    setHandler(mailboxThrottledSignal, (n) => noteThrottles(this, n), { description: "A mailbox round's notices: servers throttled mailboxes until a time" });
     this.gates = new Gates({
       approvers: this.spec.approvals.approvers,
       automaticGates: this.spec.approvals.automaticGates,

@@ -45,17 +45,21 @@ export interface ThrottleNotice {
   reason: string;
 }
 
-/** A round tells the runbook which mailbox waits until when (status: "throttled until …"). */
-export const mailboxThrottledSignal = defineSignal<[ThrottleNotice]>('mailboxThrottled');
+/**
+ * A round tells the runbook which mailboxes wait until when (status: "throttled until …"): a
+ * batch (throttle-notices.ts), or one notice from a round started before batches.
+ */
+export const mailboxThrottledSignal = defineSignal<[ThrottleNotice[] | ThrottleNotice]>('mailboxThrottled');
 
 /** Tells the round's parent (the runbook); a round started on its own (the scale bench) has no one to tell. */
-export async function tellRunbook(notice: ThrottleNotice): Promise<void> {
+export async function tellRunbook(notices: ThrottleNotice[] | ThrottleNotice): Promise<void> {
   const parent = workflowInfo().parent;
   if (!parent) return;
   try {
-    await getExternalWorkflowHandle(parent.workflowId).signal(mailboxThrottledSignal, notice);
+    await getExternalWorkflowHandle(parent.workflowId).signal(mailboxThrottledSignal, notices);
   } catch (err) {
     // A runbook that has moved on (rolled back, ended) needs no notice: the round's result says it all.
-    log.warn('could not tell the runbook of a throttled mailbox', { mailbox: notice.mailbox, error: (err as Error).message });
+    const mailboxes = Array.isArray(notices) ? notices.map((n) => n.mailbox) : [notices.mailbox];
+    log.warn('could not tell the runbook of throttled mailboxes', { mailboxes: mailboxes.slice(0, 5), count: mailboxes.length, error: (err as Error).message });
   }
 }

@@ -82,3 +82,14 @@ describe('a later release with a stricter spec schema', () => {
     }
   });
 });
+
+describe('a round started by a worker before throttle notices were batched', () => {
+  it('replays on today’s code, still one signal per notice (its history has no batches marker)', async () => {
+    // A page round whose bob was throttled twice and carol once, recorded on that code
+    // (a signal to the runbook each time); rounds last days, so some run across an upgrade.
+    const file = path.join(__dirname, 'fixtures', 'round-throttled-before-batches.history');
+    const history = temporal.api.history.v1.History.decode(readFileSync(file));
+    expect(history.events?.filter((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes)).toHaveLength(3);
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, 'replay-throttled/presync-2');
+  });
+});
