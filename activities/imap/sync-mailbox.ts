@@ -218,7 +218,7 @@ async function copyMailbox(req: SyncRequest, progress: ProgressReporter): Promis
     // The largest folders first, so that the last ones to finish are small.
     const work = new Map(todo.map((t) => [t, messagesToRead(plan.pairs[t.index], t.incremental)]));
     todo.sort((a, b) => work.get(b)! - work.get(a)!);
-    const extra = openPairs(req, extraPairs([...work.values()], req.tuning?.parallelFolders ?? DEFAULTS.parallelFolders));
+    const extra = openPairs(req, extraPairs([...work.values()], req.tuning?.parallelFolders ?? DEFAULTS.parallelFolders), first);
     const copyFolders = forEachFolder(req, first, extra, todo, async ({ index, incremental }, conn, reconnected) => {
       const p = plan.pairs[index];
       await folders.prepare(p, conn.dst);
@@ -286,7 +286,7 @@ async function compareMailbox(req: SyncRequest, progress: ProgressReporter): Pro
     progress.update({ foldersTotal: plan.pairs.length });
     const asOf = req.asOf && marksByFolder(req.asOf);
     const work = plan.pairs.map((p) => messagesToRead(p));
-    const extra = openPairs(req, extraPairs(work, req.tuning?.parallelFolders ?? DEFAULTS.parallelFolders));
+    const extra = openPairs(req, extraPairs(work, req.tuning?.parallelFolders ?? DEFAULTS.parallelFolders), first);
     const folders: FolderVerifyResult[] = await forEachFolder(req, first, extra, plan.pairs, async (pair, conn) => {
       const result = await verifyFolder(pair, conn.src, conn.dst, settings, progress, asOf);
       progress.add({ foldersDone: 1 });

@@ -85,6 +85,13 @@ it('a larger mailbox is copied over as many pairs as tuning.parallelFolders allo
   expect(result.totals.copied).toBe(bigger.length);
   // ~650 messages: worth two more logins (one per 250 messages), within the 3 allowed.
   expect(host1Proxy.connections() - before).toBe(3);
+  // The new pairs know the folders the first one listed (with their STATUS, or "*"): no LIST of a single folder before its SELECT.
+  const listings = host1Proxy
+    .clientLines()
+    .slice(seen)
+    .filter((l) => / (LIST|LSUB) /i.test(l));
+  expect(listings.length).toBeGreaterThan(0);
+  expect(listings.filter((l) => !/ "\*"| RETURN \(STATUS /.test(l))).toEqual([]);
   // One body FETCH per source folder (each under 1,000 messages), not one per batch.
   expect(bodyFetches(host1Proxy.clientLines().slice(seen)).length).toBe(new Set(bigger.map((m) => m.folder)).size);
   const onCarol = fingerprints(bigger.map((m) => ({ folder: onHost2(m.folder), raw: m.raw, flags: m.flags, internalDate: m.internalDate.getTime() })));
