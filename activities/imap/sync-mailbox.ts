@@ -221,10 +221,9 @@ async function copyMailbox(req: SyncRequest, progress: ProgressReporter): Promis
     const extra = openPairs(req, extraPairs([...work.values()], req.tuning?.parallelFolders ?? DEFAULTS.parallelFolders), first);
     const copyFolders = forEachFolder(req, first, extra, todo, async ({ index, incremental }, conn, reconnected) => {
       const p = plan.pairs[index];
-      await folders.prepare(p, conn.dst);
       // Copying new messages only would copy again what the lost connection copied: compare in full.
       const how: FolderIncremental = reconnected ? { ...incremental, decision: { mode: 'full', reason: 'connection lost mid-folder' } } : incremental;
-      const outcome = await syncFolder(p, conn.src, conn.dst, settings, changes.get(p)!, progress, how);
+      const outcome = await syncFolder(p, conn.src, conn.dst, settings, changes.get(p)!, progress, how, folders.prepare(p, conn.dst));
       results[index] = outcome.result;
       states[index] = outcome.state;
       destinationMarks[index] = outcome.mark;
