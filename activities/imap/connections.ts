@@ -47,9 +47,31 @@ export function extraPairs(work: number[], parallel: number): number {
   return Math.max(0, Math.min(parallel - 1, work.length - 1, Math.floor(total / MESSAGES_PER_EXTRA_PAIR)));
 }
 
-/** Starts logging in `count` more pairs now, so they are ready when the folders are. */
-export function openPairs(req: SyncRequest, count: number): Promise<Connection>[] {
-  return Array.from({ length: count }, () => connectPair(req));
+/**
+ * Starts logging in `count` more pairs now, so they are ready when the folders are. Each
+ * starts knowing the folders `first` listed: imapflow SELECTs a folder it has not listed
+ * only after listing it (LIST, LIST, LSUB: three round trips per folder and connection).
+ */
+export function openPairs(req: SyncRequest, count: number, first: Connection): Promise<Connection>[] {
+  return Array.from({ length: count }, () =>
+    connectPair(req).then((conn) => {
+      knowFolders(first.src, conn.src);
+      knowFolders(first.dst, conn.dst);
+      return conn;
+    }),
+  );
+}
+
+/**
+ * imapflow keeps what LIST told it in its undeclared `folders` map (path → entry); copying
+ * the entries the other connection does not have spares those LISTs. Without the map
+ * (another imapflow) nothing is copied and imapflow lists as before.
+ */
+function knowFolders(from: ImapSession, to: ImapSession): void {
+  const known = (from.client as unknown as { folders?: unknown }).folders;
+  const target = (to.client as unknown as { folders?: unknown }).folders;
+  if (!(known instanceof Map) || !(target instanceof Map)) return;
+  for (const [path, entry] of known) if (!target.has(path)) target.set(path, entry);
 }
 
 /**

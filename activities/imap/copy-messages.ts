@@ -1,12 +1,14 @@
 // Copies messages from one host1 folder to one host2 folder, byte for byte, with their
-// flags and internal dates. Batches are bounded in count and bytes; the next batch is read
-// from host1 while host2 stores the current one, so two batches are in memory, plus the
-// copy imapflow's command compiler makes of the one being sent: about 3 × batchBytes
-// (or a few times one message, when a single message is larger than a batch).
+// flags and internal dates. Batches are bounded in count and bytes; host1 streams many of
+// them in one FETCH (batch-reader.ts) and sends the next batch while host2 stores the
+// current one, so two batches are in memory, plus the copy imapflow's command compiler
+// makes of the one being sent: about 3 × batchBytes (or a few times one message, when a
+// single message is larger than a batch).
 import { ApplicationFailure } from '@temporalio/common';
 import { BudgetReached, type ByteAllowance } from './byte-allowance';
 import { commandFailure, formatBytes, IMAP_QUOTA_EXCEEDED, isQuotaError, isThrottled, serverText } from './errors';
-import { batchesByBytes, selectFolder, type MessageSummary } from './inventory';
+import { readBatches, type FetchedMessage } from './batch-reader';
+import { batchesByBytes, type MessageSummary } from './inventory';
 import { appendMessages, type OutgoingMessage } from './multiappend';
 import type { ImapSession } from './session';
 
@@ -67,84 +69,64 @@ async function copyAll(
   const outcome: CopyOutcome = { copied: 0, bytes: 0, rejected: [], vanished: 0 };
   const batches = batchesByBytes(messages, options.batchBytes, options.batchMessages);
   let remainingBytes = messages.reduce((n, m) => n + m.size, 0);
-  let next: Promise<OutgoingBatch> | undefined = batches.length ? readBatch(from, batches[0]) : undefined;
+  let received = 0;
+  const store = async (fetched: FetchedMessage[]) => {
+    const items = fetched.map(({ summary, content }) => ({ summary, message: { content, flags: summary.flags, internalDate: summary.internalDate } }));
+    const stored = await storeBatch(to, items, options, remainingBytes, outcome);
+    remainingBytes -= fetched.reduce((n, f) => n + f.summary.size, 0);
+    outcome.copied += stored.count;
+    outcome.bytes += stored.bytes;
+    onBatch(stored.count, stored.bytes);
+  };
+  // host2 stores one batch while host1 sends the next: the reader waits here for the store before.
+  let storing: Promise<void> = Promise.resolve();
   try {
-    for (let i = 0; i < batches.length; i++) {
-      const batch = await next!;
-      // Read ahead while host2 commits this batch.
-      next = i + 1 < batches.length ? readBatch(from, batches[i + 1]) : undefined;
-      outcome.vanished += batch.vanished;
-      const stored = await storeBatch(to, batch, options, remainingBytes, outcome);
-      remainingBytes -= batches[i].reduce((n, m) => n + m.size, 0);
-      outcome.copied += stored.count;
-      outcome.bytes += stored.bytes;
-      onBatch(stored.count, stored.bytes);
-    }
-  } finally {
-    // On failure the read-ahead is abandoned; its own failure must not go unhandled.
-    next?.catch(() => undefined);
+    await readBatches(from.session, from.path, from.logical, batches, async (fetched) => {
+      received += fetched.length;
+      await storing;
+      storing = store(fetched);
+      storing.catch(() => undefined); // awaited by the next hand-over or below
+    });
+    await storing;
+  } catch (err) {
+    // Never leave an APPEND running behind the failure.
+    await storing.catch(() => undefined);
+    throw err;
   }
+  outcome.vanished = messages.length - received;
   return outcome;
 }
 
-interface OutgoingBatch {
-  items: { summary: MessageSummary; message: OutgoingMessage }[];
-  vanished: number;
-}
-
-async function readBatch(from: Endpoint, batch: MessageSummary[]): Promise<OutgoingBatch> {
-  await selectFolder(from.session, from.path, 'read-only');
-  const sources = new Map<number, Buffer>();
-  try {
-    // BODY.PEEK[]: reading does not mark anything \Seen on host1.
-    for await (const m of from.session.client.fetch(
-      batch.map((b) => b.uid),
-      { uid: true, source: true },
-      { uid: true },
-    )) {
-      if (m.source) sources.set(m.uid, m.source);
-    }
-  } catch (err) {
-    throw commandFailure(err, from.session.ctx, `reading messages of folder "${from.logical}"`);
-  }
-  const items = batch
-    .filter((s) => sources.has(s.uid))
-    .map((summary) => ({
-      summary,
-      message: { content: sources.get(summary.uid)!, flags: summary.flags, internalDate: summary.internalDate },
-    }));
-  return { items, vanished: batch.length - items.length };
-}
+type OutgoingItem = { summary: MessageSummary; message: OutgoingMessage };
 
 async function storeBatch(
   to: Endpoint,
-  batch: OutgoingBatch,
+  items: OutgoingItem[],
   options: CopyOptions,
   remainingBytes: number,
   outcome: CopyOutcome,
 ): Promise<{ count: number; bytes: number }> {
-  if (!batch.items.length) return { count: 0, bytes: 0 };
-  const bytes = batch.items.reduce((n, i) => n + i.message.content.length, 0);
+  const bytes = items.reduce((n, i) => n + i.message.content.length, 0);
   try {
     await appendMessages(
       to.session.client,
       to.path,
-      batch.items.map((i) => i.message),
+      items.map((i) => i.message),
       options,
     );
-    return { count: batch.items.length, bytes };
+    return { count: items.length, bytes };
   } catch (err) {
-    if (isQuotaError(err)) throw await quotaExceeded(to, batch.items.length, bytes, remainingBytes, err);
+    if (isQuotaError(err)) throw await quotaExceeded(to, items.length, bytes, remainingBytes, err);
     if (!isRefusal(err)) throw commandFailure(err, to.session.ctx, `copying to folder "${to.logical}"`);
-    if (batch.items.length === 1) {
-      outcome.rejected.push({ message: batch.items[0].summary, reason: serverText(err, to.session.ctx) });
+    if (items.length === 1) {
+      outcome.rejected.push({ message: items[0].summary, reason: serverText(err, to.session.ctx) });
       return { count: 0, bytes: 0 };
     }
   }
   // The batch was refused as a whole (and stored nothing): find the culprit one by one.
   let count = 0;
   let stored = 0;
-  for (const item of batch.items) {
+  for (const item of items) {
     try {
       await appendMessages(to.session.client, to.path, [item.message], { multiappend: false });
       count++;

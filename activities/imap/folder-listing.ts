@@ -77,6 +77,9 @@ export async function resolveAmbiguity(
  * it holds nothing in scope, every host1 message is to copy whatever its identity, so host1
  * is listed without the identity headers (the server need not open each message for them)
  * unless `identity` says they are needed anyway (reports naming messages, --delete1).
+ * A host2 folder known empty (created by this run, `knownEmpty`) is listed at the same time
+ * as host1, once `destinationReady` (its CREATE) is done: host1's round trips then overlap
+ * host2's instead of following them.
  */
 export async function readState(
   pair: FolderPair,
@@ -85,18 +88,34 @@ export async function readState(
   settings: FolderSettings,
   destinationExists: boolean,
   tick: () => void,
-  options: { snapshot?: boolean; identity: 'always' | 'when-needed' },
+  options: { snapshot?: boolean; identity: 'always' | 'when-needed'; knownEmpty?: boolean; destinationReady?: Promise<void> },
 ): Promise<FolderState> {
   const since = oldestInScope(settings.filters);
   const snapshot = !!options.snapshot;
   const mode = settings.dryRun ? 'read-only' : 'read-write';
-  const listing = destinationExists ? await listMessages(dst, pair.path, { mode, since, tick, snapshot }) : undefined;
+  const listDestination = async () => {
+    await options.destinationReady;
+    return destinationExists ? listMessages(dst, pair.path, { mode, since, tick, snapshot }) : undefined;
+  };
+  const listSources = async (identity: boolean) => {
+    const listed: FolderListing[] = [];
+    for (const [origin, folder] of pair.sources.entries()) {
+      listed.push(await listMessages(src, folder.path, { mode: 'read-only', since, origin, tick, snapshot, identity }));
+    }
+    return listed;
+  };
+  let listing: FolderListing | undefined;
+  let sources: FolderListing[];
+  if (options.knownEmpty) {
+    [listing, sources] = await both(listDestination(), listSources(options.identity === 'always'));
+  } else {
+    listing = await listDestination();
+    sources = [];
+  }
   const destination = listing ? inScope(listing.messages, settings.filters) : [];
   const identity = options.identity === 'always' || destination.length > 0;
-  const sources: FolderListing[] = [];
-  for (const [origin, folder] of pair.sources.entries()) {
-    sources.push(await listMessages(src, folder.path, { mode: 'read-only', since, origin, tick, snapshot, identity }));
-  }
+  // Not listed yet, or listed without the identities that host2's (unexpected) mail needs.
+  if (!options.knownEmpty || (identity && options.identity !== 'always')) sources = await listSources(identity);
   const skipped: Partial<Record<SkipReason, number>> = {};
   const olderNotListed = sources.reduce((n, l) => n + l.olderNotListed, 0);
   if (olderNotListed) skipped['older-than-max-age'] = olderNotListed;
@@ -109,4 +128,12 @@ export async function readState(
   const status = listing?.snapshot?.uidValidity === listing?.uidValidity ? listing?.snapshot : undefined;
   const destinationAt = listing && { uidValidity: listing.uidValidity, uidNext: status?.uidNext ?? listing.uidNext };
   return { sources, source, destination, skipped, destinationSnapshot: listing?.snapshot, destinationAt };
+}
+
+/** Both results; when either fails, its failure once the other is done too (no command left running behind it). */
+async function both<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [x, y] = await Promise.allSettled([a, b]);
+  if (x.status === 'rejected') throw x.reason;
+  if (y.status === 'rejected') throw y.reason;
+  return [x.value, y.value];
 }

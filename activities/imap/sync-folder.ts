@@ -75,11 +75,14 @@ export async function syncFolder(
   folderChanges: { created: boolean; subscribed: boolean },
   progress: ProgressReporter,
   incremental: FolderIncremental = { decision: { mode: 'full' }, scope: '', keepState: false, sourcesNow: [] },
+  /** host2's folder created and subscribed (prepare-folders.ts): the full comparison lists host1 meanwhile. */
+  destinationReady: Promise<void> = Promise.resolve(),
 ): Promise<FolderOutcome> {
   const started = Date.now();
   progress.update({ phase: 'messages', folder: pair.logical }, true);
   let fullReason = incremental.decision.mode === 'full' ? incremental.decision.reason : undefined;
   if (incremental.decision.mode === 'incremental' && incremental.previous) {
+    await destinationReady;
     const outcome = await syncNewMessages(pair, src, dst, settings, folderChanges, progress, incremental, incremental.decision.grown);
     if (typeof outcome !== 'string') {
       outcome.result.durationMs = Date.now() - started;
@@ -87,7 +90,7 @@ export async function syncFolder(
     }
     fullReason = outcome;
   }
-  const outcome = await syncFolderFully(pair, src, dst, settings, folderChanges, progress, incremental);
+  const outcome = await syncFolderFully(pair, src, dst, settings, folderChanges, progress, incremental, destinationReady);
   if (fullReason) outcome.result.fullReason = fullReason;
   outcome.result.durationMs = Date.now() - started;
   return outcome;
@@ -166,6 +169,7 @@ async function syncFolderFully(
   folderChanges: { created: boolean; subscribed: boolean },
   progress: ProgressReporter,
   incremental: FolderIncremental,
+  destinationReady: Promise<void>,
 ): Promise<FolderOutcome> {
   // In a dry run a folder that would be created does not exist yet: it is empty.
   const destinationExists = !!pair.existing || (folderChanges.created && !settings.dryRun);
@@ -173,7 +177,12 @@ async function syncFolderFully(
   const keepState = incremental.keepState && !settings.dryRun;
   // --delete1 pairs host1's listing with host2's again after the copy: it needs the identities.
   const identity = settings.deleteOnSource ? 'always' : 'when-needed';
-  const state = await readState(pair, src, dst, settings, destinationExists, tick, { snapshot: keepState, identity });
+  const state = await readState(pair, src, dst, settings, destinationExists, tick, {
+    snapshot: keepState,
+    identity,
+    knownEmpty: folderChanges.created,
+    destinationReady,
+  });
   const plan = matchMessages(state.source, state.destination);
   // Extras that arrived on host2 since the previous run, from someone else, are users' own: never deleted.
   const extras = splitExtras(plan.extra, incremental.mark, state.destinationAt?.uidValidity);

@@ -218,13 +218,12 @@ async function copyMailbox(req: SyncRequest, progress: ProgressReporter): Promis
     // The largest folders first, so that the last ones to finish are small.
     const work = new Map(todo.map((t) => [t, messagesToRead(plan.pairs[t.index], t.incremental)]));
     todo.sort((a, b) => work.get(b)! - work.get(a)!);
-    const extra = openPairs(req, extraPairs([...work.values()], req.tuning?.parallelFolders ?? DEFAULTS.parallelFolders));
+    const extra = openPairs(req, extraPairs([...work.values()], req.tuning?.parallelFolders ?? DEFAULTS.parallelFolders), first);
     const copyFolders = forEachFolder(req, first, extra, todo, async ({ index, incremental }, conn, reconnected) => {
       const p = plan.pairs[index];
-      await folders.prepare(p, conn.dst);
       // Copying new messages only would copy again what the lost connection copied: compare in full.
       const how: FolderIncremental = reconnected ? { ...incremental, decision: { mode: 'full', reason: 'connection lost mid-folder' } } : incremental;
-      const outcome = await syncFolder(p, conn.src, conn.dst, settings, changes.get(p)!, progress, how);
+      const outcome = await syncFolder(p, conn.src, conn.dst, settings, changes.get(p)!, progress, how, folders.prepare(p, conn.dst));
       results[index] = outcome.result;
       states[index] = outcome.state;
       destinationMarks[index] = outcome.mark;
@@ -286,7 +285,7 @@ async function compareMailbox(req: SyncRequest, progress: ProgressReporter): Pro
     progress.update({ foldersTotal: plan.pairs.length });
     const asOf = req.asOf && marksByFolder(req.asOf);
     const work = plan.pairs.map((p) => messagesToRead(p));
-    const extra = openPairs(req, extraPairs(work, req.tuning?.parallelFolders ?? DEFAULTS.parallelFolders));
+    const extra = openPairs(req, extraPairs(work, req.tuning?.parallelFolders ?? DEFAULTS.parallelFolders), first);
     const folders: FolderVerifyResult[] = await forEachFolder(req, first, extra, plan.pairs, async (pair, conn) => {
       const result = await verifyFolder(pair, conn.src, conn.dst, settings, progress, asOf);
       progress.add({ foldersDone: 1 });

@@ -32,6 +32,8 @@ export interface CorpusSetup {
   /** The label of this profile in the report: "loopback", "wan …". */
   profile: string;
   wan: boolean;
+  /** false (--no-peers): mbsync and dsync left out; mailshift and the bare copier still run. */
+  peers: boolean;
   report: Report;
   log: (line: string) => void;
 }
@@ -62,16 +64,17 @@ export async function corpusProfile(s: CorpusSetup): Promise<void> {
   const msAgain = await runLogged(log, 'mailshift: no-change re-sync', () => mailshiftSync(pair));
   const againCopied = /^copied (\d+) messages/m.exec(msAgain.stdout)?.[1];
 
+  const peer = (what: string, run: () => Promise<TimedRun>) => (s.peers ? runLogged(log, what, run) : Promise.resolve(undefined));
   const rcPlain = mbsyncConfig(s.dir, 'mbsync', login(s.host1Plain, 'bench', s.host1Password), host2('mbsync'));
   const rcCompress = mbsyncConfig(s.dir, 'mbsyncz', login(s.host1Compress, 'bench', s.host1Password), host2('mbsyncz'));
-  const mbFirst = await runLogged(log, 'mbsync, host1 without COMPRESS: first sync', () => mbsync(rcPlain));
-  const mbAgain = await runLogged(log, 'mbsync, host1 without COMPRESS: re-sync', () => mbsync(rcPlain));
-  const mbzFirst = await runLogged(log, 'mbsync, host1 offering COMPRESS=DEFLATE: first sync', () => mbsync(rcCompress));
-  const mbzAgain = await runLogged(log, 'mbsync, host1 offering COMPRESS=DEFLATE: re-sync', () => mbsync(rcCompress));
+  const mbFirst = await peer('mbsync, host1 without COMPRESS: first sync', () => mbsync(rcPlain));
+  const mbAgain = await peer('mbsync, host1 without COMPRESS: re-sync', () => mbsync(rcPlain));
+  const mbzFirst = await peer('mbsync, host1 offering COMPRESS=DEFLATE: first sync', () => mbsync(rcCompress));
+  const mbzAgain = await peer('mbsync, host1 offering COMPRESS=DEFLATE: re-sync', () => mbsync(rcCompress));
 
   const dsyncConf = dsyncConfig(s.dir, s.host2, login(s.host1Plain, 'bench', s.host1Password));
-  const dsFirst = await runLogged(log, 'dsync (doveadm backup -R via imapc): first sync', () => dsync(dsyncConf, 'dsync'));
-  const dsAgain = await runLogged(log, 'dsync: re-sync', () => dsync(dsyncConf, 'dsync'));
+  const dsFirst = await peer('dsync (doveadm backup -R via imapc): first sync', () => dsync(dsyncConf, 'dsync'));
+  const dsAgain = await peer('dsync: re-sync', () => dsync(dsyncConf, 'dsync'));
 
   // Timed inside this process: no start-up counted, which flatters the ceiling, not mailshift.
   const bare = (from: Endpoint, user: 'ceiling' | 'ceilingz') => {
@@ -87,7 +90,7 @@ export async function corpusProfile(s: CorpusSetup): Promise<void> {
   };
   const ceiling = await bare(s.host1Plain, 'ceiling');
   // On the WAN only: what COMPRESS gains a client that only copies, on a limited link.
-  const ceilingZ = s.wan ? await bare(s.host1Compress, 'ceilingz') : undefined;
+  const ceilingZ = s.wan && s.peers ? await bare(s.host1Compress, 'ceilingz') : undefined;
   const imapsync = imapsyncAvailable();
   log(imapsync.path ? `imapsync at ${imapsync.path}: not run by this bench yet` : `imapsync: ${imapsync.why}`);
 
@@ -98,29 +101,37 @@ export async function corpusProfile(s: CorpusSetup): Promise<void> {
   const p = s.host2Passwords;
   const checks: [string, Check][] = [
     ['mailshift', compare(mapped, await readBack(s.host2, 'bench', p.bench))],
-    ['mbsync', compare(expected, await readBack(s.host2, 'mbsync', p.mbsync))],
-    ['mbsync+Z', compare(expected, await readBack(s.host2, 'mbsyncz', p.mbsyncz))],
-    ['dsync', compare(expected, await readBack(s.host2, 'dsync', p.dsync))],
+    ...(s.peers
+      ? ([
+          ['mbsync', compare(expected, await readBack(s.host2, 'mbsync', p.mbsync))],
+          ['mbsync+Z', compare(expected, await readBack(s.host2, 'mbsyncz', p.mbsyncz))],
+          ['dsync', compare(expected, await readBack(s.host2, 'dsync', p.dsync))],
+        ] as [string, Check][])
+      : []),
     ['ceiling', compare(expected, await readBack(s.host2, 'ceiling', p.ceiling))],
     ...(ceilingZ ? [['ceiling+Z', compare(expected, await readBack(s.host2, 'ceilingz', p.ceilingz))] as [string, Check]] : []),
   ];
   log(`verified in ${f1((performance.now() - t) / 1000)} s`);
 
   const rate = (x: Timed) => ({ msgs: expected.length / seconds(x), mbs: mb(bytes) / seconds(x) });
-  const row = (name: string, x: Timed, extra = '') =>
+  const row = (name: string, x: Timed | undefined, extra = '') =>
+    x &&
     `${name.padEnd(34)} ${f2(seconds(x)).padStart(8)} s ${f1(rate(x).msgs).padStart(9)} ${f1(rate(x).mbs).padStart(8)} ${f1(x.peakRssMb).padStart(8)}  exit ${x.code}${extra}`;
   log('');
   log(`${'run'.padEnd(34)} ${'wall'.padStart(10)} ${'msgs/s'.padStart(9)} ${'MB/s'.padStart(8)} ${'RSS MB'.padStart(8)}`);
-  log(row('mailshift first sync', msFirst));
-  log(row('mailshift no-change re-sync', msAgain, `  (copied ${againCopied ?? '?'})`));
-  log(row('mbsync first sync (no COMPRESS)', mbFirst));
-  log(row('mbsync re-sync (no COMPRESS)', mbAgain));
-  log(row('mbsync first sync (COMPRESS)', mbzFirst));
-  log(row('mbsync re-sync (COMPRESS)', mbzAgain));
-  log(row('dsync first sync', dsFirst));
-  log(row('dsync re-sync', dsAgain));
-  log(row('ceiling (bare copier)', ceiling));
-  if (ceilingZ) log(row('ceiling, COMPRESS from host1', ceilingZ));
+  const rows = [
+    row('mailshift first sync', msFirst),
+    row('mailshift no-change re-sync', msAgain, `  (copied ${againCopied ?? '?'})`),
+    row('mbsync first sync (no COMPRESS)', mbFirst),
+    row('mbsync re-sync (no COMPRESS)', mbAgain),
+    row('mbsync first sync (COMPRESS)', mbzFirst),
+    row('mbsync re-sync (COMPRESS)', mbzAgain),
+    row('dsync first sync', dsFirst),
+    row('dsync re-sync', dsAgain),
+    row('ceiling (bare copier)', ceiling),
+    row('ceiling, COMPRESS from host1', ceilingZ),
+  ];
+  for (const r of rows) if (r) log(r);
   log('');
   for (const [name, c] of checks)
     log(
@@ -130,7 +141,8 @@ export async function corpusProfile(s: CorpusSetup): Promise<void> {
   log('');
 
   const profile = s.profile;
-  const sec = (x: Timed) => `${f2(seconds(x))} s`;
+  const sec = (x: Timed | undefined) => (x ? `${f2(seconds(x))} s` : 'not run');
+  const rssOf = (x: Timed | undefined) => (x ? `${f1(x.peakRssMb)} MB` : 'not run');
   const firstPeers = `bare copier ${sec(ceiling)}, dsync ${sec(dsFirst)}, mbsync ${sec(mbFirst)} (no COMPRESS) / ${sec(mbzFirst)} (COMPRESS)`;
   const toCeiling = msFirst.wallMs / ceiling.wallMs;
   report.add({
@@ -141,7 +153,7 @@ export async function corpusProfile(s: CorpusSetup): Promise<void> {
     verdict: judge(toCeiling, '≤', 1.25),
     peers: firstPeers,
   });
-  if (!s.wan) {
+  if (!s.wan && dsFirst) {
     const toDsync = msFirst.wallMs / dsFirst.wallMs;
     report.add({
       profile,
@@ -159,7 +171,7 @@ export async function corpusProfile(s: CorpusSetup): Promise<void> {
     value: `${f1(rss)} MB`,
     target: '≤ 150 MB',
     verdict: judge(rss, '≤', 150),
-    peers: `dsync ${f1(dsFirst.peakRssMb)} MB, mbsync ${f1(mbFirst.peakRssMb)} / ${f1(mbzFirst.peakRssMb)} MB`,
+    peers: `dsync ${rssOf(dsFirst)}, mbsync ${rssOf(mbFirst)} / ${rssOf(mbzFirst)}`,
   });
   const [, msCheck] = checks[0];
   report.add({
@@ -195,7 +207,7 @@ export async function corpusProfile(s: CorpusSetup): Promise<void> {
       figure: 'COMPRESS=DEFLATE, first sync',
       value: 'no option in mailshift sync',
       target: '',
-      peers: `bare copier ${ceilingZ ? sec(ceilingZ) : 'n/a'} with / ${sec(ceiling)} without; mbsync ${sec(mbzFirst)} with / ${sec(mbFirst)} without`,
+      peers: `bare copier ${sec(ceilingZ)} with / ${sec(ceiling)} without; mbsync ${sec(mbzFirst)} with / ${sec(mbFirst)} without`,
     });
   }
 }

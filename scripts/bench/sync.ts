@@ -5,8 +5,9 @@
 //              (profile-fixed-cost.ts, --mailboxes N, default 200);
 //   --wan      the corpus with host1 behind Toxiproxy: --latency MS each way (default 20),
 //              --mbit N per connection and direction (default 100);
+//   --no-peers leaves mbsync and dsync out of the corpus profiles (the bare copier stays);
 //   --huge     one INBOX of --huge-messages N small messages (default 200,000)
-//              (profile-huge.ts); --no-peers leaves its bare copier and mbsync out.
+//              (profile-huge.ts); there --no-peers leaves its bare copier and mbsync out.
 // Every figure is printed with its target and PASS/MISS, and the run ends with the
 // table of them all. --keep leaves the servers' directory.
 // A script, not a test: figures vary with the machine and the shared disk.
@@ -95,7 +96,7 @@ async function main(argv: string[]): Promise<void> {
         profile = `wan ${2 * latencyMs} ms RTT, ${mbitPerS} Mbit/s`;
         log(`host1 behind Toxiproxy: ${latencyMs} ms each way, ${mbitPerS} Mbit/s per connection and direction`);
       }
-      await corpusProfile({ ...common, ...endpoints, messages: numberArg(argv, '--messages', 10_000), profile, wan });
+      await corpusProfile({ ...common, ...endpoints, messages: numberArg(argv, '--messages', 10_000), profile, wan, peers: !argv.includes('--no-peers') });
       if (!wan) await fixedCostProfile({ dir, report, log, mailboxes: numberArg(argv, '--mailboxes', 200) });
     }
     log('');
