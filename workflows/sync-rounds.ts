@@ -45,6 +45,9 @@ function bytesToday(run: Runbook, users: string[]): Pick<RoundInput, 'bytesToday
   return used.length ? { bytesToday: Object.fromEntries(used) } : {};
 }
 
+/** The change that packs round pages' outcomes (round-result.ts): a runbook begun before keeps its way. */
+export const PACKED_PAGES_PATCH = 'packed-round-pages';
+
 export async function round(run: Runbook, kind: RoundKind, only: { wave?: string; users?: string[] } = {}): Promise<MailboxOutcome[]> {
   const { wave } = only;
   const started = Date.now();
@@ -58,7 +61,7 @@ export async function round(run: Runbook, kind: RoundKind, only: { wave?: string
   const roundId = `${workflowInfo().workflowId}/${kind}-${run.rounds.length + 1}${wave ? `-${wave}` : ''}`;
   const outcomes: MailboxOutcome[] = [];
   // Pages' outcomes packed by column (round-result.ts); a run begun before that keeps its way.
-  const packed = patched('packed-round-pages');
+  const packed = patched(PACKED_PAGES_PATCH);
   for (const [i, page] of userPages.entries()) {
     // The round makes room for each new state as it uses up the previous one (mailbox-round.ts).
     const input = withStatesWithinBudget<RoundInput>(

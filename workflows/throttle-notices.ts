@@ -14,7 +14,7 @@ export const NOTICE_BATCH_BYTES = 64 * 1024;
 /** As the activities clip a server's words; a notice is not the place for more. */
 const REASON_MAX_CHARS = 300;
 /** Rounds of workers before batches send one signal per notice (their histories replay so). */
-const BATCHES_PATCH = 'throttle-notice-batches';
+export const BATCHES_PATCH = 'throttle-notice-batches';
 
 export class ThrottleNotices {
   private readonly buffered = new Map<string, ThrottleNotice>();

@@ -91,11 +91,12 @@ describe('payload codec on a migration', () => {
       const payloads = payloadsIn(history);
       const encrypted = payloads.filter(({ payload }) => Buffer.from(payload.metadata?.encoding ?? []).toString() === ENCRYPTED_ENCODING);
       expect(encrypted.length).toBeGreaterThan(20); // the input, activity inputs and results, updates, the result
-      // Only search attributes stay plain (the server indexes them: phase, gate, scenario), and
-      // the SDK's own record of the spec's validation as a local activity (its type, attempt and
-      // time; the result beside it, the validated spec, is encrypted and checked above).
+      // Only search attributes stay plain (the server indexes them: phase, gate, scenario), the
+      // SDK's own record of the spec's validation as a local activity (its type, attempt and
+      // time; the result beside it, the validated spec, is encrypted and checked above), and
+      // Core's patch markers (a patch id, as `patched()` names it in the code).
       const plain = payloads.filter((p) => !encrypted.includes(p)).map((p) => p.path);
-      expect(plain.filter((p) => !/\.searchAttributes\.indexedFields\.|\.markerRecordedEventAttributes\.details\.data\./.test(p))).toEqual([]);
+      expect(plain.filter((p) => !/\.searchAttributes\.indexedFields\.|\.markerRecordedEventAttributes\.details\.(data|patch-data)\./.test(p))).toEqual([]);
       expect(payloads.some((p) => /\.markerRecordedEventAttributes\.details\.result\./.test(p.path) && encrypted.includes(p))).toBe(true);
       // The raw client cannot read the result either.
       await expect(rawClient.workflow.getHandle(workflowId).result()).rejects.toThrow(/Unknown encoding: binary\/encrypted/);
