@@ -50,6 +50,11 @@ export const programOutput = (r: TimedRun, lines = 20) =>
     .slice(0, lines)
     .join('\n');
 
+/** The run of median wall time (the upper one of an even count). */
+export function medianRun<T extends Timed>(runs: T[]): T {
+  return [...runs].sort((a, b) => a.wallMs - b.wallMs)[Math.floor(runs.length / 2)];
+}
+
 /** The q-quantile (0..1) of some figures. */
 export function quantile(values: number[], q: number): number {
   if (!values.length) return NaN;

@@ -343,9 +343,9 @@ export async function syncCommand(argv: string[], io: SyncCliIo = processIo()): 
   }
 }
 
-// Run directly: `tsx scripts/cli/sync.ts …` (the dispatcher scripts/mailshift.ts also calls syncCommand).
-if (require.main === module) {
-  syncCommand(process.argv.slice(2)).then(
+/** The command as a program: runs it, then exits with its code. */
+export function runSyncCommand(argv: string[]): void {
+  syncCommand(argv).then(
     (code) => process.exit(code),
     (err: unknown) => {
       process.stderr.write(`mailshift sync: ${(err as Error).message}\n`);
@@ -353,3 +353,6 @@ if (require.main === module) {
     },
   );
 }
+
+// Run directly: `tsx scripts/cli/sync.ts …` (the dispatcher scripts/mailshift.ts also calls syncCommand).
+if (require.main === module) runSyncCommand(process.argv.slice(2));

@@ -2,7 +2,8 @@
 // options, --justverify, --dry, --state (the no-change re-run skips every folder), the
 // progress line, and the documented exit codes.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { progressLine, syncCommand, SYNC_EXIT, type SyncCliIo } from '../../scripts/cli/sync';
@@ -186,7 +187,7 @@ describe('a mailbox pair', () => {
 });
 
 describe('the installed command', () => {
-  it('bin/mailshift sync runs the engine from its bundle, rebuilt when a source is newer', async () => {
+  it('bin/mailshift sync runs the engine from its bundle, rebuilt when a source is newer, with a code cache of that bundle only', async () => {
     const bin = path.join(__dirname, '../../bin/mailshift');
     const bundle = path.join(__dirname, '../../.build/mailshift-sync.js');
     // A bundle older than the sources is stale: the command rebuilds it before running.
@@ -224,6 +225,23 @@ describe('the installed command', () => {
     const again = spawnSync(bin, ['sync', ...pairArgs('quinn'), '--json'], { encoding: 'utf8', env: process.env });
     expect(again.status).toBe(SYNC_EXIT.ok);
     expect((JSON.parse(again.stdout) as SyncResult).totals.copied).toBe(0);
+
+    // The code cache (scripts/cli/sync-start.ts) is written for this very bundle; one from
+    // another build, or one V8 refuses, is never used, and is replaced.
+    const cache = `${bundle}.cache`;
+    const digest = createHash('sha1').update(readFileSync(bundle)).digest();
+    expect(readFileSync(cache).subarray(0, 20)).toEqual(digest);
+    const stale = [Buffer.concat([randomBytes(20), readFileSync(cache).subarray(20)]), Buffer.concat([digest, randomBytes(4096)])];
+    for (const content of stale) {
+      writeFileSync(cache, content);
+      const run = spawnSync(bin, ['sync', ...pairArgs('quinn'), '--json'], { encoding: 'utf8', env: process.env });
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(SYNC_EXIT.ok);
+      expect((JSON.parse(run.stdout) as SyncResult).totals.copied).toBe(0);
+      const rewritten = readFileSync(cache);
+      expect(rewritten.subarray(0, 20)).toEqual(digest);
+      expect(rewritten.length).toBeGreaterThan(100_000);
+    }
   });
 });
 
