@@ -353,6 +353,3 @@ export function runSyncCommand(argv: string[]): void {
     },
   );
 }
-
-// Run directly: `tsx scripts/cli/sync.ts …` (the dispatcher scripts/mailshift.ts also calls syncCommand).
-if (require.main === module) runSyncCommand(process.argv.slice(2));
