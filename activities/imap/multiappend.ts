@@ -9,7 +9,11 @@
 // of imapflow/lib/handler/imap-handler.js. imapflow sends a literal without waiting for
 // "+" only up to 4 KiB (LITERAL-); with the server's LITERAL+ (RFC 7888) any size may go
 // at once, and waiting would cost a round trip per message over 4 KiB (most mail), so our
-// APPENDs ask the compiler for that. test/imap/multiappend.test.ts checks all of these,
+// APPENDs ask the compiler for that. imapflow would also copy every message into one
+// buffer for the command (a 2 MB batch, per connection); ours leaves each message's bytes
+// a frame of their own, which imapflow's send() keeps for "+" continuations, and writes them
+// all at once once the command line is out (`onSend`; with LITERAL+ no "+" comes).
+// test/imap/multiappend.test.ts checks all of these,
 // so an imapflow upgrade that changes them fails loudly. If `exec` is ever missing at run
 // time, we fall back to one public `append()` per message.
 import type { ImapFlow } from 'imapflow';
@@ -21,16 +25,73 @@ const { encodePath, enhanceCommandError } = require('imapflow/lib/tools.js') as 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const handler = require('imapflow/lib/handler/imap-handler.js') as { compiler: Compiler & { literalPlus?: true } };
 
-type Compiler = (command: { options?: { literalPlus?: boolean } }, options?: object) => unknown;
+type Attribute = { type?: string; value?: unknown; isLiteral8?: boolean } | Attribute[];
+interface Command {
+  tag?: string;
+  command?: string;
+  attributes?: Attribute[];
+  options?: { literalPlus?: boolean };
+}
+type Compiler = (command: Command, options?: { asArray?: boolean; isLogging?: boolean; literalPlus?: boolean }) => unknown;
 
 // imapflow's send() compiles each command through this export; commands sent with the
-// option `literalPlus` get non-synchronizing literals of any size. Wrapped once per process.
+// option `literalPlus` get non-synchronizing literals of any size, each literal a frame of
+// its own. Wrapped once per process.
 if (typeof handler.compiler === 'function' && !handler.compiler.literalPlus) {
   const compile = handler.compiler;
   handler.compiler = Object.assign<Compiler, { literalPlus: true }>(
-    (command, options) => compile(command, command?.options?.literalPlus ? { ...options, literalPlus: true } : options),
+    (command, options) =>
+      command?.options?.literalPlus && options?.asArray && !options.isLogging
+        ? literalPlusFrames(compile, command)
+        : compile(command, command?.options?.literalPlus ? { ...options, literalPlus: true } : options),
     { literalPlus: true },
   );
+}
+
+const isBufferLiteral = (a: Attribute): a is { type: 'LITERAL'; value: Buffer; isLiteral8?: boolean } =>
+  !Array.isArray(a) && a.type === 'LITERAL' && Buffer.isBuffer(a.value);
+
+/**
+ * The command in frames for LITERAL+: the text up to each literal (compiled by imapflow, so
+ * quoted and checked as ever) ending in its `{N+}` marker, then the literal's own bytes.
+ */
+function literalPlusFrames(compile: Compiler, command: Command): Buffer[] {
+  const frames: Buffer[] = [];
+  let text: Attribute[] = [];
+  const compiled = (attributes: Attribute[]) => compile(frames.length ? { attributes } : { tag: command.tag, command: command.command, attributes }) as Buffer;
+  for (const attribute of command.attributes ?? []) {
+    if (!isBufferLiteral(attribute)) {
+      text.push(attribute);
+      continue;
+    }
+    const before = compiled(text);
+    const marker = `${attribute.isLiteral8 ? '~' : ''}{${attribute.value.length}+}\r\n`;
+    frames.push(Buffer.concat([Buffer.from(frames.length ? ' ' : ''), before, Buffer.from(before.length ? ` ${marker}` : marker)]));
+    frames.push(attribute.value);
+    text = [];
+  }
+  if (text.length || !frames.length) frames.push(Buffer.concat([Buffer.from(frames.length ? ' ' : ''), compiled(text)]));
+  return frames;
+}
+
+interface SendInternals {
+  commandParts?: unknown[];
+  write?: (chunk: unknown) => unknown;
+  writeSocket?: { cork(): void; uncork(): void };
+}
+
+/**
+ * Writes the frames send() kept for "+" continuations (write() ends the last with CRLF),
+ * corked: one writev for the batch, not a small TCP segment per message header.
+ */
+function writeRemainingFrames(client: ImapFlow): void {
+  const c = client as unknown as SendInternals;
+  c.writeSocket!.cork();
+  try {
+    while (c.commandParts?.length) c.write!(c.commandParts.shift());
+  } finally {
+    c.writeSocket!.uncork();
+  }
 }
 
 export interface OutgoingMessage {
@@ -61,7 +122,16 @@ function execOf(client: ImapFlow): Exec | undefined {
 
 /** Whether the imapflow internals this file relies on are there (the canary test asserts it). */
 export function multiappendInternalsAvailable(client: ImapFlow): boolean {
-  return !!execOf(client) && typeof encodePath === 'function' && typeof enhanceCommandError === 'function' && !!handler.compiler.literalPlus;
+  const c = client as unknown as SendInternals;
+  return (
+    !!execOf(client) &&
+    typeof encodePath === 'function' &&
+    typeof enhanceCommandError === 'function' &&
+    !!handler.compiler.literalPlus &&
+    Array.isArray(c.commandParts) &&
+    typeof c.write === 'function' &&
+    typeof c.writeSocket?.cork === 'function'
+  );
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -118,7 +188,8 @@ async function multiappend(client: ImapFlow, exec: Exec, path: string, messages:
   }
   let response: ExecResponse;
   try {
-    response = await exec('APPEND', attributes, { literalPlus: client.capabilities.has('LITERAL+') });
+    const literalPlus = client.capabilities.has('LITERAL+');
+    response = await exec('APPEND', attributes, { literalPlus, ...(literalPlus && { onSend: () => writeRemainingFrames(client) }) });
   } catch (err) {
     // Fills in serverResponseCode ([OVERQUOTA], [TRYCREATE]...) as imapflow's append() does.
     if (err && typeof err === 'object' && 'response' in err) await enhanceCommandError(err as Parameters<typeof enhanceCommandError>[0]);

@@ -100,6 +100,29 @@ it('sends messages over 4 KiB without waiting for the server between them (LITER
   }
 });
 
+it('hands each message to the socket as it is: no copy of the batch in one command buffer', async () => {
+  await client.mailboxCreate('Frames');
+  const socket = (client as unknown as { writeSocket: { write: (chunk: Buffer) => boolean } }).writeSocket;
+  const written: Buffer[] = [];
+  const write = socket.write;
+  socket.write = function (this: unknown, chunk: Buffer) {
+    written.push(chunk);
+    return write.call(this, chunk);
+  };
+  try {
+    await appendMessages(client, 'Frames', messages, { multiappend: true });
+  } finally {
+    socket.write = write;
+  }
+  // imapflow joins a small last frame with the command's final CRLF: that copy is a few bytes.
+  for (const m of messages.slice(0, -1)) expect(written.filter((chunk) => chunk === m.content)).toHaveLength(1);
+  // What is written is the command: the same bytes Dovecot stored.
+  const wire = Buffer.concat(written).toString('latin1');
+  expect(wire).toMatch(/^\w+ APPEND Frames \(\\Seen \$Label1 Project-X\) "05-Mar-2015 09:07:03 \+0000" \{\d+\+\}\r\n/);
+  expect(wire.endsWith(`${messages[2].content.toString('latin1')}\r\n`)).toBe(true);
+  expect((await stored('Frames')).map((m) => m.source!.toString('latin1'))).toEqual(messages.map((m) => m.content.toString('latin1')));
+});
+
 it('falls back to one APPEND per message when asked', async () => {
   await client.mailboxCreate('Single');
   const outcome = await appendMessages(client, 'Single', messages, { multiappend: false });
