@@ -11,11 +11,8 @@ import { Script } from 'node:vm';
 
 const bundle = path.join(__dirname, 'mailshift-sync.js');
 const cacheFile = `${bundle}.cache`;
-const source = readFileSync(bundle, 'utf8');
-// V8 checks a cache against the source's length only: the bundle's digest heads the file.
-const digest = createHash('sha1').update(source).digest();
 
-function readCache(): Buffer | undefined {
+function readCache(digest: Buffer): Buffer | undefined {
   try {
     const file = readFileSync(cacheFile);
     return file.subarray(0, digest.length).equals(digest) ? file.subarray(digest.length) : undefined;
@@ -24,9 +21,18 @@ function readCache(): Buffer | undefined {
   }
 }
 
-const cachedData = readCache();
-const script = new Script(wrap(source), { filename: bundle, cachedData });
-if (!cachedData || script.cachedDataRejected) {
+/** The bundle compiled, with the cache when it is this bundle's; nothing else kept (memory). */
+function compile(): { script: Script; digest: Buffer; cached: boolean } {
+  const code = readFileSync(bundle);
+  // V8 checks a cache against the source's length only: the bundle's digest heads the file.
+  const digest = createHash('sha1').update(code).digest();
+  const cachedData = readCache(digest);
+  const script = new Script(wrap(code.toString()), { filename: bundle, cachedData });
+  return { script, digest, cached: !!cachedData && !script.cachedDataRejected };
+}
+
+const { script, digest, cached } = compile();
+if (!cached) {
   process.once('exit', () => {
     try {
       const tmp = `${cacheFile}.${process.pid}`;
