@@ -50,6 +50,11 @@ export const programOutput = (r: TimedRun, lines = 20) =>
     .slice(0, lines)
     .join('\n');
 
+/** The median of some figures (the upper one of an even count). */
+export function medianOf(values: number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+}
+
 /** The run of median wall time (the upper one of an even count). */
 export function medianRun<T extends Timed>(runs: T[]): T {
   return [...runs].sort((a, b) => a.wallMs - b.wallMs)[Math.floor(runs.length / 2)];

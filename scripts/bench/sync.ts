@@ -16,7 +16,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startDovecot, type DovecotServer } from '../servers/dovecot';
-import { corpusProfile } from './profile-corpus';
+import { corpusProfile, HOST2_USERS } from './profile-corpus';
 import { fixedCostProfile } from './profile-fixed-cost';
 import { hugeProfile } from './profile-huge';
 import { Report } from './report';
@@ -36,16 +36,7 @@ async function main(argv: string[]): Promise<void> {
   chmodSync(dir, 0o755);
   const secret = () => randomBytes(12).toString('hex');
   const host1Password = secret();
-  const host2Passwords = {
-    bench: secret(),
-    mbsync: secret(),
-    mbsyncz: secret(),
-    dsync: secret(),
-    ceiling: secret(),
-    ceilingz: secret(),
-    resume: secret(),
-    attempt: secret(),
-  };
+  const host2Passwords = Object.fromEntries(HOST2_USERS.map((user) => [user, secret()]));
   const passwordFile = (side: 'host1' | 'host2', user: string) => path.join(dir, `pw-${side}-${user}`);
   writeFileSync(passwordFile('host1', 'bench'), host1Password, { mode: 0o600 });
   for (const [user, password] of Object.entries(host2Passwords)) writeFileSync(passwordFile('host2', user), password, { mode: 0o600 });
