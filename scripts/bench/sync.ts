@@ -2,10 +2,11 @@
 // Dovecot instances of its own (a temporary directory, loopback ports). Profiles:
 //   (default)  the corpus (--messages N, default 10,000) on loopback, every peer
 //              (profile-corpus.ts), then an unchanged small mailbox's whole re-sync
-//              (profile-fixed-cost.ts, --mailboxes N, default 200);
+//              (profile-fixed-cost.ts, --mailboxes N, default 200); imapsync after the
+//              corpus profile (profile-imapsync.ts: on --wan, one folder only);
 //   --wan      the corpus with host1 behind Toxiproxy: --latency MS each way (default 20),
 //              --mbit N per connection and direction (default 100);
-//   --no-peers leaves mbsync and dsync out of the corpus profiles (the bare copier stays);
+//   --no-peers leaves mbsync, dsync and imapsync out of the corpus profiles (the bare copier stays);
 //   --huge     one INBOX of --huge-messages N small messages (default 200,000)
 //              (profile-huge.ts); there --no-peers leaves its bare copier and mbsync out.
 // Every figure is printed with its target and PASS/MISS, and the run ends with the
@@ -19,6 +20,7 @@ import { startDovecot, type DovecotServer } from '../servers/dovecot';
 import { corpusProfile } from './profile-corpus';
 import { fixedCostProfile } from './profile-fixed-cost';
 import { hugeProfile } from './profile-huge';
+import { imapsyncProfile } from './profile-imapsync';
 import { Report } from './report';
 import { startToxiproxy, type Toxiproxy } from './toxiproxy';
 
@@ -38,11 +40,15 @@ async function main(argv: string[]): Promise<void> {
   const host1Password = secret();
   const host2Passwords = {
     bench: secret(),
+    benchz: secret(),
     mbsync: secret(),
     mbsyncz: secret(),
     dsync: secret(),
     ceiling: secret(),
     ceilingz: secret(),
+    imapsync: secret(),
+    folder: secret(),
+    imapsyncf: secret(),
     resume: secret(),
     attempt: secret(),
   };
@@ -96,7 +102,9 @@ async function main(argv: string[]): Promise<void> {
         profile = `wan ${2 * latencyMs} ms RTT, ${mbitPerS} Mbit/s`;
         log(`host1 behind Toxiproxy: ${latencyMs} ms each way, ${mbitPerS} Mbit/s per connection and direction`);
       }
-      await corpusProfile({ ...common, ...endpoints, messages: numberArg(argv, '--messages', 10_000), profile, wan, peers: !argv.includes('--no-peers') });
+      const setup = { ...common, ...endpoints, messages: numberArg(argv, '--messages', 10_000), profile, wan, peers: !argv.includes('--no-peers') };
+      const corpus = await corpusProfile(setup);
+      if (setup.peers) await imapsyncProfile(setup, corpus);
       if (!wan) await fixedCostProfile({ dir, report, log, mailboxes: numberArg(argv, '--mailboxes', 200) });
     }
     log('');
