@@ -6,11 +6,12 @@
 import path from 'node:path';
 import { ensureImapsync, imapsync, type ImapsyncSide } from './imapsync';
 import { mailshiftSync } from './mailshift-run';
-import { f1, f2, runHeader, runRow, seconds, type TimedRun } from './measure';
+import { f1, f2, mb, runHeader, runRow, seconds, type TimedRun } from './measure';
+import type { Endpoint } from './peers';
 import { runLogged, type CorpusCopy, type CorpusSetup } from './profile-corpus';
 import { judge } from './report';
 import type { Expected } from './seed';
-import { checkLine, compare, pathOn, readBack } from './verify';
+import { checkLine, compare, pathOn, readBack, type Check } from './verify';
 
 type User = keyof CorpusSetup['host2Passwords'];
 
@@ -34,7 +35,7 @@ export async function imapsyncProfile(s: CorpusSetup, corpus: CorpusCopy): Promi
     });
     return;
   }
-  const side = (endpoint: { host: string; port: number }, h: 'host1' | 'host2', user: string): ImapsyncSide => ({
+  const side = (endpoint: Endpoint, h: 'host1' | 'host2', user: string): ImapsyncSide => ({
     ...endpoint,
     user,
     passwordFile: s.passwordFile(h, user),
@@ -67,11 +68,11 @@ export async function imapsyncProfile(s: CorpusSetup, corpus: CorpusCopy): Promi
   const folder = subsetFolder(corpus.expected, 600);
   const picked = corpus.expected.flatMap((e, i) => (e.folder === folder ? [i] : []));
   const bytes = picked.reduce((n, i) => n + corpus.expected[i].size, 0);
-  log(`imapsync and mailshift: folder "${folder}" only, ${picked.length} messages, ${f1(bytes / 1e6)} MB`);
+  log(`imapsync and mailshift: folder "${folder}" only, ${picked.length} messages, ${f1(mb(bytes))} MB`);
   const ms = await runLogged(log, `mailshift sync --folder "${folder}"`, () =>
     mailshiftSync(
       {
-        host1: side(s.host1Plain, 'host1', 'bench'),
+        host1,
         host2: into('folder'),
         state: path.join(s.dir, 'mailshift-folder-state.json'),
       },
@@ -81,36 +82,25 @@ export async function imapsyncProfile(s: CorpusSetup, corpus: CorpusCopy): Promi
   const is = await runLogged(log, `imapsync ${available.version} --folder ${pathOn(s.host1, folder)}`, () =>
     imapsync(host1, into('imapsyncf'), tmp, [pathOn(s.host1, folder)]),
   );
-  const checks: [string, ReturnType<typeof compare>][] = [
-    [
-      'mailshift',
-      await check(
-        'folder',
-        picked.map((i) => corpus.mapped[i]),
-      ),
-    ],
-    [
-      'imapsync',
-      await check(
-        'imapsyncf',
-        picked.map((i) => corpus.expected[i]),
-      ),
-    ],
+  const subset = <T>(list: T[]) => picked.map((i) => list[i]);
+  const checks: [string, Check][] = [
+    ['mailshift', await check('folder', subset(corpus.mapped))],
+    ['imapsync', await check('imapsyncf', subset(corpus.expected))],
   ];
   log('');
   log(runHeader);
-  log(runRow(`mailshift, one folder`, ms, picked.length, bytes));
-  log(runRow(`imapsync, one folder`, is, picked.length, bytes));
+  log(runRow('mailshift, one folder', ms, picked.length, bytes));
+  log(runRow('imapsync, one folder', is, picked.length, bytes));
   for (const [name, c] of checks) log(checkLine(name, c, picked.length));
   log('');
   const ratio = seconds(is) / seconds(ms);
-  const rate = (x: TimedRun) => `${f1(picked.length / seconds(x))} msgs/s, ${f1(bytes / 1e6 / seconds(x))} MB/s`;
+  const rate = (x: TimedRun) => `${f1(picked.length / seconds(x))} msgs/s, ${f1(mb(bytes) / seconds(x))} MB/s`;
   report.add({
     profile,
     figure: 'throughput / imapsync',
     value: `${f1(ratio)}× (${rate(ms)}, ${f2(seconds(ms))} s)`,
     target: '≥ 10×',
     verdict: judge(ratio, '≥', 10),
-    peers: `imapsync ${rate(is)}, ${f2(seconds(is))} s; folder "${folder}", ${picked.length} msgs, ${f1(bytes / 1e6)} MB`,
+    peers: `imapsync ${rate(is)}, ${f2(seconds(is))} s; folder "${folder}", ${picked.length} msgs, ${f1(mb(bytes))} MB`,
   });
 }

@@ -1,11 +1,11 @@
 // `npm run bench:sync`: mailshift against its peers on the same mail, in one run, on
 // Dovecot instances of its own (a temporary directory, loopback ports). Profiles:
 //   (default)  the corpus (--messages N, default 10,000) on loopback, every peer
-//              (profile-corpus.ts), then an unchanged small mailbox's whole re-sync
-//              (profile-fixed-cost.ts, --mailboxes N, default 200); imapsync after the
-//              corpus profile (profile-imapsync.ts: on --wan, one folder only);
+//              (profile-corpus.ts, then imapsync: profile-imapsync.ts), then an unchanged
+//              small mailbox's whole re-sync (profile-fixed-cost.ts, --mailboxes N, default 200);
 //   --wan      the corpus with host1 behind Toxiproxy: --latency MS each way (default 20),
-//              --mbit N per connection and direction (default 100);
+//              --mbit N per connection and direction (default 100); imapsync copies one
+//              folder there, beside mailshift;
 //   --no-peers leaves mbsync, dsync and imapsync out of the corpus profiles (the bare copier stays);
 //   --huge     one INBOX of --huge-messages N small messages (default 200,000)
 //              (profile-huge.ts); there --no-peers leaves its bare copier and mbsync out.
