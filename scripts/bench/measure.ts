@@ -68,6 +68,11 @@ export function quantile(values: number[], q: number): number {
 }
 
 export const mb = (b: number) => b / 1e6;
+
+/** A run's line in bench:sync's table (header: `runHeader`): wall, rate over what it copied, peak RSS. */
+export const runRow = (name: string, x: Timed, messages: number, bytes: number, extra = '') =>
+  `${name.padEnd(34)} ${f2(seconds(x)).padStart(8)} s ${f1(messages / seconds(x)).padStart(9)} ${f1(mb(bytes) / seconds(x)).padStart(8)} ${f1(x.peakRssMb).padStart(8)}  exit ${x.code}${extra}`;
+export const runHeader = `${'run'.padEnd(34)} ${'wall'.padStart(10)} ${'msgs/s'.padStart(9)} ${'MB/s'.padStart(8)} ${'RSS MB'.padStart(8)}`;
 export const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : 'n/a');
 export const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : 'n/a');
 export const seconds = (x: Timed) => x.wallMs / 1000;

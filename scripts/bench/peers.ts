@@ -2,8 +2,7 @@
 //   mbsync (Debian isync), pushing host1 → a host2 user, with its own sync state;
 //   dsync (`doveadm backup -R`), Dovecot's own migration path: host2's doveadm reads
 //   host1 through imapc and writes the host2 user's storage directly;
-//   imapsync, when installed (Debian 12 does not package it).
-import { spawnSync } from 'node:child_process';
+//   imapsync (imapsync.ts), the vendored script with its Perl modules from Debian.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DovecotServer } from '../servers/dovecot';
@@ -86,9 +85,3 @@ mail_prefetch_count = 20
 
 /** One-way sync from host1 (imapc) into `user`'s storage on host2: Dovecot's `backup -R`. */
 export const dsync = (conf: string, user: string): Promise<TimedRun> => timed('doveadm', ['-c', conf, 'backup', '-R', '-u', user, 'imapc:']);
-
-/** imapsync's path, or why it cannot be measured here. */
-export function imapsyncAvailable(): { path?: string; why?: string } {
-  const found = spawnSync('sh', ['-c', 'command -v imapsync'], { encoding: 'utf8' }).stdout.trim();
-  return found ? { path: found } : { why: 'not installed: Debian 12 does not package imapsync, and no registry the project installs from has it' };
-}

@@ -4,24 +4,25 @@
 //   mbsync against host1 with COMPRESS=DEFLATE offered (a second Dovecot serving host1's
 //   mail with imap_zlib: mbsync always turns it on) and without;
 //   dsync (`doveadm backup -R` via imapc into host2's storage);
-//   the bare copier (bare-copy.ts): the ceiling of an IMAP client here.
+//   the bare copier (bare-copy.ts): the ceiling of an IMAP client here;
+//   imapsync: profile-imapsync.ts, run after this with the corpus this returns.
 // Each into its own host2 user, then every destination read back and compared.
+// On --wan mailshift's first sync runs a second time with --compress (host1 offering it).
 import path from 'node:path';
 import type { DovecotServer } from '../servers/dovecot';
 import { bareCopy } from './bare-copy';
 import { mailshiftSync, type MailshiftPair } from './mailshift-run';
-import { f1, f2, mb, medianOf, medianRun, programOutput, seconds, timedHere, type Timed, type TimedRun } from './measure';
-import { dsync, dsyncConfig, imapsyncAvailable, mbsync, mbsyncConfig, type Endpoint, type Login } from './peers';
+import { f1, f2, mb, medianOf, medianRun, programOutput, runHeader, runRow, seconds, timedHere, type Timed, type TimedRun } from './measure';
+import { dsync, dsyncConfig, mbsync, mbsyncConfig, type Endpoint, type Login } from './peers';
 import { judge, type Report } from './report';
-import { seed } from './seed';
-import { compare, exact, logicalOn, pathOn, readBack, type Check } from './verify';
+import { seed, type Expected } from './seed';
+import { checkLine, compare, exact, logicalOn, pathOn, readBack, type Check } from './verify';
 
 /** host2's users: one per destination, FIRST_SYNCS each for the tools whose first sync is repeated. */
 export const HOST2_USERS = [
-  ...['mbsync', 'mbsyncz', 'ceilingz', 'resume', 'attempt'],
+  ...['benchz', 'mbsync', 'mbsyncz', 'ceilingz', 'imapsync', 'folder', 'imapsyncf', 'resume', 'attempt'],
   ...['bench', 'dsync', 'ceiling'].flatMap((user) => Array.from({ length: FIRST_SYNCS }, (_, i) => nth(user, i))),
 ];
-export type Host2User = string;
 
 /** First syncs of mailshift, dsync and the bare copier, interleaved; each figure is their median. */
 export const FIRST_SYNCS = 3;
@@ -38,16 +39,27 @@ export interface CorpusSetup {
   host1Compress: Endpoint;
   /** Passwords: host1's bench user, and host2's users by name. */
   host1Password: string;
-  host2Passwords: Record<Host2User, string>;
+  host2Passwords: Record<string, string>;
   /** The file holding a user's password (mailshift takes references): host1's bench, host2's users. */
   passwordFile: (side: 'host1' | 'host2', user: string) => string;
   /** The label of this profile in the report: "loopback", "wan …". */
   profile: string;
   wan: boolean;
-  /** false (--no-peers): mbsync and dsync left out; mailshift and the bare copier still run. */
+  /** false (--no-peers): mbsync, dsync and imapsync left out; mailshift and the bare copier still run. */
   peers: boolean;
   report: Report;
   log: (line: string) => void;
+}
+
+/** What a profile seeded and copied: the other profiles of the run check against it. */
+export interface CorpusCopy {
+  expected: Expected[];
+  /** `expected` as mailshift lays it out on host2 ("Sent Items" → host2's \Sent folder). */
+  mapped: { fp: string }[];
+  bytes: number;
+  /** mailshift's first sync and no-change re-sync of it. */
+  first: Timed;
+  again: Timed;
 }
 
 export async function runLogged(log: (l: string) => void, what: string, run: () => Promise<TimedRun>): Promise<TimedRun> {
@@ -60,7 +72,7 @@ export async function runLogged(log: (l: string) => void, what: string, run: () 
 /** Unchanged re-syncs timed, mailshift's figure being their median. */
 const RERUNS = 5;
 
-export async function corpusProfile(s: CorpusSetup): Promise<void> {
+export async function corpusProfile(s: CorpusSetup): Promise<CorpusCopy> {
   const { log, report } = s;
   let t = performance.now();
   const { expected, bytes } = await seed(s.host1, 'bench', s.host1Password, s.messages);
@@ -75,6 +87,11 @@ export async function corpusProfile(s: CorpusSetup): Promise<void> {
     host2: { ...s.host2, user, passwordFile: s.passwordFile('host2', user) },
     state: path.join(s.dir, `mailshift-state-${user}.json`),
   });
+  // On the WAN only: what COMPRESS=DEFLATE gains mailshift's first sync on a limited link.
+  const compressFirst = () =>
+    runLogged(log, 'mailshift --compress, host1 offering COMPRESS=DEFLATE: first sync', () =>
+      mailshiftSync({ ...pairTo('benchz'), host1: { ...pairTo('benchz').host1, ...s.host1Compress } }, ['--compress']),
+    );
   const dsyncConf = dsyncConfig(s.dir, s.host2, login(s.host1Plain, 'bench', s.host1Password));
   // Timed inside this process: no start-up counted, which flatters the ceiling, not mailshift.
   const bare = (from: Endpoint, user: string) => {
@@ -105,6 +122,7 @@ export async function corpusProfile(s: CorpusSetup): Promise<void> {
   for (let i = 0; i < RERUNS; i++) reruns.push(await runLogged(log, `mailshift: no-change re-sync ${i + 1}/${RERUNS}`, () => mailshiftSync(pair)));
   const msAgain = medianRun(reruns);
   const againCopied = /^copied (\d+) messages/m.exec(msAgain.stdout)?.[1];
+  const msFirstZ = s.wan ? await compressFirst() : undefined;
 
   const peer = (what: string, run: () => Promise<TimedRun>) => (s.peers ? runLogged(log, what, run) : Promise.resolve(undefined));
   const rcPlain = mbsyncConfig(s.dir, 'mbsync', login(s.host1Plain, 'bench', s.host1Password), host2('mbsync'));
@@ -118,8 +136,6 @@ export async function corpusProfile(s: CorpusSetup): Promise<void> {
 
   // On the WAN only: what COMPRESS gains a client that only copies, on a limited link.
   const ceilingZ = s.wan && s.peers ? await bare(s.host1Compress, 'ceilingz') : undefined;
-  const imapsync = imapsyncAvailable();
-  log(imapsync.path ? `imapsync at ${imapsync.path}: not run by this bench yet` : `imapsync: ${imapsync.why}`);
 
   log('verifying every destination …');
   t = performance.now();
@@ -130,6 +146,7 @@ export async function corpusProfile(s: CorpusSetup): Promise<void> {
   for (let i = 0; i < FIRST_SYNCS; i++) msChecks.push(compare(mapped, await readBack(s.host2, nth('bench', i), p[nth('bench', i)])));
   const checks: [string, Check][] = [
     ['mailshift', msChecks.find((c) => !exact(c, expected.length)) ?? msChecks[0]],
+    ...(msFirstZ ? [['mailshift+Z', compare(mapped, await readBack(s.host2, 'benchz', p.benchz))] as [string, Check]] : []),
     ...(s.peers
       ? ([
           ['mbsync', compare(expected, await readBack(s.host2, 'mbsync', p.mbsync))],
@@ -142,14 +159,12 @@ export async function corpusProfile(s: CorpusSetup): Promise<void> {
   ];
   log(`verified in ${f1((performance.now() - t) / 1000)} s`);
 
-  const rate = (x: Timed) => ({ msgs: expected.length / seconds(x), mbs: mb(bytes) / seconds(x) });
-  const row = (name: string, x: Timed | undefined, extra = '') =>
-    x &&
-    `${name.padEnd(34)} ${f2(seconds(x)).padStart(8)} s ${f1(rate(x).msgs).padStart(9)} ${f1(rate(x).mbs).padStart(8)} ${f1(x.peakRssMb).padStart(8)}  exit ${x.code}${extra}`;
+  const row = (name: string, x: Timed | undefined, extra = '') => x && runRow(name, x, expected.length, bytes, extra);
   log('');
-  log(`${'run'.padEnd(34)} ${'wall'.padStart(10)} ${'msgs/s'.padStart(9)} ${'MB/s'.padStart(8)} ${'RSS MB'.padStart(8)}`);
+  log(runHeader);
   const rows = [
     row('mailshift first sync', msFirst, `  (median of ${FIRST_SYNCS}: ${firsts.mailshift.map((r) => f2(seconds(r))).join(', ')} s)`),
+    row('mailshift first sync (--compress)', msFirstZ),
     row('mailshift no-change re-sync', msAgain, `  (copied ${againCopied ?? '?'}; median of ${RERUNS}: ${reruns.map((r) => f2(seconds(r))).join(', ')} s)`),
     row('mbsync first sync (no COMPRESS)', mbFirst),
     row('mbsync re-sync (no COMPRESS)', mbAgain),
@@ -162,11 +177,7 @@ export async function corpusProfile(s: CorpusSetup): Promise<void> {
   ];
   for (const r of rows) if (r) log(r);
   log('');
-  for (const [name, c] of checks)
-    log(
-      `${name.padEnd(10)} ${c.messages} msgs, ${f1(mb(c.bytes))} MB; identical (bytes, flags+keywords, date) ${c.identical}/${expected.length}; ` +
-        `missing ${c.missing}; duplicates ${c.duplicates}; other flags/date ${c.metadataDiffers}; X-TUID added ${c.withXTuid}`,
-    );
+  for (const [name, c] of checks) log(checkLine(name, c, expected.length));
   log('');
 
   const profile = s.profile;
@@ -226,18 +237,11 @@ export async function corpusProfile(s: CorpusSetup): Promise<void> {
   if (s.wan) {
     report.add({
       profile,
-      figure: 'throughput / imapsync',
-      value: 'n/a',
-      target: '≥ 10×',
-      verdict: 'n/a',
-      peers: imapsync.path ? 'imapsync installed but not run' : 'imapsync not installable here',
-    });
-    report.add({
-      profile,
       figure: 'COMPRESS=DEFLATE, first sync',
-      value: 'no option in mailshift sync',
+      value: `mailshift ${sec(msFirstZ)} with --compress / ${sec(msFirst)} without`,
       target: '',
       peers: `bare copier ${sec(ceilingZ)} with / ${sec(ceiling)} without; mbsync ${sec(mbzFirst)} with / ${sec(mbFirst)} without`,
     });
   }
+  return { expected, mapped, bytes, first: msFirst, again: msAgain };
 }

@@ -1,11 +1,12 @@
 // `npm run bench:sync`: mailshift against its peers on the same mail, in one run, on
 // Dovecot instances of its own (a temporary directory, loopback ports). Profiles:
 //   (default)  the corpus (--messages N, default 10,000) on loopback, every peer
-//              (profile-corpus.ts), then an unchanged small mailbox's whole re-sync
-//              (profile-fixed-cost.ts, --mailboxes N, default 200);
+//              (profile-corpus.ts, then imapsync: profile-imapsync.ts), then an unchanged
+//              small mailbox's whole re-sync (profile-fixed-cost.ts, --mailboxes N, default 200);
 //   --wan      the corpus with host1 behind Toxiproxy: --latency MS each way (default 20),
-//              --mbit N per connection and direction (default 100);
-//   --no-peers leaves mbsync and dsync out of the corpus profiles (the bare copier stays);
+//              --mbit N per connection and direction (default 100); imapsync copies one
+//              folder there, beside mailshift;
+//   --no-peers leaves mbsync, dsync and imapsync out of the corpus profiles (the bare copier stays);
 //   --huge     one INBOX of --huge-messages N small messages (default 200,000)
 //              (profile-huge.ts); there --no-peers leaves its bare copier and mbsync out.
 // Every figure is printed with its target and PASS/MISS, and the run ends with the
@@ -19,6 +20,7 @@ import { startDovecot, type DovecotServer } from '../servers/dovecot';
 import { corpusProfile, HOST2_USERS } from './profile-corpus';
 import { fixedCostProfile } from './profile-fixed-cost';
 import { hugeProfile } from './profile-huge';
+import { imapsyncProfile } from './profile-imapsync';
 import { Report } from './report';
 import { startToxiproxy, type Toxiproxy } from './toxiproxy';
 
@@ -87,7 +89,9 @@ async function main(argv: string[]): Promise<void> {
         profile = `wan ${2 * latencyMs} ms RTT, ${mbitPerS} Mbit/s`;
         log(`host1 behind Toxiproxy: ${latencyMs} ms each way, ${mbitPerS} Mbit/s per connection and direction`);
       }
-      await corpusProfile({ ...common, ...endpoints, messages: numberArg(argv, '--messages', 10_000), profile, wan, peers: !argv.includes('--no-peers') });
+      const setup = { ...common, ...endpoints, messages: numberArg(argv, '--messages', 10_000), profile, wan, peers: !argv.includes('--no-peers') };
+      const corpus = await corpusProfile(setup);
+      if (setup.peers) await imapsyncProfile(setup, corpus);
       if (!wan) await fixedCostProfile({ dir, report, log, mailboxes: numberArg(argv, '--mailboxes', 200) });
     }
     log('');

@@ -3,6 +3,7 @@
 // as multisets, so missing, duplicated and altered messages are each counted.
 import { createHash } from 'node:crypto';
 import { connectImap as connect, type DovecotServer } from '../servers/dovecot';
+import { f1, mb } from './measure';
 
 /** A logical folder name ("/" between levels, no prefix) as a server spells it. */
 export const pathOn = (server: Pick<DovecotServer, 'layout'>, logical: string) =>
@@ -99,3 +100,8 @@ export function compare(expected: { fp: string }[], actual: Pick<Seen, 'fp' | 's
 
 /** Byte-exact: every message there once, with its flags, keywords and date. */
 export const exact = (c: Check, expected: number) => c.identical === expected && c.messages === expected;
+
+/** A destination's check as bench:sync prints it; `expected` is how many messages it should hold. */
+export const checkLine = (name: string, c: Check, expected: number) =>
+  `${name.padEnd(10)} ${c.messages} msgs, ${f1(mb(c.bytes))} MB; identical (bytes, flags+keywords, date) ${c.identical}/${expected}; ` +
+  `missing ${c.missing}; duplicates ${c.duplicates}; other flags/date ${c.metadataDiffers}; X-TUID added ${c.withXTuid}`;
