@@ -18,16 +18,16 @@ import { judge, type Report } from './report';
 import { seed, type Expected } from './seed';
 import { checkLine, compare, exact, logicalOn, pathOn, readBack, type Check } from './verify';
 
+/** First syncs of mailshift, dsync and the bare copier, interleaved; each figure is their median. */
+export const FIRST_SYNCS = 3;
+/** The i-th destination of a tool: bench, bench2, bench3… */
+const nth = (user: string, i: number) => (i ? `${user}${i + 1}` : user);
+
 /** host2's users: one per destination, FIRST_SYNCS each for the tools whose first sync is repeated. */
 export const HOST2_USERS = [
   ...['benchz', 'mbsync', 'mbsyncz', 'ceilingz', 'imapsync', 'folder', 'imapsyncf', 'resume', 'attempt'],
   ...['bench', 'dsync', 'ceiling'].flatMap((user) => Array.from({ length: FIRST_SYNCS }, (_, i) => nth(user, i))),
 ];
-
-/** First syncs of mailshift, dsync and the bare copier, interleaved; each figure is their median. */
-export const FIRST_SYNCS = 3;
-/** The i-th destination of a tool: bench, bench2, bench3… */
-const nth = (user: string, i: number) => (i ? `${user}${i + 1}` : user);
 
 export interface CorpusSetup {
   dir: string;
