@@ -41,13 +41,23 @@ export const withoutIdentity = (m: MessageSummary): boolean => m.key.startsWith(
 
 const SYSTEM_FLAGS = new Map(['\\Seen', '\\Answered', '\\Flagged', '\\Deleted', '\\Draft'].map((f) => [f.toLowerCase(), f]));
 
+// Most messages of a folder share a handful of flag sets: a listing of 200,000 keeps one
+// frozen array per set, not one per message (about 60 bytes each). Bounded, for keywords.
+const SHARED_FLAG_SETS = 1000;
+const flagSets = new Map<string, readonly string[]>();
+
 export function normaliseFlags(flags: Iterable<string> | undefined): string[] {
   const out = new Set<string>();
   for (const f of flags ?? []) {
     if (f.toLowerCase() === '\\recent') continue;
     out.add(f.startsWith('\\') ? (SYSTEM_FLAGS.get(f.toLowerCase()) ?? f) : f);
   }
-  return [...out].sort();
+  const sorted = [...out].sort();
+  const id = sorted.join(' ');
+  const shared = flagSets.get(id);
+  if (shared) return shared as string[];
+  if (flagSets.size < SHARED_FLAG_SETS) flagSets.set(id, Object.freeze(sorted));
+  return sorted;
 }
 
 /** SELECT (read-write) or EXAMINE (read-only, touches nothing), reusing the open folder. */

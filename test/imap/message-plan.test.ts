@@ -67,6 +67,14 @@ describe('flags, filters, batches', () => {
     expect(normaliseFlags(['\\seen', '\\Recent', 'Project-X', '$Label1'])).toEqual(['$Label1', 'Project-X', '\\Seen']);
   });
 
+  it('keeps one frozen list per flag set, however many messages carry it', () => {
+    const first = normaliseFlags(['\\Seen', '$Label7']);
+    const again = normaliseFlags(['$Label7', '\\seen', '\\Recent']);
+    expect(again).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(normaliseFlags(['\\Seen', '$Label8'])).not.toBe(first);
+  });
+
   it('filters by age, size and \\Deleted', () => {
     const now = Date.UTC(2024, 5, 1);
     const f = { now, maxAgeDays: 10, minAgeDays: 1, maxSizeBytes: 100 };
