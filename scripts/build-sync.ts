@@ -3,7 +3,7 @@
 // which starts it with V8's code cache (scripts/cli/sync-start.ts). bin/mailshift runs this
 // whenever a source file or the installed packages are newer than the bundle.
 import { build, type Plugin } from 'esbuild';
-import { renameSync } from 'node:fs';
+import { readFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.join(__dirname, '..');
@@ -18,6 +18,27 @@ const imapflowCommonJs: Plugin = {
   },
 };
 
+// libmime builds iconv-lite's whole GBK table when loaded (15 ms of every start), only to
+// know DBCS decoders by their class; it is built when a charset is first looked at instead.
+// imapflow never decodes a message for a sync. Fails the build if libmime changes.
+const lazyDbcsDecoder: Plugin = {
+  name: 'libmime-lazy-dbcs',
+  setup(b) {
+    b.onLoad({ filter: /libmime[\\/]dist[\\/]cjs[\\/]charset\.js$/ }, (args) => {
+      const eager = "const DBCS_DECODER = iconv_lite_1.default.getCodec('gbk').decoder;";
+      const check = 'codec.decoder === DBCS_DECODER';
+      const source = readFileSync(args.path, 'utf8');
+      if (!source.includes(eager) || !source.includes(check)) throw new Error(`${args.path} changed: re-read build-sync.ts`);
+      return {
+        contents: source
+          .replace(eager, 'let DBCS_DECODER;')
+          .replace(check, "codec.decoder === (DBCS_DECODER ??= iconv_lite_1.default.getCodec('gbk').decoder)"),
+        loader: 'js',
+      };
+    });
+  },
+};
+
 async function main(): Promise<void> {
   const entries = { 'mailshift-sync': 'scripts/cli/sync-main.ts', 'sync-start': 'scripts/cli/sync-start.ts' };
   const tmp = `${process.pid}.tmp`;
@@ -29,7 +50,7 @@ async function main(): Promise<void> {
     format: 'cjs',
     target: 'node20',
     logLevel: 'warning',
-    plugins: [imapflowCommonJs],
+    plugins: [imapflowCommonJs, lazyDbcsDecoder],
   });
   // Written whole, then renamed: a command starting meanwhile never reads half a bundle.
   for (const name of Object.keys(entries)) renameSync(path.join(out, `${name}.${tmp}.js`), path.join(out, `${name}.js`));
