@@ -30,6 +30,7 @@ import { approveWhenOpen, until, workflowBundle } from '../workflows/harness';
 import { PATCH_ID, type NextReleaseOptions } from './next-version/next-release';
 import { PACKED_PAGES_PATCH } from '../../workflows/sync-rounds';
 import { BATCHES_PATCH } from '../../workflows/throttle-notices';
+import { SPEC_APART_PATCH } from '../../workflows/run-scenario';
 
 // About 40 s on an idle machine (three workflow bundles, workers without a cache: see deploy).
 jest.setTimeout(120_000);
@@ -120,7 +121,7 @@ const approve = (handle: WorkflowHandle, gate: GateName) =>
 /** Verify rounds over every mailbox (no wave): the preflight, plus the new step when it ran. */
 const wholeVerifyRounds = (s: MigrationStatus) => s.rounds.filter((r) => r.kind === 'verify' && !r.wave).length;
 
-const TODAYS_PATCHES = [PACKED_PAGES_PATCH, BATCHES_PATCH];
+const TODAYS_PATCHES = [PACKED_PAGES_PATCH, BATCHES_PATCH, SPEC_APART_PATCH];
 
 /**
  * The history's patch markers of the next release's change (Core records `patched()` as
