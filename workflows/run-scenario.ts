@@ -37,20 +37,11 @@ async function specOf(input: MigrationSpecInput | MigrationSpec, resume: Runbook
     }
     return input as MigrationSpec;
   }
-  // Asked before the local activity, so that its marker is the run's first command.
-  const apart = patched(SPEC_APART_PATCH);
-  let spec: MigrationSpec;
   try {
-    spec = await validateSpec({ spec: input, now: new Date().toISOString() });
+    return await validateSpec({ spec: input, now: new Date().toISOString() });
   } catch (err) {
     throw ApplicationFailure.nonRetryable(failureMessage(err), 'InvalidSpec');
   }
-  // A slow local activity's result can close its workflow task, the steps after it going to
-  // the next; a replay hands the result over in the first task and runs those steps there,
-  // where a patched() in them (round pages) gets the wrong answer. A timer puts them in a
-  // task of their own either way.
-  if (apart) await sleep(1);
-  return spec;
 }
 
 /** Runs a scenario's steps; a rollback requested at any step takes the back-out path. */
@@ -59,8 +50,15 @@ export async function runScenario(
   resume: RunbookSnapshot | undefined,
   steps: (run: Runbook) => Promise<void>,
 ): Promise<MigrationReport> {
+  // A slow local activity's result (the spec's check) can close its workflow task, the steps
+  // after it going to the next; a replay hands the result over in the first task and runs
+  // those steps there, where a patched() in them (round pages) gets the wrong answer. A
+  // timer puts the steps in a task of their own, once the runbook answers queries. Asked
+  // before the local activity, so that its marker is the run's first command.
+  const apart = (resume === undefined || resume === null) && patched(SPEC_APART_PATCH);
   const spec = await specOf(input, resume);
   const run = new Runbook(spec, await loadRoster(spec), resume);
+  if (apart) await sleep(1);
   try {
     await steps(run);
     return run.report('completed');
