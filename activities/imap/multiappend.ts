@@ -2,37 +2,31 @@
 // sending 50 messages in one RFC 3502 MULTIAPPEND command is the biggest speed lever
 // (10,000 messages: ~39 s one by one, ~12 s batched, on the same machine).
 //
-// imapflow 2.10 has no public MULTIAPPEND. This is the ONLY file that touches its
-// internals: `client.exec()` (sends a command built from attribute nodes; its compiler
-// handles several literals in one command, waiting for each "+" continuation),
-// `encodePath`/`enhanceCommandError` from imapflow/lib/tools.js, and the command compiler
-// of imapflow/lib/handler/imap-handler.js. imapflow sends a literal without waiting for
-// "+" only up to 4 KiB (LITERAL-); with the server's LITERAL+ (RFC 7888) any size may go
-// at once, and waiting would cost a round trip per message over 4 KiB (most mail), so our
-// APPENDs ask the compiler for that. imapflow would also copy every message into one
-// buffer for the command (a 2 MB batch, per connection); ours leaves each message's bytes
-// a frame of their own, which imapflow's send() keeps for "+" continuations, and writes them
-// all at once once the command line is out (`onSend`; with LITERAL+ no "+" comes).
-// test/imap/multiappend.test.ts checks all of these,
-// so an imapflow upgrade that changes them fails loudly. If `exec` is ever missing at run
-// time, we fall back to one public `append()` per message.
+// imapflow 2.10 has no public MULTIAPPEND: this file sends it through imapflow's internals
+// (imapflow-internals.ts): `exec()` (sends a command built from attribute nodes; its
+// compiler handles several literals in one command, waiting for each "+" continuation),
+// `encodePath`/`enhanceCommandError`, and the command compiler. imapflow sends a literal
+// without waiting for "+" only up to 4 KiB (LITERAL-); with the server's LITERAL+ (RFC 7888)
+// any size may go at once, and waiting would cost a round trip per message over 4 KiB (most
+// mail), so our APPENDs ask the compiler for that. imapflow would also copy every message
+// into one buffer for the command (a 2 MB batch, per connection); ours leaves each message's
+// bytes a frame of their own, which imapflow's send() keeps for "+" continuations, and writes
+// them all at once once the command line is out (`onSend`; with LITERAL+ no "+" comes).
+// test/imap/multiappend.test.ts checks all of these. If `exec` is ever missing at run time,
+// we fall back to one public `append()` per message.
 import type { ImapFlow } from 'imapflow';
-
-// Required by its public subpath (package.json "exports": ./lib/*.js); typed from the file
-// it maps to, which TypeScript's node10 resolution cannot follow through "exports".
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { encodePath, enhanceCommandError } = require('imapflow/lib/tools.js') as typeof import('imapflow/dist/cjs/tools');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const handler = require('imapflow/lib/handler/imap-handler.js') as { compiler: Compiler & { literalPlus?: true } };
-
-type Attribute = { type?: string; value?: unknown; isLiteral8?: boolean } | Attribute[];
-interface Command {
-  tag?: string;
-  command?: string;
-  attributes?: Attribute[];
-  options?: { literalPlus?: boolean };
-}
-type Compiler = (command: Command, options?: { asArray?: boolean; isLogging?: boolean; literalPlus?: boolean }) => unknown;
+import {
+  encodePath,
+  enhanceCommandError,
+  execOf,
+  handler,
+  sendInternals,
+  type Attribute,
+  type Command,
+  type Compiler,
+  type Exec,
+  type ExecResponse,
+} from './imapflow-internals';
 
 // imapflow's send() compiles each command through this export; commands sent with the
 // option `literalPlus` get non-synchronizing literals of any size, each literal a frame of
@@ -74,18 +68,12 @@ function literalPlusFrames(compile: Compiler, command: Command): Buffer[] {
   return frames;
 }
 
-interface SendInternals {
-  commandParts?: unknown[];
-  write?: (chunk: unknown) => unknown;
-  writeSocket?: { cork(): void; uncork(): void };
-}
-
 /**
  * Writes the frames send() kept for "+" continuations (write() ends the last with CRLF),
  * corked: one writev for the batch, not a small TCP segment per message header.
  */
 function writeRemainingFrames(client: ImapFlow): void {
-  const c = client as unknown as SendInternals;
+  const c = sendInternals(client);
   c.writeSocket!.cork();
   try {
     while (c.commandParts?.length) c.write!(c.commandParts.shift());
@@ -109,20 +97,9 @@ export interface AppendOutcome {
   commands: number;
 }
 
-interface ExecResponse {
-  response?: { attributes?: { section?: { value?: unknown }[] }[] };
-  next(): void;
-}
-type Exec = (command: string, attributes: unknown[], options?: object) => Promise<ExecResponse>;
-
-function execOf(client: ImapFlow): Exec | undefined {
-  const exec = (client as unknown as { exec?: unknown }).exec;
-  return typeof exec === 'function' ? (exec.bind(client) as Exec) : undefined;
-}
-
 /** Whether the imapflow internals this file relies on are there (the canary test asserts it). */
 export function multiappendInternalsAvailable(client: ImapFlow): boolean {
-  const c = client as unknown as SendInternals;
+  const c = sendInternals(client);
   return (
     !!execOf(client) &&
     typeof encodePath === 'function' &&
