@@ -3,8 +3,9 @@
 // between batches (40 ms on a 40 ms WAN, per 50 messages). Here one command streams up to
 // MESSAGES_PER_FETCH messages; each batch is handed over as soon as it is complete, and
 // while the hand-over waits (host2 still storing the previous batch) the stream is not
-// read on: imapflow then stops reading the socket, so memory stays at about two batches.
+// read on (fetch-stream.ts), so memory stays at about two batches.
 import { commandFailure } from './errors';
+import { fetchRows, uidSet } from './fetch-stream';
 import { selectFolder, type MessageSummary } from './inventory';
 import type { ImapSession } from './session';
 
@@ -14,18 +15,6 @@ export const MESSAGES_PER_FETCH = 1000;
 export interface FetchedMessage {
   summary: MessageSummary;
   content: Buffer;
-}
-
-/** "1:3,5,8:9" from UIDs in increasing order. */
-export function uidSet(uids: number[]): string {
-  const parts: string[] = [];
-  for (let i = 0; i < uids.length;) {
-    let j = i;
-    while (j + 1 < uids.length && uids[j + 1] === uids[j] + 1) j++;
-    parts.push(i === j ? `${uids[i]}` : `${uids[i]}:${uids[j]}`);
-    i = j + 1;
-  }
-  return parts.join(',');
 }
 
 /** Consecutive batches grouped into FETCH commands of at most `limit` messages (a larger batch alone). */
@@ -79,13 +68,13 @@ export async function readBatches(
     const uids = group.flat().map((m) => m.uid);
     try {
       // BODY.PEEK[]: reading does not mark anything \Seen on host1.
-      for await (const m of session.client.fetch(uidSet(uids), { uid: true, source: true }, { uid: true })) {
+      await fetchRows(session.client, { range: uidSet(uids), byUid: true, source: true, uids: new Set(uids) }, async (m) => {
         const b = batchOf.get(m.uid);
-        if (b === undefined || !m.source) continue;
+        if (b === undefined || !m.source) return;
         batchOf.delete(m.uid); // once, should a server repeat itself
         await handOver(b);
         filling.push({ summary: summaries.get(m.uid)!, content: m.source });
-      }
+      });
     } catch (err) {
       if (takeFailed) throw takeFailed.err;
       throw commandFailure(err, session.ctx, `reading messages of folder "${logical}"`);

@@ -3,6 +3,7 @@
 // for the messages that get copied, or to tell apart messages sharing a key.
 import type { MailboxObject } from 'imapflow';
 import { commandFailure } from './errors';
+import { fetchRows, uidSet, type FetchRequest } from './fetch-stream';
 import { contentDigest, IDENTITY_HEADERS, messageIdentity } from './message-identity';
 import type { ImapSession } from './session';
 import { snapshotOf } from './sync-state';
@@ -142,15 +143,22 @@ export async function fetchSummaries(
   const identity = options.identity ?? true;
   const origin = options.origin ?? 0;
   try {
-    const query = { uid: true, flags: true, size: true, internalDate: true, ...(identity && { headers: [...IDENTITY_HEADERS] }) };
-    const fetchOptions = { uid: options.byUid, ...(options.changedSince !== undefined && { changedSince: options.changedSince }) };
-    for await (const m of session.client.fetch(range, query, fetchOptions)) {
+    const request: FetchRequest = {
+      range: typeof range === 'string' ? range : range.join(','),
+      byUid: options.byUid,
+      flags: true,
+      size: true,
+      internalDate: true,
+      ...(identity && { headers: true, headerFields: IDENTITY_HEADERS }),
+      ...(options.changedSince !== undefined && { changedSince: options.changedSince }),
+    };
+    await fetchRows(session.client, request, (m) => {
       const size = m.size ?? 0;
       const { key, messageId } = identity ? messageIdentity(m.headers, size) : { key: `#${origin}.${m.uid}`, messageId: undefined };
       out.push({
         uid: m.uid,
         size,
-        internalDate: m.internalDate ? new Date(m.internalDate).getTime() : 0,
+        internalDate: m.internalDate ?? 0,
         flags: normaliseFlags(m.flags),
         key,
         messageId,
@@ -158,7 +166,7 @@ export async function fetchSummaries(
       });
       // A folder of 100,000 messages takes a while: keep the activity's heartbeat going.
       if (out.length % 1000 === 0) options.tick?.();
-    }
+    });
   } catch (err) {
     throw commandFailure(err, session.ctx, `listing messages of folder "${path}"`);
   }
@@ -175,14 +183,11 @@ export async function addContentDigests(session: ImapSession, path: string, mess
   const byUid = new Map(messages.map((m) => [m.uid, m]));
   for (const batch of batchesByBytes(messages, batchBytes, 500)) {
     try {
-      for await (const m of session.client.fetch(
-        batch.map((b) => b.uid),
-        { uid: true, source: true },
-        { uid: true },
-      )) {
+      const uids = batch.map((b) => b.uid);
+      await fetchRows(session.client, { range: uidSet(uids), byUid: true, source: true, uids: new Set(uids) }, (m) => {
         const target = byUid.get(m.uid);
         if (target && m.source) target.digest = contentDigest(m.source);
-      }
+      });
     } catch (err) {
       throw commandFailure(err, session.ctx, `reading messages of folder "${path}"`);
     }
