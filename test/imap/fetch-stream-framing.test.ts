@@ -1,10 +1,11 @@
-// How our FETCH reader (activities/imap/fetch-stream.ts) shares imapflow's own response
+// How our FETCH reader (activities/imap/fetch-tap.ts) shares imapflow's own response
 // stream (its ImapStream, fed bytes as the socket would): our rows are read by us, every
 // other response reaches imapflow byte for byte and in order, wherever the chunks are cut;
 // it starts only where imapflow holds nothing of a response, gives back what it holds when
 // stopped, and leaves what is too large for it to imapflow's limits.
 import type { Transform } from 'node:stream';
-import { tapRows, type FetchedRow } from '../../activities/imap/fetch-stream';
+import type { FetchedRow } from '../../activities/imap/fetch-row';
+import { tapRows } from '../../activities/imap/fetch-tap';
 import type { ResponseStream } from '../../activities/imap/imapflow-internals';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -58,7 +59,7 @@ function reading() {
 it.each([1, 2, 3, 7, 16, 64, 1000])('reads its rows and hands imapflow the rest, in order, in chunks of %i bytes', async (size) => {
   const { stream, emitted, write } = imapflowStream();
   const { rows, deliver } = reading();
-  const tap = tapRows(stream, { range: '1:*', byUid: true, source: true }, deliver);
+  const tap = tapRows(stream, { source: true }, deliver);
   const bytes = Buffer.from(TRANSCRIPT, 'latin1');
   for (let at = 0; at < bytes.length; at += size) await write(bytes.subarray(at, at + size));
   tap.stop();
@@ -73,7 +74,7 @@ it.each([1, 2, 3, 7, 16, 64, 1000])('reads its rows and hands imapflow the rest,
 it('reads only the UIDs it was asked for', async () => {
   const { stream, emitted, write } = imapflowStream();
   const { rows, deliver } = reading();
-  const tap = tapRows(stream, { range: '14', byUid: true, source: true, uids: new Set([14]) }, deliver);
+  const tap = tapRows(stream, { source: true, uids: new Set([14]) }, deliver);
   await write(TRANSCRIPT);
   tap.stop();
   expect(rows.map((r) => r.uid)).toEqual([14]);
@@ -92,7 +93,7 @@ it('starts only where imapflow holds nothing of a response', async () => {
   const quoted = `Subject: quoting\r\n\r\n${row(1, 11, 'fake')}`;
   const before = `* 3 FETCH (UID 3 BODY[] {${quoted.length}}\r\n`;
   await write(before + quoted.slice(0, 10));
-  const tap = tapRows(stream, { range: '1:*', byUid: true, source: true }, deliver);
+  const tap = tapRows(stream, { source: true }, deliver);
   await write(`${quoted.slice(10)})\r\n`);
   await write(row(2, 12, 'real'));
   tap.stop();
@@ -103,7 +104,7 @@ it('starts only where imapflow holds nothing of a response', async () => {
 it('gives imapflow back the response it holds when the command ends', async () => {
   const { stream, emitted, write } = imapflowStream();
   const { deliver } = reading();
-  const tap = tapRows(stream, { range: '1:*', byUid: true, source: true }, deliver);
+  const tap = tapRows(stream, { source: true }, deliver);
   await write('A7 OK done\r\n* 5 EXI');
   tap.stop();
   await write('STS\r\n');
@@ -116,7 +117,7 @@ it('gives imapflow back the response it holds when the command ends', async () =
 it('leaves a line too long for it to imapflow', async () => {
   const { stream, emitted, write } = imapflowStream();
   const { rows, deliver } = reading();
-  const tap = tapRows(stream, { range: '1:*', byUid: true, source: true }, deliver);
+  const tap = tapRows(stream, { source: true }, deliver);
   const long = `* OK ${'x'.repeat(70_000)}`;
   await write(long.slice(0, 40_000));
   await write(long.slice(40_000));
