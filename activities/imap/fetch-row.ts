@@ -13,14 +13,13 @@ export interface FetchedRow {
   internalDate?: number;
   /** As the server sent them. */
   flags?: string[];
-  modseq?: bigint;
   /** BODY[HEADER.FIELDS (…)]. */
   headers?: Buffer;
   /** BODY[]: the message. */
   source?: Buffer;
 }
 
-/** Which items a row must hold (UID always; MODSEQ may come too, with CONDSTORE). */
+/** Which items a row must hold (UID always; MODSEQ may come too, with CONDSTORE, and is passed over). */
 export interface RowItems {
   size?: boolean;
   flags?: boolean;
@@ -48,6 +47,7 @@ export function readFetchRow(text: Buffer, literals: Buffer[], items: RowItems):
   const end = line.endsWith(')\r\n') ? line.length - 3 : line.endsWith(')\n') ? line.length - 2 : -1;
   if (open < 3 || end < 0 || !DIGITS.test(line.slice(2, open))) return undefined;
   const row: Partial<FetchedRow> = {};
+  let modseq = false;
   let literal = 0;
   let at = open + 8;
   while (at < end) {
@@ -71,8 +71,8 @@ export function readFetchRow(text: Buffer, literals: Buffer[], items: RowItems):
       case 'MODSEQ': {
         close = line.indexOf(')', at);
         const n = line.charCodeAt(at) === 0x28 && close > 0 ? line.slice(at + 1, close) : '';
-        if (!MODSEQ.test(n) || 'modseq' in row) return undefined;
-        row.modseq = BigInt(n);
+        if (!MODSEQ.test(n) || modseq) return undefined;
+        modseq = true;
         at = close + 1;
         break;
       }

@@ -82,7 +82,6 @@ export async function fetchRows(client: ImapFlow, request: FetchRequest, onRow: 
       size: m.size,
       internalDate: m.internalDate === undefined ? undefined : new Date(m.internalDate).getTime(),
       flags: m.flags && [...m.flags],
-      modseq: m.modseq,
       headers: m.headers,
       source: m.source,
     });

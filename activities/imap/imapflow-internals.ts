@@ -32,7 +32,7 @@ export type Untagged = { command?: string; attributes?: unknown[] };
 export function formatFetchResponse(
   client: ImapFlow,
   untagged: Untagged,
-): Promise<{ uid?: number; size?: number; internalDate?: Date | string; flags?: Set<string>; modseq?: bigint; headers?: Buffer; source?: Buffer }> {
+): Promise<{ uid?: number; size?: number; internalDate?: Date | string; flags?: Set<string>; headers?: Buffer; source?: Buffer }> {
   const c = client as unknown as { mailbox: unknown; idHashAlgorithm?: string };
   return (tools.formatMessageResponse as (u: Untagged, m: unknown, a?: string, c?: unknown) => Promise<never>)(untagged, c.mailbox, c.idHashAlgorithm, client);
 }

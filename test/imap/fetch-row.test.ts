@@ -40,7 +40,6 @@ async function imapflowReads(wire: string): Promise<FetchedRow | undefined> {
     ...(m.size !== undefined && { size: m.size as number }),
     ...(m.internalDate !== undefined && { internalDate: new Date(m.internalDate as Date).getTime() }),
     ...(m.flags !== undefined && { flags: [...(m.flags as Set<string>)] }),
-    ...(m.modseq !== undefined && { modseq: m.modseq as bigint }),
     ...(m.headers !== undefined && { headers: m.headers as Buffer }),
     ...(m.source !== undefined && { source: m.source as Buffer }),
   };

@@ -101,9 +101,7 @@ async function imapflowRows(client: ImapFlow, request: FetchRequest): Promise<Fe
 async function ourRows(client: ImapFlow, request: FetchRequest): Promise<FetchedRow[]> {
   const rows: FetchedRow[] = [];
   await fetchRows(client, request, (row) => {
-    const { modseq, ...rest } = row;
-    void modseq;
-    rows.push({ ...rest, ...(rest.flags && { flags: [...rest.flags].sort() }) });
+    rows.push({ ...row, ...(row.flags && { flags: [...row.flags].sort() }) });
   });
   return rows;
 }
