@@ -6,7 +6,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ImapFlow } from 'imapflow';
-import { appendMessages, expandUidSet, imapDateTime, multiappendInternalsAvailable, type OutgoingMessage } from '../../activities/imap/multiappend';
+import {
+  appendMessages,
+  expandUidSet,
+  imapDateTime,
+  multiappendInternalsAvailable,
+  plainMessageText,
+  type OutgoingMessage,
+} from '../../activities/imap/multiappend';
 import { startDovecot, type DovecotServer } from '../../scripts/servers/dovecot';
 import { startImapProxy } from '../harness/imap-proxy';
 import { connect, makeMessage } from './corpus';
@@ -148,4 +155,29 @@ it('a refused MULTIAPPEND stores none of its messages, and the error carries the
 it('formats IMAP dates and expands UID sets', () => {
   expect(imapDateTime(Date.UTC(2015, 2, 5, 9, 7, 3))).toBe('05-Mar-2015 09:07:03 +0000');
   expect(expandUidSet('5:7,9')).toEqual([5, 6, 7, 9]);
+});
+
+it('writes a plain flag list and date as imapflow’s compiler does, and leaves anything else to it', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { compiler } = require('imapflow/lib/handler/imap-handler.js') as { compiler: (c: object) => Buffer };
+  const date = { type: 'STRING', value: imapDateTime(Date.UTC(2015, 2, 5, 9, 7, 3)) };
+  const flags = (...names: string[]) => names.map((value) => ({ type: 'ATOM', value }));
+  for (const text of [
+    [flags(), date],
+    [flags('\\Seen'), date],
+    [flags('\\Answered', '\\Flagged', '$Label1', 'Project-X', 'a.b_c', 'NonJunk'), date],
+    [flags('\\Seen'), { type: 'STRING', value: ' 5-Mar-2015 09:07:03 -0800' }],
+  ]) {
+    expect(plainMessageText(text)?.toString('latin1')).toBe(compiler({ attributes: text }).toString('latin1'));
+  }
+  for (const text of [
+    [flags('Urgent!'), date],
+    [flags('a b'), date],
+    [flags('\\Seen'), { type: 'STRING', value: 'March 5' }],
+    [flags('\\Seen'), { type: 'STRING', value: '05-Mar-2015 09:07:03 +0000"' }],
+    [flags('\\Seen'), date, date],
+    [{ type: 'ATOM', value: 'INBOX' }, flags('\\Seen'), date],
+  ]) {
+    expect(plainMessageText(text)).toBeUndefined();
+  }
 });
