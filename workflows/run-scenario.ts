@@ -2,14 +2,14 @@
 // release's schema never re-judges a running migration), the runbook's own continuation
 // state taken only from a run of this migration that continued-as-new, then the scenario's
 // steps, a rollback requested at any step taking the back-out path.
-import { ApplicationFailure, patched, proxyLocalActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, patched, proxyLocalActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import { RollbackRequested } from './gates';
 import { loadRoster } from './mailbox-pages';
 import { Runbook } from './runbook';
 import type { RunbookSnapshot } from './snapshot';
 import type { MigrationSpec, MigrationSpecInput } from './spec';
-import type { MigrationReport } from './status';
+import { mailboxesQuery, mailboxQuery, statusQuery, type MigrationReport, type MigrationStatus } from './status';
 import { failureMessage } from './step-failed';
 
 /** The change that starts the steps after the spec's local activity in a workflow task of their own. */
@@ -44,6 +44,31 @@ async function specOf(input: MigrationSpecInput | MigrationSpec, resume: Runbook
   }
 }
 
+/**
+ * Until the runbook stands (the spec's check, the mailbox list), queries get a status that
+ * says so: an operator's first look right after the start must not fail. The runbook's own
+ * handlers replace these.
+ */
+function answerWhileStarting(): void {
+  const { workflowId, workflowType } = workflowInfo();
+  const starting: MigrationStatus = {
+    name: workflowId,
+    scenario: workflowType,
+    phase: 'starting: checking the spec',
+    paused: false,
+    mailboxes: {},
+    waves: [],
+    rounds: [],
+    steps: [],
+    currentStep: -1,
+    dns: { before: [], now: [] },
+    audit: [],
+  };
+  setHandler(statusQuery, () => starting);
+  setHandler(mailboxesQuery, () => ({ total: 0, mailboxes: {} }));
+  setHandler(mailboxQuery, () => null);
+}
+
 /** Runs a scenario's steps; a rollback requested at any step takes the back-out path. */
 export async function runScenario(
   input: MigrationSpecInput | MigrationSpec,
@@ -55,6 +80,7 @@ export async function runScenario(
   // those steps there, where a patched() in them (round pages) gets the wrong answer. A
   // timer puts the steps in a task of their own, once the runbook answers queries. Asked
   // before the local activity, so that its marker is the run's first command.
+  answerWhileStarting();
   const apart = (resume === undefined || resume === null) && patched(SPEC_APART_PATCH);
   const spec = await specOf(input, resume);
   const run = new Runbook(spec, await loadRoster(spec), resume);
