@@ -1,7 +1,7 @@
 // One FETCH row as our own FETCH commands get it, read from its text: UID, RFC822.SIZE,
 // FLAGS, INTERNALDATE, MODSEQ, BODY[] and BODY[HEADER.FIELDS (…)], in any order, plain
 // ASCII. Anything else in a row (another item, a quoted or NIL body, a partial, an escape,
-// a byte over 0x7e) makes it "not ours": fetch-stream.ts then hands the row to imapflow,
+// a byte over 0x7e) makes it "not ours": fetch-tap.ts then hands the row to imapflow,
 // whose general parser reads everything. test/imap/fetch-row.test.ts holds the result to
 // imapflow's own reading of the same bytes.
 
@@ -29,7 +29,7 @@ export interface RowItems {
 }
 
 /** Longer rows (hundreds of keywords or header names) go to imapflow, which bounds them. */
-export const MAX_ROW_TEXT = 4096;
+const MAX_ROW_TEXT = 4096;
 const DIGITS = /^[0-9]{1,10}$/;
 const MODSEQ = /^[0-9]{1,19}$/;
 const FLAG = /^\\?[A-Za-z0-9$_.-]+$/;
