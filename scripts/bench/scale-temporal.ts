@@ -7,7 +7,7 @@ import { Client, Connection, type WorkflowExecutionStatusName } from '@temporali
 import { temporal } from '@temporalio/proto';
 import { readRun, type RunFigures } from './orchestration-figures';
 import type { mailboxRound, MailboxOutcome, RoundInput } from '../../workflows/mailbox-round';
-import { freePort, stopPid } from '../servers/process';
+import { freePorts, stopPid } from '../servers/process';
 import { startDevServer } from '../servers/temporal-dev';
 import { startWorkerProcess, type WorkerProcess } from '../servers/worker-process';
 import { atEnd } from './bench-process';
@@ -29,7 +29,7 @@ export interface BenchTemporal {
  */
 export async function startTemporal(o: { dir: string; workers: number; entry?: string }): Promise<BenchTemporal> {
   const t = performance.now();
-  const [port, uiPort] = [await freePort(), await freePort()];
+  const [port, uiPort] = await freePorts(2);
   const serverPid = await startDevServer({ port, uiPort, dbFile: path.join(o.dir, 'temporal.db'), logFile: path.join(o.dir, 'temporal.log') });
   atEnd('Temporal dev server', () => stopPid(serverPid, 10_000));
   const address = `127.0.0.1:${port}`;

@@ -13,6 +13,7 @@ packages=(
   chromium               # the browser test drives the Temporal Web UI (playwright-core)
   isync                  # mbsync: the reference the sync benchmark compares with (npm run bench:sync)
   postfix dovecot-lmtpd  # the MX in front of host1 and host2, delivering into Dovecot by LMTP
+  iproute2               # ip: test/servers/ports.test.ts brings up the loopback of a network namespace of its own
 )
 
 missing=()

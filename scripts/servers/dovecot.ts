@@ -11,7 +11,7 @@ import path from 'node:path';
 import { dovecotConfig, mailOwner } from './dovecot-config';
 import { writeOauth2Files } from './dovecot-oauth2';
 import { privateDir, writeSecretFile } from './private-files';
-import { freePort, readPid, stopPid, waitFor, isAlive } from './process';
+import { freePorts, readPid, stopPid, waitFor, isAlive } from './process';
 import { connect } from 'node:net';
 import { ImapFlow } from 'imapflow';
 
@@ -89,8 +89,9 @@ function greets(port: number, banner: string): Promise<boolean> {
 }
 
 export async function startDovecot(options: DovecotOptions): Promise<DovecotServer> {
-  const port = options.port ?? (await freePort());
-  const lmtpPort = options.lmtp === true ? await freePort() : options.lmtp;
+  const picked = await freePorts(Number(options.port === undefined) + Number(options.lmtp === true));
+  const port = options.port ?? picked.shift()!;
+  const lmtpPort = options.lmtp === true ? picked.shift()! : options.lmtp;
   const dir = options.dir;
   const owner = mailOwner();
   // The login and mail processes run as other users: they must reach base_dir (not list it).

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { writeKeyFile } from './dns-daemon';
 import type { TsigKey } from './knot';
 import { keepPrivate, privateDir, writeSecretFile } from './private-files';
-import { freePort, stopPid, waitFor } from './process';
+import { freePorts, stopPid, waitFor } from './process';
 
 const SCHEMA = '/usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql';
 
@@ -73,8 +73,9 @@ allow-dnsupdate-from=127.0.0.0/8
 
 export async function startPowerDns(options: PowerDnsOptions): Promise<PowerDnsServer> {
   const { dir, zone } = options;
-  const port = options.port ?? (await freePort());
-  const apiPort = options.apiPort ?? (await freePort());
+  const picked = await freePorts(Number(options.port === undefined) + Number(options.apiPort === undefined));
+  const port = options.port ?? picked.shift()!;
+  const apiPort = options.apiPort ?? picked.shift()!;
   const apiKey = options.apiKey ?? randomBytes(18).toString('base64url');
   const key: TsigKey = options.key ?? { name: 'mailshift-key', algorithm: 'hmac-sha256', secret: randomBytes(32).toString('base64') };
   privateDir(dir); // its control socket is there too

@@ -1,18 +1,33 @@
 // Small process helpers shared by the server launchers: free loopback ports, waiting
 // for readiness, and stopping a server by its PID.
-import { createServer } from 'node:net';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { readFileSync, existsSync } from 'node:fs';
 
-export function freePort(): Promise<number> {
+/** A free loopback port, bound for a moment and released. */
+export async function freePort(): Promise<number> {
+  return (await freePorts(1))[0];
+}
+
+/**
+ * `count` distinct free loopback ports. They are held together while chosen: the kernel may
+ * hand a port just released straight back, so two picks in a row can be the same port.
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const held: Server[] = [];
+  try {
+    for (let i = 0; i < count; i++) held.push(await listenAnywhere());
+    return held.map((srv) => (srv.address() as AddressInfo).port);
+  } finally {
+    await Promise.all(held.map((srv) => new Promise((resolve) => srv.close(resolve))));
+  }
+}
+
+function listenAnywhere(): Promise<Server> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => resolve(srv));
   });
 }
 

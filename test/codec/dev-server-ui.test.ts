@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { startCodecServer, type CodecServer } from '../../scripts/codec-server';
-import { freePort, stopPid } from '../../scripts/servers/process';
+import { freePorts, stopPid } from '../../scripts/servers/process';
 import { startDevServer } from '../../scripts/servers/temporal-dev';
 import { codecFromEnv } from '../../workers/codec';
 
@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 it('starts the Web UI with the codec server as its codec endpoint, which answers the UI origin', async () => {
-  const [port, uiPort] = [await freePort(), await freePort()];
+  const [port, uiPort] = await freePorts(2);
   const ui = `http://127.0.0.1:${uiPort}`;
   const codec = codecFromEnv({ MAILSHIFT_CODEC_KEY: randomBytes(32).toString('base64') })!;
   codecServer = await startCodecServer({ port: 0, uiOrigin: ui, codec, log: () => undefined });

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startDevServer } from '../../scripts/servers/temporal-dev';
-import { freePort, isAlive } from '../../scripts/servers/process';
+import { freePorts, isAlive } from '../../scripts/servers/process';
 
 export interface RestartableDevServer {
   address: string;
@@ -35,7 +35,8 @@ function portFree(port: number): Promise<boolean> {
 
 export async function startRestartableDevServer(): Promise<RestartableDevServer> {
   const dir = mkdtempSync(path.join(tmpdir(), 'mailshift-devserver-'));
-  const options = { port: await freePort(), uiPort: await freePort(), dbFile: path.join(dir, 'temporal.db'), logFile: path.join(dir, 'server.log') };
+  const [port, uiPort] = await freePorts(2);
+  const options = { port, uiPort, dbFile: path.join(dir, 'temporal.db'), logFile: path.join(dir, 'server.log') };
   let pid = await startDevServer(options);
 
   // startDevServer spawns it detached: its pid is its process group.
