@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { launchChromium } from '../harness/chromium';
 import { createLocalEnv } from '../harness/temporal';
-import { freePort } from '../../scripts/servers/process';
+import { freePorts } from '../../scripts/servers/process';
 import { demoSpec } from '../../scripts/sandbox/demo-spec';
 import { migrationSummary } from '../../scripts/cli/summary';
 import { statusQuery, type MigrationStatus } from '../../workflows/status';
@@ -25,8 +25,8 @@ let ui: string;
 let browser: Browser;
 
 beforeAll(async () => {
-  const uiPort = await freePort();
-  env = await createLocalEnv({ uiPort });
+  const [port, uiPort] = await freePorts(2);
+  env = await createLocalEnv({ port, uiPort });
   ui = `http://127.0.0.1:${uiPort}`;
   browser = await launchChromium();
   mkdirSync(screenshots, { recursive: true });

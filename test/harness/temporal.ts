@@ -25,16 +25,18 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
 
 /**
  * A real dev server (`temporal server start-dev`) with our search attributes (and the Web
- * UI on `uiPort`); `dynamicConfig` sets server limits, as a cluster's operator would.
+ * UI on `uiPort`, the frontend then on `port`: both picked at once, see freePorts);
+ * `dynamicConfig` sets server limits, as a cluster's operator would.
  */
 export function createLocalEnv(
-  options: { dbFilename?: string; uiPort?: number; dynamicConfig?: Record<string, string | number> } = {},
+  options: { dbFilename?: string; port?: number; uiPort?: number; dynamicConfig?: Record<string, string | number> } = {},
 ): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: required(temporalCliPath(), 'The Temporal CLI') },
       ip: '127.0.0.1',
       dbFilename: options.dbFilename,
+      port: options.port,
       ...(options.uiPort && { ui: true, uiPort: options.uiPort }),
       searchAttributes,
       log: { format: 'pretty', level: 'warn' },
