@@ -5,7 +5,8 @@
 // while the hand-over waits (host2 still storing the previous batch) the stream is not
 // read on (fetch-stream.ts), so memory stays at about two batches.
 import { commandFailure } from './errors';
-import { fetchRows, uidSet } from './fetch-stream';
+import { fetchRows } from './fetch-stream';
+import { uidSet } from './uid-sets';
 import { selectFolder, type MessageSummary } from './inventory';
 import type { ImapSession } from './session';
 

@@ -102,15 +102,3 @@ export async function fetchRows(client: ImapFlow, request: FetchRequest, onRow: 
   }
   if (failure) throw failure.err;
 }
-
-/** "1:3,5,8:9" from UIDs in increasing order. */
-export function uidSet(uids: number[]): string {
-  const parts: string[] = [];
-  for (let i = 0; i < uids.length;) {
-    let j = i;
-    while (j + 1 < uids.length && uids[j + 1] === uids[j] + 1) j++;
-    parts.push(i === j ? `${uids[i]}` : `${uids[i]}:${uids[j]}`);
-    i = j + 1;
-  }
-  return parts.join(',');
-}

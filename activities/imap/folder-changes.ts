@@ -9,6 +9,7 @@ import { fetchSummaries, listMessages, selectFolder, statusSnapshot, withoutIden
 import { oldestInScope } from './message-filters';
 import { matchMessages, sameFlags, type MessagePlan } from './message-plan';
 import type { ImapSession } from './session';
+import { inUidOrder, uidSets } from './uid-sets';
 import type { MailboxSnapshot } from './types';
 
 /** Reads the Message-ID of messages listed without their identity, for the warnings that name them. */
@@ -68,13 +69,15 @@ export async function updateFlags(dst: ImapSession, pair: FolderPair, plan: Mess
   }
   await selectFolder(dst, pair.path, 'read-write');
   for (const { flags, uids } of byFlags.values()) {
-    let ok: boolean;
-    try {
-      ok = await dst.client.messageFlagsSet(uids, flags, { uid: true, silent: true });
-    } catch (err) {
-      throw commandFailure(err, dst.ctx, `updating flags in folder "${pair.logical}"`);
+    for (const set of uidSets(inUidOrder(uids))) {
+      let ok: boolean;
+      try {
+        ok = await dst.client.messageFlagsSet(set, flags, { uid: true, silent: true });
+      } catch (err) {
+        throw commandFailure(err, dst.ctx, `updating flags in folder "${pair.logical}"`);
+      }
+      if (!ok) throw commandFailure(new Error('STORE refused'), dst.ctx, `updating flags in folder "${pair.logical}"`);
     }
-    if (!ok) throw commandFailure(new Error('STORE refused'), dst.ctx, `updating flags in folder "${pair.logical}"`);
   }
   return plan.flagUpdates.length;
 }
@@ -82,13 +85,15 @@ export async function updateFlags(dst: ImapSession, pair: FolderPair, plan: Mess
 /** Flags \Deleted and expunges exactly these UIDs (UID EXPUNGE: nobody else's \Deleted). */
 export async function expunge(session: ImapSession, path: string, uids: number[], doing: string): Promise<void> {
   await selectFolder(session, path, 'read-write');
-  let ok: boolean;
-  try {
-    ok = await session.client.messageDelete(uids, { uid: true });
-  } catch (err) {
-    throw commandFailure(err, session.ctx, doing);
+  for (const set of uidSets(inUidOrder(uids))) {
+    let ok: boolean;
+    try {
+      ok = await session.client.messageDelete(set, { uid: true });
+    } catch (err) {
+      throw commandFailure(err, session.ctx, doing);
+    }
+    if (!ok) throw commandFailure(new Error('EXPUNGE refused'), session.ctx, doing);
   }
-  if (!ok) throw commandFailure(new Error('EXPUNGE refused'), session.ctx, doing);
 }
 
 /**

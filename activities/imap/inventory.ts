@@ -3,7 +3,8 @@
 // for the messages that get copied, or to tell apart messages sharing a key.
 import type { MailboxObject } from 'imapflow';
 import { commandFailure } from './errors';
-import { fetchRows, uidSet, type FetchRequest } from './fetch-stream';
+import { fetchRows, type FetchedRow } from './fetch-stream';
+import { inUidOrder, uidSet, uidSets } from './uid-sets';
 import { contentDigest, IDENTITY_HEADERS, messageIdentity } from './message-identity';
 import type { ImapSession } from './session';
 import { snapshotOf } from './sync-state';
@@ -142,31 +143,32 @@ export async function fetchSummaries(
   const out: MessageSummary[] = [];
   const identity = options.identity ?? true;
   const origin = options.origin ?? 0;
-  try {
-    const request: FetchRequest = {
-      range: typeof range === 'string' ? range : range.join(','),
-      byUid: options.byUid,
-      flags: true,
-      size: true,
-      internalDate: true,
-      ...(identity && { headers: true, headerFields: IDENTITY_HEADERS }),
-      ...(options.changedSince !== undefined && { changedSince: options.changedSince }),
-    };
-    await fetchRows(session.client, request, (m) => {
-      const size = m.size ?? 0;
-      const { key, messageId } = identity ? messageIdentity(m.headers, size) : { key: `#${origin}.${m.uid}`, messageId: undefined };
-      out.push({
-        uid: m.uid,
-        size,
-        internalDate: m.internalDate ?? 0,
-        flags: normaliseFlags(m.flags),
-        key,
-        messageId,
-        origin,
-      });
-      // A folder of 100,000 messages takes a while: keep the activity's heartbeat going.
-      if (out.length % 1000 === 0) options.tick?.();
+  const items = {
+    flags: true,
+    size: true,
+    internalDate: true,
+    ...(identity && { headers: true, headerFields: IDENTITY_HEADERS }),
+    ...(options.changedSince !== undefined && { changedSince: options.changedSince }),
+  };
+  // A list of UIDs (a SEARCH result) goes in parts a server takes.
+  const ranges = typeof range === 'string' ? [range] : uidSets(inUidOrder(range));
+  const onRow = (m: FetchedRow) => {
+    const size = m.size ?? 0;
+    const { key, messageId } = identity ? messageIdentity(m.headers, size) : { key: `#${origin}.${m.uid}`, messageId: undefined };
+    out.push({
+      uid: m.uid,
+      size,
+      internalDate: m.internalDate ?? 0,
+      flags: normaliseFlags(m.flags),
+      key,
+      messageId,
+      origin,
     });
+    // A folder of 100,000 messages takes a while: keep the activity's heartbeat going.
+    if (out.length % 1000 === 0) options.tick?.();
+  };
+  try {
+    for (const set of ranges) await fetchRows(session.client, { range: set, byUid: options.byUid, ...items }, onRow);
   } catch (err) {
     throw commandFailure(err, session.ctx, `listing messages of folder "${path}"`);
   }

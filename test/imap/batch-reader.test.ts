@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ImapFlow } from 'imapflow';
 import { readBatches, type FetchedMessage } from '../../activities/imap/batch-reader';
-import { uidSet } from '../../activities/imap/fetch-stream';
+import { uidSet } from '../../activities/imap/uid-sets';
 import { batchesByBytes, fetchSummaries, selectFolder } from '../../activities/imap/inventory';
 import type { ImapSession } from '../../activities/imap/session';
 import { startDovecot, type DovecotServer } from '../../scripts/servers/dovecot';
