@@ -1,6 +1,6 @@
 // COMPRESS=DEFLATE is asked for only when told: `mailshift sync --compress`, or a spec's
 // sync.compress for the migration's syncs. A spec without it asks exactly what it asked before.
-import { requestFromArgs } from '../../scripts/cli/sync';
+import { requestFromArgs } from '../../scripts/cli/sync-args';
 import { demoSpec } from '../../scripts/sandbox/demo-spec';
 import { syncRequest } from '../../workflows/requests';
 import { parseSpec, type ListedSpecInput } from '../../workflows/spec';

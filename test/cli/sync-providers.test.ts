@@ -1,6 +1,6 @@
 // `mailshift sync --provider1/--provider2`: the same presets a migration spec's
 // host1.provider/host2.provider bring, merged with the command line's own folder options.
-import { requestFromArgs } from '../../scripts/cli/sync';
+import { requestFromArgs } from '../../scripts/cli/sync-args';
 import { presetFolderRules } from '../../workflows/preset-rules';
 import { PROVIDER_PRESETS } from '../../workflows/provider-presets';
 
