@@ -2,67 +2,22 @@
 // pre-sync, the final sync or a post-sync, depending on the options the workflow passes);
 // verifyMailbox compares both sides without changing anything. Both are safe to retry:
 // messages are recognised by identity, so a second run copies only what is missing.
-import { BudgetReached, ByteAllowance } from './byte-allowance';
+import { BudgetReached } from './byte-allowance';
 import { carriedMarks, usableMarks } from './destination-marks';
-import { invalidRequest, withRetryDelay } from './errors';
-import { checkFolderRules, planFolders, type FolderPair, type FolderPlan } from './folder-plan';
+import { withRetryDelay } from './errors';
+import { planFolders, type FolderPair, type FolderPlan } from './folder-plan';
 import { listFolders } from './folders';
+import { checkRequest, folderSettings, parallelFolders } from './sync-request';
 import { DestinationFolders } from './prepare-folders';
 import { hasCondstore } from './inventory';
 import { activityContext, ProgressReporter, type ProgressListener } from './progress';
 import { connectPair, extraPairs, forEachFolder, openPairs, type Connection } from './connections';
-import { checkSourceMarks, marksByFolder, sourceMarks } from './source-marks';
-import type { FolderSettings } from './folder-listing';
+import { marksByFolder, sourceMarks } from './source-marks';
 import { syncFolder, unchangedFolder, type FolderIncremental } from './sync-folder';
 import { verifyFolder } from './verify-folder';
 import { host2Limits, messageLimit, sizeAudit } from './size-audit';
 import { checkpointOf, decideFolder, emptyState, pairKey, scopeKey, usableFolders } from './sync-state';
 import type { DestinationMark, FolderSyncResult, FolderSyncState, FolderVerifyResult, SyncRequest, SyncResult, SyncTotals, VerifyResult } from './types';
-
-const DEFAULTS = { batchMessages: 50, batchBytes: 2 * 1024 * 1024, parallelFolders: 4 };
-
-function checkRequest(req: SyncRequest): void {
-  if (!req.mailbox) throw invalidRequest('sync request without a mailbox label');
-  for (const [name, value] of [
-    ['maxAgeDays', req.maxAgeDays],
-    ['minAgeDays', req.minAgeDays],
-    ['maxSizeBytes', req.maxSizeBytes],
-    ['destinationMaxMessageBytes', req.destinationMaxMessageBytes],
-    ['maxBytes', req.maxBytes],
-  ] as const) {
-    if (value !== undefined && !(Number.isFinite(value) && value >= 0)) throw invalidRequest(`${req.mailbox}: ${name} must be a number >= 0`);
-  }
-  checkFolderRules(req.folders);
-  checkSourceMarks(req.mailbox, req.asOf);
-  const t = req.tuning ?? {};
-  for (const [name, value, max] of [
-    ['batchMessages', t.batchMessages, 1000],
-    ['batchBytes', t.batchBytes, 1024 ** 3],
-    ['parallelFolders', t.parallelFolders, 8],
-  ] as const) {
-    if (value !== undefined && !(Number.isInteger(value) && value >= 1 && value <= max)) {
-      throw invalidRequest(`${req.mailbox}: tuning.${name} must be an integer from 1 to ${max}`);
-    }
-  }
-}
-
-/**
- * A sync skips (and reports) what host2's provider would refuse; a verification judges it,
- * so that preflight's size audit counts it unless the operator chose to leave it out.
- */
-function folderSettings(req: SyncRequest, now: number, verifying = false): FolderSettings {
-  const maxSizeBytes = verifying ? req.maxSizeBytes : (req.maxSizeBytes ?? req.destinationMaxMessageBytes);
-  return {
-    filters: { maxAgeDays: req.maxAgeDays, minAgeDays: req.minAgeDays, maxSizeBytes, now },
-    deleteOnDestination: req.deleteOnDestination,
-    deleteOnSource: req.deleteOnSource,
-    dryRun: !!req.dryRun,
-    batchMessages: req.tuning?.batchMessages ?? DEFAULTS.batchMessages,
-    batchBytes: req.tuning?.batchBytes ?? DEFAULTS.batchBytes,
-    multiappend: req.tuning?.multiappend ?? true,
-    ...(req.maxBytes !== undefined && { allowance: new ByteAllowance(req.maxBytes) }),
-  };
-}
 
 async function planMailbox(req: SyncRequest, conn: Connection, status = { source: false, destination: false }): Promise<FolderPlan> {
   const [source, destination] = await Promise.all([listFolders(conn.src, { status: status.source }), listFolders(conn.dst, { status: status.destination })]);
@@ -218,7 +173,7 @@ async function copyMailbox(req: SyncRequest, progress: ProgressReporter): Promis
     // The largest folders first, so that the last ones to finish are small.
     const work = new Map(todo.map((t) => [t, messagesToRead(plan.pairs[t.index], t.incremental)]));
     todo.sort((a, b) => work.get(b)! - work.get(a)!);
-    const extra = openPairs(req, extraPairs([...work.values()], req.tuning?.parallelFolders ?? DEFAULTS.parallelFolders), first);
+    const extra = openPairs(req, extraPairs([...work.values()], parallelFolders(req)), first);
     const copyFolders = forEachFolder(req, first, extra, todo, async ({ index, incremental }, conn, reconnected) => {
       const p = plan.pairs[index];
       // Copying new messages only would copy again what the lost connection copied: compare in full.
@@ -285,7 +240,7 @@ async function compareMailbox(req: SyncRequest, progress: ProgressReporter): Pro
     progress.update({ foldersTotal: plan.pairs.length });
     const asOf = req.asOf && marksByFolder(req.asOf);
     const work = plan.pairs.map((p) => messagesToRead(p));
-    const extra = openPairs(req, extraPairs(work, req.tuning?.parallelFolders ?? DEFAULTS.parallelFolders), first);
+    const extra = openPairs(req, extraPairs(work, parallelFolders(req)), first);
     const folders: FolderVerifyResult[] = await forEachFolder(req, first, extra, plan.pairs, async (pair, conn) => {
       const result = await verifyFolder(pair, conn.src, conn.dst, settings, progress, asOf);
       progress.add({ foldersDone: 1 });
