@@ -10,6 +10,7 @@ import { syncRequest } from '../../workflows/requests';
 import type { MigrationSpec } from '../../workflows/spec';
 import { EXIT, json, parse, type CliIo } from './io';
 import { checkSpecFile } from './spec-file';
+import { closesSessions, specWarnings } from './spec-warnings';
 import { describeCheck } from './validate';
 
 export const planHelp = `mailshift plan <spec.json|spec.yaml> [--json]
@@ -57,6 +58,15 @@ export function sizeTable(mailboxes: { mailbox: string; size?: SizeAudit }[]): s
 }
 
 const hours = (h: number) => (h % 24 === 0 ? `${h / 24} day(s)` : `${h} h`);
+
+/** The cut-over's access step, and whether it closes the sessions already open on host1. */
+function accessCut(spec: MigrationSpec): string {
+  const { method } = spec.access;
+  if (method === 'dns' || method === 'dovecot-deny-list') {
+    return `access cut (${method}; ${closesSessions(spec.access) ? 'open sessions on host1 closed with doveadm kick' : 'sessions already open on host1 stay open: no access.doveadmConfig'})`;
+  }
+  return `access cut (${method})`;
+}
 
 /** The runbook's steps for this spec, in order, with their gates and timers. */
 export function plannedSteps(spec: MigrationSpec, ttls: number[], now: Date): string[] {
@@ -108,7 +118,7 @@ export function plannedSteps(spec: MigrationSpec, ttls: number[], now: Date): st
     return [
       ...prepare,
       `${gate('cutover')} (every wave at once)`,
-      ...waves.map((w) => `wave ${w}: users told to stop using host1; access cut (${spec.access.method})`),
+      ...waves.map((w) => `wave ${w}: users told to stop using host1; ${accessCut(spec)}`),
       `the holding relay holds all mail for ${dns.mx.name.replace(/\.$/, '')}; the MX of ${dns.mx.name} to ${relay.mx.join(', ')}; wait the low TTL (${dns.lowTtl} s)`,
       ...(relay.host1Queue ? ["wait until host1's MTA has nothing pending for the users"] : []),
       'final sync and verification of every mailbox, wave by wave',
@@ -123,7 +133,7 @@ export function plannedSteps(spec: MigrationSpec, ttls: number[], now: Date): st
     ...prepare,
     ...waves.flatMap((w) => [
       ...(lucky && w !== waves[0] ? [] : [`${gate('cutover')}${lucky ? '' : ` (wave ${w})`}`]),
-      `wave ${w}: users told to stop using host1; access cut (${spec.access.method}); final sync and verification`,
+      `wave ${w}: users told to stop using host1; ${accessCut(spec)}; final sync and verification`,
     ]),
     `${gate('switch-mx')}; only after a final sync that left nothing missing`,
     ...switchMx,
@@ -197,7 +207,7 @@ export async function planCommand(argv: string[], io: CliIo): Promise<number> {
   const ok = !unread && !tooBig.length;
 
   if (values.json) {
-    io.out(json({ ok, name: spec.name, scenario: spec.scenario, mailboxes, records, steps }));
+    io.out(json({ ok, name: spec.name, scenario: spec.scenario, mailboxes, records, steps, warnings: specWarnings(spec) }));
   } else {
     io.out(`plan for "${spec.name}" (${spec.scenario}); nothing was changed\n\nmailboxes:`);
     for (const m of mailboxes) {
@@ -211,6 +221,7 @@ export async function planCommand(argv: string[], io: CliIo): Promise<number> {
     for (const r of records) io.out(`  ${r.name} ${r.type}: ${r.error ? `PROBLEM: ${r.error}` : `${r.values!.join(', ')} (TTL ${r.ttl} s)`}`);
     io.out('\nsteps:');
     steps.forEach((s, i) => io.out(`  ${String(i + 1).padStart(2)}. ${s}`));
+    for (const w of specWarnings(spec)) io.out(`\nwarning: ${w.path}: ${w.message}`);
     if (tooBig.length) io.err(`\n${tooBig.map((m) => m.mailbox).join(', ')}: does not fit on host2: raise host2's quota before starting`);
     if (unread) io.err('\nsome mailboxes or records could not be read: fix them before starting');
   }

@@ -1,6 +1,7 @@
 // `mailshift validate <spec>`: every problem with its field path; nothing is started.
 import { EXIT, json, parse, type CliIo } from './io';
 import { checkSpecFile, workflowTypeOf, type CheckedSpec } from './spec-file';
+import { specWarnings } from './spec-warnings';
 
 export const validateHelp = `mailshift validate <spec.json|spec.yaml> [--json]
 
@@ -17,6 +18,7 @@ export function describeCheck(checked: CheckedSpec, io: CliIo): void {
         `${s.mailboxes.length} mailbox(es) in ${waves.length} wave(s) (${waves.join(', ')}), migration hour ${s.schedule.migrationAt}, ` +
         `approvers ${s.approvals.approvers.join(', ')}.`,
     );
+    for (const w of specWarnings(s)) io.out(`  warning: ${w.path}: ${w.message}`);
     return;
   }
   io.err(`${checked.file}: ${checked.problems.length} problem(s):`);
@@ -34,7 +36,15 @@ export async function validateCommand(argv: string[], io: CliIo): Promise<number
     io.out(
       json(
         checked.ok
-          ? { ok: true, file: checked.file, name: checked.spec.name, scenario: checked.spec.scenario, workflowType: workflowTypeOf(checked.spec), problems: [] }
+          ? {
+              ok: true,
+              file: checked.file,
+              name: checked.spec.name,
+              scenario: checked.spec.scenario,
+              workflowType: workflowTypeOf(checked.spec),
+              problems: [],
+              warnings: specWarnings(checked.spec),
+            }
           : checked,
       ),
     );

@@ -49,3 +49,10 @@ it('with provisioning, every scenario creates the mailboxes on host2 first, befo
   }
   expect(plannedSteps(parseSpec(base, now), [600], now)[0]).toMatch(/^preflight: /);
 });
+
+it('says at the cut-over step whether sessions already open on host1 are closed', () => {
+  const cutStep = (access: object) => plannedSteps(parseSpec({ ...base, access }, now), [600], now).find((s) => /access cut/.test(s))!;
+  const { doveadmConfig, ...denyList } = base.access as { method: string; denyFile: string; doveadmConfig: string };
+  expect(cutStep({ ...denyList, doveadmConfig })).toMatch(/open sessions on host1 closed/);
+  expect(cutStep(denyList)).toMatch(/sessions already open on host1 stay open/);
+});

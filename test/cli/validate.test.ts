@@ -81,6 +81,20 @@ describe('mailshift validate', () => {
     expect(JSON.parse(mxFirst.stdout)).toMatchObject({ ok: true, name: 'sandbox-mx-first', workflowType: 'mxFirstMigration', problems: [] });
   });
 
+  it('warns, naming the field, when users keep a way to change mail on host1 after the final sync', async () => {
+    const { doveadmConfig, ...denyList } = good.access as { method: string; denyFile: string; doveadmConfig: string };
+    expect(doveadmConfig).toBeTruthy();
+    const open = await run('validate', specFile('no-kick.json', { ...good, access: denyList }));
+    expect(open.code).toBe(0);
+    expect(open.stdout).toMatch(/valid\./);
+    expect(open.stdout).toMatch(/warning: access\.doveadmConfig: not set: .*sessions already open on host1 stay open/);
+    const told = await run('validate', specFile('notify-only.json', { ...good, access: { method: 'notify-only' } }), '--json');
+    expect(JSON.parse(told.stdout)).toMatchObject({ ok: true, warnings: [{ path: 'access.method', message: expect.stringMatching(/nothing stops a user/) }] });
+    // Sessions closed at the cut: nothing to warn of. mx-first leaves host1 readable on purpose.
+    expect((await run('validate', specFile('kick.json', good))).stdout).not.toMatch(/warning/);
+    expect(JSON.parse((await run('validate', specFile('mx-first-w.json', demoSpec('mx-first', future)), '--json')).stdout).warnings).toEqual([]);
+  });
+
   it('reports unreadable files, broken YAML and usage errors with exit 2', async () => {
     const missing = await run('validate', '/nonexistent/spec.json');
     expect([missing.code, missing.stderr]).toEqual([2, expect.stringMatching(/\(file\): cannot read .*ENOENT/)]);
