@@ -1,9 +1,9 @@
 // Posting JSON to an operator's endpoint, as the access, mail-hold and provisioning `http`
-// methods do: `Authorization: Bearer <token>` when a token (resolved from its reference)
-// is given, never in what is returned or thrown (redacted), only the URL's origin shown
-// (paths and queries sometimes hold keys), no redirects, a timeout. A 4xx answer (but 408
-// and 429) is permanent; anything else that is not 2xx, or no answer, is worth a retry.
-// Not an activity itself (activities/index.ts does not export it).
+// methods and the approvers' webhook do: `Authorization: Bearer <token>` when a token
+// (resolved from its reference) is given, never in what is returned or thrown (redacted),
+// only the URL's origin shown (paths and queries sometimes hold keys), no redirects, a
+// timeout. A 4xx answer (but 408 and 429) is permanent; anything else that is not 2xx, or
+// no answer, is worth a retry. Not an activity itself (activities/index.ts does not export it).
 import { ApplicationFailure } from '@temporalio/activity';
 
 export type JsonPostResult = { reached: false; why: string } | { reached: true; status: number; ok: boolean; body: string };

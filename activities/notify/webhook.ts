@@ -1,9 +1,11 @@
 // Approvers' chat: a JSON POST to a webhook. Either mailshift's own payload (notice,
 // subject, text, Message-ID, idempotency key, data) or, for Slack-compatible incoming
 // webhooks, `{ "text": "…" }`. The URL may itself be a secret (Slack's are), so it can be a
-// reference; errors then name the reference, never the URL.
+// reference; errors then name the reference, never the URL. Sent as every JSON POST is
+// (post-json.ts: the idempotency key as a header, no redirects, a timeout).
 import { ApplicationFailure } from '@temporalio/activity';
 import { resolveSecret } from '../credentials';
+import { permanentHttpStatus, sendJson } from '../post-json';
 import type { NoticeData, NoticeKind, WebhookTarget } from './schema';
 
 export interface WebhookNotice {
@@ -38,31 +40,11 @@ export async function postWebhook(target: WebhookTarget, n: WebhookNotice): Prom
   const secretPath = isRef(target.url) && parsed.pathname.length > 1 ? `${parsed.pathname}${parsed.search}` : undefined;
   const hide = (s: string) => [url, secretPath, token].reduce<string>((t, v) => (v ? t.split(v).join('[redacted]') : t), s);
 
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        // For receivers that deduplicate (many do, by this header name).
-        'idempotency-key': n.idempotencyKey,
-        ...(token && { authorization: `Bearer ${token}` }),
-      },
-      body: JSON.stringify(webhookPayload(target, n)),
-      redirect: 'error',
-      signal: AbortSignal.timeout(target.timeoutSeconds * 1000),
-    });
-  } catch (err) {
-    const e = err as Error & { cause?: { code?: string; message?: string } };
-    const why = e.name === 'TimeoutError' ? `no answer within ${target.timeoutSeconds} s` : (e.cause?.code ?? e.cause?.message ?? e.message);
-    throw ApplicationFailure.create({ type: 'WebhookUnavailable', message: hide(`${where} unreachable: ${why}`) });
-  }
-  if (res.ok) {
-    await res.body?.cancel();
-    return;
-  }
-  const body = hide((await res.text().catch(() => '')).slice(0, 300));
-  const permanent = res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429;
+  const res = await sendJson(url, webhookPayload(target, n), { token, idempotencyKey: n.idempotencyKey, timeoutSeconds: target.timeoutSeconds });
+  if (!res.reached) throw ApplicationFailure.create({ type: 'WebhookUnavailable', message: hide(`${where} unreachable: ${res.why}`) });
+  if (res.ok) return;
+  const body = hide(res.body.slice(0, 300));
+  const permanent = permanentHttpStatus(res.status);
   throw ApplicationFailure.create({
     type: permanent ? 'WebhookRejected' : 'WebhookUnavailable',
     nonRetryable: permanent,
