@@ -2,10 +2,11 @@
 // written here, keeping the held addresses in a file) and endpoint (an HTTP server in this
 // process) hold, count and release a wave's mail; asking twice leaves the same state, and
 // failures say what the program or endpoint answered, never the bearer token.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders } from 'node:http';
 import path from 'node:path';
 import { holdMail, mailQueue, releaseMail } from '../../activities/mail-flow';
+import { freePort } from '../../scripts/servers/process';
+import { startJsonEndpoint, type Answer } from '../harness/json-endpoint';
 import { writeTestProgram } from '../harness/test-program';
 
 let dir: string;
@@ -47,48 +48,40 @@ esac
 `;
 
 const TOKEN = 'hold-endpoint-token-9f2c';
-let server: Server;
+type HoldRequest = { action: string; addresses: string[]; to?: string };
+let endpoint: Awaited<ReturnType<typeof startJsonEndpoint<HoldRequest>>>;
 let url: string;
 const httpHeld = new Set<string>();
 const httpReleased: string[] = [];
-const requests: { auth?: string; body: { action: string; addresses: string[]; to?: string } }[] = [];
+
+/** host1's MTA behind an HTTP endpoint, keeping the held addresses in memory. */
+function mtaEndpoint(body: HoldRequest, headers: IncomingHttpHeaders): Answer {
+  if (headers.authorization !== `Bearer ${TOKEN}`) return [403, { error: `unknown token ${headers.authorization}` }];
+  // An endpoint that repeats what it got in its error: the failure must not show the token.
+  if (body.addresses.some((a) => a.startsWith('broken@'))) return [500, `mta busy (request had ${headers.authorization})`];
+  if (body.action === 'hold') {
+    for (const a of body.addresses) httpHeld.add(a);
+    return [200, {}];
+  }
+  if (body.action === 'queue') return [200, { held: body.addresses.filter((a) => httpHeld.has(a)).length, pending: 0 }];
+  if (body.action === 'release' && (body.to === 'host1' || body.to === 'host2')) {
+    const released = body.addresses.filter((a) => httpHeld.delete(a));
+    httpReleased.push(...released.map((a) => `${a} ${body.to}`));
+    return [200, { changed: released.length > 0, released: released.length }];
+  }
+  return [400, { error: `unknown action ${body.action}` }];
+}
 
 beforeAll(async () => {
   program = writeTestProgram('mta-hold', SCRIPT);
   ({ dir, path: script } = program);
   process.env.MAILSHIFT_TEST_HOLD_TOKEN = TOKEN;
-  server = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (b: Buffer) => (raw += b.toString()));
-    req.on('end', () => {
-      const body = JSON.parse(raw) as { action: string; addresses: string[]; to?: string };
-      requests.push({ auth: req.headers.authorization, body });
-      const answer = (status: number, json: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/json' });
-        res.end(typeof json === 'string' ? json : JSON.stringify(json));
-      };
-      if (req.headers.authorization !== `Bearer ${TOKEN}`) return answer(403, { error: `unknown token ${req.headers.authorization}` });
-      // An endpoint that repeats what it got in its error: the failure must not show the token.
-      if (body.addresses.some((a) => a.startsWith('broken@'))) return answer(500, `mta busy (request had ${req.headers.authorization})`);
-      if (body.action === 'hold') {
-        for (const a of body.addresses) httpHeld.add(a);
-        return answer(200, {});
-      }
-      if (body.action === 'queue') return answer(200, { held: body.addresses.filter((a) => httpHeld.has(a)).length, pending: 0 });
-      if (body.action === 'release' && (body.to === 'host1' || body.to === 'host2')) {
-        const released = body.addresses.filter((a) => httpHeld.delete(a));
-        httpReleased.push(...released.map((a) => `${a} ${body.to}`));
-        return answer(200, { changed: released.length > 0, released: released.length });
-      }
-      return answer(400, { error: `unknown action ${body.action}` });
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mta/hold?key=abc`;
+  endpoint = await startJsonEndpoint('/mta/hold?key=abc', mtaEndpoint);
+  url = endpoint.url;
 });
 afterAll(async () => {
   delete process.env.MAILSHIFT_TEST_HOLD_TOKEN;
-  await new Promise((r) => server.close(r));
+  await endpoint.close();
   program.remove();
 });
 
@@ -156,7 +149,7 @@ describe('http provider', () => {
     expect(httpHeld.size).toBe(0);
     expect(httpReleased).toEqual(['carol@example.test host2', 'dave@example.test host2']);
     expect(await mailQueue({ hold: hold(), addresses })).toEqual({ held: 0, pending: 0 });
-    expect(requests.map((r) => r.body)).toEqual([
+    expect(endpoint.received.map((r) => r.body)).toEqual([
       { action: 'hold', addresses: ['carol@example.test', 'dave@example.test'] },
       { action: 'hold', addresses: ['carol@example.test', 'dave@example.test'] },
       { action: 'queue', addresses: ['carol@example.test', 'dave@example.test'] },
@@ -164,7 +157,7 @@ describe('http provider', () => {
       { action: 'release', addresses: ['carol@example.test', 'dave@example.test'], to: 'host2' },
       { action: 'queue', addresses: ['carol@example.test', 'dave@example.test'] },
     ]);
-    expect(requests.every((r) => r.auth === `Bearer ${TOKEN}`)).toBe(true);
+    expect(endpoint.received.every((r) => r.headers.authorization === `Bearer ${TOKEN}`)).toBe(true);
   });
 
   it("an error answer is named with the endpoint's words, and never with the token", async () => {
@@ -190,10 +183,7 @@ describe('http provider', () => {
   });
 
   it('an endpoint that cannot be reached is worth a retry', async () => {
-    const closed = createServer();
-    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise((r) => closed.close(r));
+    const port = await freePort();
     await expect(mailQueue({ hold: { provider: 'http', url: `http://127.0.0.1:${port}/` }, addresses: ['a@example.test'] })).rejects.toMatchObject({
       type: 'MailHoldHttpUnavailable',
       nonRetryable: false,
