@@ -131,6 +131,9 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotServ
     await waitFor(`dovecot ${options.name} on port ${port}`, async () => (await greets(port, '* OK')) && (!lmtpPort || (await greets(lmtpPort, '220 '))));
   } catch (err) {
     const log = existsSync(path.join(dir, 'dovecot.log')) ? readFileSync(path.join(dir, 'dovecot.log'), 'utf8') : '';
+    // Started but never ready: not left running behind the failure.
+    const pid = readPid(pidFile);
+    if (pid) await stopPid(pid);
     throw new Error(`${(err as Error).message}\n${log.slice(-2000)}`);
   }
 
