@@ -43,7 +43,7 @@ protocol lmtp {
 
 export function dovecotConfig(
   o: Required<Pick<DovecotOptions, 'name' | 'dir' | 'layout'>> &
-    Pick<DovecotOptions, 'maxUserIpConnections' | 'compress' | 'mailDir'> & { port: number; lmtpPort?: number; oauth2?: boolean },
+    Pick<DovecotOptions, 'maxUserIpConnections' | 'maxLineLength' | 'compress' | 'mailDir'> & { port: number; lmtpPort?: number; oauth2?: boolean },
 ): string {
   const owner = mailOwner();
   const d = o.dir;
@@ -116,6 +116,6 @@ service stats {
 protocol imap {
   mail_plugins = $mail_plugins imap_quota${o.compress !== false ? ' imap_zlib' : ''}
   mail_max_userip_connections = ${o.maxUserIpConnections ?? 50}
-}
+${o.maxLineLength ? `  imap_max_line_length = ${o.maxLineLength}\n` : ''}}
 ${o.lmtpPort ? lmtpBlock(o.lmtpPort) : ''}`;
 }

@@ -40,6 +40,8 @@ export interface DovecotOptions {
   oauth2?: { introspectionUrl: string };
   /** IMAP sessions a user may hold from one address (Dovecot's mail_max_userip_connections); 50 unless told. */
   maxUserIpConnections?: number;
+  /** The longest IMAP command line taken (imap_max_line_length); Dovecot's 64 KB unless told. */
+  maxLineLength?: number;
   /** Offer COMPRESS=DEFLATE (RFC 4978: the zlib and imap_zlib plugins); on unless false. */
   compress?: boolean;
   /** Serve this mail directory (another instance's `<dir>/mail`) instead of its own. */
@@ -109,6 +111,7 @@ export async function startDovecot(options: DovecotOptions): Promise<DovecotServ
       lmtpPort,
       oauth2: !!options.oauth2,
       maxUserIpConnections: options.maxUserIpConnections,
+      maxLineLength: options.maxLineLength,
       compress: options.compress,
       mailDir: options.mailDir,
     }),

@@ -39,17 +39,18 @@ function testUser(user: string, tag: string): TestUser {
   return { user, password, credential: `env:${variable}` };
 }
 
-export async function startHosts(userNames: string[], options: { host2Quota?: Record<string, string> } = {}): Promise<Hosts> {
+export async function startHosts(userNames: string[], options: { host2Quota?: Record<string, string>; maxLineLength?: number } = {}): Promise<Hosts> {
   const dirs = [mkdtempSync(path.join(tmpdir(), 'mailshift-host1-')), mkdtempSync(path.join(tmpdir(), 'mailshift-host2-'))];
   const users: Hosts['users'] = {};
   for (const u of userNames) users[u] = { host1: testUser(u, 'H1'), host2: testUser(u, 'H2') };
   const admin = testUser('admin', 'ADMIN');
   const mailUsers = (side: 'host1' | 'host2'): MailUser[] =>
     userNames.map((u) => ({ user: u, password: users[u][side].password, quota: side === 'host2' ? options.host2Quota?.[u] : undefined }));
-  const host1 = await startDovecot({ name: 'host1', dir: dirs[0], layout: 'inbox-prefix-dot', users: mailUsers('host1'), masters: [admin] });
+  const { maxLineLength } = options;
+  const host1 = await startDovecot({ name: 'host1', dir: dirs[0], layout: 'inbox-prefix-dot', users: mailUsers('host1'), masters: [admin], maxLineLength });
   let host2: DovecotServer;
   try {
-    host2 = await startDovecot({ name: 'host2', dir: dirs[1], layout: 'slash-no-prefix', users: mailUsers('host2'), masters: [admin] });
+    host2 = await startDovecot({ name: 'host2', dir: dirs[1], layout: 'slash-no-prefix', users: mailUsers('host2'), masters: [admin], maxLineLength });
   } catch (err) {
     await host1.stop();
     throw err;
