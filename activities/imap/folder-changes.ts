@@ -68,16 +68,9 @@ export async function updateFlags(dst: ImapSession, pair: FolderPair, plan: Mess
     byFlags.set(k, group);
   }
   await selectFolder(dst, pair.path, 'read-write');
+  const doing = `updating flags in folder "${pair.logical}"`;
   for (const { flags, uids } of byFlags.values()) {
-    for (const set of uidSets(inUidOrder(uids))) {
-      let ok: boolean;
-      try {
-        ok = await dst.client.messageFlagsSet(set, flags, { uid: true, silent: true });
-      } catch (err) {
-        throw commandFailure(err, dst.ctx, `updating flags in folder "${pair.logical}"`);
-      }
-      if (!ok) throw commandFailure(new Error('STORE refused'), dst.ctx, `updating flags in folder "${pair.logical}"`);
-    }
+    await forEachUidSet(dst, uids, doing, 'STORE refused', (set) => dst.client.messageFlagsSet(set, flags, { uid: true, silent: true }));
   }
   return plan.flagUpdates.length;
 }
@@ -85,14 +78,19 @@ export async function updateFlags(dst: ImapSession, pair: FolderPair, plan: Mess
 /** Flags \Deleted and expunges exactly these UIDs (UID EXPUNGE: nobody else's \Deleted). */
 export async function expunge(session: ImapSession, path: string, uids: number[], doing: string): Promise<void> {
   await selectFolder(session, path, 'read-write');
+  await forEachUidSet(session, uids, doing, 'EXPUNGE refused', (set) => session.client.messageDelete(set, { uid: true }));
+}
+
+/** `command` on each part of `uids` a server takes (uid-sets.ts); a failure or a refusal says what was being done. */
+async function forEachUidSet(session: ImapSession, uids: number[], doing: string, refused: string, command: (set: string) => Promise<boolean>): Promise<void> {
   for (const set of uidSets(inUidOrder(uids))) {
     let ok: boolean;
     try {
-      ok = await session.client.messageDelete(set, { uid: true });
+      ok = await command(set);
     } catch (err) {
       throw commandFailure(err, session.ctx, doing);
     }
-    if (!ok) throw commandFailure(new Error('EXPUNGE refused'), session.ctx, doing);
+    if (!ok) throw commandFailure(new Error(refused), session.ctx, doing);
   }
 }
 

@@ -205,9 +205,10 @@ export async function planCommand(argv: string[], io: CliIo): Promise<number> {
   const tooBig = mailboxes.filter((m) => m.size && !m.size.fits);
   const unread = mailboxes.some((m) => !m.ok) || records.some((r) => r.error);
   const ok = !unread && !tooBig.length;
+  const warnings = specWarnings(spec);
 
   if (values.json) {
-    io.out(json({ ok, name: spec.name, scenario: spec.scenario, mailboxes, records, steps, warnings: specWarnings(spec) }));
+    io.out(json({ ok, name: spec.name, scenario: spec.scenario, mailboxes, records, steps, warnings }));
   } else {
     io.out(`plan for "${spec.name}" (${spec.scenario}); nothing was changed\n\nmailboxes:`);
     for (const m of mailboxes) {
@@ -221,7 +222,7 @@ export async function planCommand(argv: string[], io: CliIo): Promise<number> {
     for (const r of records) io.out(`  ${r.name} ${r.type}: ${r.error ? `PROBLEM: ${r.error}` : `${r.values!.join(', ')} (TTL ${r.ttl} s)`}`);
     io.out('\nsteps:');
     steps.forEach((s, i) => io.out(`  ${String(i + 1).padStart(2)}. ${s}`));
-    for (const w of specWarnings(spec)) io.out(`\nwarning: ${w.path}: ${w.message}`);
+    for (const w of warnings) io.out(`\nwarning: ${w.path}: ${w.message}`);
     if (tooBig.length) io.err(`\n${tooBig.map((m) => m.mailbox).join(', ')}: does not fit on host2: raise host2's quota before starting`);
     if (unread) io.err('\nsome mailboxes or records could not be read: fix them before starting');
   }
