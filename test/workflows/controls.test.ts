@@ -11,7 +11,7 @@ import { approveUpdate, pauseSignal, resumeSignal, rollbackUpdate } from '../../
 import { entriesWritten } from '../../workflows/audit-log';
 import { statusQuery } from '../../workflows/status';
 import { fakeWorld } from './fakes';
-import { approveWhenOpen, startWorker, until } from './harness';
+import { approveWhenOpen, startAnnounced, startWorker, until } from './harness';
 
 const mx = { name: 'example.test.', type: 'MX', ttl: 86400, values: ['10 mail1.example.test.'] };
 let env: TestWorkflowEnvironment;
@@ -25,7 +25,7 @@ async function started() {
   const worker = await startWorker(env, world);
   const spec = demoSpec('classical', new Date((await env.currentTimeMs()) + 5 * 86_400_000));
   const handle = await env.client.workflow.start(classicalMigration, { taskQueue: worker.taskQueue, workflowId: `controls-${randomUUID()}`, args: [spec] });
-  await until(env, handle, (s) => s.openGate === 'start');
+  await until(env, handle, startAnnounced);
   return { world, worker, handle };
 }
 

@@ -42,6 +42,8 @@ export interface FakeWorld {
   propagation: boolean[];
   /** Real milliseconds each sync takes: rounds then have a measured duration. */
   syncDelayMs?: number;
+  /** Real milliseconds each notice takes: a gate is then open a while before its announcement is written. */
+  noticeDelayMs?: number;
   /** Message bytes each mailbox's syncs still have to copy; a sync with maxBytes copies at most that many. */
   toCopyBytes: Map<string, number>;
   /** Syncs and verifications running now, and the most at once (one object may be shared by several workers' worlds). */
@@ -274,6 +276,7 @@ export function fakeActivities(world: FakeWorld): typeof activities {
     },
     async sendNotice(input: unknown) {
       record('sendNotice', input);
+      if (world.noticeDelayMs) await new Promise((r) => setTimeout(r, world.noticeDelayMs));
       return { sent: true };
     },
   };

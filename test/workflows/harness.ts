@@ -52,6 +52,13 @@ export async function until(
   throw new Error(`condition not reached in ${maxHours} hours; workflow ${status.name}, phase ${s?.phase}, gate ${s?.openGate}`);
 }
 
+/**
+ * The start gate is open and its approvers were told: the gate opens before its notice is
+ * sent, so a status read in between lacks the notice's audit entry (a count taken then is one short).
+ */
+export const startAnnounced = (s: MigrationStatus): boolean =>
+  s.openGate === 'start' && s.audit.some((e) => e.kind === 'notice' && e.notice === 'approver-gate-waiting');
+
 /** Waits until `gate` is open (in the phase naming `wave`, when given) and approves it. */
 export async function approveWhenOpen(env: TestWorkflowEnvironment, handle: WorkflowHandle, gate: GateName, wave?: string, by = 'operator') {
   await until(env, handle, (s) => s.openGate === gate && (!wave || s.phase.includes(`(${wave})`)));

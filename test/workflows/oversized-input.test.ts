@@ -15,14 +15,15 @@ import { entriesWritten } from '../../workflows/audit-log';
 import { jsonBytes } from '../../workflows/payload-budget';
 import { cli } from '../cli/capture';
 import { fakeWorld } from './fakes';
-import { startWorker } from './harness';
+import { startAnnounced, startWorker } from './harness';
 
 const mx = { name: 'example.test.', type: 'MX', ttl: 86400, values: ['10 mail1.example.test.'] };
 let env: TestWorkflowEnvironment;
 let worker: Awaited<ReturnType<typeof startWorker>>;
 beforeAll(async () => {
   env = await createLocalEnv();
-  worker = await startWorker(env, fakeWorld([mx]));
+  // Notices take a while, as real ones do: a gate is open before its announcement is written.
+  worker = await startWorker(env, { ...fakeWorld([mx]), noticeDelayMs: 500 });
 }, 60_000);
 afterAll(async () => {
   await worker?.stop();
@@ -37,7 +38,7 @@ async function untilStatus(handle: WorkflowHandle, ready: (s: MigrationStatus) =
     try {
       const s = await handle.query(statusQuery);
       if (ready(s)) return s;
-      last = `not ready: phase ${s.phase}, ${s.audit.length} audit entries`;
+      last = `not ready: phase ${s.phase}, gate ${s.openGate}, ${entriesWritten(s)} audit entries written (${s.audit.length} kept)`;
     } catch (err) {
       last = err;
     }
@@ -51,7 +52,7 @@ async function atGateStart() {
   const spec = demoSpec('classical', new Date(Date.now() + 5 * 86_400_000));
   const handle = await env.client.workflow.start(classicalMigration, { taskQueue: worker.taskQueue, workflowId: `oversized-${randomUUID()}`, args: [spec] });
   started.push(handle);
-  await untilStatus(handle, (s) => s.openGate === 'start');
+  await untilStatus(handle, startAnnounced);
   return handle;
 }
 
