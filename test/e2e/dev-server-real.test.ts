@@ -1,8 +1,9 @@
 // A whole classical migration on the real dev server, where time is not skipped: real
 // activities against real Dovecot, Knot and SMTP, approvals sent as an approver would,
 // every wait really waited. The spec stays inside the product's limits but is brisk:
-// a 60 s zone TTL lowered to 30 s, the migration hour 90 s ahead, and gate `done`
-// approved as soon as the post-syncs begin.
+// a 40 s zone TTL lowered to 30 s (the least the spec takes), the migration hour 50 s
+// ahead (a pre-sync runs after the old TTL has run out, then the runbook waits for the
+// hour), and gate `done` approved as soon as the post-syncs begin.
 import { Worker } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import * as activities from '../../activities';
@@ -21,7 +22,7 @@ let w: RealWorld;
 beforeAll(async () => {
   w = await startRealWorld({
     temporal: 'dev-server',
-    zoneRecords: '@ 60 IN MX 10 mail1.example.test.\nmail1 60 IN A 127.0.0.1\nmail2 60 IN A 127.0.0.2\nimap 60 IN A 127.0.0.1\n',
+    zoneRecords: '@ 40 IN MX 10 mail1.example.test.\nmail1 40 IN A 127.0.0.1\nmail2 40 IN A 127.0.0.2\nimap 40 IN A 127.0.0.1\n',
   });
 });
 afterAll(() => w?.stop());
@@ -53,7 +54,7 @@ it('migrates for real on the dev server: mail, DNS, lock-out, notices', async ()
   const before = Object.fromEntries(await Promise.all(demoUsers.map(async (u) => [u, await messages(host1, u, passwords[`host1-${u}`])] as const)));
   const taskQueue = 'e2e-dev-server';
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
-  const spec = demoSpec('classical', new Date(Date.now() + 90_000), servers);
+  const spec = demoSpec('classical', new Date(Date.now() + 50_000), servers);
   spec.dns.lowTtl = 30;
   spec.dns.restoreTtl = 300;
 
