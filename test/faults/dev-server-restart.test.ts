@@ -9,10 +9,11 @@
 // launcher with --db-filename, so it can be killed and restarted, which
 // TestWorkflowEnvironment cannot), the worker as its own process (it must reconnect by
 // itself), Dovecot, Knot and SMTP. Time is not skipped, so the spec is brisk within the
-// product's limits: a 45 s MX TTL lowered to 30 s, the migration hour 80 s ahead, and host2
+// product's limits: a 45 s MX TTL lowered to 30 s, the migration hour 50 s ahead (past by
+// the time the pre-sync ends, so gate cutover opens right after it), and host2
 // behind a 1 MB/s proxy so that the copy (300 messages, ten of 1.5 MB) lasts ~15 s, long
 // enough to crash the server in its middle. The test stops at gate `cutover`: everything
-// after it is covered by test/e2e/dev-server-real.test.ts. About 100 s.
+// after it is covered by test/e2e/dev-server-real.test.ts. About 70 s.
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
@@ -123,7 +124,7 @@ const seen = (s: MigrationStatus) => ({
 
 it('a migration survives its Temporal server crashing during a durable timer and during a copy', async () => {
   const t0 = Date.now();
-  const spec = w.specInput(new Date(Date.now() + 80_000), { dnsPort: knot.port, tsigKeyFile: knot.keyFile, smtpPort: smtp.port, host2Port: throttle.port });
+  const spec = w.specInput(new Date(Date.now() + 50_000), { dnsPort: knot.port, tsigKeyFile: knot.keyFile, smtpPort: smtp.port, host2Port: throttle.port });
   spec.dns.lowTtl = 30;
   spec.dns.restoreTtl = 300;
   const handle = await client.workflow.start<typeof classicalMigration>('classicalMigration', { taskQueue, workflowId, args: [spec] });
