@@ -2,25 +2,23 @@
 // while a fake-activity migration runs on a dev server: gate start open with its approve
 // command; then, without a reload, pre-sync rounds with a failed mailbox listed first in
 // its wave, the DNS records lowered, the chart and the estimate. An approver's comment
-// with markup shows as text and runs nothing. Saves docs/screenshots/dashboard.png (README).
+// with markup shows as text and runs nothing. Its screenshot is the README's (npm run docs:screenshots).
 // Every check waits through Playwright's locators: the page refreshes itself.
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { connect } from '../../scripts/cli/temporal';
 import { startDashboard, type Dashboard } from '../../scripts/dashboard/server';
 import { demoSpec } from '../../scripts/sandbox/demo-spec';
 import { approveUpdate } from '../../workflows/gates';
 import { launchChromium } from '../harness/chromium';
 import { createLocalEnv } from '../harness/temporal';
+import { screenshotPath } from '../harness/screenshots';
 import { fakeWorld } from '../workflows/fakes';
 import { startWorker } from '../workflows/harness';
 import { waitForStatus } from './http';
 
 jest.setTimeout(180_000);
-const screenshot = path.join(__dirname, '..', '..', 'docs', 'screenshots', 'dashboard.png');
 const hostileComment = '<img src=x onerror="window.__ran = 1"> approved after the dry run';
 
 let env: TestWorkflowEnvironment;
@@ -90,8 +88,7 @@ it('follows a migration from gate start to pre-syncs with a failed mailbox, with
     expect(await migration.locator('.audit img').count()).toBe(0);
     expect(await page.evaluate('window.__ran')).toBeUndefined();
 
-    mkdirSync(path.dirname(screenshot), { recursive: true });
-    await page.screenshot({ path: screenshot, fullPage: true });
+    await page.screenshot({ path: screenshotPath('dashboard.png', true), fullPage: true });
   } finally {
     await page.close();
     await env.client.workflow

@@ -5,10 +5,9 @@
 // passes that gate. Activities are faked here: the UI path is what is under test.
 import type { Browser, Page } from 'playwright-core';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { launchChromium } from '../harness/chromium';
 import { createLocalEnv } from '../harness/temporal';
+import { screenshotPath } from '../harness/screenshots';
 import { freePorts } from '../../scripts/servers/process';
 import { demoSpec } from '../../scripts/sandbox/demo-spec';
 import { migrationSummary } from '../../scripts/cli/summary';
@@ -17,9 +16,6 @@ import { fakeWorld } from '../workflows/fakes';
 import { startWorker } from '../workflows/harness';
 
 jest.setTimeout(180_000);
-const screenshots = path.join(__dirname, 'screenshots');
-/** Those the README shows. */
-const docsScreenshots = path.join(__dirname, '../../docs/screenshots');
 let env: TestWorkflowEnvironment;
 let ui: string;
 let browser: Browser;
@@ -29,8 +25,6 @@ beforeAll(async () => {
   env = await createLocalEnv({ port, uiPort });
   ui = `http://127.0.0.1:${uiPort}`;
   browser = await launchChromium();
-  mkdirSync(screenshots, { recursive: true });
-  mkdirSync(docsScreenshots, { recursive: true });
 });
 afterAll(async () => {
   await browser?.close();
@@ -81,7 +75,7 @@ it('starts a migration from the Start Workflow form and approves a gate from the
     await summary.getByText(migrationSummary(spec)).waitFor({ state: 'visible' });
     await details.locator('strong', { hasText: /^waiting for start$/ }).waitFor({ state: 'visible' });
     await details.locator('code', { hasText: '{"gate":"start","by":"<approver>"}' }).waitFor({ state: 'visible' });
-    await page.screenshot({ path: path.join(docsScreenshots, 'web-ui-summary-and-details.png') });
+    await page.screenshot({ path: screenshotPath('web-ui-summary-and-details.png', true) });
     await page.locator('button:has-text("More Actions") >> visible=true').first().click();
     await page.locator('text=Send a Signal >> visible=true').first().click();
     await page.locator('[data-testid=signal-select-button] >> visible=true').first().click();
@@ -105,7 +99,7 @@ it('starts a migration from the Start Workflow form and approves a gate from the
     expect(passed.openGate).not.toBe('start');
     await page.reload();
     await page.getByText(workflowId).first().waitFor({ state: 'visible' });
-    await page.screenshot({ path: path.join(screenshots, 'gate-start-approved.png') });
+    await page.screenshot({ path: screenshotPath('gate-start-approved.png') });
     await env.client.workflow.getHandle(workflowId).terminate('browser test done');
   } finally {
     await page.close();
