@@ -3,14 +3,15 @@
 // between batches (40 ms on a 40 ms WAN, per 50 messages). Here one command streams up to
 // MESSAGES_PER_FETCH messages; each batch is handed over as soon as it is complete, and
 // while the hand-over waits (host2 still storing the previous batch) the stream is not
-// read on (fetch-stream.ts), so memory stays at about two batches.
+// read on (fetch-stream.ts), so memory stays at about two batches. A group whose UIDs are
+// too scattered for one command line (uid-sets.ts) is read with a FETCH per UID set.
 import { commandFailure } from './errors';
 import { fetchRows } from './fetch-stream';
-import { uidSet } from './uid-sets';
+import { uidSets } from './uid-sets';
 import { selectFolder, type MessageSummary } from './inventory';
 import type { ImapSession } from './session';
 
-/** Messages asked for in one FETCH: a round trip per this many, a command line of a few KB at most. */
+/** Messages asked for in one FETCH: a round trip per this many (more when their UID set is too long for one command). */
 export const MESSAGES_PER_FETCH = 1000;
 
 export interface FetchedMessage {
@@ -67,15 +68,19 @@ export async function readBatches(
     };
     await selectFolder(session, path, 'read-only');
     const uids = group.flat().map((m) => m.uid);
+    const wanted = new Set(uids);
     try {
-      // BODY.PEEK[]: reading does not mark anything \Seen on host1.
-      await fetchRows(session.client, { range: uidSet(uids), byUid: true, source: true, uids: new Set(uids) }, async (m) => {
-        const b = batchOf.get(m.uid);
-        if (b === undefined || !m.source) return;
-        batchOf.delete(m.uid); // once, should a server repeat itself
-        await handOver(b);
-        filling.push({ summary: summaries.get(m.uid)!, content: m.source });
-      });
+      // BODY.PEEK[]: reading does not mark anything \Seen on host1. The sets are in UID
+      // order, so the batches are handed over in order across them.
+      for (const range of uidSets(uids)) {
+        await fetchRows(session.client, { range, byUid: true, source: true, uids: wanted }, async (m) => {
+          const b = batchOf.get(m.uid);
+          if (b === undefined || !m.source) return;
+          batchOf.delete(m.uid); // once, should a server repeat itself
+          await handOver(b);
+          filling.push({ summary: summaries.get(m.uid)!, content: m.source });
+        });
+      }
     } catch (err) {
       if (takeFailed) throw takeFailed.err;
       throw commandFailure(err, session.ctx, `reading messages of folder "${logical}"`);

@@ -4,7 +4,11 @@
 // 8,192 octets, and this Dovecot holds them to that (which also keeps the folder small).
 // A folder of 4,000 messages: listed by a SEARCH result (a sync with --max-age), its flags
 // updated on every other message (a user who read half the folder between two syncs), and
-// every other message expunged (--delete2, or host2's copies a rollback takes back).
+// every other message expunged (--delete2, or host2's copies a rollback takes back). And a
+// folder whose UIDs start at 1,000,000,000, of which every other message is copied: the
+// bodies of 1,000 of them, read as one group of copy batches.
+import { spawnSync } from 'node:child_process';
+import { readBatches, type FetchedMessage } from '../../activities/imap/batch-reader';
 import type { FolderPair } from '../../activities/imap/folder-plan';
 import { expunge, updateFlags } from '../../activities/imap/folder-changes';
 import { fetchSummaries, listMessages, selectFolder } from '../../activities/imap/inventory';
@@ -17,6 +21,7 @@ import { startHosts, type Hosts } from './hosts';
 jest.setTimeout(90_000);
 
 const COUNT = 4_000;
+const BIG_UID = 1_000_000_000;
 let hosts: Hosts;
 let session: ImapSession;
 const inbox = { path: 'INBOX', logical: 'INBOX', levels: ['INBOX'], sources: [{ path: 'INBOX', logical: 'INBOX' }] } as unknown as FolderPair;
@@ -25,9 +30,15 @@ const even = odd.map((uid) => uid + 1);
 const listAll = async () => fetchSummaries(session, 'INBOX', '1:*', { byUid: false, identity: false });
 
 beforeAll(async () => {
-  hosts = await startHosts(['lena'], { maxLineLength: 8192 });
+  hosts = await startHosts(['lena', 'mira'], { maxLineLength: 8192 });
   // Written straight into host1's Maildir, dated from 2015 on, a minute apart.
   writeInbox({ serverDir: hosts.host1.dir, user: 'lena', from: 0, count: COUNT, sub: 'cur' });
+  // mira's UIDs are ten digits long, as in a mailbox that has seen much mail.
+  const update = spawnSync('doveadm', ['-c', hosts.host1.conf, 'mailbox', 'update', '-u', 'mira', '--min-next-uid', String(BIG_UID), 'INBOX'], {
+    encoding: 'utf8',
+  });
+  if (update.status !== 0) throw new Error(`doveadm mailbox update: ${update.stderr}`);
+  writeInbox({ serverDir: hosts.host1.dir, user: 'mira', from: 0, count: 2_000, sub: 'cur' });
   session = await openSession('host1', hosts.request('lena').source, 'lena');
 });
 afterAll(async () => {
@@ -63,4 +74,21 @@ it('expunges 2,000 scattered messages, and only those', async () => {
   await expunge(session, 'INBOX', even, 'expunging every other message');
   await selectFolder(session, 'INBOX', 'read-only');
   expect((await listAll()).map((m) => m.uid)).toEqual(odd);
+});
+
+it('reads a group of copy batches whose UIDs are too scattered for one command line, every message once and in its batch', async () => {
+  const mira = await openSession('host1', hosts.request('mira').source, 'mira');
+  try {
+    const listing = await listMessages(mira, 'INBOX', { mode: 'read-only', identity: false });
+    expect(listing.messages[0].uid).toBeGreaterThanOrEqual(BIG_UID);
+    const toCopy = listing.messages.filter((_, i) => i % 2 === 0); // 1,000 messages, every other UID
+    expect(uidSet(toCopy.map((m) => m.uid)).length).toBeGreaterThan(8192);
+    const batches = Array.from({ length: 20 }, (_, b) => toCopy.slice(b * 50, (b + 1) * 50));
+    const taken: FetchedMessage[][] = [];
+    await readBatches(mira, 'INBOX', 'INBOX', batches, async (messages) => void taken.push(messages));
+    expect(taken.map((batch) => batch.map((m) => m.summary.uid))).toEqual(batches.map((batch) => batch.map((m) => m.uid)));
+    for (const m of taken.flat()) expect(m.content.length).toBe(m.summary.size);
+  } finally {
+    await mira.close();
+  }
 });
