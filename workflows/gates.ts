@@ -11,6 +11,7 @@ import type { AuditEntry } from './audit';
 import { checkControlInput, RefusedError, type ControlAction } from './control-input';
 import type { GateName } from './spec';
 import { jsonBytes } from './payload-budget';
+import { SampledWarnings } from './sampled-warnings';
 import { clip, NAME_MAX_CHARS, TEXT_MAX_CHARS } from './text-bounds';
 
 export interface Approval {
@@ -90,6 +91,7 @@ export class Gates {
   /** The decision taken at gate `step-failed` (or `canary`), and whether the failed step may be skipped. */
   decision: FailureDecision | undefined;
   private skippable = false;
+  private readonly refusalLog = new SampledWarnings('refusalsSoFar');
 
   constructor(private readonly o: GateOptions) {
     setHandler(approveSignal, (a) => this.viaSignal('approve', a, () => this.approve(a, 'signal')), {
@@ -255,13 +257,16 @@ export class Gates {
     }
   }
 
-  /** Writes a refusal to the audit log and the worker's log, clipped: anyone can send one. */
+  /**
+   * Writes a refusal to the audit log and the worker's log, clipped: anyone can send one.
+   * The worker's log takes a sample of them (sampled-warnings.ts).
+   */
   private recordRefusal(name: string, payload: unknown, message: string, via: 'signal' | 'update'): void {
     const what = clip(name, NAME_MAX_CHARS);
     const sender = (payload as { by?: unknown } | undefined)?.by;
     const by = typeof sender === 'string' ? clip(sender, NAME_MAX_CHARS) : '(unknown)';
     const reason = clip(message, TEXT_MAX_CHARS);
     this.o.audit({ at: now(), kind: 'refused', what, by, reason, via });
-    log.warn(`refused ${via}`, { workflowId: workflowInfo().workflowId, what, by, reason });
+    this.refusalLog.warn(`refused ${via}`, { workflowId: workflowInfo().workflowId, what, by, reason });
   }
 }

@@ -7,7 +7,8 @@
 // workflow could stop the migration. No mailshift workflow registers such a signal (the
 // SDK's contrib packages would; none is used). What is dropped depends only on the
 // activation, which comes from history: replay drops the same signals.
-import { log, type WorkflowInterceptorsFactory } from '@temporalio/workflow';
+import type { WorkflowInterceptorsFactory } from '@temporalio/workflow';
+import { SampledWarnings } from './sampled-warnings';
 import { clip, NAME_MAX_CHARS } from './text-bounds';
 
 /**
@@ -16,20 +17,23 @@ import { clip, NAME_MAX_CHARS } from './text-bounds';
  */
 export const TEMPORAL_RESERVED_PREFIX = '__temporal_';
 
-export const interceptors: WorkflowInterceptorsFactory = () => ({
-  internals: [
-    {
-      activate(input, next) {
-        const jobs = input.activation.jobs ?? [];
-        const reserved = (job: (typeof jobs)[number]) => !!job.signalWorkflow?.signalName?.startsWith(TEMPORAL_RESERVED_PREFIX);
-        if (!jobs.some(reserved)) return next(input);
-        for (const job of jobs.filter(reserved)) {
-          // Clipped: the name comes from anyone who can signal the workflow.
-          log.warn('dropped a signal of a reserved name', { signal: clip(job.signalWorkflow?.signalName ?? '', NAME_MAX_CHARS) });
-        }
-        // The job objects themselves are kept (the SDK reads their `variant`); only the list is new.
-        return next({ ...input, activation: { ...input.activation, jobs: jobs.filter((job) => !reserved(job)) } });
+export const interceptors: WorkflowInterceptorsFactory = () => {
+  const dropped = new SampledWarnings('droppedSoFar');
+  return {
+    internals: [
+      {
+        activate(input, next) {
+          const jobs = input.activation.jobs ?? [];
+          const reserved = (job: (typeof jobs)[number]) => !!job.signalWorkflow?.signalName?.startsWith(TEMPORAL_RESERVED_PREFIX);
+          if (!jobs.some(reserved)) return next(input);
+          for (const job of jobs.filter(reserved)) {
+            // Clipped: the name comes from anyone who can signal the workflow.
+            dropped.warn('dropped a signal of a reserved name', { signal: clip(job.signalWorkflow?.signalName ?? '', NAME_MAX_CHARS) });
+          }
+          // The job objects themselves are kept (the SDK reads their `variant`); only the list is new.
+          return next({ ...input, activation: { ...input.activation, jobs: jobs.filter((job) => !reserved(job)) } });
+        },
       },
-    },
-  ],
-});
+    ],
+  };
+};

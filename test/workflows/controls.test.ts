@@ -3,6 +3,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { Runtime } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { createTimeSkippingEnv } from '../harness/temporal';
 import { demoSpec } from '../../scripts/sandbox/demo-spec';
@@ -222,8 +223,9 @@ it('a workflow task that brings only a signal of a reserved name completes, with
   }
 });
 
-it('a flood of signals of unknown names leaves the status small: the audit log counts what it leaves out', async () => {
+it("a flood of signals of unknown names leaves the status small: the audit log counts what it leaves out, the worker's log samples it (and the signals of a reserved name it drops)", async () => {
   const { worker, handle } = await started();
+  const logged = jest.spyOn(Runtime.instance().logger, 'log');
   try {
     const before = await handle.query(statusQuery);
     const N = 500;
@@ -234,6 +236,8 @@ it('a flood of signals of unknown names leaves the status small: the audit log c
         ),
       );
     }
+    // And 100 of a reserved name, dropped unread (before the last: signals are taken in order).
+    await Promise.all(Array.from({ length: 100 }, (_, k) => handle.signal(`__temporal_flood-${k}`, { by: 'mallory' })));
     await handle.signal('unknown-last', { by: 'mallory' });
     let s = await handle.query(statusQuery);
     for (let i = 0; i < 60 && entriesWritten(s) < before.audit.length + N + 1; i++) {
@@ -254,8 +258,17 @@ it('a flood of signals of unknown names leaves the status small: the audit log c
     expect(refused[0].what.length).toBeLessThanOrEqual(200);
     expect(s.auditOmitted).toMatchObject({ entries: N + 1 - refused.length, kinds: { refused: N + 1 - refused.length } });
     expect(s.openGate).toBe('start');
+    // The worker's log has the first ten refusals, then every hundredth, each with the count so far
+    // (a workflow task run again logs its refusals again: the counts are the same).
+    const counts = (message: string, field: string) => {
+      const calls = logged.mock.calls.filter(([, m, meta]) => m === message && meta?.workflowId === handle.workflowId);
+      return [...new Set(calls.map(([, , meta]) => Number(meta![field])))].sort((a, b) => a - b);
+    };
+    expect(counts('refused signal', 'refusalsSoFar')).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 100, 200, 300, 400, 500]);
+    expect(counts('dropped a signal of a reserved name', 'droppedSoFar')).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 100]);
     await handle.terminate('test done');
   } finally {
+    logged.mockRestore();
     await worker.stop();
   }
 }, 120_000);
