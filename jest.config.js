@@ -12,9 +12,9 @@ module.exports = {
   // One test file at a time: time skipping is global per test server, and the
   // real servers share the machine's two cores.
   maxWorkers: 1,
-  // That one process runs every file in turn; its heap reached 1.3 GB over the workflow
-  // tests alone, and the later files ran up to twice as slow as on their own. A worker past
-  // this after a file is replaced by a fresh one (and so runs out of band, in a child).
+  // Those files run in turn in one child process (this setting makes Jest use one), which
+  // is replaced by a fresh one when a file leaves its heap past the limit: a single process
+  // for them all reached 1.3 GB over the workflow tests, and later files ran up to twice as slow.
   workerIdleMemoryLimit: '800MB',
   setupFiles: ['<rootDir>/test/harness/setup.ts'],
   testTimeout: 60_000,
